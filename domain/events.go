@@ -1,0 +1,208 @@
+package domain
+
+import "fmt"
+
+// Event is a decided fact about one entity. Its type code is written into
+// the journal, so codes are forever: never renumber, only add.
+type Event interface {
+	EventType() EventType
+}
+
+// EventType is an event's stable code in the journal.
+type EventType uint16
+
+// Kind names a kind of entity; with an id it addresses one entity.
+type Kind uint8
+
+// The entity kinds. Codes are stored on disk: only add.
+const (
+	KindNumber Kind = iota + 1
+	KindWallet
+	KindPayments
+	KindUsers
+	KindAudit
+	KindCatalog
+)
+
+var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindLabels) && k > 0 {
+		return kindLabels[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// ParseKind is the inverse of Kind.String.
+func ParseKind(s string) (Kind, bool) {
+	for i, l := range kindLabels {
+		if l == s && i > 0 {
+			return Kind(i), true
+		}
+	}
+	return 0, false
+}
+
+// Record is one journal entry: an event and the entity it happened to.
+type Record struct {
+	Kind  Kind
+	ID    string
+	Event Event
+}
+
+// Event type codes, grouped by entity. Stored on disk: never change one.
+const (
+	TypeNumberAdded      EventType = 100
+	TypeNumberPriceSet   EventType = 101
+	TypeNumberReserved   EventType = 102
+	TypeNumberReleased   EventType = 103
+	TypeNumberRented     EventType = 104
+	TypeNumberRenewed    EventType = 105
+	TypeTransferOffered  EventType = 106
+	TypeTransferAccepted EventType = 107
+	TypeTransferClosed   EventType = 108
+	TypeReminderDue      EventType = 109
+	TypeRentalExpired    EventType = 110
+	TypeNumberReclaimed  EventType = 111
+	TypeNumberBlocked    EventType = 112
+	TypeNumberUnblocked  EventType = 113
+	TypeRentalExtended   EventType = 114
+	TypeRentalCancelled  EventType = 115
+
+	TypeWalletCredited EventType = 200
+	TypeWalletDebited  EventType = 201
+	TypeEntryOpened    EventType = 202
+	TypeEntrySettled   EventType = 203
+
+	TypeInvoiceOpened   EventType = 300
+	TypeInvoiceClosed   EventType = 301
+	TypePaymentReceived EventType = 302
+	TypeOrphanAssigned  EventType = 303
+
+	TypeUserSeen       EventType = 400
+	TypeStaffRequested EventType = 401
+	TypeStaffDecided   EventType = 402
+
+	TypeAuditRecorded EventType = 500
+
+	TypeDefaultPriceSet EventType = 600
+)
+
+// EventType implementations: one line each, so the table reads as a list.
+func (*NumberAdded) EventType() EventType      { return TypeNumberAdded }
+func (*NumberPriceSet) EventType() EventType   { return TypeNumberPriceSet }
+func (*NumberReserved) EventType() EventType   { return TypeNumberReserved }
+func (*NumberReleased) EventType() EventType   { return TypeNumberReleased }
+func (*NumberRented) EventType() EventType     { return TypeNumberRented }
+func (*NumberRenewed) EventType() EventType    { return TypeNumberRenewed }
+func (*TransferOffered) EventType() EventType  { return TypeTransferOffered }
+func (*TransferAccepted) EventType() EventType { return TypeTransferAccepted }
+func (*TransferClosed) EventType() EventType   { return TypeTransferClosed }
+func (*ReminderDue) EventType() EventType      { return TypeReminderDue }
+func (*RentalExpired) EventType() EventType    { return TypeRentalExpired }
+func (*NumberReclaimed) EventType() EventType  { return TypeNumberReclaimed }
+func (*NumberBlocked) EventType() EventType    { return TypeNumberBlocked }
+func (*NumberUnblocked) EventType() EventType  { return TypeNumberUnblocked }
+func (*RentalExtended) EventType() EventType   { return TypeRentalExtended }
+func (*RentalCancelled) EventType() EventType  { return TypeRentalCancelled }
+func (*WalletCredited) EventType() EventType   { return TypeWalletCredited }
+func (*WalletDebited) EventType() EventType    { return TypeWalletDebited }
+func (*EntryOpened) EventType() EventType      { return TypeEntryOpened }
+func (*EntrySettled) EventType() EventType     { return TypeEntrySettled }
+func (*InvoiceOpened) EventType() EventType    { return TypeInvoiceOpened }
+func (*InvoiceClosed) EventType() EventType    { return TypeInvoiceClosed }
+func (*PaymentReceived) EventType() EventType  { return TypePaymentReceived }
+func (*OrphanAssigned) EventType() EventType   { return TypeOrphanAssigned }
+func (*UserSeen) EventType() EventType         { return TypeUserSeen }
+func (*StaffRequested) EventType() EventType   { return TypeStaffRequested }
+func (*StaffDecided) EventType() EventType     { return TypeStaffDecided }
+func (*AuditRecorded) EventType() EventType    { return TypeAuditRecorded }
+func (*DefaultPriceSet) EventType() EventType  { return TypeDefaultPriceSet }
+
+// newEvent allocates an empty event of type t for decoding.
+func newEvent(t EventType) (Event, bool) {
+	f, ok := eventFactory[t]
+	if !ok {
+		return nil, false
+	}
+	return f(), true
+}
+
+var eventFactory = map[EventType]func() Event{
+	TypeNumberAdded:      func() Event { return new(NumberAdded) },
+	TypeNumberPriceSet:   func() Event { return new(NumberPriceSet) },
+	TypeNumberReserved:   func() Event { return new(NumberReserved) },
+	TypeNumberReleased:   func() Event { return new(NumberReleased) },
+	TypeNumberRented:     func() Event { return new(NumberRented) },
+	TypeNumberRenewed:    func() Event { return new(NumberRenewed) },
+	TypeTransferOffered:  func() Event { return new(TransferOffered) },
+	TypeTransferAccepted: func() Event { return new(TransferAccepted) },
+	TypeTransferClosed:   func() Event { return new(TransferClosed) },
+	TypeReminderDue:      func() Event { return new(ReminderDue) },
+	TypeRentalExpired:    func() Event { return new(RentalExpired) },
+	TypeNumberReclaimed:  func() Event { return new(NumberReclaimed) },
+	TypeNumberBlocked:    func() Event { return new(NumberBlocked) },
+	TypeNumberUnblocked:  func() Event { return new(NumberUnblocked) },
+	TypeRentalExtended:   func() Event { return new(RentalExtended) },
+	TypeRentalCancelled:  func() Event { return new(RentalCancelled) },
+	TypeWalletCredited:   func() Event { return new(WalletCredited) },
+	TypeWalletDebited:    func() Event { return new(WalletDebited) },
+	TypeEntryOpened:      func() Event { return new(EntryOpened) },
+	TypeEntrySettled:     func() Event { return new(EntrySettled) },
+	TypeInvoiceOpened:    func() Event { return new(InvoiceOpened) },
+	TypeInvoiceClosed:    func() Event { return new(InvoiceClosed) },
+	TypePaymentReceived:  func() Event { return new(PaymentReceived) },
+	TypeOrphanAssigned:   func() Event { return new(OrphanAssigned) },
+	TypeUserSeen:         func() Event { return new(UserSeen) },
+	TypeStaffRequested:   func() Event { return new(StaffRequested) },
+	TypeStaffDecided:     func() Event { return new(StaffDecided) },
+	TypeAuditRecorded:    func() Event { return new(AuditRecorded) },
+	TypeDefaultPriceSet:  func() Event { return new(DefaultPriceSet) },
+}
+
+// kindOf is the entity kind each event type belongs to, checked on decode so
+// that a record can never apply an event to the wrong kind of entity.
+func kindOf(t EventType) Kind {
+	switch t / 100 {
+	case 1:
+		return KindNumber
+	case 2:
+		return KindWallet
+	case 3:
+		return KindPayments
+	case 4:
+		return KindUsers
+	case 5:
+		return KindAudit
+	case 6:
+		return KindCatalog
+	}
+	return 0
+}
+
+// Catalog is the operator's default price list, an entity so that an admin's
+// price change is journaled like everything else.
+type Catalog struct {
+	Prices PriceList `msgpack:"p"`
+	Seq    uint64    `msgpack:"sq"`
+}
+
+// SetDefault decides a change of the default price for a period.
+func (c *Catalog) SetDefault(days int, amount Nano) (*DefaultPriceSet, error) {
+	if err := ValidatePrice(days, amount); err != nil {
+		return nil, err
+	}
+	return &DefaultPriceSet{Days: days, Amount: amount}, nil
+}
+
+// DefaultPriceSet changes the default price list.
+type DefaultPriceSet struct {
+	Days   int  `msgpack:"d"`
+	Amount Nano `msgpack:"a"`
+}
+
+// Apply applies e to c and records seq.
+func (c *Catalog) Apply(e *DefaultPriceSet, seq uint64) {
+	c.Prices = c.Prices.With(e.Days, e.Amount)
+	c.Seq = seq
+}

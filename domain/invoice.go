@@ -1,0 +1,142 @@
+package domain
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// codeAlphabet has no 0/O, 1/I/L: a code is read off one screen and typed
+// into a wallet's comment field on another.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// CodeLen is the length of an invoice code without its separator.
+const CodeLen = 8
+
+// NewCode makes an invoice code such as "K7QM-3XHA" from random bits; the
+// caller supplies the randomness so that the domain stays deterministic.
+func NewCode(random uint64) string {
+	var b [CodeLen + 1]byte
+	j := 0
+	for i := 0; i < CodeLen; i++ {
+		if i == 4 {
+			b[j] = '-'
+			j++
+		}
+		b[j] = codeAlphabet[random%uint64(len(codeAlphabet))]
+		random /= uint64(len(codeAlphabet))
+		j++
+	}
+	return string(b[:])
+}
+
+// NormalizeCode reduces a code as typed to its canonical form, or "" when it
+// is not a well-formed code.
+func NormalizeCode(s string) string {
+	s = strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s)))
+	if len(s) != CodeLen {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(codeAlphabet, s[i]) < 0 {
+			return ""
+		}
+	}
+	return s[:4] + "-" + s[4:]
+}
+
+// FindCodes returns the well-formed invoice codes in a payment comment, in
+// order. It tolerates case, spaces and a missing or extra separator
+// ("k7qm 3xha", "K7QM3XHA"), and it is never fooled by a code inside a longer
+// token: "XK7QM3XHA" and "K7QM-3XHA9" contain no code.
+func FindCodes(comment string) []string {
+	if len(comment) > 512 {
+		comment = comment[:512]
+	}
+	toks := strings.FieldsFunc(strings.ToUpper(comment), func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+	})
+	var out []string
+	for i := 0; i < len(toks); i++ {
+		if c := NormalizeCode(toks[i]); c != "" {
+			out = append(out, c)
+			continue
+		}
+		if i+1 < len(toks) && len(toks[i]) == 4 && len(toks[i+1]) == 4 {
+			if c := NormalizeCode(toks[i] + toks[i+1]); c != "" {
+				out = append(out, c)
+				i++
+			}
+		}
+	}
+	return out
+}
+
+// PurposeKind is what an invoice pays for.
+type PurposeKind uint8
+
+// The invoice purposes.
+const (
+	PurposeTopUp PurposeKind = iota + 1
+	PurposeRent
+	PurposeRenew
+)
+
+// InvoiceStatus is where an invoice is in its life.
+type InvoiceStatus uint8
+
+// The invoice statuses.
+const (
+	InvoiceOpen InvoiceStatus = iota + 1
+	InvoicePaid
+	InvoiceExpired
+	InvoiceCancelled
+)
+
+var invoiceStatusNames = [...]string{"", "open", "paid", "expired", "cancelled"}
+
+func (s InvoiceStatus) String() string {
+	if int(s) < len(invoiceStatusNames) && s > 0 {
+		return invoiceStatusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", s)
+}
+
+// Invoice asks one user for an exact amount, identified by a code that the
+// payment's comment must carry.
+type Invoice struct {
+	Op      OpID          `msgpack:"op"`
+	Code    string        `msgpack:"c"`
+	User    UserID        `msgpack:"u"`
+	Amount  Nano          `msgpack:"a"`
+	Purpose PurposeKind   `msgpack:"p"`
+	Number  string        `msgpack:"n,omitempty"`
+	Days    int           `msgpack:"d,omitempty"`
+	Created time.Time     `msgpack:"cr"`
+	Expires time.Time     `msgpack:"x"`
+	Status  InvoiceStatus `msgpack:"s"`
+	Tx      string        `msgpack:"tx,omitempty"` // the transaction that paid it
+}
+
+// TxID identifies one blockchain transaction: logical time alone repeats
+// across accounts, so the account and hash are part of it.
+type TxID struct {
+	Account string `msgpack:"a"`
+	LT      uint64 `msgpack:"l"`
+	Hash    string `msgpack:"h"` // hex
+}
+
+// Key is the TxID as one comparable string.
+func (t TxID) Key() string { return t.Account + ":" + strconv.FormatUint(t.LT, 10) + ":" + t.Hash }
+
+// Payment is an incoming transfer as the chain reported it.
+type Payment struct {
+	Tx      TxID
+	Amount  Nano
+	Comment string // never shown to anyone: it is whatever a stranger typed
+	From    string
+	At      time.Time
+	Bounced bool
+	User    UserID // set when the sender is already known (a deposit); 0 for chain payments
+}

@@ -1,0 +1,159 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// NumberStatus is where a number is in its lifecycle:
+// available → reserved → rented → expired → available, and blocked at any time.
+type NumberStatus uint8
+
+// The number statuses. Blocked is shown over the lifecycle status while an
+// admin block is in force; the rental clock keeps running underneath.
+const (
+	StatusAvailable NumberStatus = iota + 1
+	StatusReserved
+	StatusRented
+	StatusExpired
+	StatusBlocked
+)
+
+var statusNames = [...]string{"", "available", "reserved", "rented", "expired", "blocked"}
+
+func (s NumberStatus) String() string {
+	if int(s) < len(statusNames) && s > 0 {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", s)
+}
+
+// recentOps is how many applied operation ids a number remembers, so that a
+// saga step retried after a crash is recognised as done.
+const recentOps = 8
+
+// Number is one +888 number and everything that happened to it.
+type Number struct {
+	ID      string    `msgpack:"id"`
+	Added   time.Time `msgpack:"ad"`
+	Prices  PriceList `msgpack:"pr,omitempty"` // per-number overrides of the defaults
+	Blocked bool      `msgpack:"bl,omitempty"`
+	Reason  string    `msgpack:"br,omitempty"` // why it is blocked, for admins
+	Hold    *Hold     `msgpack:"ho,omitempty"`
+	Rental  *Rental   `msgpack:"re,omitempty"`
+	Offer   *Offer    `msgpack:"of,omitempty"`
+	History []Holding `msgpack:"hi,omitempty"`
+	Ops     []OpID    `msgpack:"op,omitempty"` // recent applied operations, newest last
+	Seq     uint64    `msgpack:"sq"`           // journal sequence of the last applied event
+}
+
+// Hold reserves a number for one invoice until Until.
+type Hold struct {
+	Op    OpID      `msgpack:"op"`
+	User  UserID    `msgpack:"u"`
+	Days  int       `msgpack:"d"`
+	Price Nano      `msgpack:"p"`
+	Until time.Time `msgpack:"t"`
+}
+
+// Rental is the current renter's right to the number until Until.
+type Rental struct {
+	Renter   UserID    `msgpack:"u"`
+	Since    time.Time `msgpack:"s"`
+	Until    time.Time `msgpack:"t"`
+	Paid     Nano      `msgpack:"p"` // paid in total by this renter for this rental, for refunds
+	Expired  bool      `msgpack:"x,omitempty"`
+	Reminded int       `msgpack:"r,omitempty"` // reminder steps already sent
+}
+
+// Offer is a transfer of the rental that waits for the recipient.
+type Offer struct {
+	Op      OpID      `msgpack:"op"`
+	From    UserID    `msgpack:"f"`
+	To      UserID    `msgpack:"to"`
+	Expires time.Time `msgpack:"x"`
+}
+
+// Holding is one entry of a number's ownership history.
+type Holding struct {
+	User  UserID    `msgpack:"u"`
+	From  time.Time `msgpack:"f"`
+	To    time.Time `msgpack:"t,omitempty"` // zero while current
+	How   string    `msgpack:"h"`           // rented, transferred, cancelled, reclaimed
+	Until time.Time `msgpack:"e,omitempty"` // paid-up end when the holding began
+}
+
+// Status is the number's status as people see it.
+func (n *Number) Status() NumberStatus {
+	switch {
+	case n.Blocked:
+		return StatusBlocked
+	case n.Rental != nil && n.Rental.Expired:
+		return StatusExpired
+	case n.Rental != nil:
+		return StatusRented
+	case n.Hold != nil:
+		return StatusReserved
+	}
+	return StatusAvailable
+}
+
+// Renter returns the current renter, or 0.
+func (n *Number) Renter() UserID {
+	if n.Rental == nil || n.Rental.Expired {
+		return 0
+	}
+	return n.Rental.Renter
+}
+
+// HasOp reports whether op was applied to this number recently.
+func (n *Number) HasOp(op OpID) bool { return slices.Contains(n.Ops, op) }
+
+func (n *Number) noteOp(op OpID) {
+	if op == "" {
+		return
+	}
+	if len(n.Ops) >= recentOps {
+		n.Ops = append(n.Ops[:0], n.Ops[1:]...)
+	}
+	n.Ops = append(n.Ops, op)
+}
+
+func (n *Number) closeHolding(at time.Time) {
+	if k := len(n.History); k > 0 && n.History[k-1].To.IsZero() {
+		n.History[k-1].To = at
+	}
+}
+
+func (n *Number) openHolding(u UserID, at, until time.Time, how string) {
+	n.closeHolding(at)
+	n.History = append(n.History, Holding{User: u, From: at, Until: until, How: how})
+}
+
+// NextWake is the earliest moment something must happen to n without anyone
+// asking: a reservation or transfer offer lapses, a reminder is due, or the
+// rental ends. Zero means nothing is scheduled. The scheduler arms one timer
+// for this instant and re-asks after it fires, so a million numbers need no
+// million timers.
+func (n *Number) NextWake(schedule []time.Duration) time.Time {
+	var t time.Time
+	earliest := func(c time.Time) {
+		if !c.IsZero() && (t.IsZero() || c.Before(t)) {
+			t = c
+		}
+	}
+	if n.Hold != nil {
+		earliest(n.Hold.Until)
+	}
+	if n.Offer != nil {
+		earliest(n.Offer.Expires)
+	}
+	if r := n.Rental; r != nil && !r.Expired {
+		earliest(r.Until)
+		if r.Reminded < len(schedule) {
+			earliest(r.Until.Add(-schedule[r.Reminded]))
+		}
+	}
+	return t
+}

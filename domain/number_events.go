@@ -1,0 +1,196 @@
+package domain
+
+import "time"
+
+// NumberEvent is an event that changes one Number.
+type NumberEvent interface {
+	Event
+	applyNumber(n *Number)
+}
+
+// Apply applies e to n and records seq as n's last applied sequence.
+// n may be a zero Number for NumberAdded.
+func (n *Number) Apply(e NumberEvent, seq uint64) {
+	e.applyNumber(n)
+	n.Seq = seq
+}
+
+// NumberAdded puts a new number in the catalogue.
+type NumberAdded struct {
+	ID string    `msgpack:"id"`
+	At time.Time `msgpack:"at"`
+}
+
+// NumberPriceSet sets (or with 0 removes) a per-number price.
+type NumberPriceSet struct {
+	Days   int  `msgpack:"d"`
+	Amount Nano `msgpack:"a"`
+}
+
+// NumberReserved holds the number for an invoice.
+type NumberReserved struct {
+	Op    OpID      `msgpack:"op"`
+	User  UserID    `msgpack:"u"`
+	Days  int       `msgpack:"d"`
+	Price Nano      `msgpack:"p"`
+	Until time.Time `msgpack:"t"`
+}
+
+// NumberReleased drops a reservation.
+type NumberReleased struct {
+	Op     OpID   `msgpack:"op"`
+	Reason string `msgpack:"r"`
+}
+
+// NumberRented starts a rental.
+type NumberRented struct {
+	Op       OpID      `msgpack:"op"`
+	User     UserID    `msgpack:"u"`
+	Days     int       `msgpack:"d"`
+	Price    Nano      `msgpack:"p"`
+	Since    time.Time `msgpack:"s"`
+	Until    time.Time `msgpack:"t"`
+	Reminded int       `msgpack:"r"`
+}
+
+// NumberRenewed extends the rental.
+type NumberRenewed struct {
+	Op       OpID      `msgpack:"op"`
+	Days     int       `msgpack:"d"`
+	Price    Nano      `msgpack:"p"`
+	Until    time.Time `msgpack:"t"`
+	Reminded int       `msgpack:"r"`
+}
+
+// TransferOffered records a pending transfer.
+type TransferOffered struct {
+	Op      OpID      `msgpack:"op"`
+	From    UserID    `msgpack:"f"`
+	To      UserID    `msgpack:"to"`
+	Expires time.Time `msgpack:"x"`
+}
+
+// TransferAccepted moves the rental to the recipient.
+type TransferAccepted struct {
+	Op   OpID      `msgpack:"op"`
+	From UserID    `msgpack:"f"`
+	To   UserID    `msgpack:"to"`
+	At   time.Time `msgpack:"at"`
+}
+
+// TransferClosed ends an offer without a transfer: declined, cancelled or expired.
+type TransferClosed struct {
+	Op  OpID   `msgpack:"op"`
+	Why string `msgpack:"w"`
+}
+
+// ReminderDue records that reminder Step was sent, so it is sent once.
+type ReminderDue struct {
+	Step   int       `msgpack:"s"`
+	Renter UserID    `msgpack:"u"`
+	Until  time.Time `msgpack:"t"`
+}
+
+// RentalExpired marks the rental as over; the number awaits reclaim.
+type RentalExpired struct {
+	At time.Time `msgpack:"at"`
+}
+
+// NumberReclaimed returns an expired number to stock.
+type NumberReclaimed struct {
+	At time.Time `msgpack:"at"`
+}
+
+// NumberBlocked takes a number out of use.
+type NumberBlocked struct {
+	Reason string `msgpack:"r"`
+}
+
+// NumberUnblocked puts it back.
+type NumberUnblocked struct{}
+
+// RentalExtended is an admin's change of the rental's end.
+type RentalExtended struct {
+	Until    time.Time `msgpack:"t"`
+	Reminded int       `msgpack:"r"`
+}
+
+// RentalCancelled ends a rental early; Refund goes to the renter's balance.
+type RentalCancelled struct {
+	Op     OpID      `msgpack:"op"`
+	Renter UserID    `msgpack:"u"`
+	Refund Nano      `msgpack:"rf"`
+	At     time.Time `msgpack:"at"`
+}
+
+func (e *NumberAdded) applyNumber(n *Number) { *n = Number{ID: e.ID, Added: e.At} }
+func (e *NumberPriceSet) applyNumber(n *Number) {
+	n.Prices = n.Prices.With(e.Days, e.Amount)
+}
+func (e *NumberReserved) applyNumber(n *Number) {
+	n.Hold = &Hold{Op: e.Op, User: e.User, Days: e.Days, Price: e.Price, Until: e.Until}
+}
+func (e *NumberReleased) applyNumber(n *Number) {
+	if n.Hold != nil && n.Hold.Op == e.Op {
+		n.Hold = nil
+	}
+}
+func (e *NumberRented) applyNumber(n *Number) {
+	n.Hold = nil
+	n.Offer = nil
+	n.Rental = &Rental{Renter: e.User, Since: e.Since, Until: e.Until, Paid: e.Price, Reminded: e.Reminded}
+	n.openHolding(e.User, e.Since, e.Until, "rented")
+	n.noteOp(e.Op)
+}
+func (e *NumberRenewed) applyNumber(n *Number) {
+	if n.Rental != nil {
+		n.Rental.Until, n.Rental.Reminded = e.Until, e.Reminded
+		n.Rental.Paid += e.Price
+	}
+	n.noteOp(e.Op)
+}
+func (e *TransferOffered) applyNumber(n *Number) {
+	n.Offer = &Offer{Op: e.Op, From: e.From, To: e.To, Expires: e.Expires}
+	n.noteOp(e.Op)
+}
+func (e *TransferAccepted) applyNumber(n *Number) {
+	n.Offer = nil
+	if n.Rental != nil {
+		n.Rental.Renter = e.To
+		n.openHolding(e.To, e.At, n.Rental.Until, "transferred")
+	}
+}
+func (e *TransferClosed) applyNumber(n *Number) {
+	if n.Offer != nil && n.Offer.Op == e.Op {
+		n.Offer = nil
+	}
+}
+func (e *ReminderDue) applyNumber(n *Number) {
+	if n.Rental != nil && e.Step+1 > n.Rental.Reminded {
+		n.Rental.Reminded = e.Step + 1
+	}
+}
+func (e *RentalExpired) applyNumber(n *Number) {
+	n.Offer = nil
+	if n.Rental != nil {
+		n.Rental.Expired = true
+	}
+}
+func (e *NumberReclaimed) applyNumber(n *Number) {
+	n.Rental = nil
+	n.closeHolding(e.At)
+	n.History = append(n.History, Holding{From: e.At, To: e.At, How: "reclaimed"})
+}
+func (e *NumberBlocked) applyNumber(n *Number)   { n.Blocked, n.Reason = true, e.Reason }
+func (e *NumberUnblocked) applyNumber(n *Number) { n.Blocked, n.Reason = false, "" }
+func (e *RentalExtended) applyNumber(n *Number) {
+	if n.Rental != nil {
+		n.Rental.Until, n.Rental.Reminded, n.Rental.Expired = e.Until, e.Reminded, false
+	}
+}
+func (e *RentalCancelled) applyNumber(n *Number) {
+	n.Rental, n.Offer = nil, nil
+	n.closeHolding(e.At)
+	n.History = append(n.History, Holding{User: e.Renter, From: e.At, To: e.At, How: "cancelled"})
+	n.noteOp(e.Op)
+}

@@ -1,0 +1,218 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// MinPayment is the smallest unmatched payment kept as an orphan; below it a
+// transfer without a known code is spam (1-nanoton adverts) and is ignored.
+const MinPayment Nano = 10_000_000 // 0.01 TON
+
+// Outcome is what an incoming payment did.
+type Outcome uint8
+
+// The payment outcomes.
+const (
+	OutcomePaid     Outcome = iota + 1 // paid its invoice
+	OutcomeCredited                    // known code, but late, wrong amount or already paid: credited to the balance
+	OutcomeOrphan                      // no known code: kept for an admin
+	OutcomeIgnored                     // bounced or spam
+)
+
+// Payments is the register of invoices, applied transactions and orphan
+// payments. It is one entity because a transaction must be applied at most
+// once, ever, whoever it turns out to belong to.
+type Payments struct {
+	Invoices map[string]*Invoice `msgpack:"i"` // by code
+	Applied  map[string]Outcome  `msgpack:"a"` // by TxID.Key
+	Orphans  []Orphan            `msgpack:"o,omitempty"`
+	Seq      uint64              `msgpack:"sq"`
+}
+
+// Orphan is a payment nobody's code matched.
+type Orphan struct {
+	Tx       string    `msgpack:"tx"`
+	Amount   Nano      `msgpack:"a"`
+	From     string    `msgpack:"f,omitempty"`
+	At       time.Time `msgpack:"at"`
+	Assigned UserID    `msgpack:"u,omitempty"`
+}
+
+// NewPayments returns an empty register.
+func NewPayments() *Payments {
+	return &Payments{Invoices: map[string]*Invoice{}, Applied: map[string]Outcome{}}
+}
+
+// Open decides a new invoice. The caller draws random codes until one is free.
+func (p *Payments) Open(inv Invoice, ttl time.Duration, now time.Time) (*InvoiceOpened, error) {
+	if err := validateOpUser(inv.Op, inv.User); err != nil {
+		return nil, err
+	}
+	if err := inv.Amount.Validate(); err != nil {
+		return nil, err
+	}
+	code := NormalizeCode(inv.Code)
+	if code == "" {
+		return nil, ErrBadCode
+	}
+	if _, taken := p.Invoices[code]; taken {
+		return nil, fmt.Errorf("%w: %s is taken", ErrBadCode, code)
+	}
+	inv.Code, inv.Created, inv.Expires, inv.Status = code, now, now.Add(ttl), InvoiceOpen
+	return &InvoiceOpened{Invoice: inv}, nil
+}
+
+// Close expires or cancels an open invoice.
+func (p *Payments) Close(code string, to InvoiceStatus) (*InvoiceClosed, error) {
+	inv, ok := p.Invoices[NormalizeCode(code)]
+	if !ok {
+		return nil, ErrInvoiceNotFound
+	}
+	if inv.Status != InvoiceOpen {
+		return nil, ErrInvoiceClosed
+	}
+	return &InvoiceClosed{Code: inv.Code, Status: to}, nil
+}
+
+// Receive decides what an incoming payment does. It never echoes the
+// comment: the event keeps only the code that was found in it.
+func (p *Payments) Receive(pay Payment, now time.Time) (*PaymentReceived, error) {
+	key := pay.Tx.Key()
+	if _, seen := p.Applied[key]; seen {
+		return nil, ErrDuplicateTx
+	}
+	ev := &PaymentReceived{Tx: key, Amount: pay.Amount, From: pay.From, At: pay.At}
+	if pay.Bounced || pay.Amount <= 0 {
+		ev.Outcome = OutcomeIgnored
+		return ev, nil
+	}
+	for _, code := range FindCodes(pay.Comment) {
+		inv, ok := p.Invoices[code]
+		if !ok {
+			continue
+		}
+		ev.Code, ev.User, ev.Op = code, inv.User, inv.Op
+		ev.Outcome, ev.Reason = OutcomeCredited, p.mismatch(inv, pay, now)
+		if ev.Reason == "" {
+			ev.Outcome = OutcomePaid
+		}
+		return ev, nil
+	}
+	if pay.User != 0 {
+		ev.User, ev.Outcome, ev.Reason = pay.User, OutcomeCredited, "deposit"
+		return ev, nil
+	}
+	ev.Outcome = OutcomeOrphan
+	if pay.Amount < MinPayment {
+		ev.Outcome = OutcomeIgnored
+	}
+	return ev, nil
+}
+
+func (p *Payments) mismatch(inv *Invoice, pay Payment, now time.Time) string {
+	switch {
+	case inv.Status == InvoicePaid:
+		return "already_paid"
+	case inv.Status != InvoiceOpen:
+		return "closed"
+	case pay.Amount != inv.Amount:
+		return "wrong_amount"
+	case now.After(inv.Expires):
+		return "late"
+	}
+	return ""
+}
+
+// Assign gives an orphan payment to a user, who is then credited with it.
+func (p *Payments) Assign(tx string, user UserID) (*OrphanAssigned, error) {
+	if err := user.Validate(); err != nil {
+		return nil, err
+	}
+	for _, o := range p.Orphans {
+		if o.Tx == tx {
+			if o.Assigned != 0 {
+				return nil, ErrAlreadyDecided
+			}
+			return &OrphanAssigned{Tx: tx, User: user, Amount: o.Amount}, nil
+		}
+	}
+	return nil, ErrOrphanNotFound
+}
+
+// InvoiceOpened records a new invoice.
+type InvoiceOpened struct {
+	Invoice Invoice `msgpack:"i"`
+}
+
+// InvoiceClosed records that an invoice expired or was cancelled.
+type InvoiceClosed struct {
+	Code   string        `msgpack:"c"`
+	Status InvoiceStatus `msgpack:"s"`
+}
+
+// PaymentReceived records an incoming payment and what it did.
+type PaymentReceived struct {
+	Tx      string    `msgpack:"tx"`
+	Amount  Nano      `msgpack:"a"`
+	From    string    `msgpack:"f,omitempty"`
+	At      time.Time `msgpack:"at"`
+	Outcome Outcome   `msgpack:"o"`
+	Code    string    `msgpack:"c,omitempty"`
+	User    UserID    `msgpack:"u,omitempty"`
+	Op      OpID      `msgpack:"op,omitempty"`
+	Reason  string    `msgpack:"r,omitempty"`
+}
+
+// OrphanAssigned records an admin's assignment of an orphan payment.
+type OrphanAssigned struct {
+	Tx     string `msgpack:"tx"`
+	User   UserID `msgpack:"u"`
+	Amount Nano   `msgpack:"a"`
+}
+
+// PaymentsEvent is an event that changes the Payments register.
+type PaymentsEvent interface {
+	Event
+	applyPayments(p *Payments)
+}
+
+// Apply applies e to p and records seq.
+func (p *Payments) Apply(e PaymentsEvent, seq uint64) {
+	e.applyPayments(p)
+	p.Seq = seq
+}
+
+func (e *InvoiceOpened) applyPayments(p *Payments) {
+	inv := e.Invoice
+	p.Invoices[inv.Code] = &inv
+}
+
+func (e *InvoiceClosed) applyPayments(p *Payments) {
+	if inv, ok := p.Invoices[e.Code]; ok {
+		inv.Status = e.Status
+	}
+}
+
+func (e *PaymentReceived) applyPayments(p *Payments) {
+	if e.Outcome == OutcomeIgnored {
+		return // spam leaves no trace; the watcher's cursor keeps it from coming back
+	}
+	p.Applied[e.Tx] = e.Outcome
+	switch e.Outcome {
+	case OutcomePaid:
+		if inv, ok := p.Invoices[e.Code]; ok {
+			inv.Status, inv.Tx = InvoicePaid, e.Tx
+		}
+	case OutcomeOrphan:
+		p.Orphans = append(p.Orphans, Orphan{Tx: e.Tx, Amount: e.Amount, From: e.From, At: e.At})
+	}
+}
+
+func (e *OrphanAssigned) applyPayments(p *Payments) {
+	for i := range p.Orphans {
+		if p.Orphans[i].Tx == e.Tx {
+			p.Orphans[i].Assigned = e.User
+		}
+	}
+}

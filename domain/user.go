@@ -1,0 +1,241 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a person may do. Owner and admins come from configuration;
+// staff is granted by approval; everyone else is a customer.
+type Role uint8
+
+// The roles, least to most powerful.
+const (
+	RoleCustomer Role = iota + 1
+	RoleStaff
+	RoleAdmin
+	RoleOwner
+)
+
+var roleNames = [...]string{"", "customer", "staff", "admin", "owner"}
+
+func (r Role) String() string {
+	if int(r) < len(roleNames) && r > 0 {
+		return roleNames[r]
+	}
+	return fmt.Sprintf("role(%d)", r)
+}
+
+// Approval is where a person is in the staff whitelist.
+type Approval uint8
+
+// The approval states; ApprovalNone is a customer who never asked.
+const (
+	ApprovalNone Approval = iota
+	ApprovalPending
+	ApprovalApproved
+	ApprovalRejected
+	ApprovalRemoved
+)
+
+var approvalNames = [...]string{"none", "pending", "approved", "rejected", "removed"}
+
+func (a Approval) String() string {
+	if int(a) < len(approvalNames) {
+		return approvalNames[a]
+	}
+	return fmt.Sprintf("approval(%d)", a)
+}
+
+// User is a person who has talked to the bot.
+type User struct {
+	ID       UserID    `msgpack:"id"`
+	Username string    `msgpack:"un,omitempty"` // without @, as Telegram last reported it
+	Name     string    `msgpack:"n,omitempty"`
+	Lang     string    `msgpack:"l,omitempty"`
+	Premium  bool      `msgpack:"pm,omitempty"`
+	Nickname string    `msgpack:"nk,omitempty"` // work nickname given when asking for staff access
+	Approval Approval  `msgpack:"ap,omitempty"`
+	Joined   time.Time `msgpack:"j"`
+}
+
+// Users is the directory of everyone who started the bot: the place to find
+// a transfer's recipient by id or @username, and the staff whitelist.
+type Users struct {
+	ByID map[UserID]*User `msgpack:"u"`
+	Seq  uint64           `msgpack:"sq"`
+
+	byName map[string]UserID // lower-case username → id; rebuilt, not persisted
+}
+
+// NewUsers returns an empty directory.
+func NewUsers() *Users { return &Users{ByID: map[UserID]*User{}} }
+
+// Find looks a person up by numeric id or @username.
+func (d *Users) Find(ref string) (*User, error) {
+	ref = strings.TrimSpace(ref)
+	var id int64
+	if _, err := fmt.Sscanf(ref, "%d", &id); err == nil && fmt.Sprint(id) == ref {
+		if u, ok := d.ByID[UserID(id)]; ok {
+			return u, nil
+		}
+		return nil, ErrUnknownUser
+	}
+	d.index()
+	if id, ok := d.byName[strings.ToLower(strings.TrimPrefix(ref, "@"))]; ok {
+		return d.ByID[id], nil
+	}
+	return nil, ErrUnknownUser
+}
+
+func (d *Users) index() {
+	if d.byName != nil {
+		return
+	}
+	d.byName = make(map[string]UserID, len(d.ByID))
+	for id, u := range d.ByID {
+		if u.Username != "" {
+			d.byName[strings.ToLower(u.Username)] = id
+		}
+	}
+}
+
+// Seen decides whether what Telegram says of a person changed, and returns
+// nil when nothing did, so that a busy user does not fill the journal.
+func (d *Users) Seen(p User, now time.Time) (*UserSeen, error) {
+	if err := p.ID.Validate(); err != nil {
+		return nil, err
+	}
+	u, ok := d.ByID[p.ID]
+	if ok && u.Username == p.Username && u.Name == p.Name && u.Lang == p.Lang && u.Premium == p.Premium {
+		return nil, nil
+	}
+	return &UserSeen{ID: p.ID, Username: p.Username, Name: p.Name, Lang: p.Lang, Premium: p.Premium, At: now}, nil
+}
+
+// Register records a person's request for staff access under a nickname.
+func (d *Users) Register(id UserID, nickname string) (*StaffRequested, error) {
+	u, ok := d.ByID[id]
+	if !ok {
+		return nil, ErrUnknownUser
+	}
+	nickname = strings.TrimSpace(nickname)
+	if n := utf8.RuneCountInString(nickname); n < 2 || n > 32 || strings.ContainsAny(nickname, "\n\r\t") {
+		return nil, ErrBadNickname
+	}
+	if u.Approval == ApprovalPending || u.Approval == ApprovalApproved {
+		return nil, ErrAlreadyDecided
+	}
+	return &StaffRequested{ID: id, Nickname: nickname}, nil
+}
+
+// Decide approves, rejects or removes a person's staff access.
+func (d *Users) Decide(id UserID, to Approval) (*StaffDecided, error) {
+	u, ok := d.ByID[id]
+	if !ok {
+		return nil, ErrUnknownUser
+	}
+	switch {
+	case to == ApprovalApproved || to == ApprovalRejected:
+		if u.Approval != ApprovalPending {
+			return nil, ErrNotPending
+		}
+	case to == ApprovalRemoved:
+		if u.Approval != ApprovalApproved {
+			return nil, ErrNotPending
+		}
+	default:
+		return nil, ErrNotPermitted
+	}
+	return &StaffDecided{ID: id, Approval: to}, nil
+}
+
+// UserSeen records what Telegram said of a person.
+type UserSeen struct {
+	ID       UserID    `msgpack:"id"`
+	Username string    `msgpack:"un,omitempty"`
+	Name     string    `msgpack:"n,omitempty"`
+	Lang     string    `msgpack:"l,omitempty"`
+	Premium  bool      `msgpack:"pm,omitempty"`
+	At       time.Time `msgpack:"at"`
+}
+
+// StaffRequested records a request for staff access.
+type StaffRequested struct {
+	ID       UserID `msgpack:"id"`
+	Nickname string `msgpack:"nk"`
+}
+
+// StaffDecided records an admin's decision on staff access.
+type StaffDecided struct {
+	ID       UserID   `msgpack:"id"`
+	Approval Approval `msgpack:"ap"`
+}
+
+// UsersEvent is an event that changes the user directory.
+type UsersEvent interface {
+	Event
+	applyUsers(d *Users)
+}
+
+// Apply applies e to d and records seq.
+func (d *Users) Apply(e UsersEvent, seq uint64) {
+	e.applyUsers(d)
+	d.Seq = seq
+}
+
+func (e *UserSeen) applyUsers(d *Users) {
+	u, ok := d.ByID[e.ID]
+	if !ok {
+		u = &User{ID: e.ID, Joined: e.At}
+		d.ByID[e.ID] = u
+	}
+	if d.byName != nil && u.Username != "" {
+		delete(d.byName, strings.ToLower(u.Username))
+	}
+	u.Username, u.Name, u.Lang, u.Premium = e.Username, e.Name, e.Lang, e.Premium
+	if d.byName != nil && u.Username != "" {
+		d.byName[strings.ToLower(u.Username)] = u.ID
+	}
+}
+
+func (e *StaffRequested) applyUsers(d *Users) {
+	if u, ok := d.ByID[e.ID]; ok {
+		u.Nickname, u.Approval = e.Nickname, ApprovalPending
+	}
+}
+
+func (e *StaffDecided) applyUsers(d *Users) {
+	if u, ok := d.ByID[e.ID]; ok {
+		u.Approval = e.Approval
+	}
+}
+
+// RoleOf is a person's effective role: configuration names the owner and
+// admins (so a lost admin can always be restored by editing config), the
+// whitelist names staff.
+func RoleOf(u *User, owner UserID, admins []UserID) Role {
+	if u == nil {
+		return RoleCustomer
+	}
+	switch {
+	case u.ID == owner:
+		return RoleOwner
+	case containsID(admins, u.ID):
+		return RoleAdmin
+	case u.Approval == ApprovalApproved:
+		return RoleStaff
+	}
+	return RoleCustomer
+}
+
+func containsID(ids []UserID, id UserID) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
