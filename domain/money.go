@@ -76,7 +76,7 @@ func (n Nano) Decimal() string {
 	sign := ""
 	u := uint64(n)
 	if n < 0 {
-		sign, u = "-", uint64(-(n + 1))+1
+		sign, u = "-", uint64(-(n+1))+1
 	}
 	whole, frac := u/uint64(NanoPerTON), u%uint64(NanoPerTON)
 	if frac == 0 {

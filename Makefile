@@ -1,0 +1,48 @@
+# Allot's two everyday commands are `make run` and `make test`; see README.md.
+GO       ?= go
+BIN      := bin
+PKGDIRS  := cmd actors domain persistence adapters
+
+.PHONY: run build test fmt-check vet lint unit loadtest-short bench clean
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+run: build
+	./$(BIN)/allot run
+
+# test is what CI runs: formatting, vet, staticcheck, the race-enabled unit
+# tests, and short runs of every load-test mode (they fail on a broken
+# invariant or a lost operation).
+test: fmt-check lint unit loadtest-short
+
+fmt-check:
+	@out=$$(gofmt -l $$(find $(PKGDIRS) -name '*.go' 2>/dev/null)); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+lint: vet
+	$(GO) tool staticcheck ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+loadtest-short: build
+	./$(BIN)/loadtest -mode engine -users 200 -numbers 2000 -duration 3s -fsync os
+	./$(BIN)/loadtest -mode engine -users 200 -numbers 2000 -duration 2s -fsync always
+	./$(BIN)/loadtest -mode crash -cycles 10
+	./$(BIN)/loadtest -mode restore -entities 20000
+
+# bench runs the Go benchmarks and the full-size load tests; the README keeps
+# the table it prints.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./$(BIN)/loadtest -mode engine -users 1000 -numbers 100000 -duration 20s -fsync always
+	./$(BIN)/loadtest -mode engine -users 1000 -numbers 100000 -duration 20s -fsync os
+	./$(BIN)/loadtest -mode restore -entities 1000000
+	./$(BIN)/loadtest -mode crash -cycles 30
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,294 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"allot/domain"
+)
+
+// ask routes a command built around a fresh reply channel and waits for
+// the answer, the context, or the request timeout, whichever comes first.
+func (e *Engine) ask(ctx context.Context, kind domain.Kind, id string, create bool, mk func(r replyTo) command) (any, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	r := make(replyTo, 1)
+	if !e.dir.route(e.root, kind, id, mk(r), create) {
+		return nil, notFound(kind)
+	}
+	t := time.NewTimer(e.opts.RequestTimeout)
+	defer t.Stop()
+	select {
+	case res := <-r:
+		return res.v, res.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("actors: %s %s: %w", kind, id, ctx.Err())
+	case <-t.C:
+		return nil, fmt.Errorf("actors: %s %s: no reply in %s", kind, id, e.opts.RequestTimeout)
+	}
+}
+
+func notFound(kind domain.Kind) error {
+	if kind == domain.KindNumber {
+		return domain.ErrNumberNotFound
+	}
+	return fmt.Errorf("actors: unknown %s", kind)
+}
+
+func askAs[T any](v any, err error) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("actors: reply is %T, want %T", v, zero)
+	}
+	return t, nil
+}
+
+func (e *Engine) number(ctx context.Context, raw string, create bool, mk func(r replyTo) command) (any, error) {
+	id, err := domain.ParseNumber(raw)
+	if err != nil {
+		return nil, err
+	}
+	return e.ask(ctx, domain.KindNumber, id, create, mk)
+}
+
+// AddNumber puts a number in the catalogue; by is the admin, for the audit
+// log (0 for a system import, which is not audited).
+func (e *Engine) AddNumber(ctx context.Context, by domain.UserID, raw string) (string, error) {
+	id, err := domain.ParseNumber(raw)
+	if err != nil {
+		return "", err
+	}
+	_, err = e.ask(ctx, domain.KindNumber, id, true, func(r replyTo) command { return &addNumber{numberCmd{r}} })
+	if err == nil {
+		e.audit(by, "number.add", id, "")
+	}
+	return id, err
+}
+
+// Number returns a copy of a number's state.
+func (e *Engine) Number(ctx context.Context, raw string) (*domain.Number, error) {
+	return askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command { return &getNumber{numberCmd{r}} }))
+}
+
+// RentFromBalance rents a number for days, paid from the user's balance.
+// op is the idempotency key: the same op again returns the same rental.
+func (e *Engine) RentFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
+	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
+		return &rentFromBalance{numberCmd: numberCmd{r}, op: op, user: user, days: days}
+	}))
+}
+
+// RenewFromBalance extends the user's rental by days from its current end.
+func (e *Engine) RenewFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
+	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
+		return &renewFromBalance{numberCmd: numberCmd{r}, op: op, user: user, days: days}
+	}))
+}
+
+// OfferTransfer offers the user's rental of a number to another person,
+// named by id or @username, who must have started the bot.
+func (e *Engine) OfferTransfer(ctx context.Context, op domain.OpID, from domain.UserID, raw, to string) (*domain.Number, error) {
+	u, err := e.FindUser(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	return e.change(ctx, raw, func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
+		return n.OfferTransfer(op, from, u.ID, p, now)
+	}, nil)
+}
+
+// AcceptTransfer moves an offered rental to the recipient.
+func (e *Engine) AcceptTransfer(ctx context.Context, user domain.UserID, raw string) (*domain.Number, error) {
+	return e.change(ctx, raw, func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) {
+		return n.AcceptTransfer(user, now)
+	}, nil)
+}
+
+// DeclineTransfer refuses an offered rental.
+func (e *Engine) DeclineTransfer(ctx context.Context, user domain.UserID, raw string) (*domain.Number, error) {
+	return e.change(ctx, raw, func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) {
+		return n.DeclineTransfer(user, now)
+	}, nil)
+}
+
+// CancelTransfer withdraws the renter's pending offer.
+func (e *Engine) CancelTransfer(ctx context.Context, user domain.UserID, raw string) (*domain.Number, error) {
+	return e.change(ctx, raw, func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) {
+		return n.CancelTransfer(user)
+	}, nil)
+}
+
+func (e *Engine) change(ctx context.Context, raw string, decide func(*domain.Number, domain.Policy, time.Time) (domain.Event, error),
+	after func(*exec, *domain.Number, domain.Event)) (*domain.Number, error) {
+	return askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command {
+		return &numberChange{numberCmd: numberCmd{r}, decide: decide, after: after}
+	}))
+}
+
+// Deposit applies an incoming payment: paid to an invoice, credited to a
+// balance, or kept as an orphan. The transaction id makes it idempotent for
+// ever: the same transaction again returns domain.ErrDuplicateTx.
+func (e *Engine) Deposit(ctx context.Context, pay domain.Payment) (DepositResult, error) {
+	return askAs[DepositResult](e.ask(ctx, domain.KindPayments, singleton, false, func(r replyTo) command {
+		return &deposit{regCmd: regCmd{r}, pay: pay}
+	}))
+}
+
+// Wallet returns a copy of a user's wallet (an empty one if the user never paid).
+func (e *Engine) Wallet(ctx context.Context, user domain.UserID) (*domain.Wallet, error) {
+	if err := user.Validate(); err != nil {
+		return nil, err
+	}
+	if !e.closed.Load() && !e.knows(domain.KindWallet, walletID(user)) {
+		return &domain.Wallet{User: user}, nil // never paid: no entity needed to say so
+	}
+	return askAs[*domain.Wallet](e.ask(ctx, domain.KindWallet, walletID(user), false, func(r replyTo) command {
+		return &getWallet{walletCmd{r}}
+	}))
+}
+
+func (e *Engine) knows(kind domain.Kind, id string) bool {
+	_, ok := e.dir.peek(kind, id)
+	return ok
+}
+
+// SeeUser records what Telegram says of a person; cheap when nothing changed.
+func (e *Engine) SeeUser(ctx context.Context, u domain.User) error {
+	_, err := e.ask(ctx, domain.KindUsers, singleton, false, func(r replyTo) command { return &seeUser{regCmd{r}, u} })
+	return err
+}
+
+// FindUser finds a person by id or @username.
+func (e *Engine) FindUser(ctx context.Context, ref string) (domain.User, error) {
+	return askAs[domain.User](e.ask(ctx, domain.KindUsers, singleton, false, func(r replyTo) command {
+		return &findUser{regCmd{r}, ref}
+	}))
+}
+
+// SetDefaultPrice sets the default price of a period (amount 0 removes it).
+func (e *Engine) SetDefaultPrice(ctx context.Context, by domain.UserID, days int, amount domain.Nano) error {
+	_, err := e.ask(ctx, domain.KindCatalog, singleton, false, func(r replyTo) command {
+		return &setDefaultPrice{regCmd{r}, days, amount}
+	})
+	if err == nil {
+		e.audit(by, "price.default", strconv.Itoa(days)+"d", amount.String())
+	}
+	return err
+}
+
+// SetNumberPrice sets one number's own price for a period (0 removes it).
+func (e *Engine) SetNumberPrice(ctx context.Context, by domain.UserID, raw string, days int, amount domain.Nano) (*domain.Number, error) {
+	return e.admin(ctx, by, "number.price", raw, fmt.Sprintf("%dd %s", days, amount),
+		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) {
+			return n.SetPrice(days, amount)
+		}, nil)
+}
+
+// Block takes a number out of use.
+func (e *Engine) Block(ctx context.Context, by domain.UserID, raw, reason string) (*domain.Number, error) {
+	return e.admin(ctx, by, "number.block", raw, reason,
+		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) { return n.Block(reason) }, nil)
+}
+
+// Unblock puts a blocked number back in use.
+func (e *Engine) Unblock(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
+	return e.admin(ctx, by, "number.unblock", raw, "",
+		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) { return n.Unblock() }, nil)
+}
+
+// Extend sets a rental's end.
+func (e *Engine) Extend(ctx context.Context, by domain.UserID, raw string, until time.Time) (*domain.Number, error) {
+	return e.admin(ctx, by, "rental.extend", raw, until.UTC().Format(time.RFC3339),
+		func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
+			return n.Extend(until, p, now)
+		}, nil)
+}
+
+// Reclaim returns an expired number to stock.
+func (e *Engine) Reclaim(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
+	return e.admin(ctx, by, "number.reclaim", raw, "",
+		func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) { return n.Reclaim(now) }, nil)
+}
+
+// CancelRental ends a rental early and refunds refund to the renter's
+// balance. The refund is keyed by op, so a retry never pays twice.
+func (e *Engine) CancelRental(ctx context.Context, op domain.OpID, by domain.UserID, raw string, refund domain.Nano) (*domain.Number, error) {
+	return e.admin(ctx, by, "rental.cancel", raw, "refund "+refund.String(),
+		func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) {
+			return n.Cancel(op, refund, now)
+		},
+		func(x *exec, n *domain.Number, ev domain.Event) {
+			c := ev.(*domain.RentalCancelled)
+			if c.Refund > 0 {
+				x.send(domain.KindWallet, walletID(c.Renter), &credit{op: c.Op, kind: domain.KindRefund,
+					amount: c.Refund, ref: n.ID, note: "rental cancelled"})
+			}
+		})
+}
+
+// AdjustBalance corrects a balance by amount (negative takes money), with
+// the admin's reason in the ledger and the audit log.
+func (e *Engine) AdjustBalance(ctx context.Context, op domain.OpID, by, user domain.UserID, amount domain.Nano, reason string) (domain.Nano, error) {
+	if err := user.Validate(); err != nil {
+		return 0, err
+	}
+	v, err := e.ask(ctx, domain.KindWallet, walletID(user), true, func(r replyTo) command {
+		if amount < 0 {
+			return &debit{walletCmd: walletCmd{r}, op: op, amount: -amount, note: reason}
+		}
+		return &credit{walletCmd: walletCmd{r}, op: op, kind: domain.KindAdjustment, amount: amount, note: reason}
+	})
+	if err == nil {
+		e.audit(by, "wallet.adjust", walletID(user), amount.String()+": "+reason)
+	}
+	return askAs[domain.Nano](v, err)
+}
+
+// AuditLog returns one page of the audit log, newest first.
+func (e *Engine) AuditLog(ctx context.Context, page, size int) (AuditPage, error) {
+	return askAs[AuditPage](e.ask(ctx, domain.KindAudit, singleton, false, func(r replyTo) command {
+		return &auditPage{regCmd{r}, page, size}
+	}))
+}
+
+func (e *Engine) admin(ctx context.Context, by domain.UserID, action, raw, detail string,
+	decide func(*domain.Number, domain.Policy, time.Time) (domain.Event, error),
+	after func(*exec, *domain.Number, domain.Event)) (*domain.Number, error) {
+	n, err := e.change(ctx, raw, decide, after)
+	if err == nil {
+		e.audit(by, action, n.ID, detail)
+	}
+	return n, err
+}
+
+// audit records an admin action; it is journaled after the action itself.
+// by 0 is the system (an import, the load test): not a person's action.
+func (e *Engine) audit(by domain.UserID, action, target, detail string) {
+	if by <= 0 {
+		return
+	}
+	e.dir.route(e.root, domain.KindAudit, singleton, &audit{entry: domain.AuditEntry{
+		At: e.clock(), Actor: by, Action: action, Target: target, Detail: detail}}, false)
+}
+
+// clone deep-copies a state for a reader outside its actor.
+func clone[T any](v *T) *T {
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("actors: clone %T: %v", v, err))
+	}
+	out := new(T)
+	if err := msgpack.Unmarshal(b, out); err != nil {
+		panic(fmt.Sprintf("actors: clone %T: %v", v, err))
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"allot/domain"
+)
+
+// Totals are sums over all entities, for conservation checks: money is
+// never created or destroyed, so what came in (recharged, bonus, credit
+// adjustments) equals what is held (balances) plus what was spent.
+type Totals struct {
+	Numbers, Rented, Wallets int
+	Balances                 domain.Nano // sum of all balances
+	Recharged                domain.Nano // completed recharges
+	Purchased                domain.Nano // completed and processing purchases
+	Refunded                 domain.Nano // completed refunds
+	RentalPaid               domain.Nano // sum of Paid over current rentals
+	Processing               int         // purchases still held by an unfinished saga
+	Deposits                 int         // transactions credited to a wallet
+}
+
+// Check verifies the engine's invariants over every entity and returns the
+// totals. Call it after Drain, when nothing is in flight: it reads states
+// directly. The invariants: each wallet's balance is the sum of its ledger
+// and never negative; no operation appears twice in a ledger; no
+// transaction is credited twice anywhere; a number has at most one renter
+// and its history at most one open holding, which is the renter's.
+func (e *Engine) Check() (Totals, error) {
+	var t Totals
+	var errs []error
+	txs := map[domain.OpID]domain.UserID{}
+	e.dir.each(domain.KindWallet, func(en *entry, _ bool) {
+		w, _ := en.state.(*domain.Wallet)
+		if w == nil {
+			return
+		}
+		t.Wallets++
+		errs = append(errs, checkWallet(w, txs, &t)...)
+	})
+	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
+		n, _ := en.state.(*domain.Number)
+		if n == nil {
+			return
+		}
+		t.Numbers++
+		if n.Rental != nil {
+			t.Rented++
+			t.RentalPaid += n.Rental.Paid
+		}
+		errs = append(errs, checkNumber(n))
+	})
+	return t, errors.Join(errs...)
+}
+
+func checkWallet(w *domain.Wallet, txs map[domain.OpID]domain.UserID, t *Totals) []error {
+	errs := []error{w.Check()}
+	seen := make(map[domain.OpID]bool, len(w.Entries))
+	t.Balances += w.Balance
+	for _, x := range w.Entries {
+		if seen[x.Op] {
+			errs = append(errs, fmt.Errorf("wallet %d: operation %s twice", w.User, x.Op))
+		}
+		seen[x.Op] = true
+		if strings.HasPrefix(string(x.Op), "tx:") {
+			if other, dup := txs[x.Op]; dup {
+				errs = append(errs, fmt.Errorf("transaction %s credited to %d and %d", x.Op, other, w.User))
+			}
+			txs[x.Op] = w.User
+			t.Deposits++
+		}
+		tally(x, t)
+	}
+	return errs
+}
+
+func tally(x domain.Entry, t *Totals) {
+	switch {
+	case x.Debit && x.Status == domain.EntryProcessing:
+		t.Processing++
+		t.Purchased += x.Amount
+	case x.Status != domain.EntryCompleted:
+	case x.Kind == domain.KindPurchase:
+		t.Purchased += x.Amount
+	case x.Kind == domain.KindRecharge:
+		t.Recharged += x.Amount
+	case x.Kind == domain.KindRefund:
+		t.Refunded += x.Amount
+	}
+}
+
+func checkNumber(n *domain.Number) error {
+	open := 0
+	var holder domain.UserID
+	for _, h := range n.History {
+		if h.To.IsZero() {
+			open++
+			holder = h.User
+		}
+	}
+	switch {
+	case open > 1:
+		return fmt.Errorf("number %s: %d open holdings", n.ID, open)
+	case n.Rental != nil && !n.Rental.Expired && (open != 1 || holder != n.Rental.Renter):
+		return fmt.Errorf("number %s: renter %d but history holder %d", n.ID, n.Rental.Renter, holder)
+	case n.Rental == nil && open != 0:
+		return fmt.Errorf("number %s: not rented but history has a holder", n.ID)
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package actors
+
+import (
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"allot/domain"
+)
+
+// shardCount splits the directory so that routing from many goroutines does
+// not contend on one mutex. A power of two.
+const shardCount = 256
+
+// entry is one entity known to the directory. While pid is nil the entity
+// is passive: its state is frozen and may be read under the shard lock.
+// While pid is set, only that actor touches state.
+type entry struct {
+	kind  domain.Kind
+	id    string
+	state any // *domain.Number, *domain.Wallet, ...; nil until the entity exists
+
+	pid       *actor.PID
+	inflight  atomic.Int32 // messages routed to pid and not yet handled
+	processed atomic.Uint64
+	restarts  atomic.Uint32
+}
+
+type shard struct {
+	mu sync.Mutex
+	m  map[string]*entry
+}
+
+// directory addresses entities by kind and id and activates their actors.
+type directory struct {
+	seed   maphash.Seed
+	kinds  map[domain.Kind]*[shardCount]shard
+	spawn  func(e *entry) *actor.PID
+	active atomic.Int64
+}
+
+func newDirectory(spawn func(e *entry) *actor.PID, kinds ...domain.Kind) *directory {
+	d := &directory{seed: maphash.MakeSeed(), kinds: map[domain.Kind]*[shardCount]shard{}, spawn: spawn}
+	for _, k := range kinds {
+		s := new([shardCount]shard)
+		for i := range s {
+			s[i].m = map[string]*entry{}
+		}
+		d.kinds[k] = s
+	}
+	return d
+}
+
+func (d *directory) shard(kind domain.Kind, id string) *shard {
+	return &d.kinds[kind][maphash.String(d.seed, id)&(shardCount-1)]
+}
+
+// route delivers msg to the entity's actor, activating it if needed. With
+// create false an entity the directory has never seen is not created and
+// route reports false, so junk ids typed by users cost nothing.
+func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, msg any, create bool) bool {
+	s := d.shard(kind, id)
+	s.mu.Lock()
+	e, ok := s.m[id]
+	if !ok {
+		if !create {
+			s.mu.Unlock()
+			return false
+		}
+		e = &entry{kind: kind, id: id}
+		s.m[id] = e
+	}
+	if e.pid == nil {
+		e.pid = d.spawn(e)
+		d.active.Add(1)
+	}
+	e.inflight.Add(1)
+	pid := e.pid
+	s.mu.Unlock()
+	root.Send(pid, msg)
+	return true
+}
+
+// passivate detaches the actor from e if nothing is in flight for it; the
+// caller (the actor itself) then stops. Holding the shard lock while checking
+// inflight guarantees no message can be routed to the stopping actor.
+func (d *directory) passivate(e *entry, self *actor.PID) bool {
+	s := d.shard(e.kind, e.id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.pid == nil || !e.pid.Equal(self) || e.inflight.Load() != 0 {
+		return false
+	}
+	e.pid = nil
+	d.active.Add(-1)
+	return true
+}
+
+// put installs state for an entity during recovery, before any actor runs.
+func (d *directory) put(kind domain.Kind, id string, state any) *entry {
+	s := d.shard(kind, id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[id]
+	if !ok {
+		e = &entry{kind: kind, id: id}
+		s.m[id] = e
+	}
+	e.state = state
+	return e
+}
+
+// peek returns an entity's entry without activating it.
+func (d *directory) peek(kind domain.Kind, id string) (*entry, bool) {
+	s := d.shard(kind, id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[id]
+	return e, ok
+}
+
+// each calls fn for every entry of kind, shard by shard, holding the shard's
+// lock during fn: fn must be quick and must not route messages. passive tells
+// whether the state may be read directly.
+func (d *directory) each(kind domain.Kind, fn func(e *entry, passive bool)) {
+	shards := d.kinds[kind]
+	for i := range shards {
+		s := &shards[i]
+		s.mu.Lock()
+		for _, e := range s.m {
+			fn(e, e.pid == nil)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// eachShard is each, one shard at a time, for parallel work: fn gets the
+// shard's index and is called with its lock held.
+func (d *directory) eachShard(kind domain.Kind, i int, fn func(e *entry, passive bool)) {
+	s := &d.kinds[kind][i]
+	s.mu.Lock()
+	for _, e := range s.m {
+		fn(e, e.pid == nil)
+	}
+	s.mu.Unlock()
+}
+
+// count returns how many entities of kind the directory holds.
+func (d *directory) count(kind domain.Kind) int {
+	n := 0
+	shards := d.kinds[kind]
+	for i := range shards {
+		shards[i].mu.Lock()
+		n += len(shards[i].m)
+		shards[i].mu.Unlock()
+	}
+	return n
+}
+
+// inflight sums the messages not yet handled across all entities.
+func (d *directory) inflight() int64 {
+	var n int64
+	for k := range d.kinds {
+		d.each(k, func(e *entry, _ bool) { n += int64(e.inflight.Load()) })
+	}
+	return n
+}

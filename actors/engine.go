@@ -1,0 +1,273 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"allot/domain"
+	"allot/persistence"
+)
+
+// Options configure an Engine. The zero value of each field means its default.
+type Options struct {
+	Dir              string                // data directory: journal/ and snapshots/ live under it
+	Fsync            persistence.FsyncMode // when a change counts as durable
+	SegmentSize      int64                 // journal segment size; default 64 MiB
+	SnapshotInterval time.Duration         // 0 = no periodic snapshots
+	SnapshotKeep     int                   // snapshots kept; default 3
+	IdleTimeout      time.Duration         // an entity's actor stops after this long unused; default 2 min
+	RequestTimeout   time.Duration         // how long an entry point waits for its reply; default 10 s
+	Policy           domain.Policy         // prices and timings; default domain.DefaultPolicy
+	Clock            func() time.Time      // default time.Now
+	ManualClock      bool                  // tests: the scheduler fires only on Advance
+	Logger           *slog.Logger          // default: discard
+	Notify           func(Notice)          // called after durable events a person should hear of
+	OnFatal          func(error)           // called once if the journal fails; the engine then refuses all work
+	NoFinalSnapshot  bool                  // Close skips the snapshot, leaving the journal to replay (as after a crash)
+}
+
+// Engine is Allot's state: the actor system, the directory of entities, the
+// journal and the snapshots. Its methods in api.go are the entry points the
+// bot, the load test and the tests all use; they are safe for concurrent use.
+type Engine struct {
+	opts    Options
+	log     *slog.Logger
+	clock   func() time.Time
+	system  *actor.ActorSystem
+	root    *actor.RootContext
+	dir     *directory
+	journal *persistence.Journal
+	snaps   *persistence.SnapshotStore
+	durable *durability
+	sched   schedRef
+	prices  atomic.Pointer[domain.PriceList]
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+	snapMu    sync.Mutex // one snapshot at a time
+	stopLoop  context.CancelFunc
+	loopDone  chan struct{}
+	recovery  persistence.RecoveryInfo
+}
+
+// ErrClosed is returned by entry points after Close or a journal failure.
+var ErrClosed = errors.New("actors: engine closed")
+
+// Open restores the engine from opts.Dir (newest valid snapshot, then the
+// journal after it), resumes sagas a crash cut short, re-arms the scheduler
+// and starts taking work.
+func Open(opts Options) (*Engine, error) {
+	opts = withDefaults(opts)
+	e := &Engine{opts: opts, log: opts.Logger, clock: opts.Clock, durable: &durability{}}
+	e.setPrices(opts.Policy.Prices)
+	if err := e.openStorage(); err != nil {
+		return nil, err
+	}
+	e.startActors()
+	if err := e.recover(); err != nil {
+		e.shutdownActors()
+		return nil, errors.Join(err, e.journal.Close())
+	}
+	e.resume()
+	e.startLoop()
+	return e, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 2 * time.Minute
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = 10 * time.Second
+	}
+	if o.SnapshotKeep == 0 {
+		o.SnapshotKeep = 3
+	}
+	if o.Policy.Prices == nil {
+		o.Policy = domain.DefaultPolicy()
+	}
+	o.Policy.Reminders = domain.SortedReminders(o.Policy.Reminders)
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+func (e *Engine) openStorage() error {
+	j, err := persistence.OpenJournal(persistence.JournalOptions{
+		Dir: filepath.Join(e.opts.Dir, "journal"), Fsync: e.opts.Fsync, SegmentSize: e.opts.SegmentSize,
+		Logger: e.log, OnSync: func(time.Duration, int, int) { e.durable.synced() },
+		OnFatal: e.fatal,
+	})
+	if err != nil {
+		return fmt.Errorf("actors: open journal: %w", err)
+	}
+	e.journal = j
+	e.durable.durable = j.DurableSeq
+	s, err := persistence.OpenSnapshots(filepath.Join(e.opts.Dir, "snapshots"), e.opts.SnapshotKeep, e.log)
+	if err != nil {
+		return errors.Join(fmt.Errorf("actors: open snapshots: %w", err), j.Close())
+	}
+	e.snaps = s
+	return nil
+}
+
+// fatal handles a journal failure: nothing may be acknowledged any more.
+func (e *Engine) fatal(err error) {
+	e.closed.Store(true)
+	e.log.Error("journal failed; the engine stops taking work", "err", err)
+	e.durable.fail(err)
+	if e.opts.OnFatal != nil {
+		e.opts.OnFatal(err)
+	}
+}
+
+func (e *Engine) startActors() {
+	e.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return e.log.With("lib", "protoactor")
+	}))
+	e.root = e.system.Root
+	e.dir = newDirectory(e.spawnEntity, domain.KindNumber, domain.KindWallet, domain.KindPayments,
+		domain.KindUsers, domain.KindAudit, domain.KindCatalog)
+	for k, st := range newSingletons() {
+		if k == domain.KindCatalog {
+			st.(*domain.Catalog).Prices = e.opts.Policy.Prices
+		}
+		e.dir.put(k, singleton, st)
+	}
+	sched := &scheduler{eng: e, armed: map[string]time.Time{}}
+	pid, _ := e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched }), "scheduler")
+	e.sched = schedRef{root: e.root, pid: pid}
+}
+
+// spawnEntity starts the actor of an entity; called by the directory with
+// the shard lock held, so it must not route.
+func (e *Engine) spawnEntity(en *entry) *actor.PID {
+	a := &entityActor{eng: e, e: en}
+	return e.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
+}
+
+func (e *Engine) setPrices(p domain.PriceList) { e.prices.Store(&p) }
+
+// policy is the current policy with the catalog's live price list.
+func (e *Engine) policy() domain.Policy {
+	p := e.opts.Policy
+	p.Prices = *e.prices.Load()
+	return p
+}
+
+func (e *Engine) startLoop() {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stopLoop, e.loopDone = cancel, make(chan struct{})
+	go func() {
+		defer close(e.loopDone)
+		if e.opts.SnapshotInterval <= 0 {
+			<-ctx.Done()
+			return
+		}
+		t := time.NewTicker(e.opts.SnapshotInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := e.Snapshot(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					e.log.Error("periodic snapshot failed", "err", err)
+				}
+			}
+		}
+	}()
+}
+
+// Close stops taking work, waits for what is in flight, writes a final
+// snapshot, and closes the journal.
+func (e *Engine) Close(ctx context.Context) error {
+	e.closeOnce.Do(func() { e.closeErr = e.close(ctx) })
+	return e.closeErr
+}
+
+func (e *Engine) close(ctx context.Context) error {
+	e.closed.Store(true)
+	e.stopLoop()
+	<-e.loopDone
+	var errs []error
+	if e.journal.Err() == nil {
+		if err := e.drain(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if !e.opts.NoFinalSnapshot {
+			if _, err := e.snapshot(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("actors: final snapshot: %w", err))
+			}
+		}
+	}
+	e.shutdownActors()
+	errs = append(errs, e.journal.Close())
+	return errors.Join(errs...)
+}
+
+func (e *Engine) shutdownActors() {
+	var pids []*actor.PID
+	for k := range e.dir.kinds {
+		e.dir.each(k, func(en *entry, passive bool) {
+			if !passive {
+				pids = append(pids, en.pid)
+			}
+		})
+	}
+	for _, p := range pids {
+		_ = e.root.StopFuture(p).Wait()
+	}
+	_ = e.root.StopFuture(e.sched.pid).Wait()
+	e.system.Shutdown()
+}
+
+// Drain waits until no message is in flight in any entity: every saga step
+// sent has been handled. Tests and the load test call it before checking
+// invariants.
+func (e *Engine) Drain(ctx context.Context) error { return e.drain(ctx) }
+
+func (e *Engine) drain(ctx context.Context) error {
+	for {
+		if e.dir.inflight() == 0 {
+			return e.journal.WaitDurable(ctx, e.journal.LastSeq())
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("actors: drain: %w", ctx.Err())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// Advance fires the scheduler by the engine's clock; with ManualClock it is
+// the only way wake-ups happen.
+func (e *Engine) Advance() { e.root.Send(e.sched.pid, &wakeMsg{}) }
+
+// Recovery reports what Open restored.
+func (e *Engine) Recovery() persistence.RecoveryInfo { return e.recovery }
+
+// Ready reports whether the engine takes work: restored and its journal writable.
+func (e *Engine) Ready() error {
+	if err := e.journal.Err(); err != nil {
+		return err
+	}
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}

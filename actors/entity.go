@@ -1,0 +1,140 @@
+package actors
+
+import (
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"allot/domain"
+)
+
+// command is a message for one entity. run executes inside the entity's
+// actor, so it may read and change x's state freely, and must not block.
+type command interface {
+	run(x *exec)
+}
+
+// result is what a request gets back: a value or an error. Errors travel
+// as values because protoactor would deliver a bare error as a value anyway.
+type result struct {
+	v   any
+	err error
+}
+
+// replyTo is where a command's result goes. A buffered channel (capacity
+// one) so that a reply never blocks the journal's writer, and a nil replyTo
+// means nobody waits (a saga step resumed by recovery, a scheduler tick).
+type replyTo chan result
+
+func (r replyTo) send(v any, err error) {
+	if r != nil {
+		select {
+		case r <- result{v, err}:
+		default: // already answered; a second answer is a bug we do not crash on
+		}
+	}
+}
+
+// entityActor is the actor of one entity while it is active.
+type entityActor struct {
+	eng *Engine
+	e   *entry
+}
+
+// exec is what a command sees of its entity: the state, the clock, and the
+// ways to emit events, reply after durability, and message other entities.
+type exec struct {
+	eng  *Engine
+	e    *entry
+	self *actor.PID
+	now  time.Time
+}
+
+func (a *entityActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		if a.eng.opts.IdleTimeout > 0 {
+			ctx.SetReceiveTimeout(a.eng.opts.IdleTimeout)
+		}
+	case *actor.Restarting:
+		a.e.restarts.Add(1)
+	case *actor.ReceiveTimeout:
+		if a.eng.dir.passivate(a.e, ctx.Self()) {
+			ctx.Stop(ctx.Self())
+		}
+	case command:
+		a.handle(ctx, m)
+	}
+}
+
+// handle runs one command with the panic turned into an error reply: a
+// panic would otherwise restart the actor and drop the message, leaving its
+// requester to time out.
+func (a *entityActor) handle(ctx actor.Context, c command) {
+	defer a.e.inflight.Add(-1)
+	defer a.e.processed.Add(1)
+	defer func() {
+		if p := recover(); p != nil {
+			err := fmt.Errorf("actors: %s %s: internal error: %v", a.e.kind, a.e.id, p)
+			a.eng.log.Error("command panicked", "kind", a.e.kind.String(), "id", a.e.id,
+				"command", fmt.Sprintf("%T", c), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if r, ok := c.(interface{ replier() replyTo }); ok {
+				r.replier().send(nil, err)
+			}
+		}
+	}()
+	c.run(&exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()})
+}
+
+// emit journals ev for this entity and applies it; it returns the event's
+// sequence. An event that cannot be encoded is a programming error: nothing
+// is applied and the error is returned for the reply.
+func (x *exec) emit(ev domain.Event) (uint64, error) {
+	payload, err := domain.EncodeRecord(domain.Record{Kind: x.e.kind, ID: x.e.id, Event: ev})
+	if err != nil {
+		return 0, err
+	}
+	seq := x.eng.journal.Append(payload, noDone)
+	if seq == 0 {
+		return 0, fmt.Errorf("actors: journal refused %T: %w", ev, x.eng.journal.Err())
+	}
+	x.e.state = applyEvent(x.e.kind, x.e.id, x.e.state, ev, seq)
+	return seq, nil
+}
+
+func noDone(uint64, error) {}
+
+// seq is the sequence of the entity's last applied event.
+func (x *exec) seq() uint64 { return stateSeq(x.e.state) }
+
+// reply answers r once everything this entity has applied so far is
+// durable, so that even a refusal never reflects a state a crash could undo.
+func (x *exec) reply(r replyTo, v any, err error) {
+	if r == nil {
+		return
+	}
+	x.eng.durable.after(x.seq(), func(jerr error) {
+		if jerr != nil {
+			r.send(nil, jerr)
+			return
+		}
+		r.send(v, err)
+	})
+}
+
+// then runs fn once this entity's state is durable; for saga steps whose
+// next message must not overtake the journal.
+func (x *exec) then(fn func()) {
+	x.eng.durable.after(x.seq(), func(err error) {
+		if err == nil {
+			fn()
+		}
+	})
+}
+
+// send routes a command to another entity, creating it if it is new.
+func (x *exec) send(kind domain.Kind, id string, c command) {
+	x.eng.dir.route(x.eng.root, kind, id, c, true)
+}

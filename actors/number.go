@@ -1,0 +1,245 @@
+package actors
+
+import (
+	"errors"
+	"time"
+
+	"allot/domain"
+)
+
+// Receipt is what a renter is told after a rent or renewal is durable.
+type Receipt struct {
+	Op     domain.OpID
+	Number string
+	User   domain.UserID
+	Days   int
+	Price  domain.Nano
+	Until  time.Time
+}
+
+func (x *exec) number() *domain.Number {
+	n, _ := x.e.state.(*domain.Number)
+	return n
+}
+
+// numberCmd is the part every number command shares: who waits.
+type numberCmd struct{ r replyTo }
+
+func (c numberCmd) replier() replyTo { return c.r }
+
+// withNumber runs fn on the number, or answers ErrNumberNotFound when the
+// entity was created by a message but the number was never added.
+func (x *exec) withNumber(r replyTo, fn func(n *domain.Number)) {
+	n := x.number()
+	if n == nil {
+		x.reply(r, nil, domain.ErrNumberNotFound)
+		return
+	}
+	before := n.NextWake(x.eng.policy().Reminders)
+	fn(n)
+	if after := n.NextWake(x.eng.policy().Reminders); !after.Equal(before) {
+		x.eng.sched.arm(n.ID, after)
+	}
+}
+
+type addNumber struct{ numberCmd }
+
+func (c *addNumber) run(x *exec) {
+	if x.number() != nil {
+		x.reply(c.r, nil, domain.ErrNumberExists)
+		return
+	}
+	ev, err := domain.AddNumber(x.e.id, x.now)
+	if err == nil {
+		_, err = x.emit(ev)
+	}
+	x.reply(c.r, nil, err)
+}
+
+type getNumber struct{ numberCmd }
+
+func (c *getNumber) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, clone(n), nil) })
+}
+
+// rentFromBalance is the first step of the rent saga: check the number is
+// free and quote it, then ask the wallet to pay. Nothing is journaled here;
+// the wallet's debit is the saga's first durable step.
+type rentFromBalance struct {
+	numberCmd
+	op   domain.OpID
+	user domain.UserID
+	days int
+}
+
+func (c *rentFromBalance) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		if n.HasOp(c.op) {
+			x.reply(c.r, receiptOf(n, c.op, c.user, c.days, 0), nil)
+			return
+		}
+		p := x.eng.policy()
+		price, err := domain.Quote(n, p.Prices, c.days)
+		if err == nil {
+			_, err = n.Rent(c.op, c.user, c.days, price, p, x.now)
+		}
+		if err != nil {
+			x.reply(c.r, nil, err)
+			return
+		}
+		x.send(domain.KindWallet, walletID(c.user), &debitForNumber{walletCmd: walletCmd{c.r},
+			op: c.op, user: c.user, amount: price, number: n.ID, days: c.days, purpose: purposeRent})
+	})
+}
+
+// renewFromBalance is the first step of the renew saga.
+type renewFromBalance struct {
+	numberCmd
+	op   domain.OpID
+	user domain.UserID
+	days int
+}
+
+func (c *renewFromBalance) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		if n.HasOp(c.op) {
+			x.reply(c.r, receiptOf(n, c.op, c.user, c.days, 0), nil)
+			return
+		}
+		p := x.eng.policy()
+		price, err := domain.Quote(n, p.Prices, c.days)
+		if err == nil {
+			_, err = n.Renew(c.op, c.user, c.days, price, p, x.now)
+		}
+		if err != nil {
+			x.reply(c.r, nil, err)
+			return
+		}
+		x.send(domain.KindWallet, walletID(c.user), &debitForNumber{walletCmd: walletCmd{c.r},
+			op: c.op, user: c.user, amount: price, number: n.ID, days: c.days, purpose: purposeRenew})
+	})
+}
+
+// confirmPurchase is the saga's last step, sent by the wallet once the money
+// is held: start or extend the rental, then tell the wallet to complete the
+// entry, or to fail it (giving the money back) when the number was taken,
+// blocked or repriced in the meantime.
+type confirmPurchase struct {
+	numberCmd
+	op      domain.OpID
+	user    domain.UserID
+	days    int
+	price   domain.Nano
+	purpose string
+}
+
+func (c *confirmPurchase) run(x *exec) {
+	n := x.number()
+	if n == nil {
+		x.send(domain.KindWallet, walletID(c.user), &settleEntry{walletCmd: walletCmd{c.r}, op: c.op,
+			to: domain.EntryFailed, cause: domain.ErrNumberNotFound})
+		return
+	}
+	x.withNumber(nil, func(n *domain.Number) {
+		if n.HasOp(c.op) { // applied before a crash or a retry: only the wallet is behind
+			x.send(domain.KindWallet, walletID(c.user), &settleEntry{op: c.op, to: domain.EntryCompleted})
+			x.reply(c.r, receiptOf(n, c.op, c.user, c.days, c.price), nil)
+			return
+		}
+		ev, err := c.decide(x, n)
+		if err == nil {
+			_, err = x.emit(ev)
+		}
+		if err != nil {
+			x.send(domain.KindWallet, walletID(c.user), &settleEntry{walletCmd: walletCmd{c.r}, op: c.op,
+				to: domain.EntryFailed, cause: err})
+			return
+		}
+		x.reply(c.r, receiptOf(n, c.op, c.user, c.days, c.price), nil)
+		x.send(domain.KindWallet, walletID(c.user), &settleEntry{op: c.op, to: domain.EntryCompleted})
+	})
+}
+
+func (c *confirmPurchase) decide(x *exec, n *domain.Number) (domain.Event, error) {
+	p := x.eng.policy()
+	if c.purpose == purposeRenew {
+		return n.Renew(c.op, c.user, c.days, c.price, p, x.now)
+	}
+	return n.Rent(c.op, c.user, c.days, c.price, p, x.now)
+}
+
+func receiptOf(n *domain.Number, op domain.OpID, u domain.UserID, days int, price domain.Nano) Receipt {
+	r := Receipt{Op: op, Number: n.ID, User: u, Days: days, Price: price}
+	if n.Rental != nil {
+		r.Until = n.Rental.Until
+	}
+	return r
+}
+
+// numberChange runs one single-entity decision on a number: offer, accept,
+// decline, block, admin changes. decide returns the event to journal.
+type numberChange struct {
+	numberCmd
+	decide func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error)
+	after  func(x *exec, n *domain.Number, ev domain.Event) // optional follow-up, e.g. a refund
+}
+
+func (c *numberChange) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		ev, err := c.decide(n, x.eng.policy(), x.now)
+		if err == nil {
+			_, err = x.emit(ev)
+		}
+		if err != nil {
+			x.reply(c.r, nil, err)
+			return
+		}
+		if c.after != nil {
+			c.after(x, n, ev)
+		}
+		x.reply(c.r, clone(n), nil)
+	})
+}
+
+// tick is the scheduler's wake-up: apply whatever is due now.
+type tick struct{ numberCmd }
+
+func (c *tick) run(x *exec) {
+	x.withNumber(nil, func(n *domain.Number) {
+		for _, ev := range n.Tick(x.eng.policy(), x.now) {
+			if _, err := x.emit(ev); err != nil {
+				x.eng.log.Error("tick failed", "number", n.ID, "err", err)
+				return
+			}
+			x.notice(n, ev)
+		}
+	})
+}
+
+// notice tells the outside world (the bot) about an event a person should
+// hear of, once it is durable.
+func (x *exec) notice(n *domain.Number, ev domain.Event) {
+	if x.eng.opts.Notify == nil {
+		return
+	}
+	nt := Notice{Number: n.ID, Event: ev}
+	if r := n.Rental; r != nil {
+		nt.User, nt.Until = r.Renter, r.Until
+	}
+	if o, ok := ev.(*domain.TransferClosed); ok && o.Why == "expired" {
+		nt.User = 0
+	}
+	x.then(func() { x.eng.opts.Notify(nt) })
+}
+
+// Notice is an event a person should hear of without asking: a reminder,
+// an expiry, a lapsed reservation.
+type Notice struct {
+	Number string
+	User   domain.UserID
+	Until  time.Time
+	Event  domain.Event
+}
+
+// errIs is errors.Is, shortened for the saga code's many checks.
+func errIs(err, target error) bool { return errors.Is(err, target) }

@@ -1,0 +1,191 @@
+package actors
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"allot/domain"
+	"allot/persistence"
+)
+
+// recover loads the newest valid snapshot and replays the journal after it.
+// A record is applied only to an entity that has not seen it (its Seq is
+// older), which is what makes fuzzy snapshots correct.
+func (e *Engine) recover() error {
+	info, err := persistence.Recover(e.journal, e.snaps, e.restore, e.replay)
+	if err != nil {
+		return fmt.Errorf("actors: recover: %w", err)
+	}
+	e.recovery = info
+	if c, ok := e.dir.peek(domain.KindCatalog, singleton); ok {
+		e.setPrices(c.state.(*domain.Catalog).Prices)
+	}
+	e.log.Info("state restored", "snapshot_seq", info.SnapshotSeq, "replayed", info.Replayed,
+		"last_seq", info.LastSeq, "numbers", e.dir.count(domain.KindNumber),
+		"wallets", e.dir.count(domain.KindWallet), "took", info.Duration)
+	return nil
+}
+
+func (e *Engine) replay(seq uint64, payload []byte) error {
+	rec, err := domain.DecodeRecord(payload)
+	if err != nil {
+		return fmt.Errorf("record %d: %w", seq, err)
+	}
+	en, ok := e.dir.peek(rec.Kind, rec.ID)
+	if !ok {
+		en = e.dir.put(rec.Kind, rec.ID, nil)
+	}
+	if en.state != nil && stateSeq(en.state) >= seq {
+		return nil // already in the snapshot
+	}
+	en.state = applyEvent(rec.Kind, rec.ID, en.state, rec.Event, seq)
+	return nil
+}
+
+// restore decodes a snapshot payload (format in snapshot.go) into the
+// directory, one block per core at a time.
+func (e *Engine) restore(_ uint64, payload []byte) error {
+	d := msgpack.NewDecoder(bytes.NewReader(payload))
+	n, err := d.DecodeArrayLen()
+	if err != nil || n != 3 {
+		return fmt.Errorf("snapshot payload: bad header")
+	}
+	format, err1 := d.DecodeUint()
+	_, err2 := d.DecodeInt64()
+	nblocks, err3 := d.DecodeUint()
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return fmt.Errorf("snapshot payload: %w", err)
+	}
+	if format != SnapshotFormat {
+		return fmt.Errorf("snapshot payload: format %d, this build reads %d", format, SnapshotFormat)
+	}
+	blocks := make([]block, 0, min(nblocks, 1<<16))
+	for i := uint64(0); i < nblocks; i++ {
+		b, err := readBlock(d)
+		if err != nil {
+			return fmt.Errorf("snapshot payload: block %d: %w", i, err)
+		}
+		blocks = append(blocks, b)
+	}
+	return e.restoreBlocks(blocks)
+}
+
+func readBlock(d *msgpack.Decoder) (block, error) {
+	n, err := d.DecodeArrayLen()
+	if err != nil || n != 3 {
+		return block{}, fmt.Errorf("bad block header")
+	}
+	kind, err1 := d.DecodeUint()
+	count, err2 := d.DecodeUint()
+	body, err3 := d.DecodeBytes()
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return block{}, err
+	}
+	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.KindCatalog {
+		return block{}, fmt.Errorf("unknown kind %d", kind)
+	}
+	return block{kind: domain.Kind(kind), count: int(count), body: body}, nil
+}
+
+func (e *Engine) restoreBlocks(blocks []block) error {
+	errs := make([]error, len(blocks))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = e.restoreBlock(blocks[i])
+			}
+		}()
+	}
+	for i := range blocks {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (e *Engine) restoreBlock(b block) error {
+	d := msgpack.NewDecoder(bytes.NewReader(b.body))
+	for i := 0; i < b.count; i++ {
+		id, err := d.DecodeString()
+		if err != nil {
+			return fmt.Errorf("%s entity %d: %w", b.kind, i, err)
+		}
+		st := emptyState(b.kind)
+		if err := d.Decode(st); err != nil {
+			return fmt.Errorf("%s %q: %w", b.kind, id, err)
+		}
+		e.dir.put(b.kind, id, st)
+	}
+	return nil
+}
+
+// emptyState is a zero state of kind to decode a snapshot entity into.
+func emptyState(kind domain.Kind) any {
+	switch kind {
+	case domain.KindNumber:
+		return &domain.Number{}
+	case domain.KindWallet:
+		return &domain.Wallet{}
+	case domain.KindPayments:
+		return domain.NewPayments()
+	case domain.KindUsers:
+		return domain.NewUsers()
+	case domain.KindAudit:
+		return &domain.AuditLog{}
+	default:
+		return &domain.Catalog{}
+	}
+}
+
+// resume finishes the sagas a crash cut short and re-arms the scheduler.
+// A processing purchase means money is held for a number: the number step
+// is sent again, and it either applies (or finds itself applied) and
+// completes the entry, or fails it and the money goes back.
+func (e *Engine) resume() {
+	type step struct {
+		number string
+		cmd    *confirmPurchase
+	}
+	var steps []step
+	e.dir.each(domain.KindWallet, func(en *entry, _ bool) {
+		w, _ := en.state.(*domain.Wallet)
+		if w == nil {
+			return
+		}
+		for _, x := range w.Entries {
+			if x.Debit && x.Status == domain.EntryProcessing {
+				steps = append(steps, step{x.Ref, &confirmPurchase{op: x.Op, user: w.User, days: x.Days,
+					price: x.Amount, purpose: x.Note}})
+			}
+		}
+	})
+	for _, s := range steps {
+		if !e.dir.route(e.root, domain.KindNumber, s.number, s.cmd, false) {
+			e.dir.route(e.root, domain.KindWallet, walletID(s.cmd.user),
+				&settleEntry{op: s.cmd.op, to: domain.EntryFailed, cause: domain.ErrNumberNotFound}, true)
+		}
+	}
+	if len(steps) > 0 {
+		e.log.Info("resumed unfinished purchases", "count", len(steps))
+	}
+	var wakes []wake
+	reminders := e.opts.Policy.Reminders
+	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
+		if n, _ := en.state.(*domain.Number); n != nil {
+			if at := n.NextWake(reminders); !at.IsZero() {
+				wakes = append(wakes, wake{at: at, id: n.ID})
+			}
+		}
+	})
+	e.root.Send(e.sched.pid, &armAll{wakes: wakes})
+}

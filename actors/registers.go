@@ -1,0 +1,129 @@
+package actors
+
+import (
+	"strings"
+
+	"allot/domain"
+)
+
+// Commands of the singleton registers: payments, users, audit, catalog.
+
+type regCmd struct{ r replyTo }
+
+func (c regCmd) replier() replyTo { return c.r }
+
+// deposit records an incoming payment and, when it belongs to a user,
+// credits it. The transaction id is the idempotency key, for ever.
+type deposit struct {
+	regCmd
+	pay domain.Payment
+}
+
+// DepositResult says what an incoming payment did.
+type DepositResult struct {
+	Outcome domain.Outcome
+	User    domain.UserID
+	Reason  string
+	Balance domain.Nano
+}
+
+func (c *deposit) run(x *exec) {
+	p := x.e.state.(*domain.Payments)
+	ev, err := p.Receive(c.pay, x.now)
+	if err == nil && ev.Outcome != domain.OutcomeIgnored { // spam leaves no trace, not even in the journal
+		_, err = x.emit(ev)
+	}
+	if err != nil {
+		x.reply(c.r, nil, err)
+		return
+	}
+	if ev.Outcome != domain.OutcomeCredited && ev.Outcome != domain.OutcomePaid || ev.User == 0 {
+		x.reply(c.r, DepositResult{Outcome: ev.Outcome}, nil)
+		return
+	}
+	res := DepositResult{Outcome: ev.Outcome, User: ev.User, Reason: ev.Reason}
+	x.send(domain.KindWallet, walletID(ev.User), &credit{walletCmd: walletCmd{c.r}, op: txOp(ev.Tx),
+		kind: domain.KindRecharge, amount: ev.Amount, ref: ev.Tx,
+		answer: func(b domain.Nano) any { res.Balance = b; return res }})
+}
+
+// txOp is the wallet operation id of a credited transaction.
+func txOp(txKey string) domain.OpID { return domain.OpID("tx:" + txKey) }
+
+// seeUser records what Telegram says of a person (nothing if unchanged).
+type seeUser struct {
+	regCmd
+	u domain.User
+}
+
+func (c *seeUser) run(x *exec) {
+	d := x.e.state.(*domain.Users)
+	ev, err := d.Seen(c.u, x.now)
+	if err == nil && ev != nil {
+		_, err = x.emit(ev)
+	}
+	x.reply(c.r, nil, err)
+}
+
+// findUser looks a person up by id or @username.
+type findUser struct {
+	regCmd
+	ref string
+}
+
+func (c *findUser) run(x *exec) {
+	u, err := x.e.state.(*domain.Users).Find(strings.TrimSpace(c.ref))
+	if err != nil {
+		x.reply(c.r, nil, err)
+		return
+	}
+	x.reply(c.r, *u, nil)
+}
+
+// audit appends to the audit log; nobody waits for it.
+type audit struct {
+	regCmd
+	entry domain.AuditEntry
+}
+
+func (c *audit) run(x *exec) {
+	if _, err := x.emit(&domain.AuditRecorded{Entry: c.entry}); err != nil {
+		x.eng.log.Error("audit entry lost", "action", c.entry.Action, "err", err)
+	}
+	x.reply(c.r, nil, nil)
+}
+
+type auditPage struct {
+	regCmd
+	page, size int
+}
+
+// AuditPage is one page of the audit log, newest first.
+type AuditPage struct {
+	Entries []domain.AuditEntry
+	More    bool
+}
+
+func (c *auditPage) run(x *exec) {
+	es, more := x.e.state.(*domain.AuditLog).Page(c.page, c.size)
+	x.reply(c.r, AuditPage{Entries: es, More: more}, nil)
+}
+
+// setDefaultPrice changes the default price list that every quote reads.
+type setDefaultPrice struct {
+	regCmd
+	days   int
+	amount domain.Nano
+}
+
+func (c *setDefaultPrice) run(x *exec) {
+	cat := x.e.state.(*domain.Catalog)
+	ev, err := cat.SetDefault(c.days, c.amount)
+	if err == nil {
+		_, err = x.emit(ev)
+	}
+	if err == nil {
+		x.eng.setPrices(cat.Prices)
+	}
+	x.reply(c.r, nil, err)
+}

@@ -1,0 +1,133 @@
+package actors
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"allot/domain"
+)
+
+// scheduler wakes numbers when something is due: one heap and one timer for
+// all of them, instead of a timer per number. It holds no state of its own
+// worth saving: recovery re-arms it from the numbers.
+type scheduler struct {
+	eng   *Engine
+	armed map[string]time.Time // number → the wake-up that counts; older heap items are stale
+	h     wakeHeap
+	timer *time.Timer
+	next  time.Time // when the timer fires
+}
+
+type wake struct {
+	at time.Time
+	id string
+}
+
+type wakeHeap []wake
+
+func (h wakeHeap) Len() int           { return len(h) }
+func (h wakeHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h wakeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *wakeHeap) Push(x any)        { *h = append(*h, x.(wake)) }
+func (h *wakeHeap) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return w
+}
+
+// armMsg sets (or with a zero time clears) a number's wake-up.
+type armMsg struct {
+	id string
+	at time.Time
+}
+
+// armAll sets many wake-ups at once, for recovery.
+type armAll struct{ wakes []wake }
+
+// wakeMsg asks the scheduler to fire everything due by the engine's clock.
+type wakeMsg struct{}
+
+// pendingMsg asks how many numbers have a wake-up armed.
+type pendingMsg struct{ r chan int }
+
+// schedRef is how the rest of the engine talks to the scheduler.
+type schedRef struct {
+	root *actor.RootContext
+	pid  *actor.PID
+}
+
+func (s schedRef) arm(id string, at time.Time) { s.root.Send(s.pid, &armMsg{id: id, at: at}) }
+
+func (s *scheduler) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *armMsg:
+		s.set(m.id, m.at)
+		s.rearm(ctx)
+	case *armAll:
+		for _, w := range m.wakes {
+			s.set(w.id, w.at)
+		}
+		s.rearm(ctx)
+	case *wakeMsg:
+		s.fire()
+		s.rearm(ctx)
+	case *pendingMsg:
+		m.r <- len(s.armed)
+	case *actor.Stopping:
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+	}
+}
+
+func (s *scheduler) set(id string, at time.Time) {
+	if at.IsZero() {
+		delete(s.armed, id)
+		return
+	}
+	if cur, ok := s.armed[id]; ok && cur.Equal(at) {
+		return
+	}
+	s.armed[id] = at
+	heap.Push(&s.h, wake{at: at, id: id})
+}
+
+// fire sends a tick to every number due now. Stale heap items (re-armed
+// or cleared since) are dropped on the way.
+func (s *scheduler) fire() {
+	now := s.eng.clock()
+	for len(s.h) > 0 && !s.h[0].at.After(now) {
+		w := heap.Pop(&s.h).(wake)
+		if cur, ok := s.armed[w.id]; !ok || !cur.Equal(w.at) {
+			continue
+		}
+		delete(s.armed, w.id)
+		s.eng.dir.route(s.eng.root, domain.KindNumber, w.id, &tick{}, false)
+	}
+}
+
+// rearm points the single timer at the earliest live wake-up.
+func (s *scheduler) rearm(ctx actor.Context) {
+	for len(s.h) > 0 {
+		if cur, ok := s.armed[s.h[0].id]; ok && cur.Equal(s.h[0].at) {
+			break
+		}
+		heap.Pop(&s.h)
+	}
+	if len(s.h) == 0 || s.eng.opts.ManualClock {
+		return
+	}
+	at := s.h[0].at
+	if s.timer != nil && s.next.Equal(at) {
+		return
+	}
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	self, root := ctx.Self(), s.eng.root
+	s.next = at
+	s.timer = time.AfterFunc(time.Until(at), func() { root.Send(self, &wakeMsg{}) })
+}

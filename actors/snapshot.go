@@ -1,0 +1,211 @@
+package actors
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"allot/domain"
+	"allot/persistence"
+)
+
+// SnapshotFormat is the version of the snapshot payload written by this
+// package (the file framing around it belongs to persistence).
+//
+// Payload v1, all msgpack:
+//
+//	header: array [format uint, created unix-nanos int, blocks uint]
+//	block*: array [kind uint, count uint, body bin]
+//	body:   count × (id string, state map)   -- state is the domain struct
+//
+// Blocks are independent so that both writing and restoring run on every
+// core; each block holds entities of one kind from one directory shard.
+const SnapshotFormat = 1
+
+// snapshotCopy asks an active entity to encode its own state, so that the
+// snapshot never reads state an actor is changing.
+type snapshotCopy struct{ r replyTo }
+
+func (c *snapshotCopy) replier() replyTo { return c.r }
+
+func (c *snapshotCopy) run(x *exec) {
+	if x.e.state == nil {
+		c.r.send(encoded{id: x.e.id}, nil)
+		return
+	}
+	b, err := msgpack.Marshal(x.e.state)
+	c.r.send(encoded{id: x.e.id, state: b, seq: x.seq()}, err)
+}
+
+type encoded struct {
+	id    string
+	state []byte
+	seq   uint64
+}
+
+type block struct {
+	kind  domain.Kind
+	count int
+	body  []byte
+	max   uint64 // highest entity sequence inside
+}
+
+// Snapshot writes a snapshot of every entity now, without stopping work:
+// entities are copied shard by shard while commands keep flowing.
+func (e *Engine) Snapshot(ctx context.Context) (persistence.SnapshotInfo, error) {
+	if e.closed.Load() {
+		return persistence.SnapshotInfo{}, ErrClosed
+	}
+	return e.snapshot(ctx)
+}
+
+func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error) {
+	e.snapMu.Lock()
+	defer e.snapMu.Unlock()
+	// Every event up to seq is in the entities when they are copied after
+	// this point; later events may be too, and each entity's own Seq tells
+	// recovery which journal records it has already seen.
+	seq := e.journal.LastSeq()
+	blocks, err := e.encodeBlocks(ctx)
+	if err != nil {
+		return persistence.SnapshotInfo{}, err
+	}
+	var top uint64
+	for _, b := range blocks {
+		top = max(top, b.max)
+	}
+	info, err := e.snaps.Write(seq, func(w io.Writer) error {
+		if err := writeBlocks(w, blocks); err != nil {
+			return err
+		}
+		// The file must not be committed holding events the journal could
+		// still lose: wait for them before the rename makes it count.
+		return e.journal.WaitDurable(ctx, top)
+	})
+	if err != nil {
+		return info, fmt.Errorf("actors: snapshot: %w", err)
+	}
+	e.compact()
+	return info, nil
+}
+
+// compact drops journal segments no kept snapshot needs.
+func (e *Engine) compact() {
+	list, err := e.snaps.List()
+	if err != nil || len(list) < e.opts.SnapshotKeep {
+		return // keep the journal whole until enough snapshots exist to fall back on
+	}
+	oldest := list[0].Seq
+	for _, s := range list {
+		oldest = min(oldest, s.Seq)
+	}
+	if err := e.journal.Compact(oldest); err != nil {
+		e.log.Warn("journal compaction failed", "err", err)
+	}
+}
+
+func writeBlocks(w io.Writer, blocks []block) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := msgpack.NewEncoder(bw)
+	err := errors.Join(enc.EncodeArrayLen(3), enc.EncodeUint(SnapshotFormat),
+		enc.EncodeInt(time.Now().UnixNano()), enc.EncodeUint(uint64(len(blocks))))
+	for _, b := range blocks {
+		err = errors.Join(err, enc.EncodeArrayLen(3), enc.EncodeUint(uint64(b.kind)),
+			enc.EncodeUint(uint64(b.count)), enc.EncodeBytes(b.body))
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// encodeBlocks encodes every shard of every kind, on all cores. A passive
+// entity is encoded under its shard's lock (it cannot be activated
+// meanwhile); an active one is asked to encode itself.
+func (e *Engine) encodeBlocks(ctx context.Context) ([]block, error) {
+	type job struct {
+		kind  domain.Kind
+		shard int
+	}
+	var jobs []job
+	for _, k := range kindOrder {
+		for i := 0; i < shardCount; i++ {
+			jobs = append(jobs, job{k, i})
+		}
+	}
+	out := make([]block, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = e.encodeShard(ctx, jobs[i].kind, jobs[i].shard)
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// kindOrder fixes the order of kinds in a snapshot: registers first.
+var kindOrder = []domain.Kind{domain.KindCatalog, domain.KindUsers, domain.KindPayments,
+	domain.KindAudit, domain.KindNumber, domain.KindWallet}
+
+func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int) (block, error) {
+	var buf bytes.Buffer
+	enc := msgpack.NewEncoder(&buf)
+	b := block{kind: kind}
+	var active []*entry
+	var err error
+	e.dir.eachShard(kind, shard, func(en *entry, passive bool) {
+		if !passive { // its actor owns state: not even the pointer may be read here
+			active = append(active, en)
+			return
+		}
+		if en.state == nil || err != nil {
+			return
+		}
+		err = errors.Join(enc.EncodeString(en.id), enc.Encode(en.state))
+		b.count++
+		b.max = max(b.max, stateSeq(en.state))
+	})
+	for _, en := range active {
+		r := make(replyTo, 1)
+		if !e.dir.route(e.root, kind, en.id, &snapshotCopy{r: r}, false) {
+			continue
+		}
+		select {
+		case res := <-r:
+			if res.err != nil {
+				return b, res.err
+			}
+			c := res.v.(encoded)
+			if c.state == nil {
+				continue
+			}
+			err = errors.Join(err, enc.EncodeString(c.id))
+			buf.Write(c.state)
+			b.count++
+			b.max = max(b.max, c.seq)
+		case <-ctx.Done():
+			return b, ctx.Err()
+		}
+	}
+	b.body = buf.Bytes()
+	return b, err
+}

@@ -1,0 +1,142 @@
+package actors
+
+import (
+	"fmt"
+
+	"allot/domain"
+)
+
+// Saga purposes, kept in the purchase entry's note so that recovery knows
+// which step to resume.
+const (
+	purposeRent  = "rent"
+	purposeRenew = "renew"
+)
+
+type walletCmd struct{ r replyTo }
+
+func (c walletCmd) replier() replyTo { return c.r }
+
+func (x *exec) wallet() *domain.Wallet {
+	w, _ := x.e.state.(*domain.Wallet)
+	if w == nil {
+		w = newWallet(x.e.id)
+		x.e.state = w
+	}
+	return w
+}
+
+// debitForNumber holds the price of a rent or renewal as a processing
+// purchase, then asks the number to confirm. A retry with the same op
+// resumes the saga from wherever it stands.
+type debitForNumber struct {
+	walletCmd
+	op      domain.OpID
+	user    domain.UserID
+	amount  domain.Nano
+	number  string
+	days    int
+	purpose string
+}
+
+func (c *debitForNumber) run(x *exec) {
+	w := x.wallet()
+	ev, err := w.Debit(c.op, domain.KindPurchase, c.amount, c.number, c.days, c.purpose, x.now)
+	if errIs(err, domain.ErrDuplicateOp) {
+		e, _ := w.Entry(c.op)
+		if e.Status == domain.EntryFailed {
+			x.reply(c.r, nil, fmt.Errorf("%w: %s", domain.ErrDuplicateOp, e.Note))
+			return
+		}
+		c.amount, err = e.Amount, nil // resume with what was actually held
+	} else if err == nil {
+		_, err = x.emit(ev)
+	}
+	if err != nil {
+		x.reply(c.r, nil, err)
+		return
+	}
+	x.eng.dir.route(x.eng.root, domain.KindNumber, c.number, &confirmPurchase{numberCmd: numberCmd{c.r},
+		op: c.op, user: c.user, days: c.days, price: c.amount, purpose: c.purpose}, false)
+}
+
+// settleEntry ends a processing purchase: completed, or failed with the
+// money returned. cause is the saga's failure, answered to whoever waits
+// once the refund is durable.
+type settleEntry struct {
+	walletCmd
+	op    domain.OpID
+	to    domain.EntryStatus
+	cause error
+}
+
+func (c *settleEntry) run(x *exec) {
+	note := ""
+	if c.cause != nil {
+		note = c.cause.Error()
+	}
+	ev, err := x.wallet().Settle(c.op, c.to, note, x.now)
+	if err == nil {
+		_, err = x.emit(ev)
+	} else if errIs(err, domain.ErrDuplicateOp) {
+		err = nil
+	}
+	if err != nil {
+		x.eng.log.Error("settle failed", "wallet", x.e.id, "op", c.op, "err", err)
+	}
+	x.reply(c.r, nil, firstErr(c.cause, err))
+}
+
+// credit adds money: a deposit, bonus, refund or adjustment.
+type credit struct {
+	walletCmd
+	op     domain.OpID
+	kind   domain.EntryKind
+	amount domain.Nano
+	ref    string
+	note   string
+	answer func(balance domain.Nano) any // shapes the reply; nil answers the balance
+}
+
+func (c *credit) run(x *exec) {
+	w := x.wallet()
+	ev, err := w.Credit(c.op, c.kind, c.amount, c.ref, c.note, x.now)
+	if err == nil {
+		_, err = x.emit(ev)
+	}
+	var v any = w.Balance
+	if c.answer != nil {
+		v = c.answer(w.Balance)
+	}
+	x.reply(c.r, v, err)
+}
+
+// debit takes money outside a saga: an admin's negative adjustment.
+type debit struct {
+	walletCmd
+	op     domain.OpID
+	amount domain.Nano
+	note   string
+}
+
+func (c *debit) run(x *exec) {
+	w := x.wallet()
+	ev, err := w.Debit(c.op, domain.KindAdjustment, c.amount, "", 0, c.note, x.now)
+	if err == nil {
+		_, err = x.emit(ev)
+	}
+	x.reply(c.r, w.Balance, err)
+}
+
+type getWallet struct{ walletCmd }
+
+func (c *getWallet) run(x *exec) { x.reply(c.r, clone(x.wallet()), nil) }
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"allot/domain"
+	"allot/persistence"
+)
+
+// config is everything `allot run` reads from the environment and .env.
+// Each bad value is reported with the variable's name, before anything starts.
+type config struct {
+	BotToken         string
+	OwnerID          domain.UserID
+	AdminIDs         []domain.UserID
+	DataDir          string
+	HTTPAddr         string
+	Fsync            persistence.FsyncMode
+	SnapshotInterval time.Duration
+	SnapshotKeep     int
+	LogLevel         slog.Level
+	LogFormat        string
+}
+
+// loadConfig reads .env (if present; the environment wins) and validates.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{DataDir: "./data", HTTPAddr: "127.0.0.1:8080", SnapshotInterval: 10 * time.Minute,
+		SnapshotKeep: 3, LogFormat: "text"}
+	var errs []error
+	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
+	c.BotToken = strings.TrimSpace(getenv("BOT_TOKEN"))
+	if v := getenv("OWNER_ID"); v != "" {
+		id, err := parseUserID(v)
+		if err != nil {
+			bad("OWNER_ID", err)
+		}
+		c.OwnerID = id
+	}
+	for _, f := range strings.FieldsFunc(getenv("ADMIN_IDS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := parseUserID(f)
+		if err != nil {
+			bad("ADMIN_IDS", err)
+			continue
+		}
+		c.AdminIDs = append(c.AdminIDs, id)
+	}
+	if v := getenv("DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := getenv("HTTP_ADDR"); v != "" {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			bad("HTTP_ADDR", err)
+		}
+		c.HTTPAddr = v
+	}
+	if v := getenv("FSYNC"); v != "" {
+		m, err := persistence.ParseFsyncMode(v)
+		if err != nil {
+			bad("FSYNC", err)
+		}
+		c.Fsync = m
+	}
+	if v := getenv("SNAPSHOT_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			bad("SNAPSHOT_INTERVAL", fmt.Errorf("want a duration such as 10m, got %q", v))
+		}
+		c.SnapshotInterval = d
+	}
+	if v := getenv("SNAPSHOT_KEEP"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			bad("SNAPSHOT_KEEP", fmt.Errorf("want a whole number from 1 to 100, got %q", v))
+		}
+		c.SnapshotKeep = n
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("LOG_LEVEL", fmt.Errorf("want debug, info, warn or error, got %q", v))
+		}
+	}
+	if v := getenv("LOG_FORMAT"); v != "" {
+		if v != "text" && v != "json" {
+			bad("LOG_FORMAT", fmt.Errorf("want text or json, got %q", v))
+		}
+		c.LogFormat = v
+	}
+	return c, errors.Join(errs...)
+}
+
+func parseUserID(s string) (domain.UserID, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive Telegram user id, got %q", s)
+	}
+	return domain.UserID(n), nil
+}
+
+// envWithDotenv returns a getenv that falls back to .env in the working
+// directory. A missing .env is normal; an unreadable one is an error.
+func envWithDotenv(path string) (func(string) string, error) {
+	file, err := godotenv.Read(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return func(k string) string {
+		if v, ok := os.LookupEnv(k); ok {
+			return v
+		}
+		return file[k]
+	}, nil
+}
+
+func newLogger(c config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

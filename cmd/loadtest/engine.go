@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"allot/actors"
+	"allot/domain"
+	"allot/persistence"
+)
+
+// runEngine is -mode engine: N users drive the mix through the engine's
+// entry points for the duration, then the invariants are checked.
+func runEngine(f flags) (map[string]any, error) {
+	mode, err := persistence.ParseFsyncMode(f.fsync)
+	if err != nil {
+		return nil, err
+	}
+	dir, cleanup, err := dataDir(f, "engine")
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: mode, IdleTimeout: time.Hour})
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	w := newWorld(eng, f.users, f.numbers, fmt.Sprintf("e%d", f.seed))
+	t0 := time.Now()
+	if err := w.setup(ctx, 4*runtime.GOMAXPROCS(0)); err != nil {
+		return nil, err
+	}
+	setup := time.Since(t0)
+	r := drive(ctx, w, f.users, f.duration, f.seed)
+	if err := eng.Drain(ctx); err != nil {
+		return nil, err
+	}
+	tot, cerr := eng.Check()
+	inv := invariants(tot, cerr, w, r)
+	if err := eng.Close(ctx); err != nil {
+		return nil, err
+	}
+	secs := r.elapsed.Seconds()
+	res := map[string]any{
+		"mode": "engine", "fsync": f.fsync, "users": f.users, "numbers": f.numbers,
+		"ops": r.ops, "ops_per_sec": round(float64(r.ops) / secs), "p50_ms": round(r.h.quantile(0.5)),
+		"p99_ms": round(r.h.quantile(0.99)), "max_ms": round(float64(r.h.max) / 1e6), "errors": r.errors,
+		"refused": r.refused, "invariants_ok": inv == nil, "setup_s": round(setup.Seconds()), "seconds": round(secs),
+	}
+	for k := 0; k < opKinds; k++ {
+		res[opNames[k]+"_ok"] = r.byKind[k]
+	}
+	fmt.Printf("engine: %d users, %d numbers, fsync=%s, %.1fs\n", f.users, f.numbers, f.fsync, secs)
+	fmt.Printf("  ops %d (%.0f/s), p50 %.2f ms, p99 %.2f ms, max %.1f ms\n", r.ops, float64(r.ops)/secs,
+		r.h.quantile(0.5), r.h.quantile(0.99), float64(r.h.max)/1e6)
+	fmt.Printf("  ok: rent %d, renew %d, transfer %d, top-up %d; refused %d; errors %d\n",
+		r.byKind[opRent], r.byKind[opRenew], r.byKind[opTransfer], r.byKind[opTopUp], r.refused, r.errors)
+	fmt.Printf("  rented %d of %d numbers; balances %s; purchased %s\n", tot.Rented, tot.Numbers, tot.Balances, tot.Purchased)
+	if inv != nil {
+		fmt.Printf("  INVARIANTS: %v\n", inv)
+	} else {
+		fmt.Println("  invariants: ok (ledgers balance, no tx twice, one renter per number, money conserved)")
+	}
+	if r.firstErr != nil {
+		fmt.Printf("  first error: %v\n", r.firstErr)
+	}
+	return res, nil
+}
+
+type runResult struct {
+	ops, errors, refused int64
+	byKind               [opKinds]int64
+	h                    histogram
+	elapsed              time.Duration
+	firstErr             error
+	deposited            domain.Nano
+}
+
+// drive runs one goroutine per user until the duration is over.
+func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64) runResult {
+	var res runResult
+	var mu sync.Mutex
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 1; i <= users; i++ {
+		wg.Add(1)
+		go func(ui int) {
+			defer wg.Done()
+			var local runResult
+			r := rand.New(rand.NewPCG(uint64(seed), uint64(ui)))
+			for !stop.Load() {
+				kind := pick(r)
+				t := time.Now()
+				acks, refused, err := w.do(ctx, r, kind, ui)
+				local.h.add(time.Since(t))
+				local.ops++
+				switch {
+				case err != nil:
+					local.errors++
+					if local.firstErr == nil {
+						local.firstErr = err
+					}
+				case refused:
+					local.refused++
+				default:
+					local.byKind[kind]++
+					for _, a := range acks {
+						if a.kind == opTopUp {
+							local.deposited += domain.TON(50)
+						}
+					}
+				}
+			}
+			mu.Lock()
+			res.merge(&local)
+			mu.Unlock()
+		}(i)
+	}
+	time.Sleep(d)
+	stop.Store(true)
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+func (r *runResult) merge(o *runResult) {
+	r.ops += o.ops
+	r.errors += o.errors
+	r.refused += o.refused
+	for k := range r.byKind {
+		r.byKind[k] += o.byKind[k]
+	}
+	r.h.merge(&o.h)
+	r.deposited += o.deposited
+	if r.firstErr == nil {
+		r.firstErr = o.firstErr
+	}
+}
+
+// invariants adds the load test's own conservation checks to the engine's:
+// with no cancellations or expiries in the mix, every nanoton deposited is
+// either on a balance or paid into a current rental.
+func invariants(t actors.Totals, checkErr error, w *world, r runResult) error {
+	if checkErr != nil {
+		return checkErr
+	}
+	start := domain.TON(100_000) * domain.Nano(w.users)
+	switch {
+	case t.Processing != 0:
+		return fmt.Errorf("%d purchases still processing after drain", t.Processing)
+	case t.Recharged != start+r.deposited:
+		return fmt.Errorf("recharged %s, but deposits acknowledged %s", t.Recharged, start+r.deposited)
+	case t.Balances+t.Purchased-t.Refunded != t.Recharged:
+		return fmt.Errorf("balances %s + purchased %s - refunded %s != recharged %s", t.Balances, t.Purchased, t.Refunded, t.Recharged)
+	case t.RentalPaid != t.Purchased:
+		return fmt.Errorf("rentals paid %s != purchases %s", t.RentalPaid, t.Purchased)
+	}
+	return nil
+}
+
+func round(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"allot/actors"
+	"allot/domain"
+	"allot/persistence"
+)
+
+// runRestore is -mode restore: build N numbers and N wallets, write a
+// snapshot while operations keep running (their worst stall is max_pause),
+// add about N journal records after it, then restart without a final
+// snapshot, as after a crash, and measure restore, replay and heap.
+func runRestore(f flags) (map[string]any, error) {
+	dir, cleanup, err := dataDir(f, "restore")
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	n := f.entities
+	opts := actors.Options{Dir: dir, Fsync: persistence.FsyncOS, IdleTimeout: 2 * time.Second, NoFinalSnapshot: true}
+	eng, err := actors.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	t0 := time.Now()
+	if err := parallel(n, func(i int) error { return buildOne(ctx, eng, i) }); err != nil {
+		return nil, err
+	}
+	build := time.Since(t0)
+	info, pause, err := snapshotUnderLoad(ctx, eng)
+	if err != nil {
+		return nil, err
+	}
+	// About n records after the snapshot: each deposit journals two.
+	if err := parallel(n/2, func(i int) error { return depositOne(ctx, eng, i, "after") }); err != nil {
+		return nil, err
+	}
+	if err := eng.Drain(ctx); err != nil {
+		return nil, err
+	}
+	before, err := eng.Check()
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.Close(ctx); err != nil {
+		return nil, err
+	}
+	eng = nil
+
+	heapBefore := heapNow()
+	t1 := time.Now()
+	eng2, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, NoFinalSnapshot: true})
+	if err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	openTook := time.Since(t1)
+	heapAfter := heapNow()
+	rec := eng2.Recovery()
+	after, cerr := eng2.Check()
+	same := cerr == nil && after == before
+	if err := eng2.Close(ctx); err != nil {
+		return nil, err
+	}
+	perEntity := float64(heapAfter-heapBefore) / float64(2*n)
+	res := map[string]any{
+		"mode": "restore", "entities": n, "build_s": round(build.Seconds()),
+		"snapshot_write_s": round(info.Duration.Seconds()), "snapshot_bytes": info.Size,
+		"restore_s": round(rec.RestoreDuration.Seconds()), "replay_s": round(rec.ReplayDuration.Seconds()),
+		"replayed": rec.Replayed, "open_s": round(openTook.Seconds()),
+		"heap_bytes_per_entity": int(perEntity), "max_pause_ms": round(float64(pause) / 1e6),
+		"invariants_ok": same,
+	}
+	fmt.Printf("restore: %d numbers + %d wallets (built in %.1fs)\n", n, n, build.Seconds())
+	fmt.Printf("  snapshot: %.2fs, %d bytes; longest stall of concurrent ops meanwhile %.2f ms\n",
+		info.Duration.Seconds(), info.Size, float64(pause)/1e6)
+	fmt.Printf("  restart: snapshot restore %.2fs, replay of %d records %.2fs, open in all %.2fs\n",
+		rec.RestoreDuration.Seconds(), rec.Replayed, rec.ReplayDuration.Seconds(), openTook.Seconds())
+	fmt.Printf("  heap: %.0f bytes per idle entity\n", perEntity)
+	if !same {
+		fmt.Printf("  STATE DIFFERS after restore: before %+v after %+v (%v)\n", before, after, cerr)
+	} else {
+		fmt.Println("  state after restore equals state before: ok")
+	}
+	return res, nil
+}
+
+func buildOne(ctx context.Context, eng *actors.Engine, i int) error {
+	if _, err := eng.AddNumber(ctx, 0, numberID(i+1)); err != nil {
+		return err
+	}
+	return depositOne(ctx, eng, i, "build")
+}
+
+func depositOne(ctx context.Context, eng *actors.Engine, i int, tag string) error {
+	_, err := eng.Deposit(ctx, domain.Payment{Tx: domain.TxID{Account: tag, LT: uint64(i), Hash: "r"},
+		Amount: domain.TON(10), User: userID(i + 1), At: time.Now()})
+	return err
+}
+
+// snapshotUnderLoad writes a snapshot while one probe goroutine per core
+// keeps making deposits, and reports the longest any of them took.
+func snapshotUnderLoad(ctx context.Context, eng *actors.Engine) (persistence.SnapshotInfo, time.Duration, error) {
+	var stop atomic.Bool
+	var worst atomic.Int64
+	var wg sync.WaitGroup
+	for p := 0; p < runtime.GOMAXPROCS(0); p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			for i := 0; !stop.Load(); i++ {
+				t := time.Now()
+				if err := depositOne(ctx, eng, i, "probe"+strconv.Itoa(p)); err != nil {
+					return
+				}
+				if d := int64(time.Since(t)); d > worst.Load() {
+					worst.Store(d)
+				}
+			}
+		}(p)
+	}
+	time.Sleep(100 * time.Millisecond)
+	worst.Store(0) // only stalls during the snapshot count
+	info, err := eng.Snapshot(ctx)
+	stop.Store(true)
+	wg.Wait()
+	return info, time.Duration(worst.Load()), err
+}
+
+// parallel runs fn(0..n-1) on a few goroutines per core.
+func parallel(n int, fn func(i int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return first != nil }
+	for k := 0; k < 8*runtime.GOMAXPROCS(0); k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || failed() {
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+func heapNow() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
