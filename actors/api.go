@@ -2,11 +2,11 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
-
-	"github.com/vmihailenco/msgpack/v5"
 
 	"allot/domain"
 )
@@ -138,7 +138,7 @@ func (e *Engine) change(ctx context.Context, raw string, decide func(*domain.Num
 // balance, or kept as an orphan. The transaction id makes it idempotent for
 // ever: the same transaction again returns domain.ErrDuplicateTx.
 func (e *Engine) Deposit(ctx context.Context, pay domain.Payment) (DepositResult, error) {
-	return askAs[DepositResult](e.ask(ctx, domain.KindPayments, singleton, false, func(r replyTo) command {
+	return askAs[DepositResult](e.ask(ctx, domain.KindPayments, paymentShard(pay), false, func(r replyTo) command {
 		return &deposit{regCmd: regCmd{r}, pay: pay}
 	}))
 }
@@ -163,15 +163,39 @@ func (e *Engine) knows(kind domain.Kind, id string) bool {
 
 // SeeUser records what Telegram says of a person; cheap when nothing changed.
 func (e *Engine) SeeUser(ctx context.Context, u domain.User) error {
-	_, err := e.ask(ctx, domain.KindUsers, singleton, false, func(r replyTo) command { return &seeUser{regCmd{r}, u} })
+	if err := u.ID.Validate(); err != nil {
+		return err
+	}
+	_, err := e.ask(ctx, domain.KindUsers, userShard(u.ID), false, func(r replyTo) command { return &seeUser{regCmd{r}, u} })
 	return err
 }
 
-// FindUser finds a person by id or @username.
+// FindUser finds a person by id or @username. An id goes to its shard; a
+// username is asked of every shard, and the most recently seen holder of
+// it wins (Telegram usernames move from person to person).
 func (e *Engine) FindUser(ctx context.Context, ref string) (domain.User, error) {
-	return askAs[domain.User](e.ask(ctx, domain.KindUsers, singleton, false, func(r replyTo) command {
-		return &findUser{regCmd{r}, ref}
-	}))
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return askAs[domain.User](e.ask(ctx, domain.KindUsers, userShard(domain.UserID(id)), false, func(r replyTo) command {
+			return &findUser{regCmd{r}, ref}
+		}))
+	}
+	var best domain.User
+	for i := 0; i < registerShards; i++ {
+		u, err := askAs[domain.User](e.ask(ctx, domain.KindUsers, strconv.Itoa(i), false, func(r replyTo) command {
+			return &findUser{regCmd{r}, ref}
+		}))
+		switch {
+		case err == nil && (best.ID == 0 || u.Seen.After(best.Seen)):
+			best = u
+		case err != nil && !errors.Is(err, domain.ErrUnknownUser):
+			return domain.User{}, err
+		}
+	}
+	if best.ID == 0 {
+		return domain.User{}, domain.ErrUnknownUser
+	}
+	return best, nil
 }
 
 // SetDefaultPrice sets the default price of a period (amount 0 removes it).
@@ -278,17 +302,4 @@ func (e *Engine) audit(by domain.UserID, action, target, detail string) {
 	}
 	e.dir.route(e.root, domain.KindAudit, singleton, &audit{entry: domain.AuditEntry{
 		At: e.clock(), Actor: by, Action: action, Target: target, Detail: detail}}, false)
-}
-
-// clone deep-copies a state for a reader outside its actor.
-func clone[T any](v *T) *T {
-	b, err := msgpack.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("actors: clone %T: %v", v, err))
-	}
-	out := new(T)
-	if err := msgpack.Unmarshal(b, out); err != nil {
-		panic(fmt.Sprintf("actors: clone %T: %v", v, err))
-	}
-	return out
 }

@@ -24,6 +24,7 @@ type entry struct {
 
 	pid       *actor.PID
 	inflight  atomic.Int32 // messages routed to pid and not yet handled
+	used      atomic.Int64 // directory epoch of the last message handled
 	processed atomic.Uint64
 	restarts  atomic.Uint32
 }
@@ -39,6 +40,7 @@ type directory struct {
 	kinds  map[domain.Kind]*[shardCount]shard
 	spawn  func(e *entry) *actor.PID
 	active atomic.Int64
+	epoch  atomic.Int64 // advanced by every sweep; entries remember the one they were last used in
 }
 
 func newDirectory(spawn func(e *entry) *actor.PID, kinds ...domain.Kind) *directory {
@@ -83,19 +85,29 @@ func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, 
 	return true
 }
 
-// passivate detaches the actor from e if nothing is in flight for it; the
-// caller (the actor itself) then stops. Holding the shard lock while checking
-// inflight guarantees no message can be routed to the stopping actor.
-func (d *directory) passivate(e *entry, self *actor.PID) bool {
-	s := d.shard(e.kind, e.id)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e.pid == nil || !e.pid.Equal(self) || e.inflight.Load() != 0 {
-		return false
+// sweep passivates every active entity not used in the last idleEpochs
+// sweeps and returns the actors to stop. One sweeper for all entities,
+// instead of a receive-timeout timer per actor reset on every message.
+// Holding the shard lock while checking inflight guarantees that no
+// message can be routed to an actor once it is detached.
+func (d *directory) sweep(idleEpochs int64) []*actor.PID {
+	now := d.epoch.Add(1)
+	var stop []*actor.PID
+	for _, shards := range d.kinds {
+		for i := range shards {
+			s := &shards[i]
+			s.mu.Lock()
+			for _, e := range s.m {
+				if e.pid != nil && e.inflight.Load() == 0 && now-e.used.Load() > idleEpochs {
+					stop = append(stop, e.pid)
+					e.pid = nil
+					d.active.Add(-1)
+				}
+			}
+			s.mu.Unlock()
+		}
 	}
-	e.pid = nil
-	d.active.Add(-1)
-	return true
+	return stop
 }
 
 // put installs state for an entity during recovery, before any actor runs.

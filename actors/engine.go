@@ -142,11 +142,10 @@ func (e *Engine) startActors() {
 	e.root = e.system.Root
 	e.dir = newDirectory(e.spawnEntity, domain.KindNumber, domain.KindWallet, domain.KindPayments,
 		domain.KindUsers, domain.KindAudit, domain.KindCatalog)
-	for k, st := range newSingletons() {
-		if k == domain.KindCatalog {
-			st.(*domain.Catalog).Prices = e.opts.Policy.Prices
+	for k, byID := range registers(e.opts.Policy.Prices) {
+		for id, st := range byID {
+			e.dir.put(k, id, st)
 		}
-		e.dir.put(k, singleton, st)
 	}
 	sched := &scheduler{eng: e, armed: map[string]time.Time{}}
 	pid, _ := e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched }), "scheduler")
@@ -174,17 +173,25 @@ func (e *Engine) startLoop() {
 	e.stopLoop, e.loopDone = cancel, make(chan struct{})
 	go func() {
 		defer close(e.loopDone)
-		if e.opts.SnapshotInterval <= 0 {
-			<-ctx.Done()
-			return
+		snap := make(<-chan time.Time)
+		if e.opts.SnapshotInterval > 0 {
+			t := time.NewTicker(e.opts.SnapshotInterval)
+			defer t.Stop()
+			snap = t.C
 		}
-		t := time.NewTicker(e.opts.SnapshotInterval)
-		defer t.Stop()
+		// Idle entities are passivated by a sweep every quarter of the idle
+		// timeout: an entity goes after between 4 and 5 quiet sweeps.
+		sweep := time.NewTicker(max(e.opts.IdleTimeout/idleEpochs, time.Millisecond))
+		defer sweep.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-sweep.C:
+				for _, pid := range e.dir.sweep(idleEpochs) {
+					e.root.Stop(pid)
+				}
+			case <-snap:
 				if _, err := e.Snapshot(ctx); err != nil && !errors.Is(err, context.Canceled) {
 					e.log.Error("periodic snapshot failed", "err", err)
 				}
@@ -254,12 +261,20 @@ func (e *Engine) drain(ctx context.Context) error {
 	}
 }
 
-// Advance fires the scheduler by the engine's clock; with ManualClock it is
-// the only way wake-ups happen.
-func (e *Engine) Advance() { e.root.Send(e.sched.pid, &wakeMsg{}) }
+// Advance fires the scheduler by the engine's clock and returns once the
+// due numbers have been sent their ticks (Drain then waits for those). With
+// ManualClock it is the only way wake-ups happen.
+func (e *Engine) Advance() {
+	done := make(chan struct{})
+	e.root.Send(e.sched.pid, &wakeMsg{done: done})
+	<-done
+}
 
 // Recovery reports what Open restored.
 func (e *Engine) Recovery() persistence.RecoveryInfo { return e.recovery }
+
+// idleEpochs is how many sweeps an entity must stay unused to be passivated.
+const idleEpochs = 4
 
 // Ready reports whether the engine takes work: restored and its journal writable.
 func (e *Engine) Ready() error {

@@ -203,7 +203,7 @@ func TestEngine_ConcurrentRentersOneWinner(t *testing.T) {
 		if err := e.SeeUser(ctx, domain.User{ID: domain.UserID(5000 + u)}); err != nil {
 			t.Fatal(err)
 		}
-		deposit(t, e, domain.UserID(5000+u), domain.TON(25))
+		depositT(t, e, domain.UserID(5000+u), domain.TON(25))
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -54,16 +54,8 @@ type exec struct {
 
 func (a *entityActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
-	case *actor.Started:
-		if a.eng.opts.IdleTimeout > 0 {
-			ctx.SetReceiveTimeout(a.eng.opts.IdleTimeout)
-		}
 	case *actor.Restarting:
 		a.e.restarts.Add(1)
-	case *actor.ReceiveTimeout:
-		if a.eng.dir.passivate(a.e, ctx.Self()) {
-			ctx.Stop(ctx.Self())
-		}
 	case command:
 		a.handle(ctx, m)
 	}
@@ -73,8 +65,9 @@ func (a *entityActor) Receive(ctx actor.Context) {
 // panic would otherwise restart the actor and drop the message, leaving its
 // requester to time out.
 func (a *entityActor) handle(ctx actor.Context, c command) {
-	defer a.e.inflight.Add(-1)
+	defer a.e.inflight.Add(-1) // last: after it, this actor may be passivated
 	defer a.e.processed.Add(1)
+	a.e.used.Store(a.eng.dir.epoch.Load())
 	defer func() {
 		if p := recover(); p != nil {
 			err := fmt.Errorf("actors: %s %s: internal error: %v", a.e.kind, a.e.id, p)

@@ -77,12 +77,12 @@ func seed(t testing.TB, e *Engine, balance domain.Nano, numbers ...string) {
 			t.Fatalf("SeeUser: %v", err)
 		}
 		if balance > 0 {
-			deposit(t, e, u, balance)
+			depositT(t, e, u, balance)
 		}
 	}
 }
 
-func deposit(t testing.TB, e *Engine, u domain.UserID, amount domain.Nano) DepositResult {
+func depositT(t testing.TB, e *Engine, u domain.UserID, amount domain.Nano) DepositResult {
 	t.Helper()
 	txSeq++
 	r, err := e.Deposit(ctxT(t), domain.Payment{Tx: domain.TxID{Account: "test", LT: txSeq, Hash: "h"}, Amount: amount, User: u})

@@ -59,7 +59,7 @@ func (c *addNumber) run(x *exec) {
 type getNumber struct{ numberCmd }
 
 func (c *getNumber) run(x *exec) {
-	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, clone(n), nil) })
+	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, n.Clone(), nil) })
 }
 
 // rentFromBalance is the first step of the rent saga: check the number is
@@ -197,7 +197,7 @@ func (c *numberChange) run(x *exec) {
 		if c.after != nil {
 			c.after(x, n, ev)
 		}
-		x.reply(c.r, clone(n), nil)
+		x.reply(c.r, n.Clone(), nil)
 	})
 }
 

@@ -64,8 +64,8 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 	if format != SnapshotFormat {
 		return fmt.Errorf("snapshot payload: format %d, this build reads %d", format, SnapshotFormat)
 	}
-	blocks := make([]block, 0, min(nblocks, 1<<16))
-	for i := uint64(0); i < nblocks; i++ {
+	blocks := make([]block, 0, min(uint64(nblocks), 1<<16))
+	for i := uint64(0); i < uint64(nblocks); i++ {
 		b, err := readBlock(d)
 		if err != nil {
 			return fmt.Errorf("snapshot payload: block %d: %w", i, err)
@@ -147,11 +147,23 @@ func emptyState(kind domain.Kind) any {
 	}
 }
 
-// resume finishes the sagas a crash cut short and re-arms the scheduler.
+// resume re-arms the scheduler and finishes the sagas a crash cut short.
 // A processing purchase means money is held for a number: the number step
 // is sent again, and it either applies (or finds itself applied) and
 // completes the entry, or fails it and the money goes back.
 func (e *Engine) resume() {
+	// Wake-ups first: after the saga steps below are routed, number states
+	// belong to their actors and may no longer be read from here.
+	var wakes []wake
+	reminders := e.opts.Policy.Reminders
+	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
+		if n, _ := en.state.(*domain.Number); n != nil {
+			if at := n.NextWake(reminders); !at.IsZero() {
+				wakes = append(wakes, wake{at: at, id: n.ID})
+			}
+		}
+	})
+	e.root.Send(e.sched.pid, &armAll{wakes: wakes})
 	type step struct {
 		number string
 		cmd    *confirmPurchase
@@ -178,14 +190,4 @@ func (e *Engine) resume() {
 	if len(steps) > 0 {
 		e.log.Info("resumed unfinished purchases", "count", len(steps))
 	}
-	var wakes []wake
-	reminders := e.opts.Policy.Reminders
-	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
-		if n, _ := en.state.(*domain.Number); n != nil {
-			if at := n.NextWake(reminders); !at.IsZero() {
-				wakes = append(wakes, wake{at: at, id: n.ID})
-			}
-		}
-	})
-	e.root.Send(e.sched.pid, &armAll{wakes: wakes})
 }

@@ -3,6 +3,7 @@ package actors
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -10,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/vmihailenco/msgpack/v5"
 
 	"allot/domain"
 	"allot/persistence"
@@ -30,7 +29,7 @@ func dump(t testing.TB, e *Engine) map[string][]byte {
 			if en.state == nil {
 				return
 			}
-			b, err := msgpack.Marshal(en.state)
+			b, err := json.Marshal(en.state) // JSON sorts map keys, so equal states give equal bytes
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -47,8 +47,9 @@ type armMsg struct {
 // armAll sets many wake-ups at once, for recovery.
 type armAll struct{ wakes []wake }
 
-// wakeMsg asks the scheduler to fire everything due by the engine's clock.
-type wakeMsg struct{}
+// wakeMsg asks the scheduler to fire everything due by the engine's clock;
+// done, if set, is closed once the ticks have been routed.
+type wakeMsg struct{ done chan struct{} }
 
 // pendingMsg asks how many numbers have a wake-up armed.
 type pendingMsg struct{ r chan int }
@@ -74,6 +75,9 @@ func (s *scheduler) Receive(ctx actor.Context) {
 	case *wakeMsg:
 		s.fire()
 		s.rearm(ctx)
+		if m.done != nil {
+			close(m.done)
+		}
 	case *pendingMsg:
 		m.r <- len(s.armed)
 	case *actor.Stopping:

@@ -12,6 +12,37 @@ import (
 // them like any other.
 const singleton = "main"
 
+// registerShards is how many entities the payments register and the user
+// directory are split into, so that deposits and user look-ups are not
+// serialized through one mailbox. It decides where data lives: never change
+// it without migrating a data directory.
+const registerShards = 16
+
+// shardOf names the register shard that owns key.
+func shardOf(key string) string {
+	var h uint32 = 2166136261 // FNV-1a: stable across builds, unlike maphash
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return strconv.Itoa(int(h % registerShards))
+}
+
+// userShard is the directory shard that owns user u.
+func userShard(u domain.UserID) string { return strconv.Itoa(int(uint64(u) % registerShards)) }
+
+// paymentShard is the payments shard an incoming payment belongs to: that
+// of the first well-formed invoice code in its comment (where its invoice
+// lives), else that of the transaction. A pure function of the payment, so
+// a transaction seen again always reaches the same shard, which is what
+// keeps "applied at most once, ever" true across shards. A comment naming
+// several codes is matched against the first one only.
+func paymentShard(p domain.Payment) string {
+	if codes := domain.FindCodes(p.Comment); len(codes) > 0 {
+		return shardOf(codes[0])
+	}
+	return shardOf(p.Tx.Key())
+}
+
 // applyEvent applies ev to the state of entity (kind, id), creating the
 // state when the event creates it, and returns the (possibly new) state.
 // It panics on an event of the wrong kind: DecodeRecord already refuses
@@ -72,12 +103,17 @@ func newWallet(id string) *domain.Wallet {
 
 func walletID(u domain.UserID) string { return strconv.FormatInt(int64(u), 10) }
 
-// newSingletons returns the initial state of each singleton kind.
-func newSingletons() map[domain.Kind]any {
-	return map[domain.Kind]any{
-		domain.KindPayments: domain.NewPayments(),
-		domain.KindUsers:    domain.NewUsers(),
-		domain.KindAudit:    &domain.AuditLog{},
-		domain.KindCatalog:  &domain.Catalog{Prices: domain.DefaultPrices()},
+// registers returns the initial state of every register entity, keyed by
+// kind and id: the sharded payments and users, the audit log and catalog.
+func registers(prices domain.PriceList) map[domain.Kind]map[string]any {
+	out := map[domain.Kind]map[string]any{
+		domain.KindPayments: {}, domain.KindUsers: {},
+		domain.KindAudit:   {singleton: &domain.AuditLog{}},
+		domain.KindCatalog: {singleton: &domain.Catalog{Prices: prices}},
 	}
+	for i := 0; i < registerShards; i++ {
+		out[domain.KindPayments][strconv.Itoa(i)] = domain.NewPayments()
+		out[domain.KindUsers][strconv.Itoa(i)] = domain.NewUsers()
+	}
+	return out
 }

@@ -130,7 +130,7 @@ func (c *debit) run(x *exec) {
 
 type getWallet struct{ walletCmd }
 
-func (c *getWallet) run(x *exec) { x.reply(c.r, clone(x.wallet()), nil) }
+func (c *getWallet) run(x *exec) { x.reply(c.r, x.wallet().Clone(), nil) }
 
 func firstErr(errs ...error) error {
 	for _, e := range errs {

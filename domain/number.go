@@ -157,3 +157,24 @@ func (n *Number) NextWake(schedule []time.Duration) time.Time {
 	}
 	return t
 }
+
+// Clone returns a deep copy, for readers outside the number's actor.
+func (n *Number) Clone() *Number {
+	c := *n
+	c.Prices = slices.Clone(n.Prices)
+	c.History = slices.Clone(n.History)
+	c.Ops = slices.Clone(n.Ops)
+	if n.Hold != nil {
+		h := *n.Hold
+		c.Hold = &h
+	}
+	if n.Rental != nil {
+		r := *n.Rental
+		c.Rental = &r
+	}
+	if n.Offer != nil {
+		o := *n.Offer
+		c.Offer = &o
+	}
+	return &c
+}

@@ -59,6 +59,7 @@ type User struct {
 	Nickname string    `msgpack:"nk,omitempty"` // work nickname given when asking for staff access
 	Approval Approval  `msgpack:"ap,omitempty"`
 	Joined   time.Time `msgpack:"j"`
+	Seen     time.Time `msgpack:"sn,omitempty"` // when Telegram last reported a change of profile
 }
 
 // Users is the directory of everyone who started the bot: the place to find
@@ -195,7 +196,7 @@ func (e *UserSeen) applyUsers(d *Users) {
 	if d.byName != nil && u.Username != "" {
 		delete(d.byName, strings.ToLower(u.Username))
 	}
-	u.Username, u.Name, u.Lang, u.Premium = e.Username, e.Name, e.Lang, e.Premium
+	u.Username, u.Name, u.Lang, u.Premium, u.Seen = e.Username, e.Name, e.Lang, e.Premium, e.At
 	if d.byName != nil && u.Username != "" {
 		d.byName[strings.ToLower(u.Username)] = u.ID
 	}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -212,4 +213,9 @@ func (w *Wallet) Check() error {
 		return fmt.Errorf("domain: wallet %d: balance %d but ledger sums to %d", w.User, w.Balance, sum)
 	}
 	return nil
+}
+
+// Clone returns a deep copy, for readers outside the wallet's actor.
+func (w *Wallet) Clone() *Wallet {
+	return &Wallet{User: w.User, Balance: w.Balance, Entries: slices.Clone(w.Entries), Seq: w.Seq}
 }

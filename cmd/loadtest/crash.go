@@ -116,7 +116,8 @@ func readAcks(out io.Reader, ready chan struct{}) []ack {
 	return acks
 }
 
-// runCrashChild is the process that gets killed.
+// runCrashChild is the process that gets killed. It returns only when it
+// cannot start; otherwise it runs until SIGKILL.
 func runCrashChild(f flags) error {
 	mode, err := persistence.ParseFsyncMode(f.fsync)
 	if err != nil {

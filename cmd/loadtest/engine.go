@@ -61,6 +61,9 @@ func runEngine(f flags) (map[string]any, error) {
 		r.h.quantile(0.5), r.h.quantile(0.99), float64(r.h.max)/1e6)
 	fmt.Printf("  ok: rent %d, renew %d, transfer %d, top-up %d; refused %d; errors %d\n",
 		r.byKind[opRent], r.byKind[opRenew], r.byKind[opTransfer], r.byKind[opTopUp], r.refused, r.errors)
+	for k := 0; k < opKinds; k++ {
+		fmt.Printf("  %-8s p50 %6.2f ms  p99 %6.2f ms  (%d)\n", opNames[k], r.hKind[k].quantile(0.5), r.hKind[k].quantile(0.99), r.hKind[k].n)
+	}
 	fmt.Printf("  rented %d of %d numbers; balances %s; purchased %s\n", tot.Rented, tot.Numbers, tot.Balances, tot.Purchased)
 	if inv != nil {
 		fmt.Printf("  INVARIANTS: %v\n", inv)
@@ -77,6 +80,7 @@ type runResult struct {
 	ops, errors, refused int64
 	byKind               [opKinds]int64
 	h                    histogram
+	hKind                [opKinds]histogram
 	elapsed              time.Duration
 	firstErr             error
 	deposited            domain.Nano
@@ -99,7 +103,9 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 				kind := pick(r)
 				t := time.Now()
 				acks, refused, err := w.do(ctx, r, kind, ui)
-				local.h.add(time.Since(t))
+				took := time.Since(t)
+				local.h.add(took)
+				local.hKind[kind].add(took)
 				local.ops++
 				switch {
 				case err != nil:
@@ -138,6 +144,9 @@ func (r *runResult) merge(o *runResult) {
 		r.byKind[k] += o.byKind[k]
 	}
 	r.h.merge(&o.h)
+	for k := range r.hKind {
+		r.hKind[k].merge(&o.hKind[k])
+	}
 	r.deposited += o.deposited
 	if r.firstErr == nil {
 		r.firstErr = o.firstErr

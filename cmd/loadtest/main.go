@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 )
 
@@ -29,6 +30,7 @@ type flags struct {
 	json     bool
 	seed     int64
 	cycle    int // crash-child only
+	cpuprof  string
 }
 
 func main() {
@@ -44,7 +46,20 @@ func main() {
 	flag.BoolVar(&f.json, "json", false, "print one JSON object on the last line")
 	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
 	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
+	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if f.cpuprof != "" {
+		pf, err := os.Create(f.cpuprof)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	var res map[string]any
 	var err error
@@ -53,13 +68,9 @@ func main() {
 		res, err = runEngine(f)
 	case "crash":
 		res, err = runCrash(f)
-	case "crash-child":
-		err = runCrashChild(f)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "crash child:", err)
-			os.Exit(1)
-		}
-		return
+	case "crash-child": // runs until the parent kills it; returns only if it cannot start
+		fmt.Fprintln(os.Stderr, "crash child:", runCrashChild(f))
+		os.Exit(1)
 	case "restore":
 		res, err = runRestore(f)
 	default:
@@ -69,6 +80,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(2)
 	}
+	pprof.StopCPUProfile()
 	if f.json {
 		b, _ := json.Marshal(res)
 		fmt.Println(string(b))
