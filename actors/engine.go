@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,7 @@ type Engine struct {
 	snaps   *persistence.SnapshotStore
 	durable *durability
 	sched   schedRef
+	workers *workers
 	prices  atomic.Pointer[domain.PriceList]
 
 	closed    atomic.Bool
@@ -140,6 +142,7 @@ func (e *Engine) startActors() {
 		return e.log.With("lib", "protoactor")
 	}))
 	e.root = e.system.Root
+	e.workers = newWorkers(8*runtime.GOMAXPROCS(0), 300)
 	e.dir = newDirectory(e.spawnEntity, domain.KindNumber, domain.KindWallet, domain.KindPayments,
 		domain.KindUsers, domain.KindAudit, domain.KindCatalog)
 	for k, byID := range registers(e.opts.Policy.Prices) {
@@ -156,7 +159,7 @@ func (e *Engine) startActors() {
 // the shard lock held, so it must not route.
 func (e *Engine) spawnEntity(en *entry) *actor.PID {
 	a := &entityActor{eng: e, e: en}
-	return e.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
+	return e.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithDispatcher(e.workers)))
 }
 
 func (e *Engine) setPrices(p domain.PriceList) { e.prices.Store(&p) }
@@ -241,6 +244,7 @@ func (e *Engine) shutdownActors() {
 	}
 	_ = e.root.StopFuture(e.sched.pid).Wait()
 	e.system.Shutdown()
+	e.workers.close()
 }
 
 // Drain waits until no message is in flight in any entity: every saga step
