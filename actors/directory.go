@@ -41,6 +41,11 @@ type directory struct {
 	spawn  func(e *entry) *actor.PID
 	active atomic.Int64
 	epoch  atomic.Int64 // advanced by every sweep; entries remember the one they were last used in
+	// pending counts messages routed and not yet handled, over all entities.
+	// One counter rather than a sum of per-entity ones: a handler that routes
+	// a message on counts it before its own message stops counting, so zero
+	// really means nothing is in flight.
+	pending atomic.Int64
 }
 
 func newDirectory(spawn func(e *entry) *actor.PID, kinds ...domain.Kind) *directory {
@@ -79,6 +84,7 @@ func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, 
 		d.active.Add(1)
 	}
 	e.inflight.Add(1)
+	d.pending.Add(1)
 	pid := e.pid
 	s.mu.Unlock()
 	root.Send(pid, msg)
@@ -171,11 +177,5 @@ func (d *directory) count(kind domain.Kind) int {
 	return n
 }
 
-// inflight sums the messages not yet handled across all entities.
-func (d *directory) inflight() int64 {
-	var n int64
-	for k := range d.kinds {
-		d.each(k, func(e *entry, _ bool) { n += int64(e.inflight.Load()) })
-	}
-	return n
-}
+// inflight is the number of messages routed and not yet handled.
+func (d *directory) inflight() int64 { return d.pending.Load() }

@@ -8,6 +8,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"allot/domain"
+	"allot/persistence"
 )
 
 // command is a message for one entity. run executes inside the entity's
@@ -65,7 +66,8 @@ func (a *entityActor) Receive(ctx actor.Context) {
 // panic would otherwise restart the actor and drop the message, leaving its
 // requester to time out.
 func (a *entityActor) handle(ctx actor.Context, c command) {
-	defer a.e.inflight.Add(-1) // last: after it, this actor may be passivated
+	defer a.eng.dir.pending.Add(-1)
+	defer a.e.inflight.Add(-1) // after it, this actor may be passivated
 	defer a.e.processed.Add(1)
 	a.e.used.Store(a.eng.dir.epoch.Load())
 	defer func() {
@@ -91,7 +93,15 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 	}
 	seq := x.eng.journal.Append(payload, noDone)
 	if seq == 0 {
-		return 0, fmt.Errorf("actors: journal refused %T: %w", ev, x.eng.journal.Err())
+		err := x.eng.journal.Err()
+		switch {
+		case err != nil:
+		case len(payload) > persistence.MaxPayloadSize:
+			err = persistence.ErrPayloadSize
+		default:
+			err = persistence.ErrClosed
+		}
+		return 0, fmt.Errorf("actors: journal refused %T (%d bytes): %w", ev, len(payload), err)
 	}
 	x.e.state = applyEvent(x.e.kind, x.e.id, x.e.state, ev, seq)
 	return seq, nil

@@ -87,8 +87,17 @@ func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 			return err
 		}
 		// The file must not be committed holding events the journal could
-		// still lose: wait for them before the rename makes it count.
-		return e.journal.WaitDurable(ctx, top)
+		// still lose: wait for them before the rename makes it count. In
+		// FSYNC=os mode "durable" means written, not synced, so sync here:
+		// otherwise a power loss could leave the snapshot ahead of the
+		// journal, and recovery would rightly refuse to start.
+		if err := e.journal.WaitDurable(ctx, top); err != nil {
+			return err
+		}
+		if e.opts.Fsync == persistence.FsyncOS {
+			return e.journal.Sync()
+		}
+		return nil
 	})
 	if err != nil {
 		return info, fmt.Errorf("actors: snapshot: %w", err)

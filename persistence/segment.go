@@ -1,0 +1,196 @@
+package persistence
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Segment sizes for JournalOptions.SegmentSize.
+const (
+	// DefaultSegmentSize is the size segments are preallocated to: large
+	// enough that rollovers are rare, small enough that Compact frees
+	// space soon after a snapshot.
+	DefaultSegmentSize = 64 << 20
+	// MinSegmentSize is the smallest segment accepted: a header and a few
+	// records. Tests and the golden fixtures use it to stay small.
+	MinSegmentSize = 1 << 10
+)
+
+const (
+	segmentMagic      = "ALLOTWAL"
+	segmentVersion    = 1
+	segmentHeaderSize = 32
+	segmentExt        = ".wal"
+	// nextSegmentName is the file being preallocated for the next rollover;
+	// it only becomes a segment when renamed, with its header synced.
+	nextSegmentName = "next.wal.tmp"
+	filePerm        = 0o640
+	dirPerm         = 0o750
+)
+
+// segmentName names a segment by its first sequence, in hex so that
+// names sort in sequence order.
+func segmentName(first uint64) string { return fmt.Sprintf("%016x%s", first, segmentExt) }
+
+// parseSeqName reads "<16 hex digits><ext>"; anything else is not ours.
+func parseSeqName(name, ext string) (uint64, bool) {
+	hex, ok := strings.CutSuffix(name, ext)
+	if !ok || len(hex) != 16 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(hex, 16, 64)
+	return n, err == nil
+}
+
+// encodeSegmentHeader lays out the 32-byte segment header (see doc.go).
+func encodeSegmentHeader(first uint64) []byte {
+	h := make([]byte, segmentHeaderSize)
+	copy(h, segmentMagic)
+	binary.LittleEndian.PutUint16(h[8:10], segmentVersion)
+	binary.LittleEndian.PutUint64(h[16:24], first)
+	binary.LittleEndian.PutUint32(h[24:28], crc32c(h[:24]))
+	return h
+}
+
+// decodeSegmentHeader returns the first sequence, or why the header is bad.
+func decodeSegmentHeader(b []byte) (first uint64, bad string) {
+	switch {
+	case len(b) < segmentHeaderSize:
+		return 0, "segment header cut short"
+	case string(b[:8]) != segmentMagic:
+		return 0, "bad segment magic"
+	case crc32c(b[:24]) != binary.LittleEndian.Uint32(b[24:28]):
+		return 0, "segment header crc mismatch"
+	}
+	if v := binary.LittleEndian.Uint16(b[8:10]); v != segmentVersion {
+		return 0, fmt.Sprintf("unsupported segment format version %d", v)
+	}
+	return binary.LittleEndian.Uint64(b[16:24]), ""
+}
+
+// segmentFile is a segment found in a directory listing.
+type segmentFile struct {
+	path  string
+	first uint64 // from the name
+}
+
+// listSegments returns the directory's segments in sequence order.
+func listSegments(dir string) ([]segmentFile, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("persistence: list journal: %w", err)
+	}
+	var out []segmentFile
+	for _, e := range ents {
+		if first, ok := parseSeqName(e.Name(), segmentExt); ok && e.Type().IsRegular() {
+			out = append(out, segmentFile{path: filepath.Join(dir, e.Name()), first: first})
+		}
+	}
+	slices.SortFunc(out, func(a, b segmentFile) int { return cmpUint(a.first, b.first) })
+	return out, nil
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// zeroChunk is written over preallocated space; read-only, shared.
+var zeroChunk = make([]byte, 1<<20)
+
+// preallocate makes [from, to) of f real, zero-filled blocks.
+//
+// Measured on this project's 2-core VM (ext4, 64 MiB segment, pwrite +
+// fdatasync per batch): with 11-116 KB batches fdatasync took p50 ~150 µs
+// into zero-written blocks and ~210-360 µs into fallocate-only or sparse
+// (ftruncate) space, because each first write into an "unwritten" extent
+// makes fdatasync commit extent metadata. So space is zero-written. The
+// fallocate first is kept because it fails fast with ENOSPC and asks for
+// contiguous blocks; where it is unsupported the zero writes suffice.
+func preallocate(f *os.File, from, to int64) error {
+	if to <= from {
+		return nil
+	}
+	err := syscall.Fallocate(int(f.Fd()), 0, from, to-from)
+	if err != nil && !errors.Is(err, syscall.EOPNOTSUPP) && !errors.Is(err, syscall.ENOSYS) {
+		return fmt.Errorf("persistence: fallocate %s: %w", f.Name(), err)
+	}
+	return writeZeros(f, from, to)
+}
+
+// writeZeros overwrites [from, to) of f with zeros.
+func writeZeros(f *os.File, from, to int64) error {
+	for off := from; off < to; {
+		n := min(int64(len(zeroChunk)), to-off)
+		if _, err := f.WriteAt(zeroChunk[:n], off); err != nil {
+			return fmt.Errorf("persistence: write zeros to %s: %w", f.Name(), err)
+		}
+		off += n
+	}
+	return nil
+}
+
+// prepareSegment creates the next segment file, preallocated to size and
+// synced, under a temporary name. installSegment later gives it its header
+// and its real name.
+func prepareSegment(dir string, size int64) (f *os.File, err error) {
+	path := filepath.Join(dir, nextSegmentName)
+	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, filePerm)
+	if err != nil {
+		return nil, fmt.Errorf("persistence: create segment: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(path)
+		}
+	}()
+	if err = preallocate(f, 0, size); err != nil {
+		return nil, err
+	}
+	if err = f.Sync(); err != nil {
+		return nil, fmt.Errorf("persistence: sync new segment: %w", err)
+	}
+	return f, nil
+}
+
+// installSegment turns a prepared file into the segment starting at first.
+// The header is synced before the rename, so a file with a segment's name
+// always has a valid header; the directory sync makes the name durable.
+func installSegment(dir string, f *os.File, first uint64) (string, error) {
+	if _, err := f.WriteAt(encodeSegmentHeader(first), 0); err != nil {
+		return "", fmt.Errorf("persistence: write segment header: %w", err)
+	}
+	path := filepath.Join(dir, segmentName(first))
+	if err := fdatasync(f, f.Name()); err != nil {
+		return "", err
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return "", fmt.Errorf("persistence: segment %s already exists", path)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return "", fmt.Errorf("persistence: install segment: %w", err)
+	}
+	return path, SyncDir(dir)
+}
+
+// fdatasync flushes f's data (and the metadata needed to read it back);
+// path names the file in the error, as f.Name() goes stale after a rename.
+func fdatasync(f *os.File, path string) error {
+	if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+		return fmt.Errorf("persistence: fdatasync %s: %w", path, err)
+	}
+	return nil
+}
