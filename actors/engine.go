@@ -51,6 +51,7 @@ type Engine struct {
 	durable *durability
 	sched   schedRef
 	workers *workers
+	commits commitStats
 	prices  atomic.Pointer[domain.PriceList]
 
 	closed    atomic.Bool
@@ -111,7 +112,7 @@ func withDefaults(o Options) Options {
 func (e *Engine) openStorage() error {
 	j, err := persistence.OpenJournal(persistence.JournalOptions{
 		Dir: filepath.Join(e.opts.Dir, "journal"), Fsync: e.opts.Fsync, SegmentSize: e.opts.SegmentSize,
-		Logger: e.log, OnSync: func(time.Duration, int, int) { e.durable.synced() },
+		Logger: e.log, OnSync: func(d time.Duration, _, _ int) { e.commits.observe(d); e.durable.synced() },
 		OnFatal: e.fatal,
 	})
 	if err != nil {

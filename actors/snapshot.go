@@ -70,6 +70,7 @@ func (e *Engine) Snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error) {
 	e.snapMu.Lock()
 	defer e.snapMu.Unlock()
+	start := time.Now()
 	// Every event up to seq is in the entities when they are copied after
 	// this point; later events may be too, and each entity's own Seq tells
 	// recovery which journal records it has already seen.
@@ -82,26 +83,26 @@ func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 	for _, b := range blocks {
 		top = max(top, b.max)
 	}
-	info, err := e.snaps.Write(seq, func(w io.Writer) error {
-		if err := writeBlocks(w, blocks); err != nil {
-			return err
+	// The file must not hold events the journal could still lose. Wait for
+	// them before a byte of the snapshot is written: in FSYNC=os mode
+	// "durable" means written, not synced, so sync too, else a power loss
+	// could leave the snapshot ahead of the journal and recovery would
+	// rightly refuse to start. Syncing now, not after writing the file,
+	// keeps this fdatasync from queueing behind the snapshot's own pages,
+	// which stalled every append for tens of milliseconds.
+	if err := e.journal.WaitDurable(ctx, top); err != nil {
+		return persistence.SnapshotInfo{}, fmt.Errorf("actors: snapshot: %w", err)
+	}
+	if e.opts.Fsync == persistence.FsyncOS {
+		if err := e.journal.Sync(); err != nil {
+			return persistence.SnapshotInfo{}, fmt.Errorf("actors: snapshot: %w", err)
 		}
-		// The file must not be committed holding events the journal could
-		// still lose: wait for them before the rename makes it count. In
-		// FSYNC=os mode "durable" means written, not synced, so sync here:
-		// otherwise a power loss could leave the snapshot ahead of the
-		// journal, and recovery would rightly refuse to start.
-		if err := e.journal.WaitDurable(ctx, top); err != nil {
-			return err
-		}
-		if e.opts.Fsync == persistence.FsyncOS {
-			return e.journal.Sync()
-		}
-		return nil
-	})
+	}
+	info, err := e.snaps.Write(seq, func(w io.Writer) error { return writeBlocks(w, blocks) })
 	if err != nil {
 		return info, fmt.Errorf("actors: snapshot: %w", err)
 	}
+	info.Duration = time.Since(start) // copying the entities counts, not only writing the file
 	e.compact()
 	return info, nil
 }
@@ -193,11 +194,16 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int) (
 		b.count++
 		b.max = max(b.max, stateSeq(en.state))
 	})
+	// Ask every active entity at once, then collect: one round trip per
+	// shard rather than one per entity.
+	r := make(replyTo, len(active))
+	asked := 0
 	for _, en := range active {
-		r := make(replyTo, 1)
-		if !e.dir.route(e.root, kind, en.id, &snapshotCopy{r: r}, false) {
-			continue
+		if e.dir.route(e.root, kind, en.id, &snapshotCopy{r: r}, false) {
+			asked++
 		}
+	}
+	for ; asked > 0; asked-- {
 		select {
 		case res := <-r:
 			if res.err != nil {

@@ -42,6 +42,7 @@ func runEngine(f flags) (map[string]any, error) {
 		return nil, err
 	}
 	tot, cerr := eng.Check()
+	st := eng.Stats()
 	inv := invariants(tot, cerr, w, r)
 	if err := eng.Close(ctx); err != nil {
 		return nil, err
@@ -63,6 +64,11 @@ func runEngine(f flags) (map[string]any, error) {
 		r.byKind[opRent], r.byKind[opRenew], r.byKind[opTransfer], r.byKind[opTopUp], r.refused, r.errors)
 	for k := 0; k < opKinds; k++ {
 		fmt.Printf("  %-8s p50 %6.2f ms  p99 %6.2f ms  (%d)\n", opNames[k], r.hKind[k].quantile(0.5), r.hKind[k].quantile(0.99), r.hKind[k].n)
+	}
+	if st.Commits > 0 {
+		fmt.Printf("  journal: %d records in %d commits (%.0f per commit), commit avg %.2f ms, max %.1f ms\n",
+			st.Journal.Records, st.Commits, float64(st.Journal.Records)/float64(st.Commits),
+			float64(st.CommitSum)/float64(st.Commits)/1e6, float64(st.CommitMax)/1e6)
 	}
 	fmt.Printf("  rented %d of %d numbers; balances %s; purchased %s\n", tot.Rented, tot.Numbers, tot.Balances, tot.Purchased)
 	if inv != nil {
