@@ -100,9 +100,13 @@ func withDefaults(o Options) Options {
 		o.Policy = domain.DefaultPolicy()
 	}
 	o.Policy.Reminders = domain.SortedReminders(o.Policy.Reminders)
-	if o.Clock == nil {
-		o.Clock = time.Now
+	clock := o.Clock
+	if clock == nil {
+		clock = time.Now
 	}
+	// UTC and no monotonic reading: exactly what a replay decodes, so a
+	// state rebuilt from the journal equals the one that wrote it.
+	o.Clock = func() time.Time { return clock().UTC() }
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -26,10 +26,10 @@ func (l *AuditLog) Page(page, size int) ([]AuditEntry, bool) {
 		return nil, false
 	}
 	n := len(l.Entries)
-	hi := n - page*size
-	if hi <= 0 {
+	if page > (n-1)/size { // also keeps page*size from overflowing
 		return nil, false
 	}
+	hi := n - page*size
 	lo := max(hi-size, 0)
 	out := make([]AuditEntry, 0, hi-lo)
 	for i := hi - 1; i >= lo; i-- {

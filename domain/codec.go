@@ -2,9 +2,12 @@ package domain
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -16,8 +19,37 @@ const RecordVersion = 1
 // ErrBadRecord means a journal payload could not be decoded into a record.
 var ErrBadRecord = errors.New("domain: bad record")
 
-// maxIDLen bounds an entity id read from disk.
+// maxIDLen bounds an entity id.
 const maxIDLen = 256
+
+// msgpack decodes times in the machine's local zone; Allot keeps every time
+// in UTC, so that a state replayed from the journal is identical, field for
+// field, to the state that wrote it, whatever TZ the process runs under.
+// This replaces the library's decoder for its time extension (-1) in this
+// process.
+func init() {
+	msgpack.RegisterExtDecoder(-1, time.Time{}, func(d *msgpack.Decoder, v reflect.Value, n int) error {
+		if n != 4 && n != 8 && n != 12 {
+			return fmt.Errorf("msgpack: invalid time length %d", n)
+		}
+		b := make([]byte, n)
+		if err := d.ReadFull(b); err != nil {
+			return err
+		}
+		var sec, nsec int64
+		switch n {
+		case 4:
+			sec = int64(binary.BigEndian.Uint32(b))
+		case 8:
+			x := binary.BigEndian.Uint64(b)
+			sec, nsec = int64(x&0x3ffffffff), int64(x>>34)
+		case 12:
+			nsec, sec = int64(binary.BigEndian.Uint32(b)), int64(binary.BigEndian.Uint64(b[4:]))
+		}
+		*v.Addr().Interface().(*time.Time) = time.Unix(sec, nsec).UTC()
+		return nil
+	})
+}
 
 var encPool = sync.Pool{New: func() any {
 	var b bytes.Buffer
@@ -37,6 +69,12 @@ func EncodeRecord(r Record) ([]byte, error) {
 	if r.Event == nil {
 		return nil, fmt.Errorf("%w: no event", ErrBadRecord)
 	}
+	if _, known := eventFactory[r.Event.EventType()]; !known || kindOf(r.Event.EventType()) != r.Kind {
+		return nil, fmt.Errorf("%w: event %T does not belong to kind %s", ErrBadRecord, r.Event, r.Kind)
+	}
+	if len(r.ID) > maxIDLen {
+		return nil, fmt.Errorf("%w: id of %d bytes", ErrBadRecord, len(r.ID))
+	}
 	e := encPool.Get().(*encoder)
 	defer encPool.Put(e)
 	e.buf.Reset()
@@ -55,8 +93,14 @@ func EncodeRecord(r Record) ([]byte, error) {
 }
 
 // DecodeRecord is the inverse of EncodeRecord. Any bytes give a record or an
-// error wrapping ErrBadRecord, never a panic.
-func DecodeRecord(b []byte) (Record, error) {
+// error wrapping ErrBadRecord, never a panic: msgpack itself panics on some
+// malformed input (a nil where a time is due), so that is recovered too.
+func DecodeRecord(b []byte) (rec Record, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rec, err = Record{}, fmt.Errorf("%w: %v", ErrBadRecord, p)
+		}
+	}()
 	d := msgpack.NewDecoder(bytes.NewReader(b))
 	n, err := d.DecodeArrayLen()
 	if err != nil || n != 5 {
@@ -72,7 +116,7 @@ func DecodeRecord(b []byte) (Record, error) {
 	if ver != RecordVersion {
 		return Record{}, fmt.Errorf("%w: version %d, this build reads %d", ErrBadRecord, ver, RecordVersion)
 	}
-	if len(id) > maxIDLen || typ > 0xffff {
+	if len(id) > maxIDLen || typ > 0xffff || kind > 0xff {
 		return Record{}, fmt.Errorf("%w: id or type out of range", ErrBadRecord)
 	}
 	ev, ok := newEvent(EventType(typ))

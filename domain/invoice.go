@@ -46,10 +46,13 @@ func NormalizeCode(s string) string {
 	return s[:4] + "-" + s[4:]
 }
 
-// FindCodes returns the well-formed invoice codes in a payment comment, in
-// order. It tolerates case, spaces and a missing or extra separator
-// ("k7qm 3xha", "K7QM3XHA"), and it is never fooled by a code inside a longer
-// token: "XK7QM3XHA" and "K7QM-3XHA9" contain no code.
+// FindCodes returns every well-formed reading of an invoice code in a
+// payment comment: whole tokens first, in order, then each pair of adjacent
+// four-symbol tokens ("k7qm 3xha"), overlapping pairs included, so a word
+// before a split code ("rent K7QM 3XHA") cannot hide it. It tolerates case
+// and a missing or extra separator, and is never fooled by a code inside a
+// longer token: "XK7QM3XHA" and "K7QM-3XHA9" contain no code. Readings are
+// candidates: Payments.Receive pays the first that names a known invoice.
 func FindCodes(comment string) []string {
 	if len(comment) > 512 {
 		comment = comment[:512]
@@ -58,15 +61,15 @@ func FindCodes(comment string) []string {
 		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
 	})
 	var out []string
-	for i := 0; i < len(toks); i++ {
-		if c := NormalizeCode(toks[i]); c != "" {
+	for _, t := range toks {
+		if c := NormalizeCode(t); c != "" {
 			out = append(out, c)
-			continue
 		}
-		if i+1 < len(toks) && len(toks[i]) == 4 && len(toks[i+1]) == 4 {
+	}
+	for i := 0; i+1 < len(toks); i++ {
+		if len(toks[i]) == 4 && len(toks[i+1]) == 4 {
 			if c := NormalizeCode(toks[i] + toks[i+1]); c != "" {
 				out = append(out, c)
-				i++
 			}
 		}
 	}

@@ -14,8 +14,9 @@ type Nano int64
 // NanoPerTON is the number of nanotons in one TON.
 const NanoPerTON Nano = 1_000_000_000
 
-// MaxAmount bounds any single amount (one billion TON, ≈ twice the supply),
-// so that a sum of two valid amounts can never overflow int64.
+// MaxAmount bounds any single amount at one billion TON (a fifth of the
+// supply), far above any real payment, so that sums of valid amounts stay
+// far from int64's limit (about 9.2 billion TON).
 const MaxAmount Nano = 1_000_000_000 * NanoPerTON
 
 // TON returns n whole TON as nanotons; for constants and tests.
@@ -98,6 +99,9 @@ func AddNano(a, b Nano) (Nano, error) {
 func MulNano(a Nano, k int64) (Nano, error) {
 	if a == 0 || k == 0 {
 		return 0, nil
+	}
+	if a == math.MinInt64 && k == -1 || k == math.MinInt64 && a == -1 {
+		return 0, ErrOverflow
 	}
 	r := a * Nano(k)
 	if r/Nano(k) != a {

@@ -38,7 +38,7 @@ func (n *Number) Reserve(op OpID, user UserID, days int, p Policy, now time.Time
 	if err := validateOpUser(op, user); err != nil {
 		return nil, err
 	}
-	if n.Hold != nil && n.Hold.Op == op {
+	if n.Hold != nil && n.Hold.Op == op || n.HasOp(op) {
 		return nil, ErrDuplicateOp
 	}
 	if err := n.checkFree(user); err != nil {
@@ -75,7 +75,7 @@ func (n *Number) Rent(op OpID, user UserID, days int, price Nano, p Policy, now 
 		if n.Blocked {
 			return nil, ErrBlocked
 		}
-		if now.After(h.Until) {
+		if !now.Before(h.Until) { // at Until the scheduler releases it: both must agree
 			return nil, ErrHoldExpired
 		}
 		return n.rented(op, h.User, h.Days, h.Price, p, now), nil
@@ -144,6 +144,9 @@ func (n *Number) OfferTransfer(op OpID, from, to UserID, p Policy, now time.Time
 	}
 	if err := to.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnknownUser, err)
+	}
+	if n.HasOp(op) {
+		return nil, ErrDuplicateOp
 	}
 	if err := n.checkRenter(from); err != nil {
 		return nil, err
@@ -270,6 +273,9 @@ func (n *Number) Extend(until time.Time, p Policy, now time.Time) (*RentalExtend
 func (n *Number) Cancel(op OpID, refund Nano, now time.Time) (*RentalCancelled, error) {
 	if err := op.Validate(); err != nil {
 		return nil, err
+	}
+	if n.HasOp(op) {
+		return nil, ErrDuplicateOp
 	}
 	if n.Rental == nil {
 		return nil, ErrNotRented

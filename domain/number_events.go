@@ -133,6 +133,7 @@ func (e *NumberReserved) applyNumber(n *Number) {
 func (e *NumberReleased) applyNumber(n *Number) {
 	if n.Hold != nil && n.Hold.Op == e.Op {
 		n.Hold = nil
+		n.noteOp(e.Op) // a retried reservation of this op is recognised, not made anew
 	}
 }
 func (e *NumberRented) applyNumber(n *Number) {

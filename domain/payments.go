@@ -65,6 +65,9 @@ func (p *Payments) Open(inv Invoice, ttl time.Duration, now time.Time) (*Invoice
 
 // Close expires or cancels an open invoice.
 func (p *Payments) Close(code string, to InvoiceStatus) (*InvoiceClosed, error) {
+	if to != InvoiceExpired && to != InvoiceCancelled {
+		return nil, fmt.Errorf("%w: an invoice closes as expired or cancelled, not %s", ErrNotPermitted, to)
+	}
 	inv, ok := p.Invoices[NormalizeCode(code)]
 	if !ok {
 		return nil, ErrInvoiceNotFound

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -34,7 +35,7 @@ func SortedReminders(ds []time.Duration) []time.Duration {
 			out = append(out, d)
 		}
 	}
-	slices.SortFunc(out, func(a, b time.Duration) int { return int((b - a) / time.Second) })
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	return out
 }
 

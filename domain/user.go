@@ -91,16 +91,49 @@ func (d *Users) Find(ref string) (*User, error) {
 	return nil, ErrUnknownUser
 }
 
+// index builds the username index. Two people can hold the same username
+// in the directory when one renamed without our seeing it; the one seen
+// most recently holds it, whatever the map's order.
 func (d *Users) index() {
 	if d.byName != nil {
 		return
 	}
 	d.byName = make(map[string]UserID, len(d.ByID))
 	for id, u := range d.ByID {
-		if u.Username != "" {
-			d.byName[strings.ToLower(u.Username)] = id
+		if u.Username == "" {
+			continue
 		}
+		name := strings.ToLower(u.Username)
+		if cur, ok := d.byName[name]; ok && newer(d.ByID[cur], u) {
+			continue
+		}
+		d.byName[name] = id
 	}
+}
+
+// reindex points name at its most recent remaining holder, by the same rule
+// as index, so a live directory and one rebuilt after a restart agree.
+// It scans the directory; usernames change rarely.
+func (d *Users) reindex(name string) {
+	delete(d.byName, name)
+	for id, u := range d.ByID {
+		if strings.ToLower(u.Username) != name {
+			continue
+		}
+		if cur, ok := d.byName[name]; ok && newer(d.ByID[cur], u) {
+			continue
+		}
+		d.byName[name] = id
+	}
+}
+
+// newer reports whether a was seen after b (ties go to the lower id, so
+// the choice never depends on map order).
+func newer(a, b *User) bool {
+	if !a.Seen.Equal(b.Seen) {
+		return a.Seen.After(b.Seen)
+	}
+	return a.ID < b.ID
 }
 
 // Seen decides whether what Telegram says of a person changed, and returns
@@ -193,12 +226,16 @@ func (e *UserSeen) applyUsers(d *Users) {
 		u = &User{ID: e.ID, Joined: e.At}
 		d.ByID[e.ID] = u
 	}
-	if d.byName != nil && u.Username != "" {
-		delete(d.byName, strings.ToLower(u.Username))
-	}
+	old := strings.ToLower(u.Username)
 	u.Username, u.Name, u.Lang, u.Premium, u.Seen = e.Username, e.Name, e.Lang, e.Premium, e.At
-	if d.byName != nil && u.Username != "" {
-		d.byName[strings.ToLower(u.Username)] = u.ID
+	if d.byName == nil {
+		return
+	}
+	if name := strings.ToLower(u.Username); name != "" {
+		d.byName[name] = u.ID
+	}
+	if old != "" && old != strings.ToLower(u.Username) && d.byName[old] == u.ID {
+		d.reindex(old) // the name may still be held by someone not seen since
 	}
 }
 

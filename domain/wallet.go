@@ -191,6 +191,11 @@ func (w *Wallet) Settle(op OpID, to EntryStatus, note string, now time.Time) (*E
 	if !ok {
 		return nil, fmt.Errorf("%w: %s is %s", ErrEntryFinal, op, e.Status)
 	}
+	if e.Debit && e.Status == EntryProcessing && to == EntryFailed {
+		if _, err := AddNano(w.Balance, e.Amount); err != nil {
+			return nil, err
+		}
+	}
 	return &EntrySettled{Op: op, Status: to, Note: note, At: now}, nil
 }
 

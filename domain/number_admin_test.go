@@ -1,0 +1,165 @@
+package domain
+
+import (
+	"testing"
+	"time"
+)
+
+func TestNumber_Reclaim(t *testing.T) {
+	at := t0.Add(31 * day)
+	reclaim := func(n *Number) (NumberEvent, error) { return ev(n.Reclaim(at)) }
+	runNumberCases(t, []numberCase{
+		{name: "expired", setup: expiredNumber, decide: reclaim,
+			check: func(t *testing.T, n *Number, e NumberEvent) {
+				wantEvent(t, e, &NumberReclaimed{At: at})
+				wantStatus(t, n, StatusAvailable)
+				if n.Rental != nil {
+					t.Errorf("rental %+v after reclaim", n.Rental)
+				}
+				sameState(t, "history", n.History, []Holding{
+					{User: alice, From: t0, To: at, Until: t0.Add(30 * day), How: "rented"},
+					{From: at, To: at, How: "reclaimed"},
+				})
+			}},
+		{name: "still rented", setup: func(t testing.TB) *Number { return rentedNumber(t, alice) }, decide: reclaim, wErr: ErrNotExpired},
+		{name: "free", setup: freeNumber, decide: reclaim, wErr: ErrNotExpired},
+		{name: "held", setup: func(t testing.TB) *Number { return heldNumber(t, alice) }, decide: reclaim, wErr: ErrNotExpired},
+	})
+
+	t.Run("rentable again", func(t *testing.T) {
+		n := expiredNumber(t)
+		must(t, n)(ev(n.Reclaim(at)))
+		must(t, n)(ev(n.Rent("again", bob, 30, TON(10), DefaultPolicy(), at)))
+		if n.Renter() != bob || len(n.History) != 3 || n.History[2].How != "rented" {
+			t.Errorf("renter %d, history %+v", n.Renter(), n.History)
+		}
+	})
+}
+
+func TestNumber_Block(t *testing.T) {
+	block := func(n *Number) (NumberEvent, error) { return ev(n.Block("spam")) }
+	unblock := func(n *Number) (NumberEvent, error) { return ev(n.Unblock()) }
+	runNumberCases(t, []numberCase{
+		{name: "block free", setup: freeNumber, decide: block,
+			check: func(t *testing.T, n *Number, _ NumberEvent) {
+				wantStatus(t, n, StatusBlocked)
+				if !n.Blocked || n.Reason != "spam" {
+					t.Errorf("blocked %v reason %q", n.Blocked, n.Reason)
+				}
+			}},
+		{name: "block rented keeps the rental", setup: func(t testing.TB) *Number { return rentedNumber(t, alice) }, decide: block,
+			check: func(t *testing.T, n *Number, _ NumberEvent) {
+				wantStatus(t, n, StatusBlocked)
+				if n.Renter() != alice || !n.Rental.Until.Equal(t0.Add(30*day)) {
+					t.Errorf("rental %+v", n.Rental)
+				}
+			}},
+		{name: "block twice", setup: func(t testing.TB) *Number { return blocked(t, freeNumber(t)) }, decide: block, wErr: ErrBlocked},
+		{name: "unblock", setup: func(t testing.TB) *Number { return blocked(t, rentedNumber(t, alice)) }, decide: unblock,
+			check: func(t *testing.T, n *Number, _ NumberEvent) {
+				wantStatus(t, n, StatusRented)
+				if n.Blocked || n.Reason != "" {
+					t.Errorf("blocked %v reason %q", n.Blocked, n.Reason)
+				}
+			}},
+		{name: "unblock free", setup: freeNumber, decide: unblock, wErr: ErrNotBlocked},
+	})
+
+	t.Run("rental clock runs while blocked", func(t *testing.T) {
+		n := blocked(t, rentedNumber(t, alice))
+		evs := n.Tick(DefaultPolicy(), t0.Add(30*day))
+		if len(evs) != 1 {
+			t.Fatalf("Tick at the end = %#v, want the expiry", evs)
+		}
+		applyN(t, n, evs[0].(NumberEvent))
+		wantStatus(t, n, StatusBlocked)
+		must(t, n)(ev(n.Unblock()))
+		wantStatus(t, n, StatusExpired)
+	})
+}
+
+func TestNumber_Extend(t *testing.T) {
+	p := DefaultPolicy()
+	now := t0.Add(day)
+	extend := func(until time.Time, at time.Time) func(n *Number) (NumberEvent, error) {
+		return func(n *Number) (NumberEvent, error) { return ev(n.Extend(until, p, at)) }
+	}
+	rented := func(t testing.TB) *Number { return rentedNumber(t, alice) }
+	runNumberCases(t, []numberCase{
+		{name: "longer", setup: rented, decide: extend(t0.Add(40*day), now),
+			check: func(t *testing.T, n *Number, e NumberEvent) {
+				wantEvent(t, e, &RentalExtended{Until: t0.Add(40 * day)})
+				if !n.Rental.Until.Equal(t0.Add(40*day)) || n.Rental.Reminded != 0 || n.Rental.Paid != TON(10) {
+					t.Errorf("rental %+v", n.Rental)
+				}
+			}},
+		{name: "shorter skips passed reminders", setup: rented, decide: extend(now.Add(5*time.Hour), now),
+			check: func(t *testing.T, n *Number, _ NumberEvent) {
+				if n.Rental.Reminded != 3 {
+					t.Errorf("Reminded = %d, want 3 (72 h, 24 h and 6 h already past)", n.Rental.Reminded)
+				}
+			}},
+		{name: "revives an expired rental", setup: expiredNumber, decide: extend(t0.Add(40*day), t0.Add(31*day)),
+			check: func(t *testing.T, n *Number, _ NumberEvent) {
+				wantStatus(t, n, StatusRented)
+				if n.Renter() != alice {
+					t.Errorf("renter %d", n.Renter())
+				}
+			}},
+		{name: "end now", setup: rented, decide: extend(now, now), wErr: ErrNotPermitted},
+		{name: "end in the past", setup: rented, decide: extend(now.Add(-time.Hour), now), wErr: ErrNotPermitted},
+		{name: "not rented", setup: freeNumber, decide: extend(t0.Add(40*day), now), wErr: ErrNotRented},
+	})
+}
+
+func TestNumber_Cancel(t *testing.T) {
+	at := t0.Add(5 * day)
+	cancel := func(op OpID, refund Nano) func(n *Number) (NumberEvent, error) {
+		return func(n *Number) (NumberEvent, error) { return ev(n.Cancel(op, refund, at)) }
+	}
+	renewed := func(t testing.TB) *Number {
+		n := rentedNumber(t, alice)
+		must(t, n)(ev(n.Renew("r2", alice, 30, TON(10), DefaultPolicy(), t0.Add(day))))
+		return n
+	}
+	wantCancelled := func(refund Nano) func(t *testing.T, n *Number, e NumberEvent) {
+		return func(t *testing.T, n *Number, e NumberEvent) {
+			wantEvent(t, e, &RentalCancelled{Op: "c1", Renter: alice, Refund: refund, At: at})
+			wantStatus(t, n, StatusAvailable)
+			if n.Rental != nil || n.Offer != nil || !n.HasOp("c1") {
+				t.Errorf("rental %+v, offer %+v, HasOp %v", n.Rental, n.Offer, n.HasOp("c1"))
+			}
+			k := len(n.History)
+			if k < 2 || !n.History[k-2].To.Equal(at) ||
+				!sameHolding(n.History[k-1], Holding{User: alice, From: at, To: at, How: "cancelled"}) {
+				t.Errorf("history %+v", n.History)
+			}
+		}
+	}
+	runNumberCases(t, []numberCase{
+		{name: "no refund", setup: func(t testing.TB) *Number { return rentedNumber(t, alice) }, decide: cancel("c1", 0),
+			check: wantCancelled(0)},
+		{name: "full refund", setup: func(t testing.TB) *Number { return rentedNumber(t, alice) }, decide: cancel("c1", TON(10)),
+			check: wantCancelled(TON(10))},
+		{name: "refund of renewals too", setup: renewed, decide: cancel("c1", TON(20)), check: wantCancelled(TON(20))},
+		{name: "cancels a pending offer", setup: offeredNumber, decide: cancel("c1", 1), check: wantCancelled(1)},
+		{name: "refund above paid", setup: func(t testing.TB) *Number { return rentedNumber(t, alice) },
+			decide: cancel("c1", TON(10)+1), wErr: ErrBadAmount},
+		{name: "negative refund", setup: func(t testing.TB) *Number { return rentedNumber(t, alice) },
+			decide: cancel("c1", -1), wErr: ErrBadAmount},
+		{name: "not rented", setup: freeNumber, decide: cancel("c1", 0), wErr: ErrNotRented},
+		{name: "no op", setup: func(t testing.TB) *Number { return rentedNumber(t, alice) }, decide: cancel("", 0), wErr: ErrBadOp},
+		// RentalCancelled notes its op on the number: a cancel retried by a
+		// saga after a crash must be recognised, not cancel a later rental.
+		{name: "retried op cancels nobody else", setup: func(t testing.TB) *Number {
+			n := rentedNumber(t, alice)
+			must(t, n)(ev(n.Cancel("c1", 0, at)))
+			must(t, n)(ev(n.Rent("later", bob, 30, TON(10), DefaultPolicy(), at.Add(time.Hour))))
+			return n
+		}, decide: cancel("c1", 0), wErr: ErrDuplicateOp},
+	})
+}
+
+func sameHolding(a, b Holding) bool {
+	return a.User == b.User && a.From.Equal(b.From) && a.To.Equal(b.To) && a.Until.Equal(b.Until) && a.How == b.How
+}

@@ -1,0 +1,353 @@
+package domain
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// journal collects the records of a scenario as the actors would append them.
+type journal []Record
+
+// replayNumber applies the decoded journal to a fresh Number.
+func replayNumber(t testing.TB, j journal) *Number {
+	t.Helper()
+	n := &Number{}
+	for i, r := range j {
+		got := roundTrip(t, r)
+		e, ok := got.Event.(NumberEvent)
+		if !ok || got.Kind != KindNumber || got.ID != r.ID {
+			t.Fatalf("record %d decoded as %+v", i, got)
+		}
+		n.Apply(e, uint64(i+1))
+	}
+	return n
+}
+
+// numberSim drives one number with random commands from three people,
+// applying every event a decision returns and, like the scheduler, ticking
+// whenever time passes.
+type numberSim struct {
+	t   testing.TB
+	rng *rand.Rand
+	p   Policy
+	n   *Number
+	now time.Time
+	j   journal
+	ops int
+}
+
+func (s *numberSim) apply(e NumberEvent) {
+	s.t.Helper()
+	s.j = append(s.j, Record{Kind: KindNumber, ID: testNum, Event: e})
+	s.n.Apply(e, uint64(len(s.j)))
+	s.check()
+}
+
+func (s *numberSim) try(e NumberEvent, err error) {
+	s.t.Helper()
+	if err == nil {
+		s.apply(e)
+	}
+}
+
+func (s *numberSim) user() UserID { return []UserID{alice, bob, carol, 0}[s.rng.IntN(4)] }
+
+// likely is u half of the time, when there is a u, else anyone.
+func (s *numberSim) likely(u UserID) UserID {
+	if u != 0 && s.rng.IntN(2) == 0 {
+		return u
+	}
+	return s.user()
+}
+
+// op is usually a fresh operation id, sometimes a recent one (a retry).
+func (s *numberSim) op() OpID {
+	if s.ops > 0 && s.rng.IntN(5) == 0 {
+		return OpID(fmt.Sprint("op", s.ops-s.rng.IntN(min(s.ops, 4))))
+	}
+	s.ops++
+	return OpID(fmt.Sprint("op", s.ops))
+}
+
+func (s *numberSim) days() (int, Nano) {
+	pr := s.p.Prices[s.rng.IntN(len(s.p.Prices))]
+	if q, err := Quote(s.n, s.p.Prices, pr.Days); err == nil && s.rng.IntN(8) != 0 {
+		return pr.Days, q
+	}
+	return pr.Days, pr.Amount
+}
+
+func (s *numberSim) step() {
+	s.now = s.now.Add(time.Duration(s.rng.Int64N(int64([]time.Duration{time.Hour, 12 * time.Hour, 3 * day}[s.rng.IntN(3)]))))
+	for _, e := range s.n.Tick(s.p, s.now) {
+		s.apply(e.(NumberEvent))
+	}
+	n := s.n
+	switch s.rng.IntN(24) { // 22, 23: time only passes
+	case 0, 1, 2:
+		d, _ := s.days()
+		s.try(ev(n.Reserve(s.op(), s.user(), d, s.p, s.now)))
+	case 3:
+		if n.Hold != nil {
+			s.try(ev(n.Release(n.Hold.Op, "cancelled")))
+		}
+	case 4, 5, 6:
+		d, price := s.days()
+		op := s.op()
+		if n.Hold != nil && s.rng.IntN(2) == 0 {
+			op = n.Hold.Op
+		}
+		s.try(ev(n.Rent(op, s.user(), d, price, s.p, s.now)))
+	case 7, 8:
+		d, price := s.days()
+		s.try(ev(n.Renew(s.op(), s.user(), d, price, s.p, s.now)))
+	case 9, 10:
+		s.try(ev(n.OfferTransfer(s.op(), s.likely(n.Renter()), s.user(), s.p, s.now)))
+	case 11, 12:
+		to := UserID(0)
+		if n.Offer != nil {
+			to = n.Offer.To
+		}
+		s.try(ev(n.AcceptTransfer(s.likely(to), s.now)))
+	case 13:
+		s.try(ev(n.DeclineTransfer(s.user(), s.now)))
+	case 14:
+		s.try(ev(n.CancelTransfer(s.user())))
+	case 15, 16, 17:
+		s.try(ev(n.Reclaim(s.now)))
+	case 18:
+		if n.Blocked {
+			s.try(ev(n.Unblock()))
+		} else if s.rng.IntN(3) == 0 {
+			s.try(ev(n.Block("spam")))
+		}
+	case 19:
+		if s.rng.IntN(3) != 0 {
+			break
+		}
+		s.try(ev(n.Extend(s.now.Add(time.Duration(s.rng.Int64N(int64(40*day)))-day), s.p, s.now)))
+	case 20:
+		if s.rng.IntN(4) != 0 {
+			break
+		}
+		paid := Nano(0)
+		if n.Rental != nil {
+			paid = n.Rental.Paid
+		}
+		s.try(ev(n.Cancel(s.op(), Nano(s.rng.Int64N(int64(paid)+2))-1, s.now)))
+	case 21:
+		s.try(ev(n.SetPrice(s.p.Prices[s.rng.IntN(len(s.p.Prices))].Days, TON(s.rng.Int64N(3)*5))))
+	}
+}
+
+// check asserts what must hold of a number whatever happened to it.
+func (s *numberSim) check() {
+	s.t.Helper()
+	n := s.n
+	fail := func(format string, args ...any) {
+		s.t.Helper()
+		s.t.Fatalf("after %d events (last %#v): "+format, append([]any{len(s.j), s.j[len(s.j)-1].Event}, args...)...)
+	}
+	if n.Hold != nil && n.Rental != nil {
+		fail("both a hold %+v and a rental %+v", n.Hold, n.Rental)
+	}
+	if n.Offer != nil && (n.Rental == nil || n.Rental.Expired || n.Offer.From != n.Rental.Renter) {
+		fail("offer %+v without its renter's rental %+v", n.Offer, n.Rental)
+	}
+	open := 0
+	for i, h := range n.History {
+		if h.To.IsZero() {
+			open++
+			if i != len(n.History)-1 {
+				fail("open holding %+v is not the last", h)
+			}
+		}
+	}
+	if r := n.Rental; r != nil {
+		if open != 1 || n.History[len(n.History)-1].User != r.Renter {
+			fail("rental %+v but history %+v", r, n.History)
+		}
+		if !r.Until.After(r.Since) || r.Paid <= 0 || r.Reminded > len(s.p.Reminders) {
+			fail("rental %+v", r)
+		}
+	} else if open != 0 {
+		fail("no rental but an open holding: %+v", n.History)
+	}
+	if w := n.NextWake(s.p.Reminders); !w.IsZero() {
+		if evs := n.Tick(s.p, w.Add(-1)); len(evs) != 0 {
+			fail("Tick before NextWake %v = %#v", w, evs)
+		}
+		if evs := n.Tick(s.p, w); len(evs) == 0 {
+			fail("Tick at NextWake %v has nothing to do", w)
+		}
+	}
+	if len(n.Ops) > recentOps {
+		fail("%d ops remembered", len(n.Ops))
+	}
+}
+
+func TestNumber_RandomLifecycle(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3, 4} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			s := &numberSim{t: t, rng: rand.New(rand.NewPCG(seed, 99)), p: DefaultPolicy(), now: t0}
+			e, _ := AddNumber(testNum, t0)
+			s.n = &Number{}
+			s.apply(e)
+			for range 3000 {
+				s.step()
+			}
+			seen := map[EventType]int{}
+			for _, r := range s.j {
+				seen[r.Event.EventType()]++
+			}
+			for typ := TypeNumberAdded; typ <= TypeRentalCancelled; typ++ {
+				if seen[typ] == 0 {
+					t.Errorf("the walk never produced event type %d", typ)
+				}
+			}
+			live := cloneNumber(s.n)
+			if got := replayNumber(t, s.j); !reflect.DeepEqual(got, live) {
+				t.Errorf("replayed number differs:\n got  %+v\n want %+v", got, live)
+			}
+		})
+	}
+}
+
+func TestNumber_Replay(t *testing.T) {
+	p := DefaultPolicy()
+	var j journal
+	n := &Number{}
+	step := func(e NumberEvent, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("event %d: %v", len(j)+1, err)
+		}
+		j = append(j, Record{Kind: KindNumber, ID: testNum, Event: e})
+		n.Apply(e, uint64(len(j)))
+	}
+	tick := func(at time.Time) {
+		t.Helper()
+		for _, e := range n.Tick(p, at) {
+			step(e.(NumberEvent), nil)
+		}
+	}
+	end := t0.Add(30 * day)
+	step(ev(AddNumber(testNum, t0)))
+	step(ev(n.SetPrice(7, TON(3))))
+	step(ev(n.Reserve("h1", alice, 30, p, t0)))
+	tick(t0.Add(time.Hour)) // hold lapses
+	step(ev(n.Reserve("h2", alice, 30, p, t0.Add(2*time.Hour))))
+	step(ev(n.Rent("h2", alice, 30, TON(10), p, t0.Add(2*time.Hour))))
+	end = end.Add(2 * time.Hour)
+	tick(end.Add(-72 * time.Hour))
+	step(ev(n.Renew("r1", alice, 60, TON(18), p, end.Add(-70*time.Hour))))
+	end = end.Add(60 * day)
+	step(ev(n.OfferTransfer("o1", alice, bob, p, t0.Add(3*day))))
+	step(ev(n.DeclineTransfer(bob, t0.Add(3*day+time.Hour))))
+	step(ev(n.OfferTransfer("o2", alice, carol, p, t0.Add(4*day))))
+	step(ev(n.AcceptTransfer(carol, t0.Add(4*day+time.Hour))))
+	step(ev(n.Block("court order")))
+	step(ev(n.Unblock()))
+	step(ev(n.Extend(end.Add(day), p, t0.Add(5*day))))
+	end = end.Add(day)
+	tick(end.Add(-5 * time.Hour))
+	tick(end)
+	step(ev(n.Reclaim(end.Add(day))))
+	step(ev(n.Rent("buy", bob, 7, TON(3), p, end.Add(2*day))))
+	step(ev(n.OfferTransfer("o3", bob, alice, p, end.Add(2*day))))
+	step(ev(n.Cancel("c1", TON(1), end.Add(3*day))))
+
+	if len(n.History) != 5 {
+		t.Errorf("history %+v", n.History)
+	}
+	live := cloneNumber(n)
+	got := replayNumber(t, j)
+	sameState(t, "replayed number", got, live)
+	if again := replayNumber(t, j); !reflect.DeepEqual(again, got) {
+		t.Error("two replays differ")
+	}
+}
+
+func TestWallet_Replay(t *testing.T) {
+	live, recs := randomWallet(t, 11, 1500)
+	w := &Wallet{User: alice}
+	for i, r := range recs {
+		got := roundTrip(t, r)
+		w.Apply(got.Event.(WalletEvent), uint64(i+1))
+		if err := w.Check(); err != nil {
+			t.Fatalf("replay step %d: %v", i, err)
+		}
+	}
+	w.Seq = live.Seq // randomWallet numbers events by attempt, not by record
+	got, want := walletView(w), walletView(live)
+	sameState(t, "replayed wallet", got, want)
+}
+
+func TestPayments_Replay(t *testing.T) {
+	p := NewPayments()
+	var j journal
+	step := func(e PaymentsEvent, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		j = append(j, Record{Kind: KindPayments, Event: e})
+		p.Apply(e, uint64(len(j)))
+	}
+	in := t0.Add(time.Minute)
+	step(pev(p.Open(aliceInvoice(), 30*time.Minute, t0)))
+	inv := aliceInvoice()
+	inv.Code, inv.Op, inv.User = "ABCD-EFGH", "inv-b", bob
+	step(pev(p.Open(inv, 30*time.Minute, t0)))
+	step(pev(p.Receive(pay(1, TON(10), codeA), in)))
+	step(pev(p.Receive(pay(2, TON(10), codeA), in)))
+	step(pev(p.Receive(pay(3, TON(5), "hello"), in)))
+	step(pev(p.Receive(pay(4, 1, "spam"), in)))
+	step(pev(p.Assign(pay(3, 0, "").Tx.Key(), carol)))
+	step(pev(p.Close("ABCD-EFGH", InvoiceExpired)))
+
+	fresh := NewPayments()
+	for i, r := range j {
+		fresh.Apply(roundTrip(t, r).Event.(PaymentsEvent), uint64(i+1))
+	}
+	sameState(t, "replayed payments", fresh, p)
+}
+
+func TestUsers_Replay(t *testing.T) {
+	d := NewUsers()
+	var j journal
+	step := func(e UsersEvent, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		j = append(j, Record{Kind: KindUsers, Event: e})
+		d.Apply(e, uint64(len(j)))
+	}
+	step(uev(d.Seen(User{ID: alice, Username: "Alice", Lang: "en"}, t0)))
+	step(uev(d.Seen(User{ID: bob, Name: "Bob"}, t0)))
+	step(uev(d.Register(alice, "Ali")))
+	step(uev(d.Decide(alice, ApprovalApproved)))
+	step(uev(d.Seen(User{ID: alice, Username: "Alice2", Lang: "en", Premium: true}, t0.Add(time.Hour))))
+
+	fresh := NewUsers()
+	for i, r := range j {
+		fresh.Apply(roundTrip(t, r).Event.(UsersEvent), uint64(i+1))
+	}
+	got := usersView(fresh)
+	sameState(t, "replayed users", got, usersView(d))
+	if u, err := fresh.Find("@alice2"); err != nil || u.ID != alice {
+		t.Errorf("Find after replay = %+v, %v", u, err)
+	}
+}
+
+// uev adapts a users decision's typed result to a UsersEvent.
+func uev[E UsersEvent](e E, err error) (UsersEvent, error) {
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
