@@ -83,14 +83,14 @@ func (e *Engine) Number(ctx context.Context, raw string) (*domain.Number, error)
 // op is the idempotency key: the same op again returns the same rental.
 func (e *Engine) RentFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
 	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
-		return &rentFromBalance{numberCmd: numberCmd{r}, op: op, user: user, days: days}
+		return &purchase{numberCmd: numberCmd{r}, op: op, user: user, days: days, purpose: purposeRent}
 	}))
 }
 
 // RenewFromBalance extends the user's rental by days from its current end.
 func (e *Engine) RenewFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
 	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
-		return &renewFromBalance{numberCmd: numberCmd{r}, op: op, user: user, days: days}
+		return &purchase{numberCmd: numberCmd{r}, op: op, user: user, days: days, purpose: purposeRenew}
 	}))
 }
 

@@ -62,17 +62,19 @@ func (c *getNumber) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, n.Clone(), nil) })
 }
 
-// rentFromBalance is the first step of the rent saga: check the number is
-// free and quote it, then ask the wallet to pay. Nothing is journaled here;
-// the wallet's debit is the saga's first durable step.
-type rentFromBalance struct {
+// purchase is the first step of the rent and renew sagas: check the number
+// can be rented (or renewed) by the user and quote it, then ask the wallet to
+// pay. Nothing is journaled here; the wallet's debit is the saga's first
+// durable step, and confirmPurchase decides again when the money is held.
+type purchase struct {
 	numberCmd
-	op   domain.OpID
-	user domain.UserID
-	days int
+	op      domain.OpID
+	user    domain.UserID
+	days    int
+	purpose string // purposeRent or purposeRenew
 }
 
-func (c *rentFromBalance) run(x *exec) {
+func (c *purchase) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) {
 		if n.HasOp(c.op) {
 			x.reply(c.r, receiptOf(n, c.op, c.user, c.days, 0), nil)
@@ -81,43 +83,24 @@ func (c *rentFromBalance) run(x *exec) {
 		p := x.eng.policy()
 		price, err := domain.Quote(n, p.Prices, c.days)
 		if err == nil {
-			_, err = n.Rent(c.op, c.user, c.days, price, p, x.now)
+			_, err = decidePurchase(n, c.purpose, c.op, c.user, c.days, price, p, x.now)
 		}
 		if err != nil {
 			x.reply(c.r, nil, err)
 			return
 		}
 		x.send(domain.KindWallet, walletID(c.user), &debitForNumber{walletCmd: walletCmd{c.r},
-			op: c.op, user: c.user, amount: price, number: n.ID, days: c.days, purpose: purposeRent})
+			op: c.op, user: c.user, amount: price, number: n.ID, days: c.days, purpose: c.purpose})
 	})
 }
 
-// renewFromBalance is the first step of the renew saga.
-type renewFromBalance struct {
-	numberCmd
-	op   domain.OpID
-	user domain.UserID
-	days int
-}
-
-func (c *renewFromBalance) run(x *exec) {
-	x.withNumber(c.r, func(n *domain.Number) {
-		if n.HasOp(c.op) {
-			x.reply(c.r, receiptOf(n, c.op, c.user, c.days, 0), nil)
-			return
-		}
-		p := x.eng.policy()
-		price, err := domain.Quote(n, p.Prices, c.days)
-		if err == nil {
-			_, err = n.Renew(c.op, c.user, c.days, price, p, x.now)
-		}
-		if err != nil {
-			x.reply(c.r, nil, err)
-			return
-		}
-		x.send(domain.KindWallet, walletID(c.user), &debitForNumber{walletCmd: walletCmd{c.r},
-			op: c.op, user: c.user, amount: price, number: n.ID, days: c.days, purpose: purposeRenew})
-	})
+// decidePurchase is the domain decision behind a rent or renew saga.
+func decidePurchase(n *domain.Number, purpose string, op domain.OpID, u domain.UserID, days int, price domain.Nano,
+	p domain.Policy, now time.Time) (domain.Event, error) {
+	if purpose == purposeRenew {
+		return n.Renew(op, u, days, price, p, now)
+	}
+	return n.Rent(op, u, days, price, p, now)
 }
 
 // confirmPurchase is the saga's last step, sent by the wallet once the money
@@ -146,7 +129,7 @@ func (c *confirmPurchase) run(x *exec) {
 			x.reply(c.r, receiptOf(n, c.op, c.user, c.days, c.price), nil)
 			return
 		}
-		ev, err := c.decide(x, n)
+		ev, err := decidePurchase(n, c.purpose, c.op, c.user, c.days, c.price, x.eng.policy(), x.now)
 		if err == nil {
 			_, err = x.emit(ev)
 		}
@@ -158,14 +141,6 @@ func (c *confirmPurchase) run(x *exec) {
 		x.reply(c.r, receiptOf(n, c.op, c.user, c.days, c.price), nil)
 		x.send(domain.KindWallet, walletID(c.user), &settleEntry{op: c.op, to: domain.EntryCompleted})
 	})
-}
-
-func (c *confirmPurchase) decide(x *exec, n *domain.Number) (domain.Event, error) {
-	p := x.eng.policy()
-	if c.purpose == purposeRenew {
-		return n.Renew(c.op, c.user, c.days, c.price, p, x.now)
-	}
-	return n.Rent(c.op, c.user, c.days, c.price, p, x.now)
 }
 
 func receiptOf(n *domain.Number, op domain.OpID, u domain.UserID, days int, price domain.Nano) Receipt {

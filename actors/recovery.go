@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -22,6 +20,14 @@ func (e *Engine) recover() error {
 		return fmt.Errorf("actors: recover: %w", err)
 	}
 	e.recovery = info
+	if top := e.topSeq(); top > e.journal.LastSeq() {
+		// A fuzzy snapshot can hold events up to top while its own seq is
+		// lower; if the journal lost them (a repair cut it short), new
+		// events would reuse their sequences and a later replay would skip
+		// them as already seen. Refuse rather than lose them.
+		return fmt.Errorf("actors: recover: the state holds events up to %d but the journal ends at %d: "+
+			"run `allot snapshot repair` to restart the journal after the snapshot", top, e.journal.LastSeq())
+	}
 	if c, ok := e.dir.peek(domain.KindCatalog, singleton); ok {
 		e.setPrices(c.state.(*domain.Catalog).Prices)
 	}
@@ -29,6 +35,28 @@ func (e *Engine) recover() error {
 		"last_seq", info.LastSeq, "numbers", e.dir.count(domain.KindNumber),
 		"wallets", e.dir.count(domain.KindWallet), "took", info.Duration)
 	return nil
+}
+
+// topSeq is the highest sequence any entity has applied.
+func (e *Engine) topSeq() uint64 {
+	var top uint64
+	for k := range e.dir.kinds {
+		e.dir.each(k, func(en *entry, _ bool) { top = max(top, stateSeq(en.state)) })
+	}
+	return top
+}
+
+// SnapshotTop returns the highest entity sequence inside a snapshot
+// payload: a fuzzy snapshot at seq S may hold events after S, and a journal
+// restarted after it must start beyond them. For repair tools; it decodes
+// every entity.
+func SnapshotTop(payload []byte) (uint64, error) {
+	e := &Engine{}
+	e.dir = newDirectory(nil, kindOrder...)
+	if err := e.restore(0, payload); err != nil {
+		return 0, err
+	}
+	return e.topSeq(), nil
 }
 
 func (e *Engine) replay(seq uint64, payload []byte) error {
@@ -94,22 +122,7 @@ func readBlock(d *msgpack.Decoder) (block, error) {
 
 func (e *Engine) restoreBlocks(blocks []block) error {
 	errs := make([]error, len(blocks))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = e.restoreBlock(blocks[i])
-			}
-		}()
-	}
-	for i := range blocks {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	onCores(len(blocks), func(i int) { errs[i] = e.restoreBlock(blocks[i]) })
 	return errors.Join(errs...)
 }
 

@@ -153,6 +153,12 @@ func (e *Engine) encodeBlocks(ctx context.Context) ([]block, error) {
 	}
 	out := make([]block, len(jobs))
 	errs := make([]error, len(jobs))
+	onCores(len(jobs), func(i int) { out[i], errs[i] = e.encodeShard(ctx, jobs[i].kind, jobs[i].shard) })
+	return out, errors.Join(errs...)
+}
+
+// onCores runs fn(0..n-1) on one goroutine per core and waits for all.
+func onCores(n int, fn func(i int)) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
@@ -160,16 +166,15 @@ func (e *Engine) encodeBlocks(ctx context.Context) ([]block, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = e.encodeShard(ctx, jobs[i].kind, jobs[i].shard)
+				fn(i)
 			}
 		}()
 	}
-	for i := range jobs {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out, errors.Join(errs...)
 }
 
 // kindOrder fixes the order of kinds in a snapshot: registers first.
