@@ -154,15 +154,31 @@ func (d *directory) each(kind domain.Kind, fn func(e *entry, passive bool)) {
 	}
 }
 
-// eachShard is each, one shard at a time, for parallel work: fn gets the
-// shard's index and is called with its lock held.
-func (d *directory) eachShard(kind domain.Kind, i int, fn func(e *entry, passive bool)) {
+// entries lists the entries of one shard of kind.
+func (d *directory) entries(kind domain.Kind, i int) []*entry {
 	s := &d.kinds[kind][i]
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*entry, 0, len(s.m))
 	for _, e := range s.m {
-		fn(e, e.pid == nil)
+		out = append(out, e)
 	}
-	s.mu.Unlock()
+	return out
+}
+
+// ifPassive runs fn with e's shard locked if e is passive, so that fn may
+// read its state, and reports whether it did. The lock is held for one
+// entity only: activating any other entity of the shard is never kept
+// waiting behind a whole shard's worth of work.
+func (d *directory) ifPassive(e *entry, fn func()) bool {
+	s := d.shard(e.kind, e.id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.pid != nil {
+		return false
+	}
+	fn()
+	return true
 }
 
 // count returns how many entities of kind the directory holds.

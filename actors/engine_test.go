@@ -235,3 +235,27 @@ func TestEngine_ConcurrentRentersOneWinner(t *testing.T) {
 		t.Errorf("totals = %+v, want %d purchases of 10 TON, all settled", tot, numbers)
 	}
 }
+
+// A journal failure (an fsync error) is fatal: nothing may be acknowledged
+// after it, replies still waiting fail, and new work is refused.
+func TestEngine_JournalFailureStopsAcknowledging(t *testing.T) {
+	var fatalErr error
+	e := openTest(t, t.TempDir(), newClock(), func(o *Options) { o.OnFatal = func(err error) { fatalErr = err } })
+	seed(t, e, domain.TON(100), num1)
+	waiting := make(chan error, 1)
+	e.durable.after(e.journal.LastSeq()+1_000_000, func(err error) { waiting <- err })
+	disk := errors.New("fdatasync: input/output error")
+	e.fatal(disk)
+	if err := <-waiting; !errors.Is(err, disk) {
+		t.Errorf("waiting reply got %v, want the journal's error", err)
+	}
+	if fatalErr == nil {
+		t.Error("OnFatal was not called")
+	}
+	if _, err := e.RentFromBalance(ctxT(t), "after", alice, num1, 30); !errors.Is(err, ErrClosed) {
+		t.Errorf("rent after failure: err = %v, want ErrClosed", err)
+	}
+	if e.Ready() == nil {
+		t.Error("Ready() = nil after a journal failure")
+	}
+}

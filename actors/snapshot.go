@@ -187,18 +187,19 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int) (
 	b := block{kind: kind}
 	var active []*entry
 	var err error
-	e.dir.eachShard(kind, shard, func(en *entry, passive bool) {
+	for _, en := range e.dir.entries(kind, shard) {
+		passive := e.dir.ifPassive(en, func() {
+			if en.state == nil || err != nil {
+				return
+			}
+			err = errors.Join(enc.EncodeString(en.id), enc.Encode(en.state))
+			b.count++
+			b.max = max(b.max, stateSeq(en.state))
+		})
 		if !passive { // its actor owns state: not even the pointer may be read here
 			active = append(active, en)
-			return
 		}
-		if en.state == nil || err != nil {
-			return
-		}
-		err = errors.Join(enc.EncodeString(en.id), enc.Encode(en.state))
-		b.count++
-		b.max = max(b.max, stateSeq(en.state))
-	})
+	}
 	// Ask every active entity at once, then collect: one round trip per
 	// shard rather than one per entity.
 	r := make(replyTo, len(active))
