@@ -67,7 +67,7 @@ func (e *Engine) AddNumber(ctx context.Context, by domain.UserID, raw string) (s
 	if err != nil {
 		return "", err
 	}
-	_, err = e.ask(ctx, domain.KindNumber, id, true, func(r replyTo) command { return &addNumber{numberCmd{r}} })
+	_, err = e.ask(ctx, domain.KindNumber, id, true, func(r replyTo) command { return &addNumber{asker{r}} })
 	if err == nil {
 		e.audit(by, "number.add", id, "")
 	}
@@ -76,21 +76,21 @@ func (e *Engine) AddNumber(ctx context.Context, by domain.UserID, raw string) (s
 
 // Number returns a copy of a number's state.
 func (e *Engine) Number(ctx context.Context, raw string) (*domain.Number, error) {
-	return askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command { return &getNumber{numberCmd{r}} }))
+	return askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command { return &getNumber{asker{r}} }))
 }
 
 // RentFromBalance rents a number for days, paid from the user's balance.
 // op is the idempotency key: the same op again returns the same rental.
 func (e *Engine) RentFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
 	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
-		return &purchase{numberCmd: numberCmd{r}, op: op, user: user, days: days, purpose: purposeRent}
+		return &purchase{asker: asker{r}, op: op, user: user, days: days, purpose: purposeRent}
 	}))
 }
 
 // RenewFromBalance extends the user's rental by days from its current end.
 func (e *Engine) RenewFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
 	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
-		return &purchase{numberCmd: numberCmd{r}, op: op, user: user, days: days, purpose: purposeRenew}
+		return &purchase{asker: asker{r}, op: op, user: user, days: days, purpose: purposeRenew}
 	}))
 }
 
@@ -130,7 +130,7 @@ func (e *Engine) CancelTransfer(ctx context.Context, user domain.UserID, raw str
 func (e *Engine) change(ctx context.Context, raw string, decide func(*domain.Number, domain.Policy, time.Time) (domain.Event, error),
 	after func(*exec, *domain.Number, domain.Event)) (*domain.Number, error) {
 	return askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command {
-		return &numberChange{numberCmd: numberCmd{r}, decide: decide, after: after}
+		return &numberChange{asker: asker{r}, decide: decide, after: after}
 	}))
 }
 
@@ -139,7 +139,7 @@ func (e *Engine) change(ctx context.Context, raw string, decide func(*domain.Num
 // ever: the same transaction again returns domain.ErrDuplicateTx.
 func (e *Engine) Deposit(ctx context.Context, pay domain.Payment) (DepositResult, error) {
 	return askAs[DepositResult](e.ask(ctx, domain.KindPayments, paymentShard(pay), false, func(r replyTo) command {
-		return &deposit{regCmd: regCmd{r}, pay: pay}
+		return &deposit{asker: asker{r}, pay: pay}
 	}))
 }
 
@@ -152,7 +152,7 @@ func (e *Engine) Wallet(ctx context.Context, user domain.UserID) (*domain.Wallet
 		return &domain.Wallet{User: user}, nil // never paid: no entity needed to say so
 	}
 	return askAs[*domain.Wallet](e.ask(ctx, domain.KindWallet, walletID(user), false, func(r replyTo) command {
-		return &getWallet{walletCmd{r}}
+		return &getWallet{asker{r}}
 	}))
 }
 
@@ -166,7 +166,7 @@ func (e *Engine) SeeUser(ctx context.Context, u domain.User) error {
 	if err := u.ID.Validate(); err != nil {
 		return err
 	}
-	_, err := e.ask(ctx, domain.KindUsers, userShard(u.ID), false, func(r replyTo) command { return &seeUser{regCmd{r}, u} })
+	_, err := e.ask(ctx, domain.KindUsers, userShard(u.ID), false, func(r replyTo) command { return &seeUser{asker{r}, u} })
 	return err
 }
 
@@ -177,13 +177,13 @@ func (e *Engine) FindUser(ctx context.Context, ref string) (domain.User, error) 
 	ref = strings.TrimSpace(ref)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		return askAs[domain.User](e.ask(ctx, domain.KindUsers, userShard(domain.UserID(id)), false, func(r replyTo) command {
-			return &findUser{regCmd{r}, ref}
+			return &findUser{asker{r}, ref}
 		}))
 	}
 	var best domain.User
 	for i := 0; i < registerShards; i++ {
 		u, err := askAs[domain.User](e.ask(ctx, domain.KindUsers, strconv.Itoa(i), false, func(r replyTo) command {
-			return &findUser{regCmd{r}, ref}
+			return &findUser{asker{r}, ref}
 		}))
 		switch {
 		case err == nil && (best.ID == 0 || u.Seen.After(best.Seen)):
@@ -201,7 +201,7 @@ func (e *Engine) FindUser(ctx context.Context, ref string) (domain.User, error) 
 // SetDefaultPrice sets the default price of a period (amount 0 removes it).
 func (e *Engine) SetDefaultPrice(ctx context.Context, by domain.UserID, days int, amount domain.Nano) error {
 	_, err := e.ask(ctx, domain.KindCatalog, singleton, false, func(r replyTo) command {
-		return &setDefaultPrice{regCmd{r}, days, amount}
+		return &setDefaultPrice{asker{r}, days, amount}
 	})
 	if err == nil {
 		e.audit(by, "price.default", strconv.Itoa(days)+"d", amount.String())
@@ -267,9 +267,9 @@ func (e *Engine) AdjustBalance(ctx context.Context, op domain.OpID, by, user dom
 	}
 	v, err := e.ask(ctx, domain.KindWallet, walletID(user), true, func(r replyTo) command {
 		if amount < 0 {
-			return &debit{walletCmd: walletCmd{r}, op: op, amount: -amount, note: reason}
+			return &debit{asker: asker{r}, op: op, amount: -amount, note: reason}
 		}
-		return &credit{walletCmd: walletCmd{r}, op: op, kind: domain.KindAdjustment, amount: amount, note: reason}
+		return &credit{asker: asker{r}, op: op, kind: domain.KindAdjustment, amount: amount, note: reason}
 	})
 	if err == nil {
 		e.audit(by, "wallet.adjust", walletID(user), amount.String()+": "+reason)
@@ -280,7 +280,7 @@ func (e *Engine) AdjustBalance(ctx context.Context, op domain.OpID, by, user dom
 // AuditLog returns one page of the audit log, newest first.
 func (e *Engine) AuditLog(ctx context.Context, page, size int) (AuditPage, error) {
 	return askAs[AuditPage](e.ask(ctx, domain.KindAudit, singleton, false, func(r replyTo) command {
-		return &auditPage{regCmd{r}, page, size}
+		return &auditPage{asker{r}, page, size}
 	}))
 }
 

@@ -38,6 +38,12 @@ func (r replyTo) send(v any, err error) {
 	}
 }
 
+// asker is the part every command that can be answered embeds: who waits.
+// The panic handler finds it through replier(), to answer with an error.
+type asker struct{ r replyTo }
+
+func (c asker) replier() replyTo { return c.r }
+
 // entityActor is the actor of one entity while it is active.
 type entityActor struct {
 	eng *Engine
@@ -127,8 +133,9 @@ func (x *exec) reply(r replyTo, v any, err error) {
 	})
 }
 
-// then runs fn once this entity's state is durable; for saga steps whose
-// next message must not overtake the journal.
+// then runs fn once this entity's state is durable: for effects outside the
+// engine (telling a person), which must never reflect a change a crash
+// could still undo.
 func (x *exec) then(fn func()) {
 	x.eng.durable.after(x.seq(), func(err error) {
 		if err == nil {

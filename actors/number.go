@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"errors"
 	"time"
 
 	"allot/domain"
@@ -22,11 +21,6 @@ func (x *exec) number() *domain.Number {
 	return n
 }
 
-// numberCmd is the part every number command shares: who waits.
-type numberCmd struct{ r replyTo }
-
-func (c numberCmd) replier() replyTo { return c.r }
-
 // withNumber runs fn on the number, or answers ErrNumberNotFound when the
 // entity was created by a message but the number was never added.
 func (x *exec) withNumber(r replyTo, fn func(n *domain.Number)) {
@@ -42,7 +36,7 @@ func (x *exec) withNumber(r replyTo, fn func(n *domain.Number)) {
 	}
 }
 
-type addNumber struct{ numberCmd }
+type addNumber struct{ asker }
 
 func (c *addNumber) run(x *exec) {
 	if x.number() != nil {
@@ -56,7 +50,7 @@ func (c *addNumber) run(x *exec) {
 	x.reply(c.r, nil, err)
 }
 
-type getNumber struct{ numberCmd }
+type getNumber struct{ asker }
 
 func (c *getNumber) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, n.Clone(), nil) })
@@ -67,7 +61,7 @@ func (c *getNumber) run(x *exec) {
 // pay. Nothing is journaled here; the wallet's debit is the saga's first
 // durable step, and confirmPurchase decides again when the money is held.
 type purchase struct {
-	numberCmd
+	asker
 	op      domain.OpID
 	user    domain.UserID
 	days    int
@@ -89,7 +83,7 @@ func (c *purchase) run(x *exec) {
 			x.reply(c.r, nil, err)
 			return
 		}
-		x.send(domain.KindWallet, walletID(c.user), &debitForNumber{walletCmd: walletCmd{c.r},
+		x.send(domain.KindWallet, walletID(c.user), &debitForNumber{asker: asker{c.r},
 			op: c.op, user: c.user, amount: price, number: n.ID, days: c.days, purpose: c.purpose})
 	})
 }
@@ -108,7 +102,7 @@ func decidePurchase(n *domain.Number, purpose string, op domain.OpID, u domain.U
 // entry, or to fail it (giving the money back) when the number was taken,
 // blocked or repriced in the meantime.
 type confirmPurchase struct {
-	numberCmd
+	asker
 	op      domain.OpID
 	user    domain.UserID
 	days    int
@@ -119,7 +113,7 @@ type confirmPurchase struct {
 func (c *confirmPurchase) run(x *exec) {
 	n := x.number()
 	if n == nil {
-		x.send(domain.KindWallet, walletID(c.user), &settleEntry{walletCmd: walletCmd{c.r}, op: c.op,
+		x.send(domain.KindWallet, walletID(c.user), &settleEntry{asker: asker{c.r}, op: c.op,
 			to: domain.EntryFailed, cause: domain.ErrNumberNotFound})
 		return
 	}
@@ -134,7 +128,7 @@ func (c *confirmPurchase) run(x *exec) {
 			_, err = x.emit(ev)
 		}
 		if err != nil {
-			x.send(domain.KindWallet, walletID(c.user), &settleEntry{walletCmd: walletCmd{c.r}, op: c.op,
+			x.send(domain.KindWallet, walletID(c.user), &settleEntry{asker: asker{c.r}, op: c.op,
 				to: domain.EntryFailed, cause: err})
 			return
 		}
@@ -154,7 +148,7 @@ func receiptOf(n *domain.Number, op domain.OpID, u domain.UserID, days int, pric
 // numberChange runs one single-entity decision on a number: offer, accept,
 // decline, block, admin changes. decide returns the event to journal.
 type numberChange struct {
-	numberCmd
+	asker
 	decide func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error)
 	after  func(x *exec, n *domain.Number, ev domain.Event) // optional follow-up, e.g. a refund
 }
@@ -177,7 +171,7 @@ func (c *numberChange) run(x *exec) {
 }
 
 // tick is the scheduler's wake-up: apply whatever is due now.
-type tick struct{ numberCmd }
+type tick struct{ asker }
 
 func (c *tick) run(x *exec) {
 	x.withNumber(nil, func(n *domain.Number) {
@@ -215,6 +209,3 @@ type Notice struct {
 	Until  time.Time
 	Event  domain.Event
 }
-
-// errIs is errors.Is, shortened for the saga code's many checks.
-func errIs(err, target error) bool { return errors.Is(err, target) }

@@ -8,14 +8,10 @@ import (
 
 // Commands of the singleton registers: payments, users, audit, catalog.
 
-type regCmd struct{ r replyTo }
-
-func (c regCmd) replier() replyTo { return c.r }
-
 // deposit records an incoming payment and, when it belongs to a user,
 // credits it. The transaction id is the idempotency key, for ever.
 type deposit struct {
-	regCmd
+	asker
 	pay domain.Payment
 }
 
@@ -42,7 +38,7 @@ func (c *deposit) run(x *exec) {
 		return
 	}
 	res := DepositResult{Outcome: ev.Outcome, User: ev.User, Reason: ev.Reason}
-	x.send(domain.KindWallet, walletID(ev.User), &credit{walletCmd: walletCmd{c.r}, op: txOp(ev.Tx),
+	x.send(domain.KindWallet, walletID(ev.User), &credit{asker: asker{c.r}, op: txOp(ev.Tx),
 		kind: domain.KindRecharge, amount: ev.Amount, ref: ev.Tx,
 		answer: func(b domain.Nano) any { res.Balance = b; return res }})
 }
@@ -52,7 +48,7 @@ func txOp(txKey string) domain.OpID { return domain.OpID("tx:" + txKey) }
 
 // seeUser records what Telegram says of a person (nothing if unchanged).
 type seeUser struct {
-	regCmd
+	asker
 	u domain.User
 }
 
@@ -67,7 +63,7 @@ func (c *seeUser) run(x *exec) {
 
 // findUser looks a person up by id or @username.
 type findUser struct {
-	regCmd
+	asker
 	ref string
 }
 
@@ -82,7 +78,7 @@ func (c *findUser) run(x *exec) {
 
 // audit appends to the audit log; nobody waits for it.
 type audit struct {
-	regCmd
+	asker
 	entry domain.AuditEntry
 }
 
@@ -94,7 +90,7 @@ func (c *audit) run(x *exec) {
 }
 
 type auditPage struct {
-	regCmd
+	asker
 	page, size int
 }
 
@@ -111,7 +107,7 @@ func (c *auditPage) run(x *exec) {
 
 // setDefaultPrice changes the default price list that every quote reads.
 type setDefaultPrice struct {
-	regCmd
+	asker
 	days   int
 	amount domain.Nano
 }

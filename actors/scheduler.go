@@ -51,9 +51,6 @@ type armAll struct{ wakes []wake }
 // done, if set, is closed once the ticks have been routed.
 type wakeMsg struct{ done chan struct{} }
 
-// pendingMsg asks how many numbers have a wake-up armed.
-type pendingMsg struct{ r chan int }
-
 // schedRef is how the rest of the engine talks to the scheduler.
 type schedRef struct {
 	root *actor.RootContext
@@ -78,8 +75,6 @@ func (s *scheduler) Receive(ctx actor.Context) {
 		if m.done != nil {
 			close(m.done)
 		}
-	case *pendingMsg:
-		m.r <- len(s.armed)
 	case *actor.Stopping:
 		if s.timer != nil {
 			s.timer.Stop()

@@ -32,9 +32,7 @@ const SnapshotFormat = 1
 
 // snapshotCopy asks an active entity to encode its own state, so that the
 // snapshot never reads state an actor is changing.
-type snapshotCopy struct{ r replyTo }
-
-func (c *snapshotCopy) replier() replyTo { return c.r }
+type snapshotCopy struct{ asker }
 
 func (c *snapshotCopy) run(x *exec) {
 	if x.e.state == nil {
@@ -205,7 +203,7 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int) (
 	r := make(replyTo, len(active))
 	asked := 0
 	for _, en := range active {
-		if e.dir.route(e.root, kind, en.id, &snapshotCopy{r: r}, false) {
+		if e.dir.route(e.root, kind, en.id, &snapshotCopy{asker{r}}, false) {
 			asked++
 		}
 	}

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 
 	"allot/domain"
@@ -12,10 +13,6 @@ const (
 	purposeRent  = "rent"
 	purposeRenew = "renew"
 )
-
-type walletCmd struct{ r replyTo }
-
-func (c walletCmd) replier() replyTo { return c.r }
 
 func (x *exec) wallet() *domain.Wallet {
 	w, _ := x.e.state.(*domain.Wallet)
@@ -30,7 +27,7 @@ func (x *exec) wallet() *domain.Wallet {
 // purchase, then asks the number to confirm. A retry with the same op
 // resumes the saga from wherever it stands.
 type debitForNumber struct {
-	walletCmd
+	asker
 	op      domain.OpID
 	user    domain.UserID
 	amount  domain.Nano
@@ -42,7 +39,7 @@ type debitForNumber struct {
 func (c *debitForNumber) run(x *exec) {
 	w := x.wallet()
 	ev, err := w.Debit(c.op, domain.KindPurchase, c.amount, c.number, c.days, c.purpose, x.now)
-	if errIs(err, domain.ErrDuplicateOp) {
+	if errors.Is(err, domain.ErrDuplicateOp) {
 		e, _ := w.Entry(c.op)
 		if e.Status == domain.EntryFailed {
 			x.reply(c.r, nil, fmt.Errorf("%w: %s", domain.ErrDuplicateOp, e.Note))
@@ -56,7 +53,7 @@ func (c *debitForNumber) run(x *exec) {
 		x.reply(c.r, nil, err)
 		return
 	}
-	x.eng.dir.route(x.eng.root, domain.KindNumber, c.number, &confirmPurchase{numberCmd: numberCmd{c.r},
+	x.eng.dir.route(x.eng.root, domain.KindNumber, c.number, &confirmPurchase{asker: asker{c.r},
 		op: c.op, user: c.user, days: c.days, price: c.amount, purpose: c.purpose}, false)
 }
 
@@ -64,7 +61,7 @@ func (c *debitForNumber) run(x *exec) {
 // money returned. cause is the saga's failure, answered to whoever waits
 // once the refund is durable.
 type settleEntry struct {
-	walletCmd
+	asker
 	op    domain.OpID
 	to    domain.EntryStatus
 	cause error
@@ -78,7 +75,7 @@ func (c *settleEntry) run(x *exec) {
 	ev, err := x.wallet().Settle(c.op, c.to, note, x.now)
 	if err == nil {
 		_, err = x.emit(ev)
-	} else if errIs(err, domain.ErrDuplicateOp) {
+	} else if errors.Is(err, domain.ErrDuplicateOp) {
 		err = nil
 	}
 	if err != nil {
@@ -89,7 +86,7 @@ func (c *settleEntry) run(x *exec) {
 
 // credit adds money: a deposit, bonus, refund or adjustment.
 type credit struct {
-	walletCmd
+	asker
 	op     domain.OpID
 	kind   domain.EntryKind
 	amount domain.Nano
@@ -113,7 +110,7 @@ func (c *credit) run(x *exec) {
 
 // debit takes money outside a saga: an admin's negative adjustment.
 type debit struct {
-	walletCmd
+	asker
 	op     domain.OpID
 	amount domain.Nano
 	note   string
@@ -128,7 +125,7 @@ func (c *debit) run(x *exec) {
 	x.reply(c.r, w.Balance, err)
 }
 
-type getWallet struct{ walletCmd }
+type getWallet struct{ asker }
 
 func (c *getWallet) run(x *exec) { x.reply(c.r, x.wallet().Clone(), nil) }
 
