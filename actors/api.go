@@ -29,7 +29,7 @@ func (e *Engine) ask(ctx context.Context, kind domain.Kind, id string, create bo
 	case <-ctx.Done():
 		return nil, fmt.Errorf("actors: %s %s: %w", kind, id, ctx.Err())
 	case <-t.C:
-		return nil, fmt.Errorf("actors: %s %s: no reply in %s", kind, id, e.opts.RequestTimeout)
+		return nil, fmt.Errorf("actors: %s %s: %w in %s", kind, id, ErrNoReply, e.opts.RequestTimeout)
 	}
 }
 
@@ -131,15 +131,6 @@ func (e *Engine) change(ctx context.Context, raw string, decide func(*domain.Num
 	after func(*exec, *domain.Number, domain.Event)) (*domain.Number, error) {
 	return askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command {
 		return &numberChange{asker: asker{r}, decide: decide, after: after}
-	}))
-}
-
-// Deposit applies an incoming payment: paid to an invoice, credited to a
-// balance, or kept as an orphan. The transaction id makes it idempotent for
-// ever: the same transaction again returns domain.ErrDuplicateTx.
-func (e *Engine) Deposit(ctx context.Context, pay domain.Payment) (DepositResult, error) {
-	return askAs[DepositResult](e.ask(ctx, domain.KindPayments, paymentShard(pay), false, func(r replyTo) command {
-		return &deposit{asker: asker{r}, pay: pay}
 	}))
 }
 

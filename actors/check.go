@@ -19,7 +19,10 @@ type Totals struct {
 	Refunded                 domain.Nano // completed refunds
 	RentalPaid               domain.Nano // sum of Paid over current rentals
 	Processing               int         // purchases still held by an unfinished saga
-	Deposits                 int         // transactions credited to a wallet
+	Deposits                 int         // transactions credited to a wallet under their own op
+	Applied                  int         // transactions the payments register has applied
+	Orphans                  int         // of which kept for an admin
+	PaidInvoices             int         // invoices paid by a transaction
 }
 
 // Check verifies the engine's invariants over every entity and returns the
@@ -51,6 +54,29 @@ func (e *Engine) Check() (Totals, error) {
 			t.RentalPaid += n.Rental.Paid
 		}
 		errs = append(errs, checkNumber(n))
+	})
+	applied := map[string]string{} // transaction → shard
+	e.dir.each(domain.KindPayments, func(en *entry, _ bool) {
+		p, _ := en.state.(*domain.Payments)
+		if p == nil {
+			return
+		}
+		for tx := range p.Applied {
+			if other, dup := applied[tx]; dup {
+				errs = append(errs, fmt.Errorf("transaction %s applied in shards %s and %s", tx, other, en.id))
+			}
+			applied[tx] = en.id
+		}
+		t.Applied += len(p.Applied)
+		t.Orphans += len(p.Orphans)
+		for _, inv := range p.Invoices {
+			if inv.Status == domain.InvoicePaid {
+				t.PaidInvoices++
+				if _, ok := p.Applied[inv.Tx]; !ok {
+					errs = append(errs, fmt.Errorf("invoice %s paid by %s, which is not applied", inv.Code, inv.Tx))
+				}
+			}
+		}
 	})
 	return t, errors.Join(errs...)
 }

@@ -61,10 +61,17 @@ type Engine struct {
 	stopLoop  context.CancelFunc
 	loopDone  chan struct{}
 	recovery  persistence.RecoveryInfo
+	watchMu   sync.Mutex
+	watchers  []*Watcher
 }
 
 // ErrClosed is returned by entry points after Close or a journal failure.
 var ErrClosed = errors.New("actors: engine closed")
+
+// ErrNoReply is returned when an entity did not answer within the request
+// timeout: the command may or may not have been applied, so a caller retries
+// it with the same operation id.
+var ErrNoReply = errors.New("actors: no reply")
 
 // Open restores the engine from opts.Dir (newest valid snapshot, then the
 // journal after it), resumes sagas a crash cut short, re-arms the scheduler
@@ -149,7 +156,7 @@ func (e *Engine) startActors() {
 	e.root = e.system.Root
 	e.workers = newWorkers(8*runtime.GOMAXPROCS(0), 300)
 	e.dir = newDirectory(e.spawnEntity, domain.KindNumber, domain.KindWallet, domain.KindPayments,
-		domain.KindUsers, domain.KindAudit, domain.KindCatalog)
+		domain.KindUsers, domain.KindAudit, domain.KindCatalog, domain.KindWatcher)
 	for k, byID := range registers(e.opts.Policy.Prices) {
 		for id, st := range byID {
 			e.dir.put(k, id, st)
@@ -191,6 +198,15 @@ func (e *Engine) startLoop() {
 		// timeout: an entity goes after between 4 and 5 quiet sweeps.
 		sweep := time.NewTicker(max(e.opts.IdleTimeout/idleEpochs, time.Millisecond))
 		defer sweep.Stop()
+		// Invoices past their window are closed once a minute (a manual
+		// clock leaves that to the test): a payment after it is credited as
+		// late either way, this only tidies the wallet's pending entries.
+		expire := make(<-chan time.Time)
+		if !e.opts.ManualClock {
+			t := time.NewTicker(invoiceSweep)
+			defer t.Stop()
+			expire = t.C
+		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -198,6 +214,10 @@ func (e *Engine) startLoop() {
 			case <-sweep.C:
 				for _, pid := range e.dir.sweep(idleEpochs) {
 					e.root.Stop(pid)
+				}
+			case <-expire:
+				if _, err := e.ExpireInvoices(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					e.log.Error("invoice expiry failed", "err", err)
 				}
 			case <-snap:
 				if _, err := e.Snapshot(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -216,6 +236,12 @@ func (e *Engine) Close(ctx context.Context) error {
 }
 
 func (e *Engine) close(ctx context.Context) error {
+	e.watchMu.Lock()
+	ws := e.watchers
+	e.watchMu.Unlock()
+	for _, w := range ws {
+		w.Close()
+	}
 	e.closed.Store(true)
 	e.stopLoop()
 	<-e.loopDone
@@ -281,6 +307,9 @@ func (e *Engine) Advance() {
 
 // Recovery reports what Open restored.
 func (e *Engine) Recovery() persistence.RecoveryInfo { return e.recovery }
+
+// invoiceSweep is how often invoices past their window are closed.
+const invoiceSweep = time.Minute
 
 // idleEpochs is how many sweeps an entity must stay unused to be passivated.
 const idleEpochs = 4

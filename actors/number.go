@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"time"
 
 	"allot/domain"
@@ -76,6 +77,9 @@ func (c *purchase) run(x *exec) {
 		}
 		p := x.eng.policy()
 		price, err := domain.Quote(n, p.Prices, c.days)
+		if h := n.Hold; h != nil && h.Op == c.op { // an invoice's reservation: its period and price hold
+			c.days, price, err = h.Days, h.Price, nil
+		}
 		if err == nil {
 			_, err = decidePurchase(n, c.purpose, c.op, c.user, c.days, price, p, x.now)
 		}
@@ -204,8 +208,78 @@ func (x *exec) notice(n *domain.Number, ev domain.Event) {
 // Notice is an event a person should hear of without asking: a reminder,
 // an expiry, a lapsed reservation.
 type Notice struct {
-	Number string
-	User   domain.UserID
-	Until  time.Time
-	Event  domain.Event
+	Number  string
+	User    domain.UserID
+	Until   time.Time
+	Event   domain.Event
+	Payment *DepositResult // set for an incoming payment the user should hear of
+}
+
+// reserve holds the number for an invoice. A retry with the same op
+// answers the hold it already made.
+type reserve struct {
+	asker
+	op   domain.OpID
+	user domain.UserID
+	days int
+}
+
+func (c *reserve) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		if h := n.Hold; h != nil && h.Op == c.op && h.User == c.user {
+			x.reply(c.r, *h, nil)
+			return
+		}
+		ev, err := n.Reserve(c.op, c.user, c.days, x.eng.policy(), x.now)
+		if err == nil {
+			_, err = x.emit(ev)
+		}
+		if err != nil {
+			x.reply(c.r, nil, err)
+			return
+		}
+		x.reply(c.r, *n.Hold, nil)
+	})
+}
+
+// releaseHold drops an invoice's reservation when the invoice is closed.
+// Nobody waits; a hold already gone (paid, lapsed) is nothing to do.
+type releaseHold struct {
+	asker
+	op     domain.OpID
+	reason string
+}
+
+func (c *releaseHold) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		ev, err := n.Release(c.op, c.reason)
+		if err == nil {
+			if _, err = x.emit(ev); err == nil {
+				x.notice(n, ev)
+			}
+		}
+		if errors.Is(err, domain.ErrNoHold) {
+			err = nil
+		}
+		x.reply(c.r, nil, err)
+	})
+}
+
+// quoteRenewal answers the price of renewing for days, after checking that
+// user is the renter: what a renewal invoice asks for.
+type quoteRenewal struct {
+	asker
+	user domain.UserID
+	days int
+}
+
+func (c *quoteRenewal) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		p := x.eng.policy()
+		price, err := domain.Quote(n, p.Prices, c.days)
+		if err == nil {
+			_, err = n.Renew(domain.OpID("quote"), c.user, c.days, price, p, x.now)
+		}
+		x.reply(c.r, price, err)
+	})
 }

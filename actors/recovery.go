@@ -114,7 +114,7 @@ func readBlock(d *msgpack.Decoder) (block, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return block{}, err
 	}
-	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.KindCatalog {
+	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.KindWatcher {
 		return block{}, fmt.Errorf("unknown kind %d", kind)
 	}
 	return block{kind: domain.Kind(kind), count: int(count), body: body}, nil
@@ -155,6 +155,8 @@ func emptyState(kind domain.Kind) any {
 		return domain.NewUsers()
 	case domain.KindAudit:
 		return &domain.AuditLog{}
+	case domain.KindWatcher:
+		return domain.NewWatcher("")
 	default:
 		return &domain.Catalog{}
 	}

@@ -8,44 +8,6 @@ import (
 
 // Commands of the singleton registers: payments, users, audit, catalog.
 
-// deposit records an incoming payment and, when it belongs to a user,
-// credits it. The transaction id is the idempotency key, for ever.
-type deposit struct {
-	asker
-	pay domain.Payment
-}
-
-// DepositResult says what an incoming payment did.
-type DepositResult struct {
-	Outcome domain.Outcome
-	User    domain.UserID
-	Reason  string
-	Balance domain.Nano
-}
-
-func (c *deposit) run(x *exec) {
-	p := x.e.state.(*domain.Payments)
-	ev, err := p.Receive(c.pay, x.now)
-	if err == nil && ev.Outcome != domain.OutcomeIgnored { // spam leaves no trace, not even in the journal
-		_, err = x.emit(ev)
-	}
-	if err != nil {
-		x.reply(c.r, nil, err)
-		return
-	}
-	if ev.Outcome != domain.OutcomeCredited && ev.Outcome != domain.OutcomePaid || ev.User == 0 {
-		x.reply(c.r, DepositResult{Outcome: ev.Outcome}, nil)
-		return
-	}
-	res := DepositResult{Outcome: ev.Outcome, User: ev.User, Reason: ev.Reason}
-	x.send(domain.KindWallet, walletID(ev.User), &credit{asker: asker{c.r}, op: txOp(ev.Tx),
-		kind: domain.KindRecharge, amount: ev.Amount, ref: ev.Tx,
-		answer: func(b domain.Nano) any { res.Balance = b; return res }})
-}
-
-// txOp is the wallet operation id of a credited transaction.
-func txOp(txKey string) domain.OpID { return domain.OpID("tx:" + txKey) }
-
 // seeUser records what Telegram says of a person (nothing if unchanged).
 type seeUser struct {
 	asker

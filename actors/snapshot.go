@@ -177,7 +177,7 @@ func onCores(n int, fn func(i int)) {
 
 // kindOrder fixes the order of kinds in a snapshot: registers first.
 var kindOrder = []domain.Kind{domain.KindCatalog, domain.KindUsers, domain.KindPayments,
-	domain.KindAudit, domain.KindNumber, domain.KindWallet}
+	domain.KindAudit, domain.KindNumber, domain.KindWallet, domain.KindWatcher}
 
 func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int) (block, error) {
 	var buf bytes.Buffer

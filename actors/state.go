@@ -71,6 +71,13 @@ func applyEvent(kind domain.Kind, id string, state any, ev domain.Event, seq uin
 		state.(*domain.AuditLog).Apply(ev.(*domain.AuditRecorded), seq)
 	case domain.KindCatalog:
 		state.(*domain.Catalog).Apply(ev.(*domain.DefaultPriceSet), seq)
+	case domain.KindWatcher:
+		w, _ := state.(*domain.Watcher)
+		if w == nil {
+			w = domain.NewWatcher(id)
+		}
+		w.Apply(ev.(*domain.WatcherAdvanced), seq)
+		return w
 	default:
 		panic(fmt.Sprintf("actors: no state for kind %d", kind))
 	}
@@ -91,6 +98,8 @@ func stateSeq(state any) uint64 {
 	case *domain.AuditLog:
 		return s.Seq
 	case *domain.Catalog:
+		return s.Seq
+	case *domain.Watcher:
 		return s.Seq
 	}
 	return 0

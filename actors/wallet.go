@@ -137,3 +137,22 @@ func firstErr(errs ...error) error {
 	}
 	return nil
 }
+
+// openRecharge records a top-up invoice as a pending entry, so the user's
+// history shows it before the money arrives. A retry is not an error.
+type openRecharge struct {
+	asker
+	op     domain.OpID
+	amount domain.Nano
+	ref    string
+}
+
+func (c *openRecharge) run(x *exec) {
+	ev, err := x.wallet().OpenRecharge(c.op, c.amount, c.ref, x.now)
+	if err == nil {
+		_, err = x.emit(ev)
+	} else if errors.Is(err, domain.ErrDuplicateOp) {
+		err = nil
+	}
+	x.reply(c.r, nil, err)
+}

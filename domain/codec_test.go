@@ -122,6 +122,8 @@ func TestEventFactory(t *testing.T) {
 				_, applies = e.(*AuditRecorded)
 			case KindCatalog:
 				_, applies = e.(*DefaultPriceSet)
+			case KindWatcher:
+				_, applies = e.(*WatcherAdvanced)
 			}
 			if !applies {
 				t.Errorf("%T has kind %v but does not apply to it", e, kindOf(typ))

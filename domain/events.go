@@ -22,9 +22,10 @@ const (
 	KindUsers
 	KindAudit
 	KindCatalog
+	KindWatcher
 )
 
-var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog"}
+var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindLabels) && k > 0 {
@@ -86,6 +87,8 @@ const (
 	TypeAuditRecorded EventType = 500
 
 	TypeDefaultPriceSet EventType = 600
+
+	TypeWatcherAdvanced EventType = 700
 )
 
 // EventType implementations: one line each, so the table reads as a list.
@@ -118,6 +121,7 @@ func (*StaffRequested) EventType() EventType   { return TypeStaffRequested }
 func (*StaffDecided) EventType() EventType     { return TypeStaffDecided }
 func (*AuditRecorded) EventType() EventType    { return TypeAuditRecorded }
 func (*DefaultPriceSet) EventType() EventType  { return TypeDefaultPriceSet }
+func (*WatcherAdvanced) EventType() EventType  { return TypeWatcherAdvanced }
 
 // newEvent allocates an empty event of type t for decoding.
 func newEvent(t EventType) (Event, bool) {
@@ -158,6 +162,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeStaffDecided:     func() Event { return new(StaffDecided) },
 	TypeAuditRecorded:    func() Event { return new(AuditRecorded) },
 	TypeDefaultPriceSet:  func() Event { return new(DefaultPriceSet) },
+	TypeWatcherAdvanced:  func() Event { return new(WatcherAdvanced) },
 }
 
 // kindOf is the entity kind each event type belongs to, checked on decode so
@@ -176,6 +181,8 @@ func kindOf(t EventType) Kind {
 		return KindAudit
 	case 6:
 		return KindCatalog
+	case 7:
+		return KindWatcher
 	}
 	return 0
 }

@@ -133,13 +133,28 @@ type TxID struct {
 // Key is the TxID as one comparable string.
 func (t TxID) Key() string { return t.Account + ":" + strconv.FormatUint(t.LT, 10) + ":" + t.Hash }
 
-// Payment is an incoming transfer as the chain reported it.
+// Payment is an incoming transfer as the chain reported it. The watcher
+// journals it (with the comment reduced to the code it names), so its
+// fields carry short msgpack names like every other stored type.
 type Payment struct {
-	Tx      TxID
-	Amount  Nano
-	Comment string // never shown to anyone: it is whatever a stranger typed
-	From    string
-	At      time.Time
-	Bounced bool
-	User    UserID // set when the sender is already known (a deposit); 0 for chain payments
+	Tx      TxID      `msgpack:"tx"`
+	Amount  Nano      `msgpack:"a"`
+	Comment string    `msgpack:"c,omitempty"` // never shown to anyone: it is whatever a stranger typed
+	From    string    `msgpack:"f,omitempty"`
+	At      time.Time `msgpack:"at"`
+	Bounced bool      `msgpack:"b,omitempty"` // the message is a bounce of one of our own transfers
+	Failed  bool      `msgpack:"x,omitempty"` // the transaction did not keep the value (aborted, or a bounce phase sent it back)
+	User    UserID    `msgpack:"u,omitempty"` // set when the sender is already known (a deposit); 0 for chain payments
 }
+
+// ChainCursor is the position of the last transaction the payment watcher
+// has handed on, so that after a restart it reads exactly what came after.
+// The zero cursor means "nothing read yet": the watcher starts at the
+// wallet's newest transaction.
+type ChainCursor struct {
+	LT   uint64 `msgpack:"l"`
+	Hash string `msgpack:"h"` // hex
+}
+
+// IsZero reports whether nothing has been read yet.
+func (c ChainCursor) IsZero() bool { return c.LT == 0 && c.Hash == "" }

@@ -86,7 +86,7 @@ func (p *Payments) Receive(pay Payment, now time.Time) (*PaymentReceived, error)
 		return nil, ErrDuplicateTx
 	}
 	ev := &PaymentReceived{Tx: key, Amount: pay.Amount, From: pay.From, At: pay.At}
-	if pay.Bounced || pay.Amount <= 0 {
+	if pay.Bounced || pay.Failed || pay.Amount <= 0 {
 		ev.Outcome = OutcomeIgnored
 		return ev, nil
 	}

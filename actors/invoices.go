@@ -1,0 +1,223 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"time"
+
+	"allot/domain"
+)
+
+// Entry points for invoices, payments and orphans.
+
+// invoiceCode is the code of op's invoice at attempt salt. Deriving it from
+// the operation id makes opening an invoice idempotent: a retry of the same
+// op finds the invoice it opened, under the same code.
+func invoiceCode(op domain.OpID, salt int) string {
+	h := fnv.New64a()
+	h.Write([]byte(op))
+	h.Write([]byte{'#', byte(salt)})
+	return domain.NewCode(h.Sum64())
+}
+
+// codeAttempts bounds the search for a free code. With 31^8 codes a second
+// attempt is already rare; eight taken in a row means something is wrong.
+const codeAttempts = 8
+
+// openInvoice opens inv under the first free code derived from its op.
+func (e *Engine) openInvoice(ctx context.Context, inv domain.Invoice, ttl time.Duration) (domain.Invoice, error) {
+	for salt := 0; salt < codeAttempts; salt++ {
+		inv.Code = invoiceCode(inv.Op, salt)
+		code := domain.NormalizeCode(inv.Code)
+		got, err := askAs[domain.Invoice](e.ask(ctx, domain.KindPayments, shardOf(code), false, func(r replyTo) command {
+			return &openInvoice{asker: asker{r}, inv: inv, ttl: ttl}
+		}))
+		if errors.Is(err, errCodeTaken) {
+			continue
+		}
+		return got, err
+	}
+	return domain.Invoice{}, fmt.Errorf("actors: no free invoice code for %s after %d attempts", inv.Op, codeAttempts)
+}
+
+// OpenRentInvoice reserves a number for the user and opens an invoice for
+// its price; paying the invoice on chain starts the rental. The reservation
+// and the invoice end together (Policy.HoldTTL). op makes it idempotent.
+func (e *Engine) OpenRentInvoice(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (domain.Invoice, error) {
+	h, err := askAs[domain.Hold](e.number(ctx, raw, false, func(r replyTo) command {
+		return &reserve{asker: asker{r}, op: op, user: user, days: days}
+	}))
+	if err != nil {
+		return domain.Invoice{}, err
+	}
+	id, _ := domain.ParseNumber(raw)
+	ttl := h.Until.Sub(e.clock())
+	if ttl <= 0 {
+		return domain.Invoice{}, domain.ErrHoldExpired
+	}
+	return e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: h.Price, Purpose: domain.PurposeRent,
+		Number: id, Days: h.Days}, ttl)
+}
+
+// OpenRenewInvoice opens an invoice to renew the user's rental for days at
+// today's price. Nothing is reserved: the renter already holds the number.
+func (e *Engine) OpenRenewInvoice(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (domain.Invoice, error) {
+	price, err := askAs[domain.Nano](e.number(ctx, raw, false, func(r replyTo) command {
+		return &quoteRenewal{asker: asker{r}, user: user, days: days}
+	}))
+	if err != nil {
+		return domain.Invoice{}, err
+	}
+	id, _ := domain.ParseNumber(raw)
+	return e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: price, Purpose: domain.PurposeRenew,
+		Number: id, Days: days}, e.policy().HoldTTL)
+}
+
+// OpenTopUpInvoice opens an invoice to add amount to the user's balance,
+// and records it in the wallet as a pending recharge.
+func (e *Engine) OpenTopUpInvoice(ctx context.Context, op domain.OpID, user domain.UserID, amount domain.Nano) (domain.Invoice, error) {
+	if amount < domain.MinPayment {
+		return domain.Invoice{}, fmt.Errorf("%w: a top-up is at least %s", domain.ErrBadAmount, domain.MinPayment)
+	}
+	inv, err := e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: amount, Purpose: domain.PurposeTopUp},
+		e.policy().HoldTTL)
+	if err != nil {
+		return inv, err
+	}
+	_, err = e.ask(ctx, domain.KindWallet, walletID(user), true, func(r replyTo) command {
+		return &openRecharge{asker: asker{r}, op: op, amount: amount, ref: inv.Code}
+	})
+	return inv, err
+}
+
+// Invoice returns an invoice by its code as typed (any case or spacing).
+func (e *Engine) Invoice(ctx context.Context, code string) (domain.Invoice, error) {
+	c := domain.NormalizeCode(code)
+	if c == "" {
+		return domain.Invoice{}, domain.ErrBadCode
+	}
+	return askAs[domain.Invoice](e.ask(ctx, domain.KindPayments, shardOf(c), false, func(r replyTo) command {
+		return &getInvoice{asker: asker{r}, code: c}
+	}))
+}
+
+// CancelInvoice cancels the user's open invoice, releasing what it held.
+// A payment that still arrives for it is credited to the balance.
+func (e *Engine) CancelInvoice(ctx context.Context, user domain.UserID, code string) (domain.Invoice, error) {
+	c := domain.NormalizeCode(code)
+	if c == "" {
+		return domain.Invoice{}, domain.ErrBadCode
+	}
+	return askAs[domain.Invoice](e.ask(ctx, domain.KindPayments, shardOf(c), false, func(r replyTo) command {
+		return &closeInvoice{asker: asker{r}, code: c, user: user, to: domain.InvoiceCancelled}
+	}))
+}
+
+// ExpireInvoices closes every invoice whose window has passed and releases
+// what they held; it returns how many it closed. The engine's sweeper calls
+// it; tests call it after moving a manual clock.
+func (e *Engine) ExpireInvoices(ctx context.Context) (int, error) {
+	n := 0
+	var errs []error
+	for i := 0; i < registerShards; i++ {
+		k, err := askAs[int](e.ask(ctx, domain.KindPayments, strconv.Itoa(i), false, func(r replyTo) command {
+			return &expireInvoices{asker{r}}
+		}))
+		n += k
+		errs = append(errs, err)
+	}
+	return n, errors.Join(errs...)
+}
+
+// Deposit applies an incoming payment that does not come through the
+// watcher (a test, the load test, an operator's import): paid to an
+// invoice, credited to a balance, or kept as an orphan. The transaction id
+// makes it idempotent for ever: the same transaction again returns
+// domain.ErrDuplicateTx with what it did the first time.
+func (e *Engine) Deposit(ctx context.Context, pay domain.Payment) (DepositResult, error) {
+	res, err := e.deliver(ctx, paymentShard(pay), pay)
+	if err == nil && res.Duplicate {
+		err = domain.ErrDuplicateTx
+	}
+	return res, err
+}
+
+// deliver hands a payment to its shard and, when it paid a rent or renewal
+// invoice, runs the purchase that the invoice was for. Both steps are keyed
+// (by the transaction and the invoice's op), so delivering again after a
+// crash finishes the work without doing any of it twice.
+func (e *Engine) deliver(ctx context.Context, shard string, pay domain.Payment) (DepositResult, error) {
+	res, err := askAs[DepositResult](e.ask(ctx, domain.KindPayments, shard, false, func(r replyTo) command {
+		return &deposit{asker: asker{r}, pay: pay}
+	}))
+	if err != nil || res.Outcome != domain.OutcomePaid || res.Invoice == nil || res.Invoice.Tx != res.Tx {
+		return res, err
+	}
+	inv := res.Invoice
+	purpose := purposeRent
+	switch inv.Purpose {
+	case domain.PurposeRenew:
+		purpose = purposeRenew
+	case domain.PurposeRent:
+	default:
+		return res, nil
+	}
+	rc, err := askAs[Receipt](e.number(ctx, inv.Number, false, func(r replyTo) command {
+		return &purchase{asker: asker{r}, op: inv.Op, user: inv.User, days: inv.Days, purpose: purpose}
+	}))
+	switch {
+	case err == nil:
+		res.Rental = &rc
+	case transient(err):
+		return res, err
+	default:
+		res.RentErr = err
+	}
+	return res, nil
+}
+
+// transient reports whether err says nothing about the command itself (the
+// engine is closing, or too slow): the caller should try again.
+func transient(err error) bool {
+	return errors.Is(err, ErrClosed) || errors.Is(err, ErrNoReply) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// Orphans lists the payments nobody's code matched, oldest first.
+func (e *Engine) Orphans(ctx context.Context) ([]domain.Orphan, error) {
+	var out []domain.Orphan
+	for i := 0; i < registerShards; i++ {
+		os, err := askAs[[]domain.Orphan](e.ask(ctx, domain.KindPayments, strconv.Itoa(i), false, func(r replyTo) command {
+			return &listOrphans{asker{r}}
+		}))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, os...)
+	}
+	slices.SortStableFunc(out, func(a, b domain.Orphan) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// AssignOrphan gives an orphan payment to a user, crediting their balance;
+// by is the admin, for the audit log. It answers the new balance.
+func (e *Engine) AssignOrphan(ctx context.Context, by domain.UserID, tx string, user domain.UserID) (domain.Nano, error) {
+	var lastErr error = domain.ErrOrphanNotFound
+	for i := 0; i < registerShards; i++ {
+		b, err := askAs[domain.Nano](e.ask(ctx, domain.KindPayments, strconv.Itoa(i), false, func(r replyTo) command {
+			return &assignOrphan{asker: asker{r}, tx: tx, user: user}
+		}))
+		if errors.Is(err, domain.ErrOrphanNotFound) {
+			continue
+		}
+		if err == nil {
+			e.audit(by, "orphan.assign", tx, "to "+walletID(user))
+		}
+		return b, err
+	}
+	return 0, lastErr
+}
