@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"context"
 	"fmt"
+	"time"
 	"sync/atomic"
 	"testing"
 
@@ -58,4 +60,55 @@ func BenchmarkEngine(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkSnapshot measures writing a snapshot of 100,000 rented numbers
+// and 100,000 wallets (idle entities, as after a restore), and restoring
+// it: the two halves of `loadtest -mode restore`, without the build.
+func BenchmarkSnapshot(b *testing.B) {
+	const n = 100_000
+	c := newClock()
+	e := openTest(b, b.TempDir(), c, nil)
+	now := c.Now()
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("+888%08d", i+1)
+		u := domain.UserID(1_000_000 + i)
+		op := domain.OpID(fmt.Sprintf("op-%d", i))
+		e.dir.put(domain.KindNumber, id, &domain.Number{ID: id, Added: now, Ops: []domain.OpID{op},
+			Rental:  &domain.Rental{Renter: u, Since: now, Until: now.Add(720 * time.Hour), Paid: domain.TON(3)},
+			History: []domain.Holding{{User: u, From: now, How: "rented", Until: now.Add(720 * time.Hour)}}})
+		w := &domain.Wallet{User: u, Balance: domain.TON(7)}
+		w.Entries = []domain.Entry{
+			{Op: "tx:test:1:h", Kind: domain.KindRecharge, Amount: domain.TON(10), Status: domain.EntryCompleted, Ref: "test:1:h", Created: now},
+			{Op: op, Kind: domain.KindPurchase, Amount: domain.TON(3), Status: domain.EntryCompleted, Debit: true, Ref: id, Days: 30, Created: now, Updated: now},
+		}
+		e.dir.put(domain.KindWallet, walletID(u), w)
+	}
+	ctx := context.Background()
+	b.Run("write", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.Snapshot(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(2*n), "ns/entity")
+	})
+	info, err := e.Snapshot(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("restore", func(b *testing.B) {
+		for b.Loop() {
+			_, payload, err := persistence.ReadSnapshot(info.Path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := &Engine{opts: e.opts, log: e.log}
+			r.dir = newDirectory(nil, kindOrder...)
+			if err := r.restore(0, payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(2*n), "ns/entity")
+	})
 }

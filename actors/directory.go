@@ -166,19 +166,28 @@ func (d *directory) entries(kind domain.Kind, i int) []*entry {
 	return out
 }
 
-// ifPassive runs fn with e's shard locked if e is passive, so that fn may
-// read its state, and reports whether it did. The lock is held for one
-// entity only: activating any other entity of the shard is never kept
-// waiting behind a whole shard's worth of work.
-func (d *directory) ifPassive(e *entry, fn func()) bool {
-	s := d.shard(e.kind, e.id)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e.pid != nil {
-		return false
+// eachPassive calls fn for each of es (entities of shard i of kind) that is
+// passive, with the shard locked so that fn may read its state, and
+// returns the active ones, whose actors own their state. The lock is taken
+// for a few entities at a time: activating another entity of the shard is
+// never kept waiting behind a whole shard's worth of work.
+func (d *directory) eachPassive(kind domain.Kind, i int, es []*entry, fn func(e *entry)) (active []*entry) {
+	s := &d.kinds[kind][i]
+	const batch = 32
+	for len(es) > 0 {
+		n := min(len(es), batch)
+		s.mu.Lock()
+		for _, e := range es[:n] {
+			if e.pid != nil {
+				active = append(active, e)
+				continue
+			}
+			fn(e)
+		}
+		s.mu.Unlock()
+		es = es[n:]
 	}
-	fn()
-	return true
+	return active
 }
 
 // count returns how many entities of kind the directory holds.

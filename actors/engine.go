@@ -63,6 +63,7 @@ type Engine struct {
 	recovery  persistence.RecoveryInfo
 	watchMu   sync.Mutex
 	watchers  []*Watcher
+	snapSizes [domain.KindWatcher + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
 }
 
 // ErrClosed is returned by entry points after Close or a journal failure.

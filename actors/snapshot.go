@@ -73,34 +73,32 @@ func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 	// this point; later events may be too, and each entity's own Seq tells
 	// recovery which journal records it has already seen.
 	seq := e.journal.LastSeq()
-	blocks, err := e.encodeBlocks(ctx)
-	if err != nil {
-		return persistence.SnapshotInfo{}, err
-	}
-	var top uint64
-	for _, b := range blocks {
-		top = max(top, b.max)
-	}
-	// The file must not hold events the journal could still lose. Wait for
-	// them before a byte of the snapshot is written: in FSYNC=os mode
-	// "durable" means written, not synced, so sync too, else a power loss
-	// could leave the snapshot ahead of the journal and recovery would
-	// rightly refuse to start. Syncing now, not after writing the file,
-	// keeps this fdatasync from queueing behind the snapshot's own pages,
-	// which stalled every append for tens of milliseconds.
-	if err := e.journal.WaitDurable(ctx, top); err != nil {
-		return persistence.SnapshotInfo{}, fmt.Errorf("actors: snapshot: %w", err)
-	}
-	if e.opts.Fsync == persistence.FsyncOS {
-		if err := e.journal.Sync(); err != nil {
-			return persistence.SnapshotInfo{}, fmt.Errorf("actors: snapshot: %w", err)
+	var waited time.Duration
+	info, err := e.snaps.Write(seq, func(w io.Writer) error {
+		top, err := e.streamBlocks(ctx, w)
+		if err != nil {
+			return err
 		}
-	}
-	info, err := e.snaps.Write(seq, func(w io.Writer) error { return writeBlocks(w, blocks) })
+		// The file must not hold events the journal could still lose: it
+		// becomes visible only after this returns. In FSYNC=os mode
+		// "durable" means written, not synced, so sync too, else a power
+		// loss could leave the snapshot ahead of the journal and recovery
+		// would rightly refuse to start.
+		t := time.Now()
+		defer func() { waited = time.Since(t) }()
+		if err := e.journal.WaitDurable(ctx, top); err != nil {
+			return err
+		}
+		if e.opts.Fsync == persistence.FsyncOS {
+			return e.journal.Sync()
+		}
+		return nil
+	})
 	if err != nil {
 		return info, fmt.Errorf("actors: snapshot: %w", err)
 	}
 	info.Duration = time.Since(start) // copying the entities counts, not only writing the file
+	e.log.Info("snapshot written", "seq", seq, "bytes", info.Size, "took", info.Duration, "journal_wait", waited)
 	e.compact()
 	return info, nil
 }
@@ -120,25 +118,14 @@ func (e *Engine) compact() {
 	}
 }
 
-func writeBlocks(w io.Writer, blocks []block) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	enc := msgpack.NewEncoder(bw)
-	err := errors.Join(enc.EncodeArrayLen(3), enc.EncodeUint(SnapshotFormat),
-		enc.EncodeInt(time.Now().UnixNano()), enc.EncodeUint(uint64(len(blocks))))
-	for _, b := range blocks {
-		err = errors.Join(err, enc.EncodeArrayLen(3), enc.EncodeUint(uint64(b.kind)),
-			enc.EncodeUint(uint64(b.count)), enc.EncodeBytes(b.body))
-	}
-	if err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-// encodeBlocks encodes every shard of every kind, on all cores. A passive
+// streamBlocks encodes every shard of every kind and writes each block as
+// soon as it is ready, so a snapshot needs a few blocks' worth of memory,
+// not the whole state's: allocating the whole state again made the garbage
+// collector's assists the largest cost of a large snapshot. A passive
 // entity is encoded under its shard's lock (it cannot be activated
-// meanwhile); an active one is asked to encode itself.
-func (e *Engine) encodeBlocks(ctx context.Context) ([]block, error) {
+// meanwhile); an active one is asked to encode itself. It returns the
+// highest entity sequence written.
+func (e *Engine) streamBlocks(ctx context.Context, w io.Writer) (uint64, error) {
 	type job struct {
 		kind  domain.Kind
 		shard int
@@ -149,10 +136,61 @@ func (e *Engine) encodeBlocks(ctx context.Context) ([]block, error) {
 			jobs = append(jobs, job{k, i})
 		}
 	}
-	out := make([]block, len(jobs))
-	errs := make([]error, len(jobs))
-	onCores(len(jobs), func(i int) { out[i], errs[i] = e.encodeShard(ctx, jobs[i].kind, jobs[i].shard) })
-	return out, errors.Join(errs...)
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := msgpack.NewEncoder(bw)
+	err := errors.Join(enc.EncodeArrayLen(3), enc.EncodeUint(SnapshotFormat),
+		enc.EncodeInt(time.Now().UnixNano()), enc.EncodeUint(uint64(len(jobs))))
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type done struct {
+		b   block
+		buf *bytes.Buffer
+		err error
+	}
+	workers := runtime.GOMAXPROCS(0)
+	todo, out := make(chan job), make(chan done, workers)
+	free := make(chan *bytes.Buffer, workers+1) // a buffer goes back once its block is written
+	for i := 0; i < workers+1; i++ {
+		free <- new(bytes.Buffer)
+	}
+	for i := 0; i < workers; i++ {
+		go func() {
+			for j := range todo {
+				buf := <-free
+				b, err := e.encodeShard(ctx, j.kind, j.shard, buf)
+				out <- done{b, buf, err}
+			}
+		}()
+	}
+	go func() { // every job is handed out; after a failure they end at once
+		defer close(todo)
+		for _, j := range jobs {
+			todo <- j
+		}
+	}()
+	var top uint64
+	for range jobs {
+		d := <-out
+		if err == nil {
+			err = d.err
+		}
+		if err == nil {
+			top = max(top, d.b.max)
+			err = errors.Join(enc.EncodeArrayLen(3), enc.EncodeUint(uint64(d.b.kind)),
+				enc.EncodeUint(uint64(d.b.count)), enc.EncodeBytes(d.b.body))
+		}
+		if err != nil {
+			cancel()
+		}
+		free <- d.buf
+	}
+	if err != nil {
+		return 0, err
+	}
+	return top, bw.Flush()
 }
 
 // onCores runs fn(0..n-1) on one goroutine per core and waits for all.
@@ -179,25 +217,26 @@ func onCores(n int, fn func(i int)) {
 var kindOrder = []domain.Kind{domain.KindCatalog, domain.KindUsers, domain.KindPayments,
 	domain.KindAudit, domain.KindNumber, domain.KindWallet, domain.KindWatcher}
 
-func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int) (block, error) {
-	var buf bytes.Buffer
-	enc := msgpack.NewEncoder(&buf)
-	b := block{kind: kind}
-	var active []*entry
-	var err error
-	for _, en := range e.dir.entries(kind, shard) {
-		passive := e.dir.ifPassive(en, func() {
-			if en.state == nil || err != nil {
-				return
-			}
-			err = errors.Join(enc.EncodeString(en.id), enc.Encode(en.state))
-			b.count++
-			b.max = max(b.max, stateSeq(en.state))
-		})
-		if !passive { // its actor owns state: not even the pointer may be read here
-			active = append(active, en)
-		}
+func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, buf *bytes.Buffer) (block, error) {
+	if err := ctx.Err(); err != nil {
+		return block{kind: kind}, err
 	}
+	buf.Reset()
+	buf.Grow(int(e.snapSizes[kind][shard].Load() * 9 / 8)) // last time's size: no regrowing
+	enc := msgpack.NewEncoder(buf)
+	enc.UseCompactInts(true)
+	b := block{kind: kind}
+	var err error
+	// An active entity's actor owns its state: not even the pointer may be
+	// read here, so those are asked below.
+	active := e.dir.eachPassive(kind, shard, e.dir.entries(kind, shard), func(en *entry) {
+		if en.state == nil || err != nil {
+			return
+		}
+		err = errors.Join(enc.EncodeString(en.id), enc.Encode(en.state))
+		b.count++
+		b.max = max(b.max, stateSeq(en.state))
+	})
 	// Ask every active entity at once, then collect: one round trip per
 	// shard rather than one per entity.
 	r := make(replyTo, len(active))
@@ -226,5 +265,6 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int) (
 		}
 	}
 	b.body = buf.Bytes()
+	e.snapSizes[kind][shard].Store(int64(len(b.body)))
 	return b, err
 }

@@ -58,6 +58,19 @@ var encPool = sync.Pool{New: func() any {
 	return &encoder{buf: &b, enc: e}
 }}
 
+// decPool keeps decoders for DecodeRecord: replaying a journal decodes
+// millions of records, and a fresh decoder each time was a good part of it.
+var decPool = sync.Pool{New: func() any {
+	d := &decoder{}
+	d.dec = msgpack.NewDecoder(&d.r)
+	return d
+}}
+
+type decoder struct {
+	r   bytes.Reader
+	dec *msgpack.Decoder
+}
+
 type encoder struct {
 	buf *bytes.Buffer
 	enc *msgpack.Encoder
@@ -101,7 +114,11 @@ func DecodeRecord(b []byte) (rec Record, err error) {
 			rec, err = Record{}, fmt.Errorf("%w: %v", ErrBadRecord, p)
 		}
 	}()
-	d := msgpack.NewDecoder(bytes.NewReader(b))
+	dc := decPool.Get().(*decoder)
+	defer decPool.Put(dc)
+	dc.r.Reset(b)
+	d := dc.dec
+	d.Reset(&dc.r)
 	n, err := d.DecodeArrayLen()
 	if err != nil || n != 5 {
 		return Record{}, fmt.Errorf("%w: header", ErrBadRecord)
