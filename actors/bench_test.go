@@ -3,9 +3,9 @@ package actors
 import (
 	"context"
 	"fmt"
-	"time"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"allot/domain"
 	"allot/persistence"
