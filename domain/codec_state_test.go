@@ -147,3 +147,50 @@ func FuzzStateDecoders(f *testing.F) {
 		_ = msgpack.Unmarshal(b, &w)
 	})
 }
+
+// plainCredited and plainReceived are the hot events without their codecs.
+type (
+	plainCredited WalletCredited
+	plainReceived PaymentReceived
+)
+
+func TestEventCodecsKeepTheReflectiveFormat(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 1000; i++ {
+		c := WalletCredited{Op: "tx:a:1:h", Kind: EntryKind(1 + r.IntN(5)), Amount: Nano(r.Int64N(1e15)),
+			Ref: []string{"", "a:1:h"}[r.IntN(2)], Note: []string{"", "late"}[r.IntN(2)], At: randomTime(r)}
+		p := PaymentReceived{Tx: "a:1:h", Amount: Nano(r.Int64N(1e15)), From: []string{"", "UQx"}[r.IntN(2)],
+			At: randomTime(r), Outcome: Outcome(1 + r.IntN(4)), Code: []string{"", "ABCD-EFGH"}[r.IntN(2)],
+			User: UserID(r.Int64N(3)), Op: []OpID{"", "o"}[r.IntN(2)], Reason: []string{"", "late"}[r.IntN(2)]}
+		for _, pair := range [][2]any{{&c, (*plainCredited)(&c)}, {&p, (*plainReceived)(&p)}} {
+			hand, err := msgpack.Marshal(pair[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			refl, err := msgpack.Marshal(pair[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range [][]byte{hand, refl} {
+				var gc WalletCredited
+				var gp PaymentReceived
+				var got, want any = &gc, pair[0]
+				if _, ok := pair[0].(*PaymentReceived); ok {
+					got = &gp
+				}
+				if err := msgpack.Unmarshal(b, got); err != nil || !reflect.DeepEqual(got, want) {
+					t.Fatalf("%T: %v\n got %+v\nwant %+v", want, err, got, want)
+				}
+			}
+			var pc plainCredited
+			var pr plainReceived
+			var into any = &pc
+			if _, ok := pair[0].(*PaymentReceived); ok {
+				into = &pr
+			}
+			if err := msgpack.Unmarshal(hand, into); err != nil || !reflect.DeepEqual(into, pair[1]) {
+				t.Fatalf("reflection reading %T: %v", pair[0], err)
+			}
+		}
+	}
+}
