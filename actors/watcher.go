@@ -30,18 +30,19 @@ type WatchOptions struct {
 	MaxBackoff time.Duration      // longest pause while the source fails; default 1 min
 	Start      domain.ChainCursor // where a watcher that has read nothing starts; zero: the wallet's newest transaction
 	BatchSize  int                // payments per journal record; default 256
-	Parallel   int                // payments delivered at once; default 32
+	Parallel   int                // payments routed and delivered at once; default 64
 }
 
 // WatchStatus is what an operator sees of a watcher.
 type WatchStatus struct {
 	Wallet     string
-	Cursor     domain.ChainCursor
-	LastPoll   time.Time // the last poll that succeeded
-	LastError  string    // the last failure, "" once a poll succeeds again
-	Failures   int       // consecutive failed polls
-	Delivered  uint64    // payments handed to the register (including ignored ones)
-	Duplicates uint64    // transactions seen again and not applied again
+	Cursor     domain.ChainCursor // the newest transaction read
+	Settled    domain.ChainCursor // everything up to here is applied (and its people told)
+	LastPoll   time.Time          // the last poll that succeeded
+	LastError  string             // the last failure, "" once a poll succeeds again
+	Failures   int                // consecutive failed polls
+	Delivered  uint64             // payments handed to the register (including ignored ones)
+	Duplicates uint64             // transactions seen again and not applied again
 }
 
 // Watcher is a running payment watcher: one poll loop for one receiving
@@ -86,7 +87,7 @@ func (e *Engine) Watch(opts WatchOptions) (*Watcher, error) {
 		opts.BatchSize = 256
 	}
 	if opts.Parallel <= 0 {
-		opts.Parallel = 32
+		opts.Parallel = 64
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{eng: e, opts: opts, stop: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1)}
@@ -149,6 +150,7 @@ func (w *Watcher) run(ctx context.Context) {
 			return
 		}
 	}
+	w.settled(st.Cursor)
 	known := st.Known
 	wait := time.Duration(0)
 	for {
@@ -188,6 +190,7 @@ func (w *Watcher) run(ctx context.Context) {
 			if w.deliverAll(ctx, batch) != nil {
 				return
 			}
+			w.settled(to)
 		}
 		wait = w.opts.Interval
 		if cursor != next { // a step failed: try again soon
@@ -201,17 +204,21 @@ func (w *Watcher) run(ctx context.Context) {
 // returns the payments the watcher had not routed before.
 func (w *Watcher) advance(ctx context.Context, to domain.ChainCursor, chunk []domain.Payment,
 	known func(domain.TxID) bool) ([]domain.RoutedPayment, error) {
-	batch := make([]domain.RoutedPayment, 0, len(chunk))
+	fresh := make([]domain.Payment, 0, len(chunk))
 	for _, p := range chunk {
 		if known != nil && known(p.Tx) {
 			w.dups.Add(1)
 			continue
 		}
-		rp, err := retry(ctx, w, func() (domain.RoutedPayment, error) { return w.eng.route(ctx, p) })
-		if err != nil {
-			return nil, err
-		}
-		batch = append(batch, rp)
+		fresh = append(fresh, p)
+	}
+	batch := make([]domain.RoutedPayment, len(fresh))
+	errs := make([]error, len(fresh))
+	w.parallel(len(fresh), func(i int) {
+		batch[i], errs[i] = retry(ctx, w, func() (domain.RoutedPayment, error) { return w.eng.route(ctx, fresh[i]) })
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	out, err := retry(ctx, w, func() ([]domain.RoutedPayment, error) {
 		return askAs[[]domain.RoutedPayment](w.eng.ask(ctx, domain.KindWatcher, w.opts.Wallet, true, func(r replyTo) command {
@@ -257,38 +264,46 @@ const maxReadings = 16
 // until it is applied (or found applied): the next batch replaces this one
 // in the watcher's state, so nothing may be left behind.
 func (w *Watcher) deliverAll(ctx context.Context, batch []domain.RoutedPayment) error {
+	w.parallel(len(batch), func(i int) {
+		rp := batch[i]
+		res, err := retry(ctx, w, func() (DepositResult, error) {
+			res, err := w.eng.deliver(ctx, rp.Route, rp.Payment)
+			if err != nil && !transient(err) {
+				// A refusal that retrying cannot change (a journal record too
+				// large, a wallet that would overflow): logged loudly, and the
+				// transaction stays in the register for an operator.
+				w.eng.log.Error("payment not applied", "tx", rp.Payment.Tx.Key(), "err", err)
+				return res, nil
+			}
+			return res, err
+		})
+		if err != nil {
+			return
+		}
+		w.deliv.Add(1)
+		if res.Duplicate {
+			w.dups.Add(1)
+		}
+		if n := w.eng.opts.Notify; n != nil && res.Outcome != domain.OutcomeIgnored && res.Outcome != 0 {
+			n(Notice{User: res.User, Payment: &res})
+		}
+	})
+	return ctx.Err()
+}
+
+// parallel runs fn(0..n-1) on up to opts.Parallel goroutines and waits.
+func (w *Watcher) parallel(n int, fn func(i int)) {
 	sem := make(chan struct{}, w.opts.Parallel)
 	var wg sync.WaitGroup
-	for _, rp := range batch {
+	for i := 0; i < n; i++ {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			res, err := retry(ctx, w, func() (DepositResult, error) {
-				res, err := w.eng.deliver(ctx, rp.Route, rp.Payment)
-				if err != nil && !transient(err) {
-					// A refusal that retrying cannot change (a journal record too
-					// large, a wallet that would overflow): logged loudly, and the
-					// transaction stays in the register for an operator.
-					w.eng.log.Error("payment not applied", "tx", rp.Payment.Tx.Key(), "err", err)
-					return res, nil
-				}
-				return res, err
-			})
-			if err != nil {
-				return
-			}
-			w.deliv.Add(1)
-			if res.Duplicate {
-				w.dups.Add(1)
-			}
-			if n := w.eng.opts.Notify; n != nil && res.Outcome != domain.OutcomeIgnored && res.Outcome != 0 {
-				n(Notice{User: res.User, Payment: &res})
-			}
+			fn(i)
 		}()
 	}
 	wg.Wait()
-	return ctx.Err()
 }
 
 // retry calls fn until it succeeds, fails for a reason that retrying cannot
@@ -340,6 +355,12 @@ func (w *Watcher) failed(err error) time.Duration {
 	w.status.Failures++
 	w.status.LastError = err.Error()
 	return backoff(w.status.Failures-1, w.opts.MaxBackoff)
+}
+
+func (w *Watcher) settled(c domain.ChainCursor) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.status.Settled = c
 }
 
 func (w *Watcher) succeeded(c domain.ChainCursor) {
