@@ -34,6 +34,7 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode engine -users 200 -numbers 2000 -duration 2s -fsync always
 	./$(BIN)/loadtest -mode crash -cycles 10
 	./$(BIN)/loadtest -mode restore -entities 20000
+	./$(BIN)/loadtest -mode payments -txs 2000
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
 # the table it prints.
@@ -43,6 +44,7 @@ bench: build
 	./$(BIN)/loadtest -mode engine -users 1000 -numbers 100000 -duration 20s -fsync os
 	./$(BIN)/loadtest -mode restore -entities 1000000
 	./$(BIN)/loadtest -mode crash -cycles 30
+	./$(BIN)/loadtest -mode payments -txs 10000
 
 clean:
 	rm -rf $(BIN)

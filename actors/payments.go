@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"sort"
 	"time"
@@ -79,8 +81,17 @@ func (c *deposit) run(x *exec) {
 		answer: func(b domain.Nano) any { res.Balance = b; return res }})
 }
 
-// txOp is the wallet operation id of a credited transaction.
-func txOp(txKey string) domain.OpID { return domain.OpID("tx:" + txKey) }
+// txOp is the wallet operation id of a credited transaction. A real
+// transaction's key (raw account, lt, hash) is longer than an operation id
+// may be, so a long key is replaced by its SHA-256; the ledger entry's Ref
+// keeps the key itself. Short keys (tests, imports) stay readable.
+func txOp(txKey string) domain.OpID {
+	if op := domain.OpID("tx:" + txKey); op.Validate() == nil {
+		return op
+	}
+	sum := sha256.Sum256([]byte(txKey))
+	return domain.OpID("tx:" + hex.EncodeToString(sum[:]))
+}
 
 // hasInvoice answers whether an invoice with the code exists in this shard.
 type hasInvoice struct {

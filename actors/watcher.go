@@ -178,6 +178,9 @@ func (w *Watcher) run(ctx context.Context) {
 			if len(pays) > 0 { // not the last chunk: stop after its newest payment
 				last := chunk[len(chunk)-1].Tx
 				to = domain.ChainCursor{LT: last.LT, Hash: last.Hash}
+				if to.LT <= cursor.LT { // a source repeating older transactions: the cursor stays
+					to = cursor
+				}
 			}
 			batch, err := w.advance(ctx, to, chunk, known)
 			if err != nil {

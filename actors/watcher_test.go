@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ type fakeChain struct {
 }
 
 func newFakeChain() *fakeChain {
-	return &fakeChain{lt: 1000, account: "0:wallet", polled: make(chan struct{}, 1)}
+	return &fakeChain{lt: 1000, account: "0:" + strings.Repeat("ab", 32), polled: make(chan struct{}, 1)}
 }
 
 func (f *fakeChain) pay(amount domain.Nano, comment string, mod ...func(*domain.Payment)) domain.Payment {

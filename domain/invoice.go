@@ -143,7 +143,7 @@ type Payment struct {
 	From    string    `msgpack:"f,omitempty"`
 	At      time.Time `msgpack:"at"`
 	Bounced bool      `msgpack:"b,omitempty"` // the message is a bounce of one of our own transfers
-	Failed  bool      `msgpack:"x,omitempty"` // the transaction did not keep the value (aborted, or a bounce phase sent it back)
+	Failed  bool      `msgpack:"x,omitempty"` // the wallet did not keep the value (no credit phase, a bounce phase sent it back, ...)
 	User    UserID    `msgpack:"u,omitempty"` // set when the sender is already known (a deposit); 0 for chain payments
 }
 

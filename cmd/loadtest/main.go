@@ -7,6 +7,7 @@
 //	loadtest -mode engine  -users N -numbers M -duration D -fsync always|os
 //	loadtest -mode crash   -cycles K
 //	loadtest -mode restore -entities N
+//	loadtest -mode payments -txs N
 package main
 
 import (
@@ -26,6 +27,7 @@ type flags struct {
 	fsync    string
 	cycles   int
 	entities int
+	txs      int
 	dir      string
 	json     bool
 	seed     int64
@@ -35,13 +37,14 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments")
 	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash)")
 	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine)")
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
 	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
+	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
 	flag.StringVar(&f.dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
 	flag.BoolVar(&f.json, "json", false, "print one JSON object on the last line")
 	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
@@ -73,8 +76,10 @@ func main() {
 		os.Exit(1)
 	case "restore":
 		res, err = runRestore(f)
+	case "payments":
+		res, err = runPayments(f)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)

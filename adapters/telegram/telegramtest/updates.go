@@ -1,0 +1,183 @@
+package telegramtest
+
+import (
+	"context"
+	"time"
+
+	"github.com/mymmrac/telego"
+)
+
+// Telegram's bounds on getUpdates.
+const (
+	maxPollTimeout = 50 // seconds
+	maxPollLimit   = 100
+)
+
+// longPoll is the getUpdates call waiting for updates; there is at most one.
+type longPoll struct {
+	abort chan *apiError // a newer poll or setWebhook ends this one
+}
+
+// queueLocked gives u the next update_id and queues it, unless the bot's
+// allowed_updates exclude its type: Telegram then never creates it.
+func (s *Server) queueLocked(u telego.Update) int {
+	u.UpdateID = s.nextID
+	s.nextID++
+	if !s.allowedLocked(updateType(u)) {
+		return u.UpdateID
+	}
+	s.stats.Updates++
+	s.queue = append(s.queue, u)
+	s.queued = broadcastLocked(s.queued)
+	return u.UpdateID
+}
+
+// defaultExcluded are the update types Telegram sends only when asked for.
+var defaultExcluded = map[string]bool{"chat_member": true, "message_reaction": true, "message_reaction_count": true}
+
+func (s *Server) allowedLocked(kind string) bool {
+	if s.allowed == nil {
+		return !defaultExcluded[kind]
+	}
+	return s.allowed[kind]
+}
+
+// setAllowedLocked applies an allowed_updates argument: absent keeps the
+// setting, an empty list restores the default.
+func (s *Server) setAllowedLocked(arg jsonArg) *apiError {
+	if !arg.present() {
+		return nil
+	}
+	var kinds []string
+	if err := arg.decode(&kinds); err != nil {
+		return badRequest("can't parse allowed updates")
+	}
+	if len(kinds) == 0 {
+		s.allowed = nil
+		return nil
+	}
+	s.allowed = make(map[string]bool, len(kinds))
+	for _, k := range kinds {
+		s.allowed[k] = true
+	}
+	return nil
+}
+
+func updateType(u telego.Update) string {
+	switch {
+	case u.Message != nil:
+		return "message"
+	case u.EditedMessage != nil:
+		return "edited_message"
+	case u.CallbackQuery != nil:
+		return "callback_query"
+	case u.MyChatMember != nil:
+		return "my_chat_member"
+	case u.ChatMember != nil:
+		return "chat_member"
+	case u.InlineQuery != nil:
+		return "inline_query"
+	case u.MessageReaction != nil:
+		return "message_reaction"
+	case u.MessageReactionCount != nil:
+		return "message_reaction_count"
+	case u.PreCheckoutQuery != nil:
+		return "pre_checkout_query"
+	}
+	return ""
+}
+
+// confirmLocked drops the updates the bot confirmed: those below a positive
+// offset, or all but the newest -offset for a negative one.
+func (s *Server) confirmLocked(offset int) {
+	switch {
+	case offset > 0:
+		i := 0
+		for i < len(s.queue) && s.queue[i].UpdateID < offset {
+			i++
+		}
+		s.queue = append(s.queue[:0], s.queue[i:]...)
+	case offset < 0 && -offset < len(s.queue):
+		s.queue = append(s.queue[:0], s.queue[len(s.queue)+offset:]...)
+	}
+}
+
+func (s *Server) getUpdates(ctx context.Context, c *call) (result, *apiError) {
+	limit := int(c.p.Limit)
+	if limit <= 0 || limit > maxPollLimit {
+		limit = maxPollLimit
+	}
+	timeout := min(max(int(c.p.Timeout), 0), maxPollTimeout)
+	s.mu.Lock()
+	if s.hook.url != "" {
+		s.mu.Unlock()
+		return result{}, conflict("can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+	}
+	if e := s.setAllowedLocked(c.p.AllowedUpdates); e != nil {
+		s.mu.Unlock()
+		return result{}, e
+	}
+	s.confirmLocked(int(c.p.Offset))
+	ups := s.firstLocked(limit)
+	if len(ups) > 0 || timeout == 0 || s.closed {
+		s.mu.Unlock()
+		return result{value: ups}, nil
+	}
+	s.abortPollLocked(conflict("terminated by other getUpdates request; make sure that only one bot instance is running"))
+	poll := &longPoll{abort: make(chan *apiError, 1)}
+	s.poll = poll
+	s.mu.Unlock()
+	return s.waitUpdates(ctx, poll, limit, time.Duration(timeout)*time.Second)
+}
+
+// waitUpdates is the waiting half of a long poll: it answers as soon as an
+// update is queued, or with nothing when the timeout passes or the fake
+// closes.
+func (s *Server) waitUpdates(ctx context.Context, poll *longPoll, limit int, timeout time.Duration) (result, *apiError) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	defer s.endPoll(poll)
+	for {
+		s.mu.Lock()
+		ups, queued := s.firstLocked(limit), s.queued
+		s.mu.Unlock()
+		if len(ups) > 0 {
+			return result{value: ups}, nil
+		}
+		select {
+		case <-queued:
+		case e := <-poll.abort:
+			return result{}, e
+		case <-timer.C:
+			return result{value: []telego.Update{}}, nil
+		case <-ctx.Done():
+			return result{value: []telego.Update{}}, nil // the bot hung up; nobody reads this
+		case <-s.done:
+			return result{value: []telego.Update{}}, nil
+		}
+	}
+}
+
+func (s *Server) endPoll(poll *longPoll) {
+	s.mu.Lock()
+	if s.poll == poll {
+		s.poll = nil
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) abortPollLocked(e *apiError) {
+	if s.poll != nil {
+		s.poll.abort <- e
+		s.poll = nil
+	}
+}
+
+// firstLocked copies up to limit queued updates. Updates are never changed
+// once queued, so the copies may be encoded after the lock is released.
+func (s *Server) firstLocked(limit int) []telego.Update {
+	n := min(limit, len(s.queue))
+	out := make([]telego.Update, n)
+	copy(out, s.queue[:n])
+	return out
+}

@@ -1,0 +1,50 @@
+// Package ton reads payments to Allot's receiving wallet from the TON
+// blockchain and makes the links and QR codes people pay with.
+//
+// It sits on tonutils-go through one narrow port, Chain, which a liteserver
+// connection (Dial) and the fake chain in tontest both satisfy; everything
+// else in the package is plain code over tonutils-go's decoded types.
+//
+// # Reading the chain
+//
+// Source.Since returns the incoming transfers after a cursor, oldest first,
+// and the cursor of the newest transaction it looked at. The caller journals
+// the cursor with the payments and passes it back on the next poll, so a
+// restart reads exactly what came after. Three rules make that hold:
+//
+//   - The zero cursor (the first poll ever) returns no payments and the
+//     wallet's newest transaction as the cursor: whatever reached the wallet
+//     before the bot existed is not ours to match. A wallet without any
+//     transaction gets BeforeFirst instead, so its very first transfer is
+//     read, not stepped over.
+//   - An error returns the cursor it was given. Since never returns part of
+//     a read, so a retry reads the same transactions again and nothing is
+//     skipped; the payments register applies each transaction once, ever.
+//   - A liteserver that is behind the cursor (a pool member a few blocks
+//     late) is "nothing new", never a step back.
+//
+// Every transaction moves the cursor, but only one with an inbound internal
+// message (a transfer from someone) is a payment; our own wallet operations,
+// which arrive as external messages, are stepped over.
+//
+// # What a payment says
+//
+// ToPayment turns one transaction into a domain.Payment. Its Failed flag says
+// the wallet did not keep the value, read from the transaction description:
+// it is not an ordinary transaction, it has no credit phase, it has a bounce
+// phase (the value was sent back, or a bounce was attempted), or the account
+// was destroyed. An aborted transaction alone is not a failure: a wallet that
+// was never deployed, or a transfer too small to pay for gas, aborts with the
+// compute phase skipped and still keeps the value (201 of the 269 real
+// mainnet transactions in testdata/ton are such aborts). An amount that does
+// not fit in int64 nanotons (impossible on mainnet, whose whole supply fits)
+// is reported as Failed with Amount 0, so no arithmetic downstream ever sees
+// a clamped or wrapped number.
+//
+// # Pay links
+//
+// NewPayLink makes the ton:// link and its https twin for Tonkeeper with the
+// exact amount in nanotons and the invoice code as the comment, and QRPNG
+// draws either as a PNG. The https form goes in Telegram buttons because
+// ton:// is not clickable in every client.
+package ton
