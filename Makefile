@@ -35,6 +35,7 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode crash -cycles 10
 	./$(BIN)/loadtest -mode restore -entities 20000
 	./$(BIN)/loadtest -mode payments -txs 2000
+	./$(BIN)/loadtest -mode paycrash -txs 1000 -cycles 10
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
 # the table it prints.
@@ -45,6 +46,7 @@ bench: build
 	./$(BIN)/loadtest -mode restore -entities 1000000
 	./$(BIN)/loadtest -mode crash -cycles 30
 	./$(BIN)/loadtest -mode payments -txs 10000
+	./$(BIN)/loadtest -mode paycrash -txs 5000 -cycles 30
 
 clean:
 	rm -rf $(BIN)

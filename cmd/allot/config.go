@@ -1,6 +1,7 @@
 package main
 
 import (
+	"allot/adapters/ton"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,7 @@ type config struct {
 	SnapshotKeep     int
 	LogLevel         slog.Level
 	LogFormat        string
+	TON              ton.Config // TON_CONFIG, TON_NETWORK, TON_WALLET; off without TON_WALLET
 }
 
 // loadConfig reads .env (if present; the environment wins) and validates.
@@ -94,6 +96,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.LogFormat = v
 	}
+	tc, err := ton.ConfigFromEnv(getenv)
+	if err != nil {
+		errs = append(errs, err) // names its variable
+	}
+	c.TON = tc
 	return c, errors.Join(errs...)
 }
 

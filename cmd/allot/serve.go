@@ -1,6 +1,7 @@
 package main
 
 import (
+	"allot/adapters/ton"
 	"context"
 	"errors"
 	"fmt"
@@ -52,10 +53,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return errors.Join(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err), eng.Close(context.Background()))
 	}
-	srv := &http.Server{Handler: healthMux(eng), ReadHeaderTimeout: 5 * time.Second}
+	watcher, closeChain, err := startWatcher(ctx, cfg, eng, log)
+	if err != nil {
+		_ = ln.Close()
+		return errors.Join(err, eng.Close(context.Background()))
+	}
+	defer closeChain()
+	srv := &http.Server{Handler: healthMux(eng, watcher), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
-		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg))
+		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg))
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -78,7 +85,41 @@ func telegramState(cfg config) string {
 	return "BOT_TOKEN set, but the Telegram adapter is not built yet: engine only"
 }
 
-func healthMux(eng *actors.Engine) *http.ServeMux {
+// startWatcher connects to TON liteservers and starts the payment watcher
+// of the receiving wallet; with TON off it does nothing. A liteserver that
+// cannot be reached at start is an error (the config is wrong, or the
+// network is down); one that fails later is retried by the watcher.
+func startWatcher(ctx context.Context, cfg config, eng *actors.Engine, log *slog.Logger) (*actors.Watcher, func(), error) {
+	if !cfg.TON.Enabled {
+		return nil, func() {}, nil
+	}
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	client, err := ton.Dial(dctx, cfg.TON)
+	if err != nil {
+		return nil, nil, fmt.Errorf("TON_CONFIG: connecting to liteservers: %w", err)
+	}
+	src := ton.NewSource(client, cfg.TON.Wallet, ton.WithTestnet(cfg.TON.Testnet))
+	w, err := eng.Watch(actors.WatchOptions{Wallet: src.Wallet(), Source: src})
+	if err != nil {
+		_ = client.Close()
+		return nil, nil, err
+	}
+	log.Info("watching for payments", "wallet", ton.Friendly(cfg.TON.Wallet, cfg.TON.Testnet))
+	return w, func() { w.Close(); _ = client.Close() }, nil
+}
+
+func tonState(cfg config) string {
+	if !cfg.TON.Enabled {
+		return "off (no TON_WALLET): invoices can be opened, nothing is read from the chain"
+	}
+	if cfg.TON.Testnet {
+		return "testnet"
+	}
+	return "mainnet"
+}
+
+func healthMux(eng *actors.Engine, watcher *actors.Watcher) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -88,7 +129,16 @@ func healthMux(eng *actors.Engine) *http.ServeMux {
 			http.Error(w, "not ready: journal failed", http.StatusServiceUnavailable)
 			return
 		}
-		_, _ = w.Write([]byte("ready\n"))
+		// A chain that does not answer degrades payments but not the bot:
+		// still ready, and said so.
+		ton := "off"
+		if watcher != nil {
+			ton = "ok"
+			if !watcher.Healthy() {
+				ton = "degraded"
+			}
+		}
+		_, _ = fmt.Fprintf(w, "ready\nton: %s\n", ton)
 	})
 	return mux
 }

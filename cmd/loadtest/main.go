@@ -8,6 +8,7 @@
 //	loadtest -mode crash   -cycles K
 //	loadtest -mode restore -entities N
 //	loadtest -mode payments -txs N
+//	loadtest -mode paycrash -txs N -cycles K
 package main
 
 import (
@@ -37,7 +38,7 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash")
 	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash)")
 	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine)")
@@ -78,8 +79,13 @@ func main() {
 		res, err = runRestore(f)
 	case "payments":
 		res, err = runPayments(f)
+	case "paycrash":
+		res, err = runPayCrash(f)
+	case "paycrash-child": // runs until the parent kills it
+		fmt.Fprintln(os.Stderr, "paycrash child:", runPayCrashChild(f))
+		os.Exit(1)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
