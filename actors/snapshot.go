@@ -151,14 +151,14 @@ func (e *Engine) streamBlocks(ctx context.Context, w io.Writer) (uint64, error) 
 		err error
 	}
 	workers := runtime.GOMAXPROCS(0)
-	todo, out := make(chan job), make(chan done, workers)
+	queue, out := make(chan job), make(chan done, workers)
 	free := make(chan *bytes.Buffer, workers+1) // a buffer goes back once its block is written
 	for i := 0; i < workers+1; i++ {
 		free <- new(bytes.Buffer)
 	}
 	for i := 0; i < workers; i++ {
 		go func() {
-			for j := range todo {
+			for j := range queue {
 				buf := <-free
 				b, err := e.encodeShard(ctx, j.kind, j.shard, buf)
 				out <- done{b, buf, err}
@@ -166,9 +166,9 @@ func (e *Engine) streamBlocks(ctx context.Context, w io.Writer) (uint64, error) 
 		}()
 	}
 	go func() { // every job is handed out; after a failure they end at once
-		defer close(todo)
+		defer close(queue)
 		for _, j := range jobs {
-			todo <- j
+			queue <- j
 		}
 	}()
 	var top uint64
