@@ -63,6 +63,7 @@ type Engine struct {
 	recovery  persistence.RecoveryInfo
 	watchMu   sync.Mutex
 	watchers  []*Watcher
+	view      *numberView
 	snapSizes [domain.KindWatcher + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
 }
 
@@ -79,7 +80,7 @@ var ErrNoReply = errors.New("actors: no reply")
 // and starts taking work.
 func Open(opts Options) (*Engine, error) {
 	opts = withDefaults(opts)
-	e := &Engine{opts: opts, log: opts.Logger, clock: opts.Clock, durable: &durability{}}
+	e := &Engine{opts: opts, log: opts.Logger, clock: opts.Clock, durable: &durability{}, view: newNumberView()}
 	e.setPrices(opts.Policy.Prices)
 	if err := e.openStorage(); err != nil {
 		return nil, err

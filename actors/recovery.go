@@ -28,6 +28,7 @@ func (e *Engine) recover() error {
 		return fmt.Errorf("actors: recover: the state holds events up to %d but the journal ends at %d: "+
 			"run `allot snapshot repair` to restart the journal after the snapshot", top, e.journal.LastSeq())
 	}
+	e.rebuildView()
 	if c, ok := e.dir.peek(domain.KindCatalog, singleton); ok {
 		e.setPrices(c.state.(*domain.Catalog).Prices)
 	}

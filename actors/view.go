@@ -1,0 +1,147 @@
+package actors
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"allot/domain"
+)
+
+// The catalogue read model. A number's actor owns its state, so a list of
+// numbers cannot be read from the states without asking every actor; the
+// bot's catalogue and "my rentals" read this summary instead, which each
+// number's actor refreshes after every event it applies (and recovery
+// rebuilds from the restored states). It lags a change by nothing: the
+// summary is written in the same step that applies the event.
+
+// NumberView is what a list shows of a number.
+type NumberView struct {
+	ID      string
+	Status  domain.NumberStatus
+	Renter  domain.UserID    // the current renter, or the user holding a reservation
+	Until   time.Time        // rental end, or reservation end
+	Offer   domain.UserID    // a pending transfer offer to this user
+	Prices  domain.PriceList // per-number overrides of the default prices
+	Blocked bool
+}
+
+type numberView struct {
+	mu     sync.RWMutex
+	byID   map[string]NumberView
+	sorted []string // ids in order; nil when a number was added or removed since
+}
+
+func newNumberView() *numberView { return &numberView{byID: map[string]NumberView{}} }
+
+func summarize(n *domain.Number, now time.Time) NumberView {
+	v := NumberView{ID: n.ID, Status: n.Status(), Blocked: n.Blocked, Prices: n.Prices}
+	switch {
+	case n.Rental != nil:
+		v.Renter, v.Until = n.Rental.Renter, n.Rental.Until
+	case n.Hold != nil && now.Before(n.Hold.Until):
+		v.Renter, v.Until = n.Hold.User, n.Hold.Until
+	}
+	if n.Offer != nil {
+		v.Offer = n.Offer.To
+	}
+	return v
+}
+
+func (v *numberView) put(s NumberView) {
+	v.mu.Lock()
+	if _, ok := v.byID[s.ID]; !ok {
+		v.sorted = nil
+	}
+	v.byID[s.ID] = s
+	v.mu.Unlock()
+}
+
+func (v *numberView) ids() []string {
+	v.mu.RLock()
+	ids := v.sorted
+	v.mu.RUnlock()
+	if ids != nil {
+		return ids
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.sorted == nil {
+		v.sorted = make([]string, 0, len(v.byID))
+		for id := range v.byID {
+			v.sorted = append(v.sorted, id)
+		}
+		slices.Sort(v.sorted)
+	}
+	return v.sorted
+}
+
+// rebuild fills the view from every number's state; recovery calls it
+// before any actor runs.
+func (e *Engine) rebuildView() {
+	now := e.clock()
+	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
+		if n, _ := en.state.(*domain.Number); n != nil {
+			e.view.put(summarize(n, now))
+		}
+	})
+}
+
+// CataloguePage is one page of the catalogue, in number order.
+type CataloguePage struct {
+	Numbers []NumberView
+	Page    int
+	Pages   int
+}
+
+// Catalogue returns page (from 0) of the catalogue with size numbers per page.
+// A page past the end is the last page.
+func (e *Engine) Catalogue(_ context.Context, page, size int) CataloguePage {
+	size = max(size, 1)
+	ids := e.view.ids()
+	pages := max(1, (len(ids)+size-1)/size)
+	page = min(max(page, 0), pages-1)
+	out := CataloguePage{Page: page, Pages: pages}
+	e.view.mu.RLock()
+	defer e.view.mu.RUnlock()
+	for _, id := range ids[min(page*size, len(ids)):min((page+1)*size, len(ids))] {
+		out.Numbers = append(out.Numbers, e.view.byID[id])
+	}
+	return out
+}
+
+// RentalsOf returns the numbers a user rents or holds a reservation for,
+// and those offered to them by a transfer, in number order.
+func (e *Engine) RentalsOf(_ context.Context, user domain.UserID) (rented, offered []NumberView) {
+	ids := e.view.ids()
+	e.view.mu.RLock()
+	defer e.view.mu.RUnlock()
+	for _, id := range ids {
+		v := e.view.byID[id]
+		if v.Renter == user && v.Status != domain.StatusAvailable {
+			rented = append(rented, v)
+		}
+		if v.Offer == user {
+			offered = append(offered, v)
+		}
+	}
+	return rented, offered
+}
+
+// PriceOf quotes a number from its view: its override, else the default.
+func (e *Engine) PriceOf(v NumberView, days int) (domain.Nano, bool) {
+	if p, ok := v.Prices.Lookup(days); ok {
+		return p, true
+	}
+	return e.policy().Prices.Lookup(days)
+}
+
+// Periods lists the rental periods on offer, in days, shortest first.
+func (e *Engine) Periods() []int {
+	var out []int
+	for _, p := range e.policy().Prices {
+		out = append(out, p.Days)
+	}
+	return out
+}
