@@ -1,0 +1,134 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Callback data: what an inline button carries back when it is pressed.
+// Telegram allows 1–64 bytes and gives them back verbatim, from any client,
+// at any time later: after a restart, after the state changed, or forged.
+// So the data is versioned and validated here, and every action the bot
+// takes from it is decided again against the current state.
+//
+// Format v1: "1:<action>:<arg>:<arg>…", arguments without ':'.
+
+// CallbackVersion is the version of the callback data this build writes.
+const CallbackVersion = 1
+
+// MaxCallbackBytes is Telegram's limit on callback data.
+const MaxCallbackBytes = 64
+
+// ErrStaleButton is a button this build cannot read: from an older format,
+// malformed, or not one of ours. The person gets a polite answer.
+var ErrStaleButton = errors.New("domain: this button is no longer valid")
+
+// Callback is decoded callback data.
+type Callback struct {
+	Action string
+	Args   []string
+}
+
+// callbackArity is the number of arguments each action takes: the list of
+// every button the bot has. Adding an action is adding a line here.
+var callbackArity = map[string]int{
+	"menu": 0, // main menu
+	"cat":  1, // catalogue page
+	"num":  2, // number, catalogue page to go back to
+	"per":  2, // number, days: choose how to pay
+	"pay":  4, // number, days, method (b=balance, t=ton), nonce
+	"my":   0, // my rentals
+	"mine": 1, // one of my rentals
+	"rnw":  2, // number, days: renew, choose how to pay
+	"rnp":  4, // number, days, method, nonce: renew and pay
+	"trf":  1, // number: ask to whom to transfer
+	"tcx":  1, // number: cancel my offer
+	"acc":  1, // number: accept a transfer offered to me
+	"dec":  1, // number: decline it
+	"hist": 2, // number, page: ownership history
+	"wal":  1, // wallet, history page
+	"top":  2, // top-up amount in TON, nonce
+	"inv":  1, // invoice code: show it again
+	"icx":  1, // invoice code: cancel it
+	"lang": 1, // language code
+	"adm":  0, // admin menu
+	"aorp": 1, // admin: orphans page
+	"aaud": 1, // admin: audit page
+	"anum": 1, // admin: a number
+	"ablk": 1, // admin: block a number
+	"aubl": 1, // admin: unblock
+	"arcl": 1, // admin: reclaim an expired number
+	"acan": 2, // admin: cancel a rental with refund; number, nonce
+	"noop": 0, // a label that does nothing
+}
+
+// EncodeCallback builds callback data for action with args, or an error if
+// the action is unknown, an argument holds ':' or the result is too long.
+func EncodeCallback(action string, args ...string) (string, error) {
+	if n, ok := callbackArity[action]; !ok || n != len(args) {
+		return "", fmt.Errorf("domain: callback %q with %d arguments", action, len(args))
+	}
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(CallbackVersion))
+	b.WriteByte(':')
+	b.WriteString(action)
+	for _, a := range args {
+		if strings.ContainsRune(a, ':') {
+			return "", fmt.Errorf("domain: callback argument %q holds ':'", a)
+		}
+		b.WriteByte(':')
+		b.WriteString(a)
+	}
+	if b.Len() > MaxCallbackBytes {
+		return "", fmt.Errorf("domain: callback %q is %d bytes, the limit is %d", b.String(), b.Len(), MaxCallbackBytes)
+	}
+	return b.String(), nil
+}
+
+// DecodeCallback reads callback data; anything but a well-formed v1 button
+// of a known action is ErrStaleButton.
+func DecodeCallback(data string) (Callback, error) {
+	if data == "" || len(data) > MaxCallbackBytes {
+		return Callback{}, ErrStaleButton
+	}
+	parts := strings.Split(data, ":")
+	if len(parts) < 2 || parts[0] != strconv.Itoa(CallbackVersion) {
+		return Callback{}, ErrStaleButton
+	}
+	n, ok := callbackArity[parts[1]]
+	if !ok || len(parts)-2 != n {
+		return Callback{}, ErrStaleButton
+	}
+	for _, a := range parts[2:] {
+		if a == "" {
+			return Callback{}, ErrStaleButton
+		}
+	}
+	return Callback{Action: parts[1], Args: parts[2:]}, nil
+}
+
+// Int returns argument i as a non-negative int, or ErrStaleButton.
+func (c Callback) Int(i int) (int, error) {
+	if i >= len(c.Args) {
+		return 0, ErrStaleButton
+	}
+	v, err := strconv.Atoi(c.Args[i])
+	if err != nil || v < 0 || v > 1_000_000 {
+		return 0, ErrStaleButton
+	}
+	return v, nil
+}
+
+// Number returns argument i as a canonical +888 number, or ErrStaleButton.
+func (c Callback) Number(i int) (string, error) {
+	if i >= len(c.Args) {
+		return "", ErrStaleButton
+	}
+	id, err := ParseNumber(c.Args[i])
+	if err != nil {
+		return "", ErrStaleButton
+	}
+	return id, nil
+}
