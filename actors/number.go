@@ -15,6 +15,7 @@ type Receipt struct {
 	Days   int
 	Price  domain.Nano
 	Until  time.Time
+	Repeat bool // the operation had been applied before: this is its old result, and the number may have moved on since
 }
 
 func (x *exec) number() *domain.Number {
@@ -72,7 +73,9 @@ type purchase struct {
 func (c *purchase) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) {
 		if n.HasOp(c.op) {
-			x.reply(c.r, receiptOf(n, c.op, c.user, c.days, 0), nil)
+			rc := receiptOf(n, c.op, c.user, c.days, 0)
+			rc.Repeat = true
+			x.reply(c.r, rc, nil)
 			return
 		}
 		p := x.eng.policy()

@@ -145,3 +145,6 @@ func (e *Engine) Periods() []int {
 	}
 	return out
 }
+
+// Policy returns the prices and timings in force, for showing them.
+func (e *Engine) Policy() domain.Policy { return e.policy() }

@@ -1,18 +1,20 @@
 package main
 
 import (
-	"allot/adapters/ton"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joho/godotenv"
 
+	"allot/adapters/ton"
 	"allot/domain"
 	"allot/persistence"
 )
@@ -31,6 +33,9 @@ type config struct {
 	LogLevel         slog.Level
 	LogFormat        string
 	TON              ton.Config // TON_CONFIG, TON_NETWORK, TON_WALLET; off without TON_WALLET
+	TelegramAPIURL   string     // TELEGRAM_API_URL: a local Bot API server or a fake; default Telegram's
+	WebhookURL       string     // WEBHOOK_URL: webhook mode (with WEBHOOK_SECRET); else long polling
+	WebhookSecret    string
 }
 
 // loadConfig reads .env (if present; the environment wins) and validates.
@@ -40,6 +45,24 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
 	c.BotToken = strings.TrimSpace(getenv("BOT_TOKEN"))
+	if c.BotToken != "" && !botToken.MatchString(c.BotToken) {
+		bad("BOT_TOKEN", errors.New("want the token BotFather gave, digits:35 characters")) // the token itself is never echoed
+	}
+	if v := strings.TrimSpace(getenv("TELEGRAM_API_URL")); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("TELEGRAM_API_URL", fmt.Errorf("want an http(s) URL, got %q", v))
+		}
+		c.TelegramAPIURL = strings.TrimRight(v, "/")
+	}
+	c.WebhookURL, c.WebhookSecret = strings.TrimSpace(getenv("WEBHOOK_URL")), strings.TrimSpace(getenv("WEBHOOK_SECRET"))
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("WEBHOOK_URL", fmt.Errorf("want an https URL Telegram can reach, got %q", c.WebhookURL))
+		}
+		if !webhookSecret.MatchString(c.WebhookSecret) {
+			bad("WEBHOOK_SECRET", errors.New("required with WEBHOOK_URL: 1–256 of A-Z a-z 0-9 _ -"))
+		}
+	}
 	if v := getenv("OWNER_ID"); v != "" {
 		id, err := parseUserID(v)
 		if err != nil {
@@ -103,6 +126,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.TON = tc
 	return c, errors.Join(errs...)
 }
+
+var (
+	botToken      = regexp.MustCompile(`^\d+:[\w-]{35}$`)
+	webhookSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
 
 func parseUserID(s string) (domain.UserID, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"allot/adapters/ton"
 	"context"
 	"errors"
 	"fmt"
@@ -10,10 +9,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/mymmrac/telego"
+
 	"allot/actors"
+	"allot/adapters/telegram"
+	"allot/adapters/ton"
 )
 
 // runServe is `allot run`: restore, serve health, and on SIGINT/SIGTERM
@@ -41,10 +45,16 @@ func runServe(_ []string) int {
 
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	fatal := make(chan error, 1)
+	var bot atomic.Pointer[telegram.Bot] // set once the bot exists; the engine may notify before
 	eng, err := actors.Open(actors.Options{
 		Dir: cfg.DataDir, Fsync: cfg.Fsync, SnapshotInterval: cfg.SnapshotInterval,
 		SnapshotKeep: cfg.SnapshotKeep, Logger: log,
 		OnFatal: func(err error) { fatal <- err },
+		Notify: func(n actors.Notice) {
+			if b := bot.Load(); b != nil {
+				b.Notify(n)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -59,8 +69,28 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return errors.Join(err, eng.Close(context.Background()))
 	}
 	defer closeChain()
-	srv := &http.Server{Handler: healthMux(eng, watcher), ReadHeaderTimeout: 5 * time.Second}
+	mux := healthMux(eng, watcher)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
+	botDone := make(chan struct{})
+	botCtx, stopBot := context.WithCancel(ctx)
+	defer stopBot()
+	if cfg.BotToken == "" {
+		close(botDone)
+	} else {
+		b, err := startBot(cfg, eng, mux, log)
+		if err != nil {
+			_ = srv.Close()
+			return errors.Join(err, eng.Close(context.Background()))
+		}
+		bot.Store(b)
+		go func() {
+			defer close(botDone)
+			if err := b.Run(botCtx); err != nil {
+				log.Error("the Telegram bot stopped", "err", err)
+			}
+		}()
+	}
 	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
 		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg))
 	var runErr error
@@ -70,19 +100,46 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	case runErr = <-fatal:
 		log.Error("journal failed: stopping so that recovery can start from what is durable", "err", runErr)
 	}
+	stopBot()
+	<-botDone
+	if b := bot.Load(); b != nil {
+		b.Close()
+	}
 	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shut)
 	return errors.Join(runErr, eng.Close(shut))
 }
 
-// telegramState says plainly what this build does with a token: the bot
-// adapter is its own piece of work and not part of this binary yet.
+// telegramState says what the bot does with Telegram.
 func telegramState(cfg config) string {
-	if cfg.BotToken == "" {
+	switch {
+	case cfg.BotToken == "":
 		return "no BOT_TOKEN: engine only"
+	case cfg.WebhookURL != "":
+		return "webhook"
 	}
-	return "BOT_TOKEN set, but the Telegram adapter is not built yet: engine only"
+	return "long polling"
+}
+
+// startBot builds the Telegram bot. Its HTTP client is net/http, whose
+// requests a cancelled context ends at once (telego's default fasthttp
+// client would hold shutdown for a whole long poll).
+func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, log *slog.Logger) (*telegram.Bot, error) {
+	opts := []telego.BotOption{telego.WithHTTPClient(&http.Client{}), telego.WithDiscardLogger()}
+	if cfg.TelegramAPIURL != "" {
+		opts = append(opts, telego.WithAPIServer(cfg.TelegramAPIURL))
+	}
+	api, err := telego.NewBot(cfg.BotToken, opts...)
+	if err != nil {
+		return nil, errors.New("BOT_TOKEN: telego refused the token") // its error would quote the token
+	}
+	tc := telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, WebhookURL: cfg.WebhookURL,
+		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux}
+	if cfg.TON.Enabled {
+		tc.TONWallet, tc.TONTestnet = cfg.TON.Wallet, cfg.TON.Testnet
+	}
+	return telegram.New(eng, api, tc, log)
 }
 
 // startWatcher connects to TON liteservers and starts the payment watcher

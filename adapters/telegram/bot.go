@@ -1,0 +1,271 @@
+package telegram
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mymmrac/telego"
+	"github.com/xssnick/tonutils-go/address"
+
+	"allot/actors"
+	"allot/domain"
+)
+
+// Config is what the bot needs beyond the engine and the Bot API client.
+type Config struct {
+	Owner       domain.UserID
+	Admins      []domain.UserID
+	TONWallet   *address.Address // nil: TON payments off (pay from the balance only)
+	TONTestnet  bool
+	Limits      LimitOptions
+	Outbox      OutboxOptions
+	SessionIdle time.Duration // a person's session ends after this long quiet; default 10 min
+	QueueLen    int           // updates waiting per person before more are dropped; default 32
+	PageSize    int           // catalogue and history lines per page; default 8
+	TopUps      []int64       // top-up amounts offered, in TON; default 1, 5, 10
+	// Webhook mode when WebhookURL is set: Telegram posts updates to it, the
+	// secret is checked, and Mux (the HTTP server's mux) serves WebhookPath.
+	WebhookURL    string
+	WebhookSecret string
+	WebhookPath   string
+	Mux           *http.ServeMux
+	PollTimeout   int // long-poll seconds; default 30
+}
+
+// Bot routes Telegram updates to one session per person, in the order
+// that person sent them, and renders the engine's answers.
+type Bot struct {
+	eng  *actors.Engine
+	api  *telego.Bot
+	out  *Outbox
+	lim  *Limits
+	txt  catalog
+	cfg  Config
+	log  *slog.Logger
+	ctx  context.Context // lives as long as Run; sessions use it for their calls
+	stop context.CancelFunc
+
+	mu       sync.Mutex
+	sessions map[int64]*session
+	wg       sync.WaitGroup
+	dropped  uint64
+}
+
+// New builds a bot; Run starts it.
+func New(eng *actors.Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bot, error) {
+	txt, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 10 * time.Minute
+	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = 32
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 8
+	}
+	if len(cfg.TopUps) == 0 {
+		cfg.TopUps = []int64{1, 5, 10}
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 30
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	return &Bot{eng: eng, api: api, out: NewOutbox(api, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
+		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, sessions: map[int64]*session{}}, nil
+}
+
+// Run receives updates until ctx ends: by webhook when configured (the
+// webhook is set on start), else by long polling (any webhook is deleted
+// first, since Telegram refuses getUpdates while one is set). It returns
+// after every session has finished what it was doing.
+func (b *Bot) Run(ctx context.Context) error {
+	defer b.Close() // Run ends the bot: sessions finish the update in hand and stop
+	var updates <-chan telego.Update
+	var err error
+	if b.cfg.WebhookURL != "" {
+		if b.cfg.Mux == nil || b.cfg.WebhookPath == "" {
+			return errors.New("telegram: webhook mode needs the HTTP mux and a path")
+		}
+		updates, err = b.api.UpdatesViaWebhook(ctx,
+			telego.WebhookHTTPServeMux(b.cfg.Mux, "POST "+b.cfg.WebhookPath, b.cfg.WebhookSecret),
+			telego.WithWebhookSet(ctx, &telego.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret,
+				AllowedUpdates: []string{"message", "callback_query"}}))
+	} else {
+		if err := b.api.DeleteWebhook(ctx, &telego.DeleteWebhookParams{}); err != nil {
+			return fmt.Errorf("telegram: deleteWebhook: %w", err)
+		}
+		updates, err = b.api.UpdatesViaLongPolling(ctx, &telego.GetUpdatesParams{Timeout: b.cfg.PollTimeout,
+			AllowedUpdates: []string{"message", "callback_query"}},
+			telego.WithLongPollingRetryTimeout(time.Second))
+	}
+	if err != nil {
+		return fmt.Errorf("telegram: receiving updates: %w", err)
+	}
+	b.setCommands(ctx)
+	for u := range updates {
+		b.Handle(u)
+	}
+	return nil
+}
+
+func (b *Bot) setCommands(ctx context.Context) {
+	for _, l := range Langs {
+		cmds := []telego.BotCommand{{Command: "start", Description: b.txt.T(l, "btn_menu")},
+			{Command: "lang", Description: b.txt.T(l, "btn_lang")}}
+		p := &telego.SetMyCommandsParams{Commands: cmds}
+		if l != Langs[0] {
+			p.LanguageCode = l
+		}
+		if err := b.api.SetMyCommands(ctx, p); err != nil {
+			b.log.Warn("setMyCommands failed", "lang", l, "err", err)
+		}
+	}
+}
+
+// Close ends every session after the update it is handling.
+func (b *Bot) Close() {
+	b.stop()
+	b.wait()
+}
+
+func (b *Bot) wait() { b.wg.Wait() }
+
+// Handle queues an update for its person's session. A person whose queue
+// is full is flooding: the update is dropped (their limiter would refuse
+// it anyway) rather than slowing anyone else.
+func (b *Bot) Handle(u telego.Update) {
+	var from *telego.User
+	switch {
+	case u.Message != nil:
+		from = u.Message.From
+	case u.CallbackQuery != nil:
+		from = &u.CallbackQuery.From
+	}
+	if from == nil || from.IsBot {
+		return
+	}
+	b.enqueue(from.ID, func(s *session) { s.update(u, *from) })
+}
+
+// Notify tells a person about something the engine did without being
+// asked: a payment, a reminder, an expiry. It runs in their session, after
+// whatever they are doing.
+func (b *Bot) Notify(n actors.Notice) {
+	if n.User == 0 {
+		return
+	}
+	b.enqueue(int64(n.User), func(s *session) { s.notice(n) })
+}
+
+func (b *Bot) enqueue(user int64, task func(*session)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ctx.Err() != nil {
+		return
+	}
+	s, ok := b.sessions[user]
+	if !ok {
+		s = &session{bot: b, user: domain.UserID(user), queue: make(chan func(*session), b.cfg.QueueLen)}
+		b.sessions[user] = s
+		b.wg.Add(1)
+		go s.run()
+	}
+	select {
+	case s.queue <- task:
+	default:
+		b.dropped++
+	}
+}
+
+// session is one person's conversation: an actor in all but name, whose
+// queue is its mailbox, so that their updates are handled one at a time in
+// the order they were sent. It holds only what may be lost: the language
+// (also stored with the user), and a question the bot is waiting for an
+// answer to (a transfer's recipient). It ends when idle.
+type session struct {
+	bot   *Bot
+	user  domain.UserID
+	queue chan func(*session)
+
+	lang     string
+	premium  bool
+	awaiting string // "transfer" while asking to whom
+	arg      string // its number
+}
+
+func (s *session) run() {
+	defer s.bot.wg.Done()
+	idle := time.NewTimer(s.bot.cfg.SessionIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case task := <-s.queue:
+			s.safely(task)
+			idle.Reset(s.bot.cfg.SessionIdle)
+		case <-idle.C:
+			b := s.bot
+			b.mu.Lock()
+			if len(s.queue) == 0 {
+				delete(b.sessions, int64(s.user))
+				b.mu.Unlock()
+				return
+			}
+			b.mu.Unlock()
+			idle.Reset(b.cfg.SessionIdle)
+		case <-s.bot.ctx.Done():
+			return
+		}
+	}
+}
+
+// safely runs a task, turning a panic into a log line and a short apology:
+// one bad update must not end a person's session or the bot.
+func (s *session) safely(task func(*session)) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.bot.log.Error("update handler panicked", "user", s.user, "panic", fmt.Sprint(p))
+			s.send(s.t("error"), nil)
+		}
+	}()
+	task(s)
+}
+
+// ctx bounds one engine or Telegram call.
+func (s *session) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.bot.ctx, 15*time.Second)
+}
+
+func (s *session) t(key string, kv ...any) string { return s.bot.txt.T(s.lang, key, kv...) }
+
+func (s *session) isAdmin() bool {
+	return s.user == s.bot.cfg.Owner && s.user != 0 || slices.Contains(s.bot.cfg.Admins, s.user)
+}
+
+// op is an operation id for a change a button asks for. The nonce was put
+// in the button when it was drawn, so pressing it twice, or again after a
+// restart, is the same operation and happens once.
+func (s *session) op(nonce string) domain.OpID {
+	return domain.OpID("tg:" + strconv.FormatInt(int64(s.user), 10) + ":" + nonce)
+}
+
+// newNonce is 8 random characters for a button that changes something.
+func newNonce() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return base32.StdEncoding.EncodeToString(b[:])
+}

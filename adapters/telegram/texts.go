@@ -1,0 +1,79 @@
+package telegram
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html"
+	"strings"
+)
+
+//go:embed texts/*.json
+var textFiles embed.FS
+
+// Langs are the languages the bot speaks; the first is the fallback.
+var Langs = []string{"en", "ru"}
+
+// catalog maps language → key → text. Texts are in files, not in code, so
+// a translator edits JSON and a test checks that every language has every
+// key with the same placeholders.
+type catalog map[string]map[string]string
+
+func loadCatalog() (catalog, error) {
+	c := catalog{}
+	for _, l := range Langs {
+		b, err := textFiles.ReadFile("texts/" + l + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("telegram: texts/%s.json: %w", l, err)
+		}
+		c[l] = m
+	}
+	return c, nil
+}
+
+// langOf picks the bot's language for Telegram's language_code ("ru",
+// "ru-RU", "be", ...): Russian for Russian and its neighbours, else English.
+func langOf(code string) string {
+	code = strings.ToLower(code)
+	for _, p := range []string{"ru", "be", "kk"} {
+		if code == p || strings.HasPrefix(code, p+"-") {
+			return "ru"
+		}
+	}
+	return "en"
+}
+
+// T returns text key in lang with {name} placeholders filled from kv
+// (name, value, name, value...). Values are HTML-escaped unless wrapped in
+// raw(): texts are sent in HTML parse mode and names come from users.
+func (c catalog) T(lang, key string, kv ...any) string {
+	s, ok := c[lang][key]
+	if !ok {
+		s, ok = c[Langs[0]][key]
+	}
+	if !ok {
+		return key
+	}
+	if len(kv) == 0 {
+		return s
+	}
+	pairs := make([]string, 0, len(kv))
+	for i := 0; i+1 < len(kv); i += 2 {
+		var v string
+		switch x := kv[i+1].(type) {
+		case raw:
+			v = string(x)
+		default:
+			v = html.EscapeString(fmt.Sprint(x))
+		}
+		pairs = append(pairs, "{"+fmt.Sprint(kv[i])+"}", v)
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// raw marks a value that is already HTML (a list built from other texts).
+type raw string

@@ -1,0 +1,46 @@
+package telegram
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+)
+
+func TestEveryLanguageHasEveryTextWithTheSamePlaceholders(t *testing.T) {
+	c, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph := regexp.MustCompile(`\{\w+\}`)
+	for key, en := range c["en"] {
+		for _, l := range Langs[1:] {
+			s, ok := c[l][key]
+			if !ok {
+				t.Errorf("%s: no %q", l, key)
+				continue
+			}
+			a, b := ph.FindAllString(en, -1), ph.FindAllString(s, -1)
+			slices.Sort(a)
+			slices.Sort(b)
+			if !slices.Equal(a, b) {
+				t.Errorf("%s %q: placeholders %v, English has %v", l, key, b, a)
+			}
+		}
+	}
+	for _, l := range Langs[1:] {
+		if len(c[l]) != len(c["en"]) {
+			t.Errorf("%s has %d texts, English %d", l, len(c[l]), len(c["en"]))
+		}
+	}
+}
+
+func TestTextsEscapeWhatPeopleTyped(t *testing.T) {
+	c, _ := loadCatalog()
+	got := c.T("en", "menu", "name", "<b>Eve</b> & co")
+	if !regexp.MustCompile(`&lt;b&gt;Eve&lt;/b&gt; &amp; co`).MatchString(got) {
+		t.Fatalf("not escaped: %s", got)
+	}
+	if langOf("ru-RU") != "ru" || langOf("en-GB") != "en" || langOf("") != "en" {
+		t.Fatal("langOf")
+	}
+}
