@@ -84,6 +84,7 @@ func New(eng *actors.Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = slog.New(newRedacting(log.Handler(), api.Token()))
 	ctx, stop := context.WithCancel(context.Background())
 	return &Bot{eng: eng, api: api, out: NewOutbox(api, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
 		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, sessions: map[int64]*session{}}, nil
@@ -94,6 +95,10 @@ func New(eng *actors.Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bo
 // first, since Telegram refuses getUpdates while one is set). It returns
 // after every session has finished what it was doing.
 func (b *Bot) Run(ctx context.Context) error {
+	return redactErr(b.run(ctx), b.api.Token())
+}
+
+func (b *Bot) run(ctx context.Context) error {
 	defer b.Close() // Run ends the bot: sessions finish the update in hand and stop
 	var updates <-chan telego.Update
 	var err error

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -368,5 +369,90 @@ func TestARestartKeepsOffersAndOldButtonsStayHarmless(t *testing.T) {
 	}
 	if _, err := w.eng.Check(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTopUpOnChainThenPayFromTheBalance(t *testing.T) {
+	srv := telegramtest.New(telegramtest.WithoutLimits())
+	t.Cleanup(srv.Close)
+	clock := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	w := newWorld(t, srv, t.TempDir(), clock)
+	srv.Command(admin, "add_number", "+88800000007")
+	w.see(admin, "Done")
+	srv.Command(admin, "price", "+88800000007 30 1")
+	w.see(admin, "Done")
+
+	srv.Command(alice, "start", "")
+	m := w.see(alice, "Hello, Alice")
+	w.press(alice, m, "💰 Wallet")
+	w.press(alice, w.seeOn(alice, m.ID, "Balance: 0 TON"), "➕ Top up 1 TON")
+	inv := w.see(alice, "Send exactly", "1 TON")
+	code := between(inv.Text, "comment ", "\n")
+	w.chain.Pay(tontest.Address("alice-wallet"), domain.TON(1), strings.ToLower(code), clock.Now()) // typed in lower case
+	w.watch.Poke()
+	w.see(alice, "1 TON added to your balance")
+
+	w.press(alice, w.see(alice, "1 TON added"), "« Menu")
+	menu := w.see(alice, "Hello, Alice")
+	w.press(alice, menu, "📱 Numbers")
+	w.press(alice, w.seeOn(alice, menu.ID, "Numbers — page"), "+88800000007")
+	w.press(alice, w.seeOn(alice, menu.ID, "Status: free"), "Rent for 30 days")
+	w.press(alice, w.seeOn(alice, menu.ID, "goes back to the operator"), "💰 From balance (1 TON)")
+	w.seeOn(alice, menu.ID, "is yours until 2026-12-01")
+	wl, err := w.eng.Wallet(context.Background(), domain.UserID(alice.ID))
+	if err != nil || wl.Balance != 0 || len(wl.Entries) != 2 {
+		t.Fatalf("wallet after top-up and rent: %+v, %v", wl, err)
+	}
+}
+
+func TestWebhookModeAndAPromptShutdown(t *testing.T) {
+	srv := telegramtest.New(telegramtest.WithoutLimits())
+	t.Cleanup(srv.Close)
+	eng, err := actors.Open(actors.Options{Dir: t.TempDir(), Fsync: persistence.FsyncOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close(context.Background()) })
+	mux := http.NewServeMux()
+	hook := httptest.NewServer(mux)
+	t.Cleanup(hook.Close)
+	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
+		telego.WithDiscardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(eng, api, Config{WebhookURL: hook.URL + "/telegram/webhook", WebhookSecret: "s3cret_-",
+		WebhookPath: "/telegram/webhook", Mux: mux}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	srv.Command(alice, "start", "")
+	ctxW, cancelW := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelW()
+	if _, err := srv.WaitFor(ctxW, alice.ID, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "Hello") }); err != nil {
+		t.Fatalf("no menu by webhook: %v (stats %+v)", err, srv.Stats())
+	}
+	// A post without the secret is refused.
+	resp, err := http.Post(hook.URL+"/telegram/webhook", "application/json", strings.NewReader(`{"update_id":99}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 {
+		t.Fatalf("a webhook post without the secret got %d", resp.StatusCode)
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("stopped in %s", time.Since(start))
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
 	}
 }

@@ -1,8 +1,11 @@
 package telegram
 
 import (
+	"errors"
+	"log/slog"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +45,19 @@ func TestTextsEscapeWhatPeopleTyped(t *testing.T) {
 	}
 	if langOf("ru-RU") != "ru" || langOf("en-GB") != "en" || langOf("") != "en" {
 		t.Fatal("langOf")
+	}
+}
+
+func TestLogsNeverCarryTheToken(t *testing.T) {
+	var buf strings.Builder
+	const token = "123456789:AAFakeTokenOfTheAllotTelegramFake01"
+	log := slog.New(newRedacting(slog.NewTextHandler(&buf, nil), token))
+	err := errors.New(`Post "http://x/bot` + token + `/sendMessage": context canceled`)
+	log.With("k", token).Warn("sending "+token, "err", err, "s", token, slog.Group("g", "x", token))
+	if strings.Contains(buf.String(), token) {
+		t.Fatalf("the token leaked: %s", buf.String())
+	}
+	if got := redactErr(err, token).Error(); strings.Contains(got, token) {
+		t.Fatalf("redactErr: %s", got)
 	}
 }
