@@ -164,7 +164,7 @@ func (b *Bot) Handle(u telego.Update) {
 	if from == nil || from.IsBot {
 		return
 	}
-	b.enqueue(from.ID, func(s *session) { s.update(u, *from) })
+	b.enqueue(from.ID, false, func(s *session) { s.update(u, *from) })
 }
 
 // Notify tells a person about something the engine did without being
@@ -174,10 +174,13 @@ func (b *Bot) Notify(n actors.Notice) {
 	if n.User == 0 {
 		return
 	}
-	b.enqueue(int64(n.User), func(s *session) { s.notice(n) })
+	b.enqueue(int64(n.User), true, func(s *session) { s.notice(n) })
 }
 
-func (b *Bot) enqueue(user int64, task func(*session)) {
+// enqueue adds task to the person's queue. A full queue drops an update
+// (must false) but never a notice of the engine's (must true), which waits
+// for room instead: a payment must be told even to someone flooding.
+func (b *Bot) enqueue(user int64, must bool, task func(*session)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ctx.Err() != nil {
@@ -193,7 +196,18 @@ func (b *Bot) enqueue(user int64, task func(*session)) {
 	select {
 	case s.queue <- task:
 	default:
-		b.dropped++
+		if !must {
+			b.dropped++
+			return
+		}
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			select {
+			case s.queue <- task:
+			case <-b.ctx.Done():
+			}
+		}()
 	}
 }
 

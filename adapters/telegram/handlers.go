@@ -483,7 +483,7 @@ func (s *session) transferTo(updateID int, id, to string) {
 	s.send(s.t("transfer_offered", "number", n.ID, "hours", int(s.bot.eng.Policy().OfferTTL.Hours())), s.menuKeyboard())
 	if n.Offer != nil && n.Rental != nil {
 		from, until, num := s.who(s.user), n.Rental.Until, n.ID
-		s.bot.enqueue(int64(n.Offer.To), func(r *session) {
+		s.bot.enqueue(int64(n.Offer.To), true, func(r *session) {
 			if r.lang == "" {
 				r.start(telego.User{ID: int64(r.user)})
 			}

@@ -9,6 +9,7 @@
 //	loadtest -mode restore -entities N
 //	loadtest -mode payments -txs N
 //	loadtest -mode paycrash -txs N -cycles K
+//	loadtest -mode telegram -users N -duration D
 package main
 
 import (
@@ -38,10 +39,10 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash")
-	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash)")
-	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash)")
-	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine)")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram")
+	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram)")
+	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000)")
+	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
 	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
@@ -84,8 +85,10 @@ func main() {
 	case "paycrash-child": // runs until the parent kills it
 		fmt.Fprintln(os.Stderr, "paycrash child:", runPayCrashChild(f))
 		os.Exit(1)
+	case "telegram":
+		res, err = runTelegram(f)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
