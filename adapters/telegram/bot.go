@@ -223,8 +223,9 @@ type session struct {
 
 	lang     string
 	premium  bool
-	awaiting string // "transfer" while asking to whom
-	arg      string // its number
+	from     telego.User // the profile Telegram sent last
+	awaiting string      // "transfer" while asking to whom
+	arg      string      // its number
 }
 
 func (s *session) run() {

@@ -19,7 +19,7 @@ func (s *session) update(u telego.Update, from telego.User) {
 	if s.lang == "" {
 		s.start(from)
 	}
-	s.premium = from.IsPremium
+	s.premium, s.from = from.IsPremium, from
 	ok, tell := s.bot.lim.Allow(int64(s.user), from.IsPremium, ActMessage)
 	if !ok {
 		if u.CallbackQuery != nil {
@@ -180,9 +180,7 @@ func (s *session) switchLang(msgID int) {
 	} else {
 		s.lang = "ru"
 	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	_ = s.bot.eng.SeeUser(ctx, domain.User{ID: s.user, Lang: s.lang, Premium: s.premium})
+	s.seen(s.from) // the whole profile, or the username a transfer finds them by would be lost
 	s.menu(msgID)
 }
 

@@ -456,3 +456,20 @@ func TestWebhookModeAndAPromptShutdown(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 }
+
+func TestSwitchingLanguageKeepsTheUsername(t *testing.T) {
+	srv := telegramtest.New(telegramtest.WithoutLimits())
+	t.Cleanup(srv.Close)
+	w := newWorld(t, srv, t.TempDir(), &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)})
+	srv.Command(alice, "start", "")
+	m := w.see(alice, "Hello, Alice")
+	w.press(alice, m, "🌐 Русский")
+	w.seeOn(alice, m.ID, "Здравствуйте, Alice")
+	if err := w.eng.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	u, err := w.eng.FindUser(context.Background(), "@alice")
+	if err != nil || u.Lang != "ru" {
+		t.Fatalf("after /lang: %+v, %v", u, err)
+	}
+}
