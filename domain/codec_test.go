@@ -124,6 +124,8 @@ func TestEventFactory(t *testing.T) {
 				_, applies = e.(*DefaultPriceSet)
 			case KindWatcher:
 				_, applies = e.(*WatcherAdvanced)
+			case KindProxy:
+				_, applies = e.(ProxyEvent)
 			}
 			if !applies {
 				t.Errorf("%T has kind %v but does not apply to it", e, kindOf(typ))

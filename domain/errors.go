@@ -47,6 +47,12 @@ var (
 	ErrAlreadyDecided  = errors.New("domain: already decided")
 	ErrNotPending      = errors.New("domain: not awaiting approval")
 	ErrOrphanNotFound  = errors.New("domain: unknown orphan payment")
+	ErrBadProxy        = errors.New("domain: invalid proxy")
+	ErrProxyNotFound   = errors.New("domain: unknown proxy")
+	ErrProxyExists     = errors.New("domain: proxy already in stock")
+	ErrProxyTaken      = errors.New("domain: proxy is taken")
+	ErrProxyExpired    = errors.New("domain: proxy expired")
+	ErrBadKinds        = errors.New("domain: bad resource kinds")
 )
 
 // InsufficientFundsError says how much is missing, so the bot can offer a

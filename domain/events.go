@@ -23,9 +23,10 @@ const (
 	KindAudit
 	KindCatalog
 	KindWatcher
+	KindProxy
 )
 
-var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher"}
+var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher", "proxy"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindLabels) && k > 0 {
@@ -89,6 +90,13 @@ const (
 	TypeDefaultPriceSet EventType = 600
 
 	TypeWatcherAdvanced EventType = 700
+
+	TypeProxyAdded    EventType = 900
+	TypeProxyReserved EventType = 901
+	TypeProxyReleased EventType = 902
+	TypeProxyIssued   EventType = 903
+	TypeProxyExpired  EventType = 904
+	TypeProxyRemoved  EventType = 905
 )
 
 // EventType implementations: one line each, so the table reads as a list.
@@ -122,6 +130,12 @@ func (*StaffDecided) EventType() EventType     { return TypeStaffDecided }
 func (*AuditRecorded) EventType() EventType    { return TypeAuditRecorded }
 func (*DefaultPriceSet) EventType() EventType  { return TypeDefaultPriceSet }
 func (*WatcherAdvanced) EventType() EventType  { return TypeWatcherAdvanced }
+func (*ProxyAdded) EventType() EventType       { return TypeProxyAdded }
+func (*ProxyReserved) EventType() EventType    { return TypeProxyReserved }
+func (*ProxyReleased) EventType() EventType    { return TypeProxyReleased }
+func (*ProxyIssued) EventType() EventType      { return TypeProxyIssued }
+func (*ProxyExpired) EventType() EventType     { return TypeProxyExpired }
+func (*ProxyRemoved) EventType() EventType     { return TypeProxyRemoved }
 
 // newEvent allocates an empty event of type t for decoding.
 func newEvent(t EventType) (Event, bool) {
@@ -163,6 +177,12 @@ var eventFactory = map[EventType]func() Event{
 	TypeAuditRecorded:    func() Event { return new(AuditRecorded) },
 	TypeDefaultPriceSet:  func() Event { return new(DefaultPriceSet) },
 	TypeWatcherAdvanced:  func() Event { return new(WatcherAdvanced) },
+	TypeProxyAdded:       func() Event { return new(ProxyAdded) },
+	TypeProxyReserved:    func() Event { return new(ProxyReserved) },
+	TypeProxyReleased:    func() Event { return new(ProxyReleased) },
+	TypeProxyIssued:      func() Event { return new(ProxyIssued) },
+	TypeProxyExpired:     func() Event { return new(ProxyExpired) },
+	TypeProxyRemoved:     func() Event { return new(ProxyRemoved) },
 }
 
 // kindOf is the entity kind each event type belongs to, checked on decode so
@@ -183,6 +203,8 @@ func kindOf(t EventType) Kind {
 		return KindCatalog
 	case 7:
 		return KindWatcher
+	case 9:
+		return KindProxy
 	}
 	return 0
 }
