@@ -228,6 +228,13 @@ func (e *Engine) Extend(ctx context.Context, by domain.UserID, raw string, until
 		}, nil)
 }
 
+// RemoveNumber takes a number nobody holds out of the catalogue; adding it
+// again restores it.
+func (e *Engine) RemoveNumber(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
+	return e.admin(ctx, by, "number.remove", raw, "",
+		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) { return n.Remove() }, nil)
+}
+
 // Reclaim returns an expired number to stock.
 func (e *Engine) Reclaim(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
 	return e.admin(ctx, by, "number.reclaim", raw, "",

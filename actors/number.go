@@ -41,8 +41,12 @@ func (x *exec) withNumber(r replyTo, fn func(n *domain.Number)) {
 type addNumber struct{ asker }
 
 func (c *addNumber) run(x *exec) {
-	if x.number() != nil {
-		x.reply(c.r, nil, domain.ErrNumberExists)
+	if n := x.number(); n != nil { // adding a removed number restores it, history and all
+		ev, err := n.Restore()
+		if err == nil {
+			_, err = x.emit(ev)
+		}
+		x.reply(c.r, nil, err)
 		return
 	}
 	ev, err := domain.AddNumber(x.e.id, x.now)

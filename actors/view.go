@@ -77,6 +77,20 @@ func (v *numberView) ids() []string {
 	return v.sorted
 }
 
+// listed is the ids of the numbers in the catalogue: all but removed ones.
+func (v *numberView) listed() []string {
+	ids := v.ids()
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if v.byID[id].Status != domain.StatusRemoved {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // rebuild fills the view from every number's state; recovery calls it
 // before any actor runs.
 func (e *Engine) rebuildView() {
@@ -99,7 +113,7 @@ type CataloguePage struct {
 // A page past the end is the last page.
 func (e *Engine) Catalogue(_ context.Context, page, size int) CataloguePage {
 	size = max(size, 1)
-	ids := e.view.ids()
+	ids := e.view.listed()
 	pages := max(1, (len(ids)+size-1)/size)
 	page = min(max(page, 0), pages-1)
 	out := CataloguePage{Page: page, Pages: pages}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"allot/domain"
@@ -47,4 +48,37 @@ func TestCatalogueAndRentalsFollowEveryChange(t *testing.T) {
 	if price, ok := e.PriceOf(e.Catalogue(ctx, 0, 10).Numbers[0], 30); !ok || price <= 0 {
 		t.Fatalf("price: %v %v", price, ok)
 	}
+}
+
+func TestARemovedNumberLeavesTheCatalogueAndComesBackWhenAdded(t *testing.T) {
+	c := newClock()
+	e := openTest(t, t.TempDir(), c, nil)
+	seed(t, e, domain.TON(100), num1, num2)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "r1", alice, num2, 30); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RemoveNumber(ctx, admin, num2); !errors.Is(err, domain.ErrNotAvailable) {
+		t.Fatalf("removing a rented number: %v", err)
+	}
+	if _, err := e.RemoveNumber(ctx, admin, num1); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.Catalogue(ctx, 0, 10); len(p.Numbers) != 1 || p.Numbers[0].ID != num2 {
+		t.Fatalf("catalogue after removal: %+v", p)
+	}
+	if _, err := e.RentFromBalance(ctx, "r2", bob, num1, 30); !errors.Is(err, domain.ErrNumberNotFound) {
+		t.Fatalf("renting a removed number: %v", err)
+	}
+	if _, err := e.AddNumber(ctx, admin, num1); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.Catalogue(ctx, 0, 10); len(p.Numbers) != 2 {
+		t.Fatalf("catalogue after adding it back: %+v", p)
+	}
+	page, _ := e.AuditLog(ctx, 0, 10)
+	if len(page.Entries) == 0 || page.Entries[len(page.Entries)-1].Action == "" {
+		t.Fatalf("audit: %+v", page)
+	}
+	mustCheck(t, e)
 }

@@ -227,7 +227,7 @@ var (
 // EncodeMsgpack writes a number as the map its struct tags describe.
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
-	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Reason != "", n.Hold != nil, n.Rental != nil,
+	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
 		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
@@ -236,6 +236,9 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	}
 	if n.Blocked {
 		w.bool("bl", true)
+	}
+	if n.Removed {
+		w.bool("rx", true)
 	}
 	if n.Reason != "" {
 		w.str("br", n.Reason)
@@ -314,6 +317,8 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 			}
 		case "bl":
 			n.Blocked = r.bool()
+		case "rx":
+			n.Removed = r.bool()
 		case "br":
 			n.Reason = r.str()
 		case "ho":

@@ -37,6 +37,7 @@ func arbitraryNumber(r *rand.Rand) Number {
 	if r.IntN(4) == 0 {
 		n.Blocked, n.Reason = true, "spam"
 	}
+	n.Removed = r.IntN(5) == 0
 	if r.IntN(3) == 0 {
 		n.Hold = &Hold{Op: "h", User: UserID(r.Int64N(1e9)), Days: 30, Price: TON(2), Until: randomTime(r)}
 	}

@@ -70,6 +70,8 @@ const (
 	TypeNumberUnblocked  EventType = 113
 	TypeRentalExtended   EventType = 114
 	TypeRentalCancelled  EventType = 115
+	TypeNumberRemoved    EventType = 116
+	TypeNumberRestored   EventType = 117
 
 	TypeWalletCredited EventType = 200
 	TypeWalletDebited  EventType = 201
@@ -116,6 +118,8 @@ func (*NumberBlocked) EventType() EventType    { return TypeNumberBlocked }
 func (*NumberUnblocked) EventType() EventType  { return TypeNumberUnblocked }
 func (*RentalExtended) EventType() EventType   { return TypeRentalExtended }
 func (*RentalCancelled) EventType() EventType  { return TypeRentalCancelled }
+func (*NumberRemoved) EventType() EventType    { return TypeNumberRemoved }
+func (*NumberRestored) EventType() EventType   { return TypeNumberRestored }
 func (*WalletCredited) EventType() EventType   { return TypeWalletCredited }
 func (*WalletDebited) EventType() EventType    { return TypeWalletDebited }
 func (*EntryOpened) EventType() EventType      { return TypeEntryOpened }
@@ -163,6 +167,8 @@ var eventFactory = map[EventType]func() Event{
 	TypeNumberUnblocked:  func() Event { return new(NumberUnblocked) },
 	TypeRentalExtended:   func() Event { return new(RentalExtended) },
 	TypeRentalCancelled:  func() Event { return new(RentalCancelled) },
+	TypeNumberRemoved:    func() Event { return new(NumberRemoved) },
+	TypeNumberRestored:   func() Event { return new(NumberRestored) },
 	TypeWalletCredited:   func() Event { return new(WalletCredited) },
 	TypeWalletDebited:    func() Event { return new(WalletDebited) },
 	TypeEntryOpened:      func() Event { return new(EntryOpened) },

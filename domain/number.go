@@ -18,9 +18,10 @@ const (
 	StatusRented
 	StatusExpired
 	StatusBlocked
+	StatusRemoved
 )
 
-var statusNames = [...]string{"", "available", "reserved", "rented", "expired", "blocked"}
+var statusNames = [...]string{"", "available", "reserved", "rented", "expired", "blocked", "removed"}
 
 func (s NumberStatus) String() string {
 	if int(s) < len(statusNames) && s > 0 {
@@ -39,6 +40,7 @@ type Number struct {
 	Added   time.Time `msgpack:"ad"`
 	Prices  PriceList `msgpack:"pr,omitempty"` // per-number overrides of the defaults
 	Blocked bool      `msgpack:"bl,omitempty"`
+	Removed bool      `msgpack:"rx,omitempty"` // taken out of the catalogue by an admin; history kept
 	Reason  string    `msgpack:"br,omitempty"` // why it is blocked, for admins
 	Hold    *Hold     `msgpack:"ho,omitempty"`
 	Rental  *Rental   `msgpack:"re,omitempty"`
@@ -87,6 +89,8 @@ type Holding struct {
 // Status is the number's status as people see it.
 func (n *Number) Status() NumberStatus {
 	switch {
+	case n.Removed:
+		return StatusRemoved
 	case n.Blocked:
 		return StatusBlocked
 	case n.Rental != nil && n.Rental.Expired:

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -162,4 +163,38 @@ func TestNumber_Cancel(t *testing.T) {
 
 func sameHolding(a, b Holding) bool {
 	return a.User == b.User && a.From.Equal(b.From) && a.To.Equal(b.To) && a.Until.Equal(b.Until) && a.How == b.How
+}
+
+func TestRemoveOnlyWhatNobodyHoldsAndRestoreIt(t *testing.T) {
+	n := &Number{ID: "+88800000001"}
+	n.Rental = &Rental{Renter: 7}
+	if _, err := n.Remove(); !errors.Is(err, ErrNotAvailable) {
+		t.Fatalf("removing a rented number: %v", err)
+	}
+	n.Rental = nil
+	ev, err := n.Remove()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Apply(ev, 1)
+	if n.Status() != StatusRemoved {
+		t.Fatalf("status %s", n.Status())
+	}
+	if _, err := n.Reserve("op", 7, 30, DefaultPolicy(), time.Now()); !errors.Is(err, ErrNumberNotFound) {
+		t.Fatalf("reserving a removed number: %v", err)
+	}
+	if _, err := n.Remove(); !errors.Is(err, ErrNumberNotFound) {
+		t.Fatalf("removing twice: %v", err)
+	}
+	back, err := n.Restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Apply(back, 2)
+	if n.Status() != StatusAvailable {
+		t.Fatalf("restored status %s", n.Status())
+	}
+	if _, err := n.Restore(); !errors.Is(err, ErrNumberExists) {
+		t.Fatalf("restoring a number in the catalogue: %v", err)
+	}
 }

@@ -24,6 +24,8 @@ func (n *Number) SetPrice(days int, amount Nano) (*NumberPriceSet, error) {
 
 func (n *Number) checkFree(user UserID) error {
 	switch {
+	case n.Removed:
+		return ErrNumberNotFound
 	case n.Blocked:
 		return ErrBlocked
 	case n.Rental != nil, n.Hold != nil && n.Hold.User != user:
@@ -239,6 +241,27 @@ func (n *Number) Reclaim(now time.Time) (*NumberReclaimed, error) {
 		return nil, ErrNotExpired
 	}
 	return &NumberReclaimed{At: now}, nil
+}
+
+// Remove takes the number out of the catalogue. Only a number nobody holds
+// can go: a rental is cancelled (with its refund) or reclaimed first, so
+// removing never takes a number from under a renter. Its history stays.
+func (n *Number) Remove() (*NumberRemoved, error) {
+	switch {
+	case n.Removed:
+		return nil, ErrNumberNotFound
+	case n.Rental != nil, n.Hold != nil, n.Offer != nil:
+		return nil, ErrNotAvailable
+	}
+	return &NumberRemoved{}, nil
+}
+
+// Restore puts a removed number back in the catalogue, as it was.
+func (n *Number) Restore() (*NumberRestored, error) {
+	if !n.Removed {
+		return nil, ErrNumberExists
+	}
+	return &NumberRestored{}, nil
 }
 
 // Block takes the number out of use; the rental clock keeps running.

@@ -101,6 +101,12 @@ type NumberReclaimed struct {
 	At time.Time `msgpack:"at"`
 }
 
+// NumberRemoved takes a number out of the catalogue.
+type NumberRemoved struct{}
+
+// NumberRestored puts a removed number back.
+type NumberRestored struct{}
+
 // NumberBlocked takes a number out of use.
 type NumberBlocked struct {
 	Reason string `msgpack:"r"`
@@ -183,6 +189,8 @@ func (e *NumberReclaimed) applyNumber(n *Number) {
 	n.History = append(n.History, Holding{From: e.At, To: e.At, How: "reclaimed"})
 }
 func (e *NumberBlocked) applyNumber(n *Number)   { n.Blocked, n.Reason = true, e.Reason }
+func (e *NumberRemoved) applyNumber(n *Number)   { n.Removed = true }
+func (e *NumberRestored) applyNumber(n *Number)  { n.Removed = false }
 func (e *NumberUnblocked) applyNumber(n *Number) { n.Blocked, n.Reason = false, "" }
 func (e *RentalExtended) applyNumber(n *Number) {
 	if n.Rental != nil {

@@ -17,6 +17,7 @@ func (s *session) adminCommand(cmd, rest string) bool {
 	type admin func(ctx context.Context, f []string) error
 	usage := map[string]string{
 		"/add_number":    "/add_number +888…",
+		"/remove_number": "/remove_number +888…",
 		"/price":         "/price +888…|default DAYS TON",
 		"/block":         "/block +888… reason",
 		"/unblock":       "/unblock +888…",
@@ -31,6 +32,10 @@ func (s *session) adminCommand(cmd, rest string) bool {
 	cmds := map[string]admin{
 		"/add_number": func(ctx context.Context, f []string) error {
 			_, err := s.bot.eng.AddNumber(ctx, by, strings.Join(f, "")) // "+888 0000 0001" as people type it
+			return err
+		},
+		"/remove_number": func(ctx context.Context, f []string) error {
+			_, err := s.bot.eng.RemoveNumber(ctx, by, strings.Join(f, ""))
 			return err
 		},
 		"/price": func(ctx context.Context, f []string) error {
@@ -107,7 +112,7 @@ func (s *session) adminCommand(cmd, rest string) bool {
 			return err
 		},
 	}
-	minArgs := map[string]int{"/add_number": 1, "/price": 3, "/block": 1, "/unblock": 1, "/extend": 2,
+	minArgs := map[string]int{"/add_number": 1, "/remove_number": 1, "/price": 3, "/block": 1, "/unblock": 1, "/extend": 2,
 		"/cancel_rental": 2, "/reclaim": 1, "/adjust": 3, "/assign": 2}
 	fn, isChange := cmds[cmd]
 	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" {
