@@ -182,10 +182,8 @@ func TestJourneyRentPayRenewTransferRemindExpire(t *testing.T) {
 	w := newWorld(t, srv, t.TempDir(), clock)
 
 	// The admin adds a number and prices it.
-	srv.Command(admin, "add_number", "+888 0000 0001")
-	w.see(admin, "Done")
-	srv.Command(admin, "price", "+88800000001 30 2.5")
-	w.see(admin, "Done")
+	w.admin("add_number", "+888 0000 0001")
+	w.admin("price", "+88800000001 30 2.5")
 	srv.Command(alice, "add_number", "+88800000002")
 	w.see(alice, "admins only")
 
@@ -214,8 +212,7 @@ func TestJourneyRentPayRenewTransferRemindExpire(t *testing.T) {
 	w.see(alice, "Payment received", "+88800000001")
 
 	// A balance for the renewal: the admin adjusts it.
-	srv.Command(admin, "adjust", "@alice 10 welcome bonus")
-	w.see(admin, "Done")
+	w.admin("adjust", "@alice 10 welcome bonus")
 	last := lastID(srv, alice)
 	srv.Command(alice, "start", "")
 	menu = w.seeOn(alice, -last, "Hello, Alice")
@@ -276,6 +273,14 @@ func (w *world) forge(u telegramtest.User, data string) {
 		Data: data, ChatInstance: "1"}})
 }
 
+// admin runs an admin command and waits for its own "Done".
+func (w *world) admin(cmd, args string) {
+	w.t.Helper()
+	before := lastID(w.srv, admin)
+	w.srv.Command(admin, cmd, args)
+	w.seeOn(admin, -before, "Done")
+}
+
 // lastID is the id of the newest message in u's chat.
 func lastID(srv *telegramtest.Server, u telegramtest.User) int {
 	ms := srv.Messages(u.ID)
@@ -330,11 +335,10 @@ func TestARestartKeepsOffersAndOldButtonsStayHarmless(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
 	dir := t.TempDir()
 	w := newWorld(t, srv, dir, clock)
-	srv.Command(admin, "add_number", "+88800000001")
-	w.see(admin, "Done")
-	srv.Command(admin, "adjust", "@alice 50 start")
-	w.see(admin, "Done")
+	w.admin("add_number", "+88800000001")
 	srv.Command(alice, "start", "")
+	w.see(alice, "Hello, Alice")
+	w.admin("adjust", "@alice 50 start")
 	srv.Command(bob, "start", "")
 	w.see(bob, "Здравствуйте")
 	m := w.see(alice, "Hello, Alice")
@@ -377,10 +381,8 @@ func TestTopUpOnChainThenPayFromTheBalance(t *testing.T) {
 	t.Cleanup(srv.Close)
 	clock := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
 	w := newWorld(t, srv, t.TempDir(), clock)
-	srv.Command(admin, "add_number", "+88800000007")
-	w.see(admin, "Done")
-	srv.Command(admin, "price", "+88800000007 30 1")
-	w.see(admin, "Done")
+	w.admin("add_number", "+88800000007")
+	w.admin("price", "+88800000007 30 1")
 
 	srv.Command(alice, "start", "")
 	m := w.see(alice, "Hello, Alice")
