@@ -1,0 +1,522 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mymmrac/telego"
+
+	"allot/actors"
+	"allot/adapters/telegram"
+	"allot/adapters/telegram/telegramtest"
+	"allot/domain"
+	"allot/persistence"
+)
+
+const (
+	botMaxNumbers = 5000            // -numbers is capped: people page through the catalogue by hand
+	botReplyWait  = 5 * time.Second // an update not answered within this is an error
+	botBalance    = 100_000         // TON each person starts with: enough never to run out
+	botMaxHops    = 30              // catalogue pages a person turns at most looking for a free number
+)
+
+// The English labels (texts/en.json) of the buttons people look for.
+const (
+	lblNumbers = "📱 Numbers"
+	lblMine    = "🗂 My rentals"
+	lblWallet  = "💰 Wallet"
+	lblMenu    = "« Menu"
+	lblNext    = "Next ›"
+	lblPrev    = "‹ Prev"
+	lblRent30  = "Rent for 30 days"
+	lblBalance = "💰 From balance"
+	lblRenew   = "🔁 Renew"
+	sufFree    = "· free"
+)
+
+// runTelegram is -mode telegram: simulated people use the real bot through
+// the fake Bot API, pressing the buttons it sent them, on a real engine.
+// Each waits for the bot's answer before the next update, as a person
+// would, and the time from update to answer is the latency. Telegram's
+// flood limits and the bot's own limits are raised: this measures the
+// bot and the engine, not the limits.
+func runTelegram(f flags) (map[string]any, error) {
+	fsync, err := persistence.ParseFsyncMode(f.fsync)
+	if err != nil {
+		return nil, err
+	}
+	dir, cleanup, err := dataDir(f, "telegram")
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	w, err := openBotWorld(dir, fsync, f.users, f.seed)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	ctx := context.Background()
+	numbers := min(f.numbers, botMaxNumbers)
+	t0 := time.Now()
+	if err := w.setup(ctx, numbers); err != nil {
+		return nil, err
+	}
+	setup := time.Since(t0)
+	r := w.drive(f.duration)
+	if err := w.eng.Drain(ctx); err != nil {
+		return nil, err
+	}
+	tot, cerr := w.eng.Check()
+	inv := botInvariants(tot, cerr, r)
+	w.report(f, numbers, r, tot, inv)
+	return botResult(f, numbers, r, inv, setup, w.dropped.Load()), nil
+}
+
+// botWorld is the whole bot offline: the engine, the fake Bot API, the bot
+// polling it, and the people.
+type botWorld struct {
+	eng     *actors.Engine
+	srv     *telegramtest.Server
+	bot     *telegram.Bot
+	client  *http.Client // the bot's
+	people  []*botUser
+	stopBot context.CancelFunc
+	botDone chan struct{}
+	unsub   func()
+	dropped atomic.Int64 // answers a person's full queue could not take
+}
+
+func openBotWorld(dir string, fsync persistence.FsyncMode, users int, seed int64) (*botWorld, error) {
+	var bot atomic.Pointer[telegram.Bot]
+	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: fsync, Notify: func(n actors.Notice) {
+		if b := bot.Load(); b != nil {
+			b.Notify(n)
+		}
+	}})
+	if err != nil {
+		return nil, err
+	}
+	w := &botWorld{eng: eng, srv: telegramtest.New(telegramtest.WithoutLimits()), botDone: make(chan struct{})}
+	if err := w.startBot(); err != nil {
+		w.srv.Close()
+		_ = eng.Close(context.Background())
+		return nil, err
+	}
+	bot.Store(w.bot)
+	w.addPeople(users, seed)
+	return w, nil
+}
+
+// startBot builds the bot with every limit raised and starts it polling.
+// Its HTTP client is cmd/allot's (a plain http.Client), so the figures are
+// production's: keep the two alike.
+func (w *botWorld) startBot() error {
+	w.client = &http.Client{}
+	api, err := telego.NewBot(w.srv.Token(), telego.WithAPIServer(w.srv.URL()),
+		telego.WithHTTPClient(w.client), telego.WithDiscardLogger())
+	if err != nil {
+		return err
+	}
+	w.bot, err = telegram.New(w.eng, api, telegram.Config{
+		Limits: telegram.LimitOptions{MessagesPerMin: 1e6, MessageBurst: 1e5, OperationsPerMin: 1e6,
+			OperationBurst: 1e5, PaymentsPerMin: 1e6, PaymentBurst: 1e5,
+			GlobalPerSec: 1e6, GlobalBurst: 1e6}, // the default 1000 updates/s overall would drop updates
+		Outbox: telegram.OutboxOptions{Global: 1e6, GlobalBurst: 1e6, PerChat: 1e6, ChatBurst: 1e6},
+	}, nil)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	w.stopBot = stop
+	go func() {
+		defer close(w.botDone)
+		_ = w.bot.Run(ctx)
+	}()
+	return nil
+}
+
+// addPeople creates the people and routes the bot's messages to them: one
+// subscription to every chat, as a per-chat one each would make the fake
+// walk all subscribers on every event.
+func (w *botWorld) addPeople(n int, seed int64) {
+	for i := range n {
+		id := userID(i + 1)
+		w.people = append(w.people, &botUser{w: w,
+			u:       telegramtest.User{ID: int64(id), FirstName: fmt.Sprintf("P%d", i+1), LanguageCode: "en"},
+			replies: make(chan telegramtest.Event, 64), r: rand.New(rand.NewPCG(uint64(seed), uint64(i))),
+			timer: time.NewTimer(time.Hour)})
+	}
+	events, unsub := w.srv.Subscribe(0)
+	w.unsub = unsub
+	go w.dispatch(events)
+}
+
+// dispatch hands each message the bot sent or edited to its chat's person.
+func (w *botWorld) dispatch(events <-chan telegramtest.Event) {
+	for ev := range events {
+		if ev.Kind != telegramtest.EventSent && ev.Kind != telegramtest.EventEdited {
+			continue
+		}
+		i := int(ev.ChatID - int64(userID(1)))
+		if i < 0 || i >= len(w.people) {
+			continue
+		}
+		select {
+		case w.people[i].replies <- ev:
+		default:
+			w.dropped.Add(1)
+		}
+	}
+}
+
+// close stops the bot first: its cancelled long poll ends at once. Its
+// idle connections are closed before the fake, whose HTTP server would
+// otherwise wait for one dialed but never used to time out.
+func (w *botWorld) close() {
+	w.stopBot()
+	<-w.botDone
+	w.client.CloseIdleConnections()
+	w.unsub()
+	w.srv.Close()
+	_ = w.eng.Close(context.Background())
+}
+
+// setup adds the numbers, gives everyone a balance, and has everyone send
+// /start once. It tolerates a data dir from an earlier run.
+func (w *botWorld) setup(ctx context.Context, numbers int) error {
+	err := parallel(numbers, func(i int) error {
+		if _, err := w.eng.AddNumber(ctx, 0, numberID(i+1)); err != nil && !errors.Is(err, domain.ErrNumberExists) {
+			return fmt.Errorf("add number: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return parallel(len(w.people), func(i int) error {
+		p := w.people[i]
+		_, err := w.eng.Deposit(ctx, domain.Payment{Tx: domain.TxID{Account: "telegram-setup", LT: uint64(i + 1), Hash: "start"},
+			Amount: domain.TON(botBalance), User: domain.UserID(p.u.ID), At: time.Now()})
+		if err != nil && !errors.Is(err, domain.ErrDuplicateTx) {
+			return fmt.Errorf("starting balance: %w", err)
+		}
+		if !p.start() {
+			return fmt.Errorf("%s got no menu for /start: %s", p.u.FirstName, p.tally.firstErr)
+		}
+		p.tally = botTally{}
+		return nil
+	})
+}
+
+// drive lets every person loop over flows until the duration is over.
+func (w *botWorld) drive(d time.Duration) botTally {
+	var stop atomic.Bool
+	var mu sync.Mutex
+	var total botTally
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, p := range w.people {
+		wg.Add(1)
+		p.stop = &stop
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				p.flow()
+			}
+			mu.Lock()
+			total.merge(&p.tally)
+			mu.Unlock()
+		}()
+	}
+	time.Sleep(d)
+	stop.Store(true)
+	wg.Wait()
+	total.elapsed = time.Since(start)
+	return total
+}
+
+// botUser is one simulated person. They look at one of the bot's messages
+// at a time (the menu, edited in place as they press its buttons) and
+// press only buttons it shows.
+type botUser struct {
+	w       *botWorld
+	u       telegramtest.User
+	replies chan telegramtest.Event
+	screen  telegramtest.Message
+	lost    bool // the last update went unanswered: the screen may be stale
+	r       *rand.Rand
+	timer   *time.Timer
+	stop    *atomic.Bool
+	tally   botTally
+}
+
+// flow is one visit: back to the menu, then renting, renewing or a look
+// at the wallet.
+func (p *botUser) flow() {
+	if !p.toMenu() {
+		return
+	}
+	switch x := p.r.IntN(100); {
+	case x < 45:
+		p.rent()
+	case x < 80:
+		p.renew()
+	default:
+		p.wallet()
+	}
+}
+
+func (p *botUser) toMenu() bool {
+	switch {
+	case p.lost || p.r.IntN(50) == 0: // now and then people type /start
+		return p.start()
+	case p.has(lblNumbers):
+		return true
+	case p.has(lblMenu):
+		return p.press(lblMenu)
+	}
+	return p.start()
+}
+
+// rent pages through the catalogue to a free number and pays for 30 days
+// from the balance; someone faster may have taken it by then.
+func (p *botUser) rent() {
+	if !p.press(lblNumbers) {
+		return
+	}
+	for hops := 0; ; hops++ {
+		if b, ok := p.pick(func(b telego.InlineKeyboardButton) bool { return strings.HasSuffix(b.Text, sufFree) }); ok {
+			if p.pressButton(b) && p.press(lblRent30) && p.press(lblBalance) {
+				p.tally.outcome(strings.Contains(p.screen.Text, "is yours until"), &p.tally.rented, &p.tally.rentRefused)
+			}
+			return
+		}
+		turned := false
+		if hops > 0 && p.r.IntN(10) == 0 && p.has(lblPrev) {
+			turned = p.press(lblPrev)
+		} else if hops < botMaxHops && p.has(lblNext) {
+			turned = p.press(lblNext)
+		}
+		if !turned {
+			return
+		}
+	}
+}
+
+// renew opens one of the person's rentals and renews it for 30 days.
+func (p *botUser) renew() {
+	if !p.press(lblMine) {
+		return
+	}
+	b, ok := p.pick(func(b telego.InlineKeyboardButton) bool { return strings.HasPrefix(b.Text, "+888") })
+	if ok && p.pressButton(b) && p.press(lblRenew) && p.press(lblRent30) && p.press(lblBalance) {
+		p.tally.outcome(strings.Contains(p.screen.Text, "is renewed until"), &p.tally.renewed, &p.tally.renewRefused)
+	}
+}
+
+func (p *botUser) wallet() {
+	if p.press(lblWallet) && p.has(lblNext) && p.press(lblNext) {
+		p.press(lblPrev)
+	}
+}
+
+// button finds a button whose label starts with label, as a person reads
+// only the start of "Rent for 30 days — 10 TON".
+func (p *botUser) button(label string) (telego.InlineKeyboardButton, bool) {
+	return p.pick(func(b telego.InlineKeyboardButton) bool { return strings.HasPrefix(b.Text, label) })
+}
+
+func (p *botUser) has(label string) bool { _, ok := p.button(label); return ok }
+
+// pick chooses one of the screen's buttons that match, at random.
+func (p *botUser) pick(match func(telego.InlineKeyboardButton) bool) (telego.InlineKeyboardButton, bool) {
+	var found []telego.InlineKeyboardButton
+	for _, row := range p.screen.Keyboard {
+		for _, b := range row {
+			if b.CallbackData != "" && match(b) {
+				found = append(found, b)
+			}
+		}
+	}
+	if len(found) == 0 {
+		return telego.InlineKeyboardButton{}, false
+	}
+	return found[p.r.IntN(len(found))], true
+}
+
+// press presses the button labelled label; false if there is none or the
+// bot did not answer.
+func (p *botUser) press(label string) bool {
+	b, ok := p.button(label)
+	return ok && p.pressButton(b)
+}
+
+func (p *botUser) pressButton(b telego.InlineKeyboardButton) bool {
+	id := p.screen.ID
+	return p.update(id, func() error {
+		_, err := p.w.srv.PressButton(p.u, id, b.CallbackData)
+		return err
+	})
+}
+
+// start sends /start, which the bot answers with a new menu message.
+func (p *botUser) start() bool {
+	return p.update(0, func() error { p.w.srv.Command(p.u, "start", ""); return nil })
+}
+
+// update sends one update and waits for the answer: a new message, or an
+// edit of message id (0: only a new message will do). The latency runs
+// from just before the update to the moment the fake took the answer, so
+// it leaves out how long this process takes to hand the answer on.
+func (p *botUser) update(id int, send func() error) bool {
+	if p.stop != nil && p.stop.Load() {
+		return false
+	}
+	p.drain()
+	t0 := time.Now()
+	if err := send(); err != nil {
+		p.tally.fail(&p.tally.timeouts, err.Error())
+		p.lost = true
+		return false
+	}
+	p.timer.Reset(botReplyWait)
+	for {
+		select {
+		case ev := <-p.replies:
+			if ev.Kind == telegramtest.EventEdited && (id == 0 || ev.Message.ID != id) {
+				continue
+			}
+			p.screen = *ev.Message
+			p.lost = !p.tally.answered(p.screen.Text, ev.Time.Sub(t0))
+			return !p.lost
+		case <-p.timer.C:
+			p.tally.fail(&p.tally.timeouts, fmt.Sprintf("no answer within %s", botReplyWait))
+			p.lost = true
+			return false
+		}
+	}
+}
+
+// drain forgets answers that came too late to count.
+func (p *botUser) drain() {
+	for {
+		select {
+		case <-p.replies:
+		default:
+			return
+		}
+	}
+}
+
+// botTally is what one person saw; the run's is the sum.
+type botTally struct {
+	updates, timeouts, wentWrong int64
+	rented, rentRefused          int64
+	renewed, renewRefused        int64
+	h                            histogram
+	firstErr                     string
+	elapsed                      time.Duration
+}
+
+// answered counts an answer; an apology for an internal error or a busy
+// engine is an error, not an answer.
+func (t *botTally) answered(text string, d time.Duration) bool {
+	if strings.Contains(text, "Something went wrong") || strings.Contains(text, "The bot is busy") {
+		t.fail(&t.wentWrong, "the bot answered: "+text)
+		return false
+	}
+	t.updates++
+	t.h.add(d)
+	return true
+}
+
+func (t *botTally) fail(counter *int64, why string) {
+	*counter++
+	if t.firstErr == "" {
+		t.firstErr = why
+	}
+}
+
+func (t *botTally) outcome(ok bool, yes, no *int64) {
+	if ok {
+		*yes++
+	} else {
+		*no++
+	}
+}
+
+func (t *botTally) errors() int64 { return t.timeouts + t.wentWrong }
+
+func (t *botTally) merge(o *botTally) {
+	t.updates += o.updates
+	t.timeouts += o.timeouts
+	t.wentWrong += o.wentWrong
+	t.rented += o.rented
+	t.rentRefused += o.rentRefused
+	t.renewed += o.renewed
+	t.renewRefused += o.renewRefused
+	t.h.merge(&o.h)
+	if t.firstErr == "" {
+		t.firstErr = o.firstErr
+	}
+}
+
+// botInvariants adds to the engine's checks that money is conserved and
+// that every rental the bot confirmed to someone is there.
+func botInvariants(t actors.Totals, checkErr error, r botTally) error {
+	switch {
+	case checkErr != nil:
+		return checkErr
+	case t.Processing != 0:
+		return fmt.Errorf("%d purchases still processing after drain", t.Processing)
+	case t.Balances+t.Purchased-t.Refunded != t.Recharged:
+		return fmt.Errorf("balances %s + purchased %s - refunded %s != recharged %s", t.Balances, t.Purchased, t.Refunded, t.Recharged)
+	case t.RentalPaid != t.Purchased:
+		return fmt.Errorf("rentals paid %s != purchases %s", t.RentalPaid, t.Purchased)
+	case int64(t.Rented) < r.rented:
+		return fmt.Errorf("the bot confirmed %d rentals, the engine holds %d", r.rented, t.Rented)
+	}
+	return nil
+}
+
+func (w *botWorld) report(f flags, numbers int, r botTally, tot actors.Totals, inv error) {
+	secs := r.elapsed.Seconds()
+	fmt.Printf("telegram: %d people, %d numbers, fsync=%s, %.1fs: the real bot (telego, long polling) on the fake Bot API\n",
+		f.users, numbers, f.fsync, secs)
+	fmt.Println("  LIMITS RAISED for the fake: its flood control is off, and the bot's outbox and per-person and global limits are at 1e6")
+	fmt.Printf("  updates answered %d (%.0f/s), p50 %.2f ms, p99 %.2f ms, max %.1f ms\n", r.updates, float64(r.updates)/secs,
+		r.h.quantile(0.5), r.h.quantile(0.99), float64(r.h.max)/1e6)
+	fmt.Printf("  errors %d (%d unanswered within %s, %d apologies)\n", r.errors(), r.timeouts, botReplyWait, r.wentWrong)
+	fmt.Printf("  rent: %d ok, %d refused; renew: %d ok, %d refused\n", r.rented, r.rentRefused, r.renewed, r.renewRefused)
+	st := w.srv.Stats()
+	fmt.Printf("  fake Bot API: getUpdates %d, answerCallbackQuery %d, editMessageText %d, sendMessage %d\n",
+		st.Calls["getUpdates"], st.Calls["answerCallbackQuery"], st.Calls["editMessageText"], st.Calls["sendMessage"])
+	fmt.Printf("  rented %d of %d numbers; balances %s; purchased %s\n", tot.Rented, tot.Numbers, tot.Balances, tot.Purchased)
+	if inv != nil {
+		fmt.Printf("  INVARIANTS: %v\n", inv)
+	} else {
+		fmt.Println("  invariants: ok (engine checks, money conserved, every confirmed rental held)")
+	}
+	if r.firstErr != "" {
+		fmt.Printf("  first error: %s\n", r.firstErr)
+	}
+}
+
+func botResult(f flags, numbers int, r botTally, inv error, setup time.Duration, dropped int64) map[string]any {
+	secs := r.elapsed.Seconds()
+	return map[string]any{
+		"mode": "telegram", "users": f.users, "numbers": numbers, "fsync": f.fsync, "updates": r.updates,
+		"ops_per_sec": round(float64(r.updates) / secs), "p50_ms": round(r.h.quantile(0.5)),
+		"p99_ms": round(r.h.quantile(0.99)), "max_ms": round(float64(r.h.max) / 1e6), "errors": r.errors(),
+		"timeouts": r.timeouts, "went_wrong": r.wentWrong, "rented": r.rented, "rent_refused": r.rentRefused,
+		"renewed": r.renewed, "renew_refused": r.renewRefused, "dropped_answers": dropped,
+		"invariants_ok": inv == nil, "limits_raised": true, "setup_s": round(setup.Seconds()), "seconds": round(secs),
+	}
+}
