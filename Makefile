@@ -36,6 +36,7 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode restore -entities 20000
 	./$(BIN)/loadtest -mode payments -txs 2000
 	./$(BIN)/loadtest -mode paycrash -txs 1000 -cycles 10
+	./$(BIN)/loadtest -mode telegram -users 50 -duration 2s
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
 # the table it prints.
@@ -47,6 +48,7 @@ bench: build
 	./$(BIN)/loadtest -mode crash -cycles 30
 	./$(BIN)/loadtest -mode payments -txs 10000
 	./$(BIN)/loadtest -mode paycrash -txs 5000 -cycles 30
+	./$(BIN)/loadtest -mode telegram -users 1000 -duration 20s
 
 clean:
 	rm -rf $(BIN)

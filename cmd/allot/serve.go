@@ -126,7 +126,7 @@ func telegramState(cfg config) string {
 // requests a cancelled context ends at once (telego's default fasthttp
 // client would hold shutdown for a whole long poll).
 func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, log *slog.Logger) (*telegram.Bot, error) {
-	opts := []telego.BotOption{telego.WithHTTPClient(&http.Client{}), telego.WithDiscardLogger()}
+	opts := []telego.BotOption{telego.WithHTTPClient(telegram.HTTPClient()), telego.WithDiscardLogger()}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, telego.WithAPIServer(cfg.TelegramAPIURL))
 	}

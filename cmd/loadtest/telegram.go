@@ -115,10 +115,10 @@ func openBotWorld(dir string, fsync persistence.FsyncMode, users int, seed int64
 }
 
 // startBot builds the bot with every limit raised and starts it polling.
-// Its HTTP client is cmd/allot's (a plain http.Client), so the figures are
-// production's: keep the two alike.
+// Its HTTP client is cmd/allot's (telegram.HTTPClient), so the figures are
+// production's.
 func (w *botWorld) startBot() error {
-	w.client = &http.Client{}
+	w.client = telegram.HTTPClient()
 	api, err := telego.NewBot(w.srv.Token(), telego.WithAPIServer(w.srv.URL()),
 		telego.WithHTTPClient(w.client), telego.WithDiscardLogger())
 	if err != nil {
