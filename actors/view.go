@@ -31,9 +31,35 @@ type numberView struct {
 	mu     sync.RWMutex
 	byID   map[string]NumberView
 	sorted []string // ids in order; nil when a number was added or removed since
+	// byUser indexes the numbers each person rents, holds or is offered, so
+	// "my rentals" costs what the person has, not the size of the catalogue.
+	byUser map[domain.UserID]map[string]struct{}
 }
 
-func newNumberView() *numberView { return &numberView{byID: map[string]NumberView{}} }
+func newNumberView() *numberView {
+	return &numberView{byID: map[string]NumberView{}, byUser: map[domain.UserID]map[string]struct{}{}}
+}
+
+func (v *numberView) link(u domain.UserID, id string) {
+	if u == 0 {
+		return
+	}
+	m := v.byUser[u]
+	if m == nil {
+		m = map[string]struct{}{}
+		v.byUser[u] = m
+	}
+	m[id] = struct{}{}
+}
+
+func (v *numberView) unlink(u domain.UserID, id string) {
+	if m := v.byUser[u]; m != nil {
+		delete(m, id)
+		if len(m) == 0 {
+			delete(v.byUser, u)
+		}
+	}
+}
 
 func summarize(n *domain.Number, now time.Time) NumberView {
 	v := NumberView{ID: n.ID, Status: n.Status(), Blocked: n.Blocked, Prices: n.Prices}
@@ -51,10 +77,15 @@ func summarize(n *domain.Number, now time.Time) NumberView {
 
 func (v *numberView) put(s NumberView) {
 	v.mu.Lock()
-	if _, ok := v.byID[s.ID]; !ok {
+	old, ok := v.byID[s.ID]
+	if !ok {
 		v.sorted = nil
 	}
+	v.unlink(old.Renter, s.ID)
+	v.unlink(old.Offer, s.ID)
 	v.byID[s.ID] = s
+	v.link(s.Renter, s.ID)
+	v.link(s.Offer, s.ID)
 	v.mu.Unlock()
 }
 
@@ -128,9 +159,12 @@ func (e *Engine) Catalogue(_ context.Context, page, size int) CataloguePage {
 // RentalsOf returns the numbers a user rents or holds a reservation for,
 // and those offered to them by a transfer, in number order.
 func (e *Engine) RentalsOf(_ context.Context, user domain.UserID) (rented, offered []NumberView) {
-	ids := e.view.ids()
 	e.view.mu.RLock()
-	defer e.view.mu.RUnlock()
+	ids := make([]string, 0, len(e.view.byUser[user]))
+	for id := range e.view.byUser[user] {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
 	for _, id := range ids {
 		v := e.view.byID[id]
 		if v.Renter == user && v.Status != domain.StatusAvailable {
@@ -140,6 +174,7 @@ func (e *Engine) RentalsOf(_ context.Context, user domain.UserID) (rented, offer
 			offered = append(offered, v)
 		}
 	}
+	e.view.mu.RUnlock()
 	return rented, offered
 }
 
