@@ -1,0 +1,88 @@
+package sheets
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"allot/adapters/sheets/sheetstest"
+)
+
+// TestNewClient_serviceAccount runs the real authentication path: the key
+// is exchanged for a token at its token_uri (a local stand-in for Google's),
+// with a JWT signed by the key and asking for the spreadsheets scope, and
+// the token goes with every API request.
+func TestNewClient_serviceAccount(t *testing.T) {
+	var exchanges atomic.Int32
+	var claims struct {
+		Iss   string `json:"iss"`
+		Scope string `json:"scope"`
+	}
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		exchanges.Add(1)
+		if err := r.ParseForm(); err != nil || r.Form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+			http.Error(w, "bad grant", http.StatusBadRequest)
+			return
+		}
+		parts := strings.Split(r.Form.Get("assertion"), ".")
+		if len(parts) != 3 {
+			http.Error(w, "bad assertion", http.StatusBadRequest)
+			return
+		}
+		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		_ = json.Unmarshal(payload, &claims)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"access_token":"tok-1","token_type":"Bearer","expires_in":3600}`))
+	}))
+	defer tokens.Close()
+
+	fake := sheetstest.New(sheetstest.WithoutQuotas())
+	defer fake.Close()
+	fake.SetRows("stock", "Склад", [][]string{{"h"}, {"a"}})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-1" {
+			http.Error(w, `{"error":{"code":401,"message":"no token","status":"UNAUTHENTICATED"}}`, http.StatusUnauthorized)
+			return
+		}
+		fake.Handler().ServeHTTP(w, r)
+	}))
+	defer api.Close()
+
+	// ConfigFromEnv refuses a key with an endpoint (the token would go to
+	// the endpoint); a program may still build such a Config itself.
+	cfg := Config{
+		Enabled: true, Credentials: serviceAccountKey(t, tokens.URL+"/token"), Endpoint: api.URL,
+		StockSpreadsheet: "stock", IssuedSpreadsheet: "issued",
+	}
+	c, err := NewClient(tctx, cfg)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	defer c.Close()
+	for range 2 {
+		rows, err := c.ReadRows(tctx, "stock", "Склад")
+		if err != nil {
+			t.Fatalf("ReadRows: %v", err)
+		}
+		if want := [][]string{{"h"}, {"a"}}; !reflect.DeepEqual(rows, want) {
+			t.Errorf("rows %q, want %q", rows, want)
+		}
+	}
+	if n := exchanges.Load(); n != 1 {
+		t.Errorf("%d token exchanges, want 1 (the token is cached)", n)
+	}
+	if claims.Iss != "allot@allot-test.iam.gserviceaccount.com" || !strings.Contains(claims.Scope, "https://www.googleapis.com/auth/spreadsheets") {
+		t.Errorf("JWT claims %+v", claims)
+	}
+}
+
+func TestNewClient_disabled(t *testing.T) {
+	if _, err := NewClient(tctx, Config{}); err == nil {
+		t.Error("NewClient of a disabled Config succeeded")
+	}
+}

@@ -1,0 +1,114 @@
+package sheets
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"google.golang.org/api/sheets/v4"
+)
+
+// tabCache remembers each tab's sheetId, which spreadsheets.batchUpdate
+// requests name tabs by, so that a write costs no extra read. An id goes
+// stale when a person deletes a tab and makes another of the same title;
+// the write then fails with "No grid with id" and the cache is refreshed.
+// A renamed tab keeps its id: the entry is dropped when a read of the old
+// title finds no tab.
+type tabCache struct {
+	mu  sync.Mutex
+	ids map[tabKey]int64
+}
+
+type tabKey struct{ spreadsheet, tab string }
+
+func (tc *tabCache) get(k tabKey) (int64, bool) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	id, ok := tc.ids[k]
+	return id, ok
+}
+
+// replace forgets every tab of a spreadsheet and remembers the ones a
+// spreadsheets.get returned.
+func (tc *tabCache) replace(spreadsheet string, ids map[string]int64) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	for k := range tc.ids {
+		if k.spreadsheet == spreadsheet {
+			delete(tc.ids, k)
+		}
+	}
+	for title, id := range ids {
+		tc.ids[tabKey{spreadsheet, title}] = id
+	}
+}
+
+func (tc *tabCache) forget(k tabKey) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	delete(tc.ids, k)
+}
+
+// sheetID resolves a tab's sheetId, from the cache or with one
+// spreadsheets.get (properties only) that refreshes every tab of the
+// spreadsheet.
+func (c *Client) sheetID(ctx context.Context, spreadsheet, tab string, refresh bool) (int64, error) {
+	k := tabKey{spreadsheet, tab}
+	if id, ok := c.tabs.get(k); ok && !refresh {
+		return id, nil
+	}
+	var got *sheets.Spreadsheet
+	err := c.do(ctx, op{name: "look up", tab: tab, idempotent: true}, func(ctx context.Context) error {
+		var err error
+		got, err = c.svc.Spreadsheets.Get(spreadsheet).Fields("sheets.properties(sheetId,title)").Context(ctx).Do()
+		return err
+	})
+	if isNoTab(err) {
+		return 0, noTab(spreadsheet, tab, err)
+	}
+	if err != nil {
+		return 0, err
+	}
+	ids := make(map[string]int64, len(got.Sheets))
+	for _, s := range got.Sheets {
+		if s.Properties != nil {
+			ids[s.Properties.Title] = s.Properties.SheetId
+		}
+	}
+	c.tabs.replace(spreadsheet, ids)
+	id, ok := ids[tab]
+	if !ok {
+		return 0, noTab(spreadsheet, tab, nil)
+	}
+	return id, nil
+}
+
+// noTab is ErrNoTab naming the tab, and Google's answer when there was
+// one (a missing spreadsheet is told apart from a missing tab only there).
+func noTab(spreadsheet, tab string, cause error) error {
+	if cause != nil {
+		return fmt.Errorf("%w: %q in spreadsheet %s: %w", ErrNoTab, tab, spreadsheet, cause)
+	}
+	return fmt.Errorf("%w: %q in spreadsheet %s", ErrNoTab, tab, spreadsheet)
+}
+
+// batchUpdate sends one spreadsheets.batchUpdate built for the tab's
+// sheetId. If Google no longer knows the cached id, nothing was applied
+// (the batch is atomic), so it refreshes the id and sends once more.
+func (c *Client) batchUpdate(ctx context.Context, o op, spreadsheet string,
+	build func(sheetID int64) []*sheets.Request) error {
+	for refresh := false; ; refresh = true {
+		id, err := c.sheetID(ctx, spreadsheet, o.tab, refresh)
+		if err != nil {
+			return err
+		}
+		req := &sheets.BatchUpdateSpreadsheetRequest{Requests: build(id)}
+		err = c.do(ctx, o, func(ctx context.Context) error {
+			_, err := c.svc.Spreadsheets.BatchUpdate(spreadsheet, req).Context(ctx).Do()
+			return err
+		})
+		if err == nil || !isNoGrid(err) || refresh {
+			return err
+		}
+	}
+}
