@@ -126,6 +126,8 @@ func TestEventFactory(t *testing.T) {
 				_, applies = e.(*WatcherAdvanced)
 			case KindProxy:
 				_, applies = e.(ProxyEvent)
+			case KindPool:
+				_, applies = e.(PoolEvent)
 			}
 			if !applies {
 				t.Errorf("%T has kind %v but does not apply to it", e, kindOf(typ))

@@ -24,9 +24,10 @@ const (
 	KindCatalog
 	KindWatcher
 	KindProxy
+	KindPool
 )
 
-var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher", "proxy"}
+var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher", "proxy", "pool"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindLabels) && k > 0 {
@@ -99,6 +100,12 @@ const (
 	TypeProxyIssued   EventType = 903
 	TypeProxyExpired  EventType = 904
 	TypeProxyRemoved  EventType = 905
+
+	TypeStockLoaded   EventType = 1000
+	TypeStockIssued   EventType = 1001
+	TypeFeedbackGiven EventType = 1002
+	TypeFlushStarted  EventType = 1003
+	TypeFlushFinished EventType = 1004
 )
 
 // EventType implementations: one line each, so the table reads as a list.
@@ -140,6 +147,11 @@ func (*ProxyReleased) EventType() EventType    { return TypeProxyReleased }
 func (*ProxyIssued) EventType() EventType      { return TypeProxyIssued }
 func (*ProxyExpired) EventType() EventType     { return TypeProxyExpired }
 func (*ProxyRemoved) EventType() EventType     { return TypeProxyRemoved }
+func (*StockLoaded) EventType() EventType      { return TypeStockLoaded }
+func (*StockIssued) EventType() EventType      { return TypeStockIssued }
+func (*FeedbackGiven) EventType() EventType    { return TypeFeedbackGiven }
+func (*FlushStarted) EventType() EventType     { return TypeFlushStarted }
+func (*FlushFinished) EventType() EventType    { return TypeFlushFinished }
 
 // newEvent allocates an empty event of type t for decoding.
 func newEvent(t EventType) (Event, bool) {
@@ -189,6 +201,11 @@ var eventFactory = map[EventType]func() Event{
 	TypeProxyIssued:      func() Event { return new(ProxyIssued) },
 	TypeProxyExpired:     func() Event { return new(ProxyExpired) },
 	TypeProxyRemoved:     func() Event { return new(ProxyRemoved) },
+	TypeStockLoaded:      func() Event { return new(StockLoaded) },
+	TypeStockIssued:      func() Event { return new(StockIssued) },
+	TypeFeedbackGiven:    func() Event { return new(FeedbackGiven) },
+	TypeFlushStarted:     func() Event { return new(FlushStarted) },
+	TypeFlushFinished:    func() Event { return new(FlushFinished) },
 }
 
 // kindOf is the entity kind each event type belongs to, checked on decode so
@@ -211,6 +228,8 @@ func kindOf(t EventType) Kind {
 		return KindWatcher
 	case 9:
 		return KindProxy
+	case 10:
+		return KindPool
 	}
 	return 0
 }

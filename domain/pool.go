@@ -1,0 +1,291 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Pool is the stock of one resource kind for one region and variant, as
+// the distribution bot holds it in memory: rows claimed from the stock
+// sheet and not yet issued (available), items issued to staff and awaiting
+// their feedback (pending), and feedback recorded but not yet written to
+// the issued sheet (the write buffer). Every item carries a unique id,
+// which also goes into the issued sheet, so an ambiguous write can be
+// resolved by looking for it.
+type Pool struct {
+	Key       string                  `msgpack:"k"` // kind:region:variant
+	Available []StockItem             `msgpack:"a,omitempty"`
+	Pending   map[string]*IssuedItem  `msgpack:"p,omitempty"`
+	Buffer    []FeedbackEntry         `msgpack:"b,omitempty"`
+	Flushing  map[string]FlushAttempt `msgpack:"f,omitempty"` // by flush id: rows handed to the writer
+	Next      uint64                  `msgpack:"n"`           // the next item number
+	Ops       []OpID                  `msgpack:"o,omitempty"` // recent issue operations, for idempotency
+	Seq       uint64                  `msgpack:"sq"`
+}
+
+// StockItem is one row taken from the stock sheet.
+type StockItem struct {
+	ID     string    `msgpack:"id"` // Key#n: unique for ever
+	Cells  []string  `msgpack:"c"`  // the row as it was in the stock sheet
+	Claim  string    `msgpack:"cl,omitempty"`
+	Loaded time.Time `msgpack:"t"`
+}
+
+// IssuedItem is an item given to a person, awaiting their feedback.
+type IssuedItem struct {
+	Item StockItem `msgpack:"i"`
+	User UserID    `msgpack:"u"`
+	Op   OpID      `msgpack:"op"`
+	At   time.Time `msgpack:"at"`
+}
+
+// FeedbackEntry is an item's fate, to be written to the issued sheet.
+type FeedbackEntry struct {
+	Item   StockItem `msgpack:"i"`
+	User   UserID    `msgpack:"u"`
+	Status string    `msgpack:"s"`
+	At     time.Time `msgpack:"at"`
+	Auto   bool      `msgpack:"au,omitempty"` // confirmed by the timer, not the person
+}
+
+// FlushAttempt is a batch of feedback handed to the issued-sheet writer;
+// it leaves the pool when the write is known to have landed.
+type FlushAttempt struct {
+	Entries []FeedbackEntry `msgpack:"e"`
+	At      time.Time       `msgpack:"at"`
+}
+
+// NewPool returns an empty pool.
+func NewPool(key string) *Pool {
+	return &Pool{Key: key, Pending: map[string]*IssuedItem{}, Flushing: map[string]FlushAttempt{}}
+}
+
+// NeedsRefill reports whether fewer than below items are available.
+func (p *Pool) NeedsRefill(below int) bool { return len(p.Available) < below }
+
+// Load decides taking rows from the stock sheet into the pool. Rows with
+// a claim id already in the pool (a load repeated after a crash) are left
+// out, so no row enters twice.
+func (p *Pool) Load(rows [][]string, claims []string, now time.Time) (*StockLoaded, error) {
+	if len(rows) != len(claims) {
+		return nil, fmt.Errorf("%w: %d rows, %d claims", ErrNotPermitted, len(rows), len(claims))
+	}
+	seen := map[string]bool{}
+	for _, it := range p.Available {
+		seen[it.Claim] = true
+	}
+	for _, it := range p.Pending {
+		seen[it.Item.Claim] = true
+	}
+	ev := &StockLoaded{At: now}
+	for i, r := range rows {
+		if claims[i] == "" || seen[claims[i]] || len(r) == 0 {
+			continue
+		}
+		seen[claims[i]] = true
+		ev.Rows = append(ev.Rows, slices.Clone(r))
+		ev.Claims = append(ev.Claims, claims[i])
+	}
+	if len(ev.Rows) == 0 {
+		return nil, nil
+	}
+	return ev, nil
+}
+
+// Issue decides giving n items (1..max) to user, oldest first. A retry of
+// op answers ErrDuplicateOp; an empty pool is ErrNotAvailable.
+func (p *Pool) Issue(op OpID, user UserID, n, max int, now time.Time) (*StockIssued, error) {
+	if err := validateOpUser(op, user); err != nil {
+		return nil, err
+	}
+	if n < 1 || n > max {
+		return nil, fmt.Errorf("%w: %d items; 1 to %d at a time", ErrNotPermitted, n, max)
+	}
+	if slices.Contains(p.Ops, op) {
+		return nil, ErrDuplicateOp
+	}
+	if len(p.Available) == 0 {
+		return nil, ErrNotAvailable
+	}
+	ev := &StockIssued{Op: op, User: user, At: now}
+	for _, it := range p.Available[:min(n, len(p.Available))] {
+		ev.IDs = append(ev.IDs, it.ID)
+	}
+	return ev, nil
+}
+
+// Feedback decides a person's verdict on an item they were given. status
+// must be one of the kind's statuses; the caller offers a replacement when
+// the status says so.
+func (p *Pool) Feedback(user UserID, id, status string, statuses []string, now time.Time) (*FeedbackGiven, error) {
+	it, ok := p.Pending[id]
+	switch {
+	case !ok:
+		return nil, ErrAlreadyDecided
+	case it.User != user:
+		return nil, ErrNotPermitted
+	case !slices.Contains(statuses, status):
+		return nil, fmt.Errorf("%w: unknown status %q", ErrNotPermitted, status)
+	}
+	return &FeedbackGiven{ID: id, Status: status, At: now}, nil
+}
+
+// Tick returns the auto-confirmations due at now: items pending longer
+// than after, confirmed with the default status.
+func (p *Pool) Tick(after time.Duration, status string, now time.Time) []Event {
+	var ids []string
+	for id, it := range p.Pending {
+		if !now.Before(it.At.Add(after)) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids) // the journal's order must not follow map order
+	var out []Event
+	for _, id := range ids {
+		out = append(out, &FeedbackGiven{ID: id, Status: status, At: now, Auto: true})
+	}
+	return out
+}
+
+// NextWake is when the oldest pending item is due for auto-confirmation.
+func (p *Pool) NextWake(after time.Duration) time.Time {
+	var t time.Time
+	for _, it := range p.Pending {
+		if due := it.At.Add(after); t.IsZero() || due.Before(t) {
+			t = due
+		}
+	}
+	return t
+}
+
+// StartFlush decides handing the whole buffer to the writer as one batch.
+func (p *Pool) StartFlush(id string, now time.Time) (*FlushStarted, error) {
+	if id == "" {
+		return nil, ErrBadOp
+	}
+	if _, ok := p.Flushing[id]; ok {
+		return nil, ErrDuplicateOp
+	}
+	if len(p.Buffer) == 0 {
+		return nil, nil
+	}
+	return &FlushStarted{ID: id, At: now}, nil
+}
+
+// FinishFlush decides that a batch landed in the issued sheet.
+func (p *Pool) FinishFlush(id string) (*FlushFinished, error) {
+	if _, ok := p.Flushing[id]; !ok {
+		return nil, ErrAlreadyDecided
+	}
+	return &FlushFinished{ID: id}, nil
+}
+
+// StockLoaded records rows claimed from the stock sheet.
+type StockLoaded struct {
+	Rows   [][]string `msgpack:"r"`
+	Claims []string   `msgpack:"c"`
+	At     time.Time  `msgpack:"at"`
+}
+
+// StockIssued records items given to a person.
+type StockIssued struct {
+	Op   OpID      `msgpack:"op"`
+	User UserID    `msgpack:"u"`
+	IDs  []string  `msgpack:"i"`
+	At   time.Time `msgpack:"at"`
+}
+
+// FeedbackGiven records an item's fate, by the person or by the timer.
+type FeedbackGiven struct {
+	ID     string    `msgpack:"i"`
+	Status string    `msgpack:"s"`
+	At     time.Time `msgpack:"at"`
+	Auto   bool      `msgpack:"au,omitempty"`
+}
+
+// FlushStarted moves the buffer into a flush batch.
+type FlushStarted struct {
+	ID string    `msgpack:"i"`
+	At time.Time `msgpack:"at"`
+}
+
+// FlushFinished drops a batch that landed.
+type FlushFinished struct {
+	ID string `msgpack:"i"`
+}
+
+// PoolEvent is an event that changes a Pool.
+type PoolEvent interface {
+	Event
+	applyPool(p *Pool)
+}
+
+// Apply applies e to p and records seq.
+func (p *Pool) Apply(e PoolEvent, seq uint64) {
+	if p.Pending == nil {
+		p.Pending = map[string]*IssuedItem{}
+	}
+	if p.Flushing == nil {
+		p.Flushing = map[string]FlushAttempt{}
+	}
+	e.applyPool(p)
+	p.Seq = seq
+}
+
+func (e *StockLoaded) applyPool(p *Pool) {
+	for i, r := range e.Rows {
+		p.Next++
+		p.Available = append(p.Available, StockItem{ID: fmt.Sprintf("%s#%d", p.Key, p.Next), Cells: r,
+			Claim: e.Claims[i], Loaded: e.At})
+	}
+}
+
+func (e *StockIssued) applyPool(p *Pool) {
+	for _, id := range e.IDs {
+		i := slices.IndexFunc(p.Available, func(it StockItem) bool { return it.ID == id })
+		if i < 0 {
+			continue
+		}
+		p.Pending[id] = &IssuedItem{Item: p.Available[i], User: e.User, Op: e.Op, At: e.At}
+		p.Available = slices.Delete(p.Available, i, i+1)
+	}
+	p.Ops = append(p.Ops, e.Op)
+	if len(p.Ops) > recentOps {
+		p.Ops = slices.Delete(p.Ops, 0, len(p.Ops)-recentOps)
+	}
+}
+
+func (e *FeedbackGiven) applyPool(p *Pool) {
+	it, ok := p.Pending[e.ID]
+	if !ok {
+		return
+	}
+	delete(p.Pending, e.ID)
+	p.Buffer = append(p.Buffer, FeedbackEntry{Item: it.Item, User: it.User, Status: e.Status, At: e.At, Auto: e.Auto})
+}
+
+func (e *FlushStarted) applyPool(p *Pool) {
+	p.Flushing[e.ID] = FlushAttempt{Entries: p.Buffer, At: e.At}
+	p.Buffer = nil
+}
+
+func (e *FlushFinished) applyPool(p *Pool) { delete(p.Flushing, e.ID) }
+
+// Clone returns a deep copy for readers outside the actor.
+func (p *Pool) Clone() *Pool {
+	c := *p
+	c.Available = slices.Clone(p.Available)
+	c.Buffer = slices.Clone(p.Buffer)
+	c.Ops = slices.Clone(p.Ops)
+	c.Pending = make(map[string]*IssuedItem, len(p.Pending))
+	for k, v := range p.Pending {
+		x := *v
+		c.Pending[k] = &x
+	}
+	c.Flushing = make(map[string]FlushAttempt, len(p.Flushing))
+	for k, v := range p.Flushing {
+		c.Flushing[k] = FlushAttempt{Entries: slices.Clone(v.Entries), At: v.At}
+	}
+	return &c
+}
