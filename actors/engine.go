@@ -64,7 +64,8 @@ type Engine struct {
 	watchMu   sync.Mutex
 	watchers  []*Watcher
 	view      *numberView
-	snapSizes [domain.KindWatcher + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
+	proxies   proxyView
+	snapSizes [domain.KindPool + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
 }
 
 // ErrClosed is returned by entry points after Close or a journal failure.
@@ -158,13 +159,13 @@ func (e *Engine) startActors() {
 	e.root = e.system.Root
 	e.workers = newWorkers(8*runtime.GOMAXPROCS(0), 300)
 	e.dir = newDirectory(e.spawnEntity, domain.KindNumber, domain.KindWallet, domain.KindPayments,
-		domain.KindUsers, domain.KindAudit, domain.KindCatalog, domain.KindWatcher)
+		domain.KindUsers, domain.KindAudit, domain.KindCatalog, domain.KindWatcher, domain.KindProxy, domain.KindPool)
 	for k, byID := range registers(e.opts.Policy.Prices) {
 		for id, st := range byID {
 			e.dir.put(k, id, st)
 		}
 	}
-	sched := &scheduler{eng: e, armed: map[string]time.Time{}}
+	sched := &scheduler{eng: e, armed: map[wakeKey]time.Time{}}
 	pid, _ := e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched }), "scheduler")
 	e.sched = schedRef{root: e.root, pid: pid}
 }

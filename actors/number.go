@@ -34,7 +34,7 @@ func (x *exec) withNumber(r replyTo, fn func(n *domain.Number)) {
 	before := n.NextWake(x.eng.policy().Reminders)
 	fn(n)
 	if after := n.NextWake(x.eng.policy().Reminders); !after.Equal(before) {
-		x.eng.sched.arm(n.ID, after)
+		x.eng.sched.arm(domain.KindNumber, n.ID, after)
 	}
 }
 
@@ -185,6 +185,10 @@ func (c *numberChange) run(x *exec) {
 type tick struct{ asker }
 
 func (c *tick) run(x *exec) {
+	if x.e.kind == domain.KindProxy {
+		x.proxyTick()
+		return
+	}
 	x.withNumber(nil, func(n *domain.Number) {
 		for _, ev := range n.Tick(x.eng.policy(), x.now) {
 			if _, err := x.emit(ev); err != nil {

@@ -29,6 +29,7 @@ func (e *Engine) recover() error {
 			"run `allot snapshot repair` to restart the journal after the snapshot", top, e.journal.LastSeq())
 	}
 	e.rebuildView()
+	e.rebuildProxies()
 	if c, ok := e.dir.peek(domain.KindCatalog, singleton); ok {
 		e.setPrices(c.state.(*domain.Catalog).Prices)
 	}
@@ -115,7 +116,7 @@ func readBlock(d *msgpack.Decoder) (block, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return block{}, err
 	}
-	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.KindWatcher {
+	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.KindPool {
 		return block{}, fmt.Errorf("unknown kind %d", kind)
 	}
 	return block{kind: domain.Kind(kind), count: int(count), body: body}, nil
@@ -158,6 +159,10 @@ func emptyState(kind domain.Kind) any {
 		return &domain.AuditLog{}
 	case domain.KindWatcher:
 		return domain.NewWatcher("")
+	case domain.KindProxy:
+		return &domain.Proxy{}
+	case domain.KindPool:
+		return domain.NewPool("")
 	default:
 		return &domain.Catalog{}
 	}
@@ -175,7 +180,14 @@ func (e *Engine) resume() {
 	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
 		if n, _ := en.state.(*domain.Number); n != nil {
 			if at := n.NextWake(reminders); !at.IsZero() {
-				wakes = append(wakes, wake{at: at, id: n.ID})
+				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindNumber, n.ID}})
+			}
+		}
+	})
+	e.dir.each(domain.KindProxy, func(en *entry, _ bool) {
+		if p, _ := en.state.(*domain.Proxy); p != nil {
+			if at := p.NextWake(); !at.IsZero() {
+				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindProxy, en.id}})
 			}
 		}
 	})

@@ -9,12 +9,13 @@ import (
 	"allot/domain"
 )
 
-// scheduler wakes numbers when something is due: one heap and one timer for
-// all of them, instead of a timer per number. It holds no state of its own
-// worth saving: recovery re-arms it from the numbers.
+// scheduler wakes entities (numbers, proxies) when something is due: one
+// heap and one timer for all of them, instead of a timer per entity. It
+// holds no state of its own worth saving: recovery re-arms it from the
+// entities.
 type scheduler struct {
 	eng   *Engine
-	armed map[string]time.Time // number → the wake-up that counts; older heap items are stale
+	armed map[wakeKey]time.Time // entity → the wake-up that counts; older heap items are stale
 	h     wakeHeap
 	timer *time.Timer
 	next  time.Time // when the timer fires
@@ -22,7 +23,13 @@ type scheduler struct {
 
 type wake struct {
 	at time.Time
-	id string
+	wakeKey
+}
+
+// wakeKey names the entity a wake-up is for.
+type wakeKey struct {
+	kind domain.Kind
+	id   string
 }
 
 type wakeHeap []wake
@@ -38,10 +45,10 @@ func (h *wakeHeap) Pop() any {
 	return w
 }
 
-// armMsg sets (or with a zero time clears) a number's wake-up.
+// armMsg sets (or with a zero time clears) an entity's wake-up.
 type armMsg struct {
-	id string
-	at time.Time
+	key wakeKey
+	at  time.Time
 }
 
 // armAll sets many wake-ups at once, for recovery.
@@ -57,16 +64,18 @@ type schedRef struct {
 	pid  *actor.PID
 }
 
-func (s schedRef) arm(id string, at time.Time) { s.root.Send(s.pid, &armMsg{id: id, at: at}) }
+func (s schedRef) arm(kind domain.Kind, id string, at time.Time) {
+	s.root.Send(s.pid, &armMsg{key: wakeKey{kind, id}, at: at})
+}
 
 func (s *scheduler) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *armMsg:
-		s.set(m.id, m.at)
+		s.set(m.key, m.at)
 		s.rearm(ctx)
 	case *armAll:
 		for _, w := range m.wakes {
-			s.set(w.id, w.at)
+			s.set(w.wakeKey, w.at)
 		}
 		s.rearm(ctx)
 	case *wakeMsg:
@@ -82,36 +91,36 @@ func (s *scheduler) Receive(ctx actor.Context) {
 	}
 }
 
-func (s *scheduler) set(id string, at time.Time) {
+func (s *scheduler) set(k wakeKey, at time.Time) {
 	if at.IsZero() {
-		delete(s.armed, id)
+		delete(s.armed, k)
 		return
 	}
-	if cur, ok := s.armed[id]; ok && cur.Equal(at) {
+	if cur, ok := s.armed[k]; ok && cur.Equal(at) {
 		return
 	}
-	s.armed[id] = at
-	heap.Push(&s.h, wake{at: at, id: id})
+	s.armed[k] = at
+	heap.Push(&s.h, wake{at: at, wakeKey: k})
 }
 
-// fire sends a tick to every number due now. Stale heap items (re-armed
+// fire sends a tick to every entity due now. Stale heap items (re-armed
 // or cleared since) are dropped on the way.
 func (s *scheduler) fire() {
 	now := s.eng.clock()
 	for len(s.h) > 0 && !s.h[0].at.After(now) {
 		w := heap.Pop(&s.h).(wake)
-		if cur, ok := s.armed[w.id]; !ok || !cur.Equal(w.at) {
+		if cur, ok := s.armed[w.wakeKey]; !ok || !cur.Equal(w.at) {
 			continue
 		}
-		delete(s.armed, w.id)
-		s.eng.dir.route(s.eng.root, domain.KindNumber, w.id, &tick{}, false)
+		delete(s.armed, w.wakeKey)
+		s.eng.dir.route(s.eng.root, w.kind, w.id, &tick{}, false)
 	}
 }
 
 // rearm points the single timer at the earliest live wake-up.
 func (s *scheduler) rearm(ctx actor.Context) {
 	for len(s.h) > 0 {
-		if cur, ok := s.armed[s.h[0].id]; ok && cur.Equal(s.h[0].at) {
+		if cur, ok := s.armed[s.h[0].wakeKey]; ok && cur.Equal(s.h[0].at) {
 			break
 		}
 		heap.Pop(&s.h)

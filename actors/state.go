@@ -71,6 +71,20 @@ func applyEvent(kind domain.Kind, id string, state any, ev domain.Event, seq uin
 		state.(*domain.AuditLog).Apply(ev.(*domain.AuditRecorded), seq)
 	case domain.KindCatalog:
 		state.(*domain.Catalog).Apply(ev.(*domain.DefaultPriceSet), seq)
+	case domain.KindProxy:
+		p, _ := state.(*domain.Proxy)
+		if p == nil {
+			p = &domain.Proxy{}
+		}
+		p.Apply(ev.(domain.ProxyEvent), seq)
+		return p
+	case domain.KindPool:
+		p, _ := state.(*domain.Pool)
+		if p == nil {
+			p = domain.NewPool(id)
+		}
+		p.Apply(ev.(domain.PoolEvent), seq)
+		return p
 	case domain.KindWatcher:
 		w, _ := state.(*domain.Watcher)
 		if w == nil {
@@ -100,6 +114,10 @@ func stateSeq(state any) uint64 {
 	case *domain.Catalog:
 		return s.Seq
 	case *domain.Watcher:
+		return s.Seq
+	case *domain.Proxy:
+		return s.Seq
+	case *domain.Pool:
 		return s.Seq
 	}
 	return 0
