@@ -74,3 +74,35 @@ func TestServe_RealBotAgainstAFakeBotAPI(t *testing.T) {
 		t.Errorf("the log does not say how the bot gets updates:\n%s", logs.String())
 	}
 }
+
+func TestConfig_IntrospectionNeedsATokenOffLoopback(t *testing.T) {
+	_, err := loadConfig(envOf(map[string]string{"HTTP_ADDR": "0.0.0.0:8080"}))
+	if err == nil || !strings.Contains(err.Error(), "INTROSPECTION_TOKEN") {
+		t.Fatalf("a public address without a token: %v", err)
+	}
+	token := "a-long-enough-introspection-token"
+	if _, err := loadConfig(envOf(map[string]string{"HTTP_ADDR": "0.0.0.0:8080", "INTROSPECTION_TOKEN": token})); err != nil {
+		t.Fatal(err)
+	}
+	_, err = loadConfig(envOf(map[string]string{"INTROSPECTION_TOKEN": "tiny-tok"}))
+	if err == nil || strings.Contains(err.Error(), "tiny-tok") {
+		t.Fatalf("a weak token: %v (and the message must not quote it)", err)
+	}
+}
+
+func TestServe_MetricsAndActorsOnLoopback(t *testing.T) {
+	addr := freeAddr(t)
+	cfg, err := loadConfig(envOf(map[string]string{"DATA_DIR": t.TempDir(), "HTTP_ADDR": addr, "FSYNC": "os"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+	defer func() { cancel(); <-done }()
+	for _, path := range []string{"/metrics", "/actors?format=json"} {
+		if code := getStatus(t, "http://"+addr+path); code != 200 {
+			t.Errorf("GET %s = %d", path, code)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/joho/godotenv"
 
+	"allot/adapters/httpapi"
 	"allot/adapters/ton"
 	"allot/domain"
 	"allot/persistence"
@@ -36,6 +37,9 @@ type config struct {
 	TelegramAPIURL   string     // TELEGRAM_API_URL: a local Bot API server or a fake; default Telegram's
 	WebhookURL       string     // WEBHOOK_URL: webhook mode (with WEBHOOK_SECRET); else long polling
 	WebhookSecret    string
+	// IntrospectionToken guards /metrics and /actors; required when
+	// HTTP_ADDR is not a loopback address.
+	IntrospectionToken string
 }
 
 // loadConfig reads .env (if present; the environment wins) and validates.
@@ -118,6 +122,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 			bad("LOG_FORMAT", fmt.Errorf("want text or json, got %q", v))
 		}
 		c.LogFormat = v
+	}
+	c.IntrospectionToken = strings.TrimSpace(getenv("INTROSPECTION_TOKEN"))
+	if err := httpapi.CheckAccess(c.HTTPAddr, c.IntrospectionToken); err != nil {
+		bad("INTROSPECTION_TOKEN", err) // the message never quotes the token
 	}
 	tc, err := ton.ConfigFromEnv(getenv)
 	if err != nil {

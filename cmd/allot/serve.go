@@ -16,6 +16,7 @@ import (
 	"github.com/mymmrac/telego"
 
 	"allot/actors"
+	"allot/adapters/httpapi"
 	"allot/adapters/telegram"
 	"allot/adapters/ton"
 )
@@ -70,6 +71,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	defer closeChain()
 	mux := healthMux(eng, watcher)
+	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken})
+	if err != nil {
+		_ = ln.Close()
+		return errors.Join(fmt.Errorf("INTROSPECTION_TOKEN: %w", err), eng.Close(context.Background()))
+	}
+	api.Register(mux)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	botDone := make(chan struct{})

@@ -12,7 +12,8 @@ import (
 	"allot/persistence"
 )
 
-// runSnapshot is `allot snapshot inspect|verify|repair [DIR]`.
+// runSnapshot is `allot snapshot inspect|verify|repair [DIR]`; verify also
+// takes a backup archive.
 func runSnapshot(args []string) int {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
@@ -30,7 +31,11 @@ func runSnapshot(args []string) int {
 	case "inspect":
 		err = inspect(dir, false)
 	case "verify":
-		err = inspect(dir, true)
+		if st, serr := os.Stat(dir); serr == nil && st.Mode().IsRegular() {
+			err = verifyArchive(dir, os.Stdout) // a backup archive
+		} else {
+			err = inspect(dir, true)
+		}
 	case "repair":
 		err = repair(dir)
 	default:

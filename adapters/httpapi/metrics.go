@@ -1,0 +1,184 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"allot/actors"
+	"allot/domain"
+)
+
+// registry is a registry of its own (nothing from the global default
+// registry leaks in): Go runtime, process, the engine, and extra.
+func registry(src source, extra []prometheus.Collector) (*prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	cs := append([]prometheus.Collector{
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&engineCollector{src: src},
+	}, extra...)
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("httpapi: register collector %T: %w", c, err)
+		}
+	}
+	return reg, nil
+}
+
+func metricsHandler(reg *prometheus.Registry) http.Handler {
+	// A collector failing leaves the others' series in the answer.
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("allot_"+name, help, labels, nil)
+}
+
+// The engine's series. Everything is read from the engine at scrape time:
+// nothing is counted twice, and the engine keeps no Prometheus types.
+var (
+	descReady    = desc("engine_ready", "1 while the engine takes work (restored, journal writable).")
+	descEntities = desc("entities", "Entities known to the directory, active or passive.", "kind")
+	descActive   = desc("actors_active", "Entities whose actor is running now.", "kind")
+	descMailbox  = desc("mailbox_messages", "Messages routed to entities of the kind and not yet handled: "+
+		"the mailbox backlog per kind (what lock contention used to be).", "kind")
+	descInflight = desc("messages_in_flight", "Messages routed to any entity and not yet handled.")
+	descNumbers  = desc("numbers", "Numbers in the catalogue by status.", "status")
+	descRentals  = desc("rentals_active", "Rentals running now (rented numbers, and blocked ones with a renter).")
+
+	descBatch     = desc("journal_batch_records", "Records per journal group commit (sum: records made durable, count: batches).")
+	descBytes     = desc("journal_bytes_total", "Record bytes written to the journal.")
+	descSyncs     = desc("journal_syncs_total", "fdatasync calls on journal segments.")
+	descRollovers = desc("journal_rollovers_total", "Journal segments started.")
+	descSegments  = desc("journal_segments", "Journal segment files on disk.")
+	descCommit    = desc("journal_commit_seconds", "Time of each journal commit, write and fdatasync (sum and count only).")
+	descCommitMax = desc("journal_commit_max_seconds", "Longest single journal commit since start.")
+
+	descSnapBusy = desc("snapshot_in_progress", "1 while a snapshot is being written (its size is then not read).")
+	descSnapSize = desc("snapshot_last_size_bytes", "Size of the newest snapshot on disk.")
+	descSnapSeq  = desc("snapshot_last_seq", "Journal sequence the newest snapshot covers.")
+	descSnapTime = desc("snapshot_last_timestamp_seconds", "When the newest snapshot was written (Unix time).")
+
+	descWatchUp   = desc("payment_watcher_up", "1 when the watcher's last chain poll succeeded.", "wallet")
+	descWatchFail = desc("payment_watcher_failures", "Consecutive failed chain polls.", "wallet")
+	descWatchDel  = desc("payment_watcher_delivered_total", "Payments handed to the register (including ignored ones).", "wallet")
+	descWatchDup  = desc("payment_watcher_duplicates_total",
+		"Transactions seen again (re-read or re-delivered) and not applied again.", "wallet")
+	descWatchSettled = desc("payment_watcher_settled_lt", "Logical time up to which every payment is applied.", "wallet")
+	descWatchCursor  = desc("payment_watcher_cursor_lt", "Logical time of the newest transaction read.", "wallet")
+	descWatchPoll    = desc("payment_watcher_last_poll_timestamp_seconds", "When the last successful poll ended (Unix time).", "wallet")
+)
+
+var engineDescs = []*prometheus.Desc{descReady, descEntities, descActive, descMailbox, descInflight, descNumbers,
+	descRentals, descBatch, descBytes, descSyncs, descRollovers, descSegments, descCommit, descCommitMax,
+	descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descWatchUp, descWatchFail, descWatchDel,
+	descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll}
+
+// engineCollector reads the engine's counters at each scrape.
+type engineCollector struct{ src source }
+
+func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range engineDescs {
+		ch <- d
+	}
+}
+
+func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
+	ready := 0.0
+	if c.src.Ready() == nil {
+		ready = 1
+	}
+	ch <- gauge(descReady, ready)
+	c.collectKinds(ch)
+	c.collectNumbers(ch)
+	c.collectJournal(ch)
+	c.collectSnapshot(ch)
+	c.collectWatchers(ch)
+}
+
+func (c *engineCollector) collectKinds(ch chan<- prometheus.Metric) {
+	for k, n := range c.src.KindCounts() {
+		ch <- gauge(descEntities, float64(n.Entities), k.String())
+		ch <- gauge(descActive, float64(n.Active), k.String())
+		ch <- gauge(descMailbox, float64(n.Mailbox), k.String())
+	}
+}
+
+func (c *engineCollector) collectNumbers(ch chan<- prometheus.Metric) {
+	byStatus, rentals := c.src.NumberCounts()
+	for s := domain.StatusAvailable; s <= domain.StatusRemoved; s++ {
+		ch <- gauge(descNumbers, float64(byStatus[s]), s.String())
+	}
+	ch <- gauge(descRentals, float64(rentals))
+}
+
+func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric) {
+	st := c.src.Stats()
+	j := st.Journal
+	ch <- gauge(descInflight, float64(st.Inflight))
+	ch <- prometheus.MustNewConstSummary(descBatch, j.Batches, float64(j.Records), nil)
+	ch <- counter(descBytes, float64(j.Bytes))
+	ch <- counter(descSyncs, float64(j.Syncs))
+	ch <- counter(descRollovers, float64(j.Rollovers))
+	ch <- gauge(descSegments, float64(j.Segments))
+	ch <- prometheus.MustNewConstSummary(descCommit, st.Commits, st.CommitSum.Seconds(), nil)
+	ch <- gauge(descCommitMax, st.CommitMax.Seconds())
+}
+
+func (c *engineCollector) collectSnapshot(ch chan<- prometheus.Metric) {
+	info, busy, ok := c.src.LastSnapshot()
+	ch <- gauge(descSnapBusy, b2f(busy))
+	if !ok {
+		return
+	}
+	ch <- gauge(descSnapSize, float64(info.Size))
+	ch <- gauge(descSnapSeq, float64(info.Seq))
+	ch <- gauge(descSnapTime, float64(info.Created.UnixNano())/1e9)
+}
+
+func (c *engineCollector) collectWatchers(ch chan<- prometheus.Metric) {
+	for _, w := range newestPerWallet(c.src.Watchers()) {
+		ch <- gauge(descWatchUp, b2f(w.Failures == 0), w.Wallet)
+		ch <- gauge(descWatchFail, float64(w.Failures), w.Wallet)
+		ch <- counter(descWatchDel, float64(w.Delivered), w.Wallet)
+		ch <- counter(descWatchDup, float64(w.Duplicates), w.Wallet)
+		ch <- gauge(descWatchSettled, float64(w.Settled.LT), w.Wallet)
+		ch <- gauge(descWatchCursor, float64(w.Cursor.LT), w.Wallet)
+		if !w.LastPoll.IsZero() {
+			ch <- gauge(descWatchPoll, float64(w.LastPoll.UnixNano())/1e9, w.Wallet)
+		}
+	}
+}
+
+func gauge(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+func counter(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// newestPerWallet keeps the watcher started last for each wallet: a
+// watcher closed and started again must not give two series of one name.
+func newestPerWallet(ws []actors.WatchStatus) []actors.WatchStatus {
+	seen := map[string]bool{}
+	var out []actors.WatchStatus
+	for i := len(ws) - 1; i >= 0; i-- {
+		if !seen[ws[i].Wallet] {
+			seen[ws[i].Wallet] = true
+			out = append(out, ws[i])
+		}
+	}
+	return out
+}
