@@ -154,7 +154,9 @@ func (e *Engine) fatal(err error) {
 
 func (e *Engine) startActors() {
 	e.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return e.log.With("lib", "protoactor")
+		// protoactor logs every actor start and stop at info: only its
+		// warnings and errors are worth an operator's attention.
+		return slog.New(minLevel{e.log.Handler(), slog.LevelWarn}).With("lib", "protoactor")
 	}))
 	e.root = e.system.Root
 	e.workers = newWorkers(8*runtime.GOMAXPROCS(0), 300)
@@ -327,3 +329,18 @@ func (e *Engine) Ready() error {
 	}
 	return nil
 }
+
+// minLevel drops records below min, whatever the wrapped handler allows.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.WithGroup(n), h.min} }
