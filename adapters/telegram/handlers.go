@@ -237,11 +237,8 @@ func (s *session) pager(action string, page, pages int, args ...string) []telego
 }
 
 func (s *session) number(msgID int, id string, page int) {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	n, err := s.bot.eng.Number(ctx, id)
-	if err != nil {
-		s.fail(msgID, err)
+	n, ok := s.numberOr(msgID, id)
+	if !ok {
 		return
 	}
 	var prices []string
@@ -273,9 +270,8 @@ func (s *session) number(msgID int, id string, page int) {
 func (s *session) choosePay(msgID int, id string, days int, action string) {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	n, err := s.bot.eng.Number(ctx, id)
-	if err != nil {
-		s.fail(msgID, err)
+	n, ok := s.numberOr(msgID, id)
+	if !ok {
 		return
 	}
 	price, ok := s.bot.eng.PriceOf(actors.NumberView{ID: n.ID, Prices: n.Prices}, days)
@@ -415,15 +411,8 @@ func (s *session) mine(msgID int) {
 }
 
 func (s *session) rental(msgID int, id string) {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	n, err := s.bot.eng.Number(ctx, id)
-	if err != nil {
-		s.fail(msgID, err)
-		return
-	}
-	if n.Rental == nil || n.Rental.Renter != s.user || n.Rental.Expired {
-		s.fail(msgID, domain.ErrNotRenter)
+	n, ok := s.myRental(msgID, id)
+	if !ok {
 		return
 	}
 	offer := ""
@@ -439,15 +428,8 @@ func (s *session) rental(msgID int, id string) {
 }
 
 func (s *session) chooseRenew(msgID int, id string) {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	n, err := s.bot.eng.Number(ctx, id)
-	if err != nil {
-		s.fail(msgID, err)
-		return
-	}
-	if n.Rental == nil || n.Rental.Renter != s.user {
-		s.fail(msgID, domain.ErrNotRenter)
+	n, ok := s.myRental(msgID, id)
+	if !ok {
 		return
 	}
 	var rows [][]telego.InlineKeyboardButton
@@ -520,15 +502,8 @@ func (s *session) answerTransfer(msgID int, action, id string) {
 }
 
 func (s *session) history(msgID int, id string) {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	n, err := s.bot.eng.Number(ctx, id)
-	if err != nil {
-		s.fail(msgID, err)
-		return
-	}
-	if n.Rental == nil || n.Rental.Renter != s.user {
-		s.fail(msgID, domain.ErrNotRenter)
+	n, ok := s.myRental(msgID, id)
+	if !ok {
 		return
 	}
 	var lines []string
@@ -648,6 +623,29 @@ func (s *session) paymentText(p *actors.DepositResult) string {
 	default:
 		return s.t("credited", "amount", p.Amount.Decimal(), "why", s.t("why_"+p.Reason), "balance", p.Balance.Decimal())
 	}
+}
+
+// numberOr reads a number, or tells the person why not and reports false.
+func (s *session) numberOr(msgID int, id string) (*domain.Number, bool) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	n, err := s.bot.eng.Number(ctx, id)
+	if err != nil {
+		s.fail(msgID, err)
+		return nil, false
+	}
+	return n, true
+}
+
+// myRental reads a number the person rents (an expired rental is no longer
+// theirs to renew, hand over or look into), or tells them it is not theirs.
+func (s *session) myRental(msgID int, id string) (*domain.Number, bool) {
+	n, ok := s.numberOr(msgID, id)
+	if ok && (n.Rental == nil || n.Rental.Renter != s.user || n.Rental.Expired) {
+		s.fail(msgID, domain.ErrNotRenter)
+		return nil, false
+	}
+	return n, ok
 }
 
 // --- errors --------------------------------------------------------------
