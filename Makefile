@@ -41,14 +41,17 @@ loadtest-short: build
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
 # the table it prints.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
-	./$(BIN)/loadtest -mode engine -users 1000 -numbers 100000 -duration 20s -fsync always
-	./$(BIN)/loadtest -mode engine -users 1000 -numbers 100000 -duration 20s -fsync os
-	./$(BIN)/loadtest -mode restore -entities 1000000
-	./$(BIN)/loadtest -mode crash -cycles 30
-	./$(BIN)/loadtest -mode payments -txs 10000
-	./$(BIN)/loadtest -mode paycrash -txs 5000 -cycles 30
-	./$(BIN)/loadtest -mode telegram -users 1000 -duration 20s
+	$(GO) test -run '^$$' -bench . -benchmem ./actors ./persistence
+	@rm -f $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync always | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync os | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode restore -entities 1000000 | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode crash -cycles 30 | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode payments -txs 10000 | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode paycrash -txs 5000 -cycles 30 | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode telegram -users 1000 -duration 20s | tee -a $(BIN)/bench.jsonl
+	@echo
+	@./$(BIN)/loadtest -mode table -in $(BIN)/bench.jsonl
 
 clean:
 	rm -rf $(BIN)

@@ -9,6 +9,7 @@
 //	loadtest -mode restore -entities N
 //	loadtest -mode payments -txs N
 //	loadtest -mode paycrash -txs N -cycles K
+//	loadtest -mode table -in FILE   (a Markdown table of earlier -json runs)
 //	loadtest -mode telegram -users N -duration D
 package main
 
@@ -30,6 +31,7 @@ type flags struct {
 	cycles   int
 	entities int
 	txs      int
+	in       string
 	dir      string
 	json     bool
 	seed     int64
@@ -39,13 +41,14 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | table")
 	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram)")
 	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
 	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
+	flag.StringVar(&f.in, "in", "", "JSON lines of earlier runs to tabulate (table; default stdin)")
 	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
 	flag.StringVar(&f.dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
 	flag.BoolVar(&f.json, "json", false, "print one JSON object on the last line")
@@ -80,6 +83,10 @@ func main() {
 		res, err = runRestore(f)
 	case "payments":
 		res, err = runPayments(f)
+	case "table":
+		if err = runTable(f); err == nil {
+			return
+		}
 	case "paycrash":
 		res, err = runPayCrash(f)
 	case "paycrash-child": // runs until the parent kills it
@@ -88,7 +95,7 @@ func main() {
 	case "telegram":
 		res, err = runTelegram(f)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, table)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
