@@ -122,10 +122,7 @@ func (s *session) adminCommand(cmd, rest string) bool {
 		s.send(s.t("admin_only"), s.menuKeyboard())
 		return true
 	}
-	if ok, tell := s.bot.lim.Allow(int64(s.user), s.premium, ActOperation); !ok {
-		if tell {
-			s.send(s.t("throttled"), nil)
-		}
+	if !s.allowed(ActOperation) {
 		return true
 	}
 	ctx, cancel := s.ctx()

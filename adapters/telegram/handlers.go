@@ -300,10 +300,7 @@ func (s *session) choosePay(msgID int, id string, days int, action string) {
 }
 
 func (s *session) pay(msgID int, renew bool, id string, days int, method, nonce string) {
-	if ok, tell := s.bot.lim.Allow(int64(s.user), s.premium, ActPayment); !ok {
-		if tell {
-			s.send(s.t("throttled"), nil)
-		}
+	if !s.allowed(ActPayment) {
 		return
 	}
 	ctx, cancel := s.ctx()
@@ -446,10 +443,7 @@ func (s *session) chooseRenew(msgID int, id string) {
 // transferTo offers the rental to the person the renter named; the update
 // id makes the offer's operation id, so a re-delivered update offers once.
 func (s *session) transferTo(updateID int, id, to string) {
-	if ok, tell := s.bot.lim.Allow(int64(s.user), s.premium, ActOperation); !ok {
-		if tell {
-			s.send(s.t("throttled"), nil)
-		}
+	if !s.allowed(ActOperation) {
 		return
 	}
 	s.awaiting = ""
@@ -564,10 +558,7 @@ func (s *session) topUp(msgID int, amount int64, nonce string) {
 		s.orStale(domain.ErrStaleButton, nil)
 		return
 	}
-	if ok, tell := s.bot.lim.Allow(int64(s.user), s.premium, ActPayment); !ok {
-		if tell {
-			s.send(s.t("throttled"), nil)
-		}
+	if !s.allowed(ActPayment) {
 		return
 	}
 	ctx, cancel := s.ctx()
@@ -646,6 +637,16 @@ func (s *session) myRental(msgID int, id string) (*domain.Number, bool) {
 		return nil, false
 	}
 	return n, ok
+}
+
+// allowed reports whether the person may do act now; when not, they are
+// told so once per throttled stretch, not on every attempt.
+func (s *session) allowed(act Action) bool {
+	ok, tell := s.bot.lim.Allow(int64(s.user), s.premium, act)
+	if !ok && tell {
+		s.send(s.t("throttled"), nil)
+	}
+	return ok
 }
 
 // --- errors --------------------------------------------------------------
