@@ -62,6 +62,34 @@ var callbackArity = map[string]int{
 	"arcl": 1, // admin: reclaim an expired number
 	"acan": 2, // admin: cancel a rental with refund; number, nonce
 	"noop": 0, // a label that does nothing
+
+	// Distribution (approved staff; see adapters/telegram/distrib.go).
+	"st":   0, // ask for staff access: the bot asks for a work nickname
+	"sapv": 1, // admin: approve a person's staff request; user id
+	"srej": 1, // admin: reject it; user id
+	"dm":   0, // distribution menu: the kinds
+	"dk":   1, // kind: choose a region
+	"dr":   2, // kind, region: choose how many
+	"dq":   3, // kind, region, count: choose a variant (or issue)
+	"dv":   5, // kind, region, count, variant, nonce: issue
+	"fb":   2, // item id, status: feedback on an issued item
+	"rp":   1, // item id: give a replacement for a blocked item
+	"sts":  2, // statistics: category, period (d, w, m)
+	"acf":  2, // admin: confirm a destructive command; command, nonce
+
+	// Proxies (approved staff; see adapters/telegram/proxies.go).
+	"pxm":  0, // proxy menu
+	"pxa":  0, // add: choose the type
+	"pxt":  1, // add: type chosen (h = HTTP, s = SOCKS5)
+	"pxr":  1, // add: toggle a resource, or "ok" when done
+	"pxd":  1, // add: duration in days
+	"pxg":  0, // get: choose resources
+	"pxgr": 1, // get: toggle a resource, or "ok" when done
+	"pxc":  1, // get: country ("-" for any)
+	"pxl":  1, // get: list page
+	"pxs":  1, // get: reserve the proxy with this ref
+	"pxok": 1, // get: confirm the reserved proxy
+	"pxno": 1, // get: give the reserved proxy back
 }
 
 // EncodeCallback builds callback data for action with args, or an error if

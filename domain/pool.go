@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,59 @@ type Pool struct {
 	Next      uint64                  `msgpack:"n"`           // the next item number
 	Ops       []OpID                  `msgpack:"o,omitempty"` // recent issue operations, for idempotency
 	Seq       uint64                  `msgpack:"sq"`
+
+	// Claimed maps the claim marker of every row loaded from the stock tab
+	// and not yet seen gone from it to the row's content key: a marked row
+	// still in the sheet is ours and is deleted, never loaded again, and
+	// so is a row with the same content whose marker a person cleared.
+	Claimed map[string]string `msgpack:"cm,omitempty"`
+	// Returning are items on their way back to the stock tab (stale dates
+	// in today-only mode, or released by an admin).
+	Returning []StockItem `msgpack:"rt,omitempty"`
+	// Daily counts what was issued and the feedback given, by the UTC day
+	// the items were issued ("2006-01-02"): the statistics.
+	Daily map[string]*DayCount `msgpack:"dy,omitempty"`
+}
+
+// DayCount is one pool's figures for one day: items issued that day, and
+// how many of them got each feedback status so far.
+type DayCount struct {
+	Issued int            `msgpack:"i"`
+	Status map[string]int `msgpack:"s,omitempty"`
+}
+
+// PoolKey names the pool of a kind's stock for a region and variant:
+// "kind/region/variant", or "kind/region" for a kind without variants.
+// '/' is allowed in callback data, where item ids travel.
+func PoolKey(kind, region, variant string) string {
+	if variant == "" {
+		return kind + "/" + region
+	}
+	return kind + "/" + region + "/" + variant
+}
+
+// SplitPoolKey is PoolKey's inverse.
+func SplitPoolKey(key string) (kind, region, variant string, err error) {
+	parts := strings.Split(key, "/")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+		return "", "", "", fmt.Errorf("%w: pool %q", ErrNotPermitted, key)
+	}
+	if len(parts) == 3 {
+		variant = parts[2]
+	}
+	return parts[0], parts[1], variant, nil
+}
+
+// PoolOfItem returns the pool key of an item id ("vk/495#12" → "vk/495").
+func PoolOfItem(id string) (string, error) {
+	key, n, ok := strings.Cut(id, "#")
+	if !ok || n == "" {
+		return "", fmt.Errorf("%w: item %q", ErrNotPermitted, id)
+	}
+	if _, _, _, err := SplitPoolKey(key); err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 // StockItem is one row taken from the stock sheet.

@@ -224,8 +224,9 @@ type session struct {
 	lang     string
 	premium  bool
 	from     telego.User // the profile Telegram sent last
-	awaiting string      // "transfer" while asking to whom
+	awaiting string      // "transfer" while asking to whom, "nickname" while registering, or a proxy step
 	arg      string      // its number
+	proxy    *proxyDraft // the proxy being added or picked (proxies.go)
 }
 
 func (s *session) run() {

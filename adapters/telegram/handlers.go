@@ -81,6 +81,9 @@ func (s *session) message(updateID int, m *telego.Message) {
 	if strings.HasPrefix(cmd, "/") && s.adminCommand(cmd, strings.TrimSpace(rest)) {
 		return
 	}
+	if s.distMessage(updateID, cmd, strings.TrimSpace(rest), text) || s.proxyMessage(text) {
+		return
+	}
 	if s.awaiting == "transfer" && !strings.HasPrefix(text, "/") {
 		s.transferTo(updateID, s.arg, text)
 		return
@@ -99,7 +102,13 @@ func (s *session) callback(q *telego.CallbackQuery) {
 		s.menu(0)
 		return
 	}
+	if s.distCallback(q.ID, msgID, c) {
+		return
+	}
 	s.answer(q.ID, "")
+	if s.proxyCallback(msgID, c) {
+		return
+	}
 	switch c.Action {
 	case "menu":
 		s.awaiting = ""

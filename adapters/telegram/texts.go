@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io/fs"
 	"strings"
 )
 
@@ -22,13 +23,28 @@ type catalog map[string]map[string]string
 func loadCatalog() (catalog, error) {
 	c := catalog{}
 	for _, l := range Langs {
-		b, err := textFiles.ReadFile("texts/" + l + ".json")
-		if err != nil {
-			return nil, err
+		// texts/en.json, then texts/en.<part>.json: each feature keeps its
+		// texts in its own file; a key defined twice is an error.
+		files, err := fs.Glob(textFiles, "texts/"+l+".*json")
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("telegram: no texts for %q: %v", l, err)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("telegram: texts/%s.json: %w", l, err)
+		for _, name := range files {
+			b, err := textFiles.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("telegram: %s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("telegram: %s: key %q is defined in another file too", name, k)
+				}
+				m[k] = v
+			}
 		}
 		c[l] = m
 	}
