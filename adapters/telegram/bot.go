@@ -39,6 +39,9 @@ type Config struct {
 	WebhookPath   string
 	Mux           *http.ServeMux
 	PollTimeout   int // long-poll seconds; default 30
+	// Kinds are the distribution's resource kinds (the kinds file); with
+	// none, the distribution and proxy menus are not offered.
+	Kinds domain.KindsConfig
 }
 
 // Bot routes Telegram updates to one session per person, in the order
