@@ -34,6 +34,7 @@ type Options struct {
 	Notify           func(Notice)          // called after durable events a person should hear of
 	OnFatal          func(error)           // called once if the journal fails; the engine then refuses all work
 	NoFinalSnapshot  bool                  // Close skips the snapshot, leaving the journal to replay (as after a crash)
+	Kinds            domain.KindsConfig    // the distribution's resource kinds; none means no pools
 }
 
 // Engine is Allot's state: the actor system, the directory of entities, the
@@ -65,6 +66,9 @@ type Engine struct {
 	watchers  []*Watcher
 	view      *numberView
 	proxies   proxyView
+	pools     poolView
+	settings  atomic.Pointer[distSettings]
+	stocker   atomic.Pointer[Stocker]
 	snapSizes [domain.KindPool + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
 }
 
@@ -246,6 +250,9 @@ func (e *Engine) close(ctx context.Context) error {
 	e.watchMu.Unlock()
 	for _, w := range ws {
 		w.Close()
+	}
+	if s := e.stocker.Load(); s != nil {
+		s.Close()
 	}
 	e.closed.Store(true)
 	e.stopLoop()

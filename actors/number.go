@@ -185,8 +185,12 @@ func (c *numberChange) run(x *exec) {
 type tick struct{ asker }
 
 func (c *tick) run(x *exec) {
-	if x.e.kind == domain.KindProxy {
+	switch x.e.kind {
+	case domain.KindProxy:
 		x.proxyTick()
+		return
+	case domain.KindPool:
+		x.poolTick()
 		return
 	}
 	x.withNumber(nil, func(n *domain.Number) {

@@ -32,6 +32,7 @@ func (e *Engine) recover() error {
 	e.rebuildProxies()
 	if c, ok := e.dir.peek(domain.KindCatalog, singleton); ok {
 		e.setPrices(c.state.(*domain.Catalog).Prices)
+		e.setSettings(c.state.(*domain.Catalog))
 	}
 	e.log.Info("state restored", "snapshot_seq", info.SnapshotSeq, "replayed", info.Replayed,
 		"last_seq", info.LastSeq, "numbers", e.dir.count(domain.KindNumber),
@@ -191,6 +192,7 @@ func (e *Engine) resume() {
 			}
 		}
 	})
+	wakes = append(wakes, e.rebuildPools()...)
 	e.root.Send(e.sched.pid, &armAll{wakes: wakes})
 	type step struct {
 		number string

@@ -70,7 +70,7 @@ func applyEvent(kind domain.Kind, id string, state any, ev domain.Event, seq uin
 	case domain.KindAudit:
 		state.(*domain.AuditLog).Apply(ev.(*domain.AuditRecorded), seq)
 	case domain.KindCatalog:
-		state.(*domain.Catalog).Apply(ev.(*domain.DefaultPriceSet), seq)
+		state.(*domain.Catalog).Apply(ev.(domain.CatalogEvent), seq)
 	case domain.KindProxy:
 		p, _ := state.(*domain.Proxy)
 		if p == nil {

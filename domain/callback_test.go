@@ -51,8 +51,11 @@ func TestCallbackRefusals(t *testing.T) {
 
 func TestEveryActionFitsWithLongArguments(t *testing.T) {
 	// the longest arguments the bot puts in buttons: a number, a period, a nonce
+	// and for distribution a kind, a region, a count, a variant and a nonce
 	long := map[int][]string{0: nil, 1: {"+88800000001"}, 2: {"+88800000001", "365"},
-		4: {"+88800000001", "365", "t", "ABCDEFGH"}}
+		3: {"email_rambler", "495", "5"},
+		4: {"+88800000001", "365", "t", "ABCDEFGH"},
+		5: {"email_rambler", "495", "5", "female", "ABCDEFGH"}}
 	for action, n := range callbackArity {
 		if _, err := EncodeCallback(action, long[n]...); err != nil {
 			t.Errorf("%s: %v", action, err)

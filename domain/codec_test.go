@@ -121,7 +121,7 @@ func TestEventFactory(t *testing.T) {
 			case KindAudit:
 				_, applies = e.(*AuditRecorded)
 			case KindCatalog:
-				_, applies = e.(*DefaultPriceSet)
+				_, applies = e.(CatalogEvent)
 			case KindWatcher:
 				_, applies = e.(*WatcherAdvanced)
 			case KindProxy:

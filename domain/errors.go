@@ -53,6 +53,10 @@ var (
 	ErrProxyTaken      = errors.New("domain: proxy is taken")
 	ErrProxyExpired    = errors.New("domain: proxy expired")
 	ErrBadKinds        = errors.New("domain: bad resource kinds")
+	ErrOutOfStock      = errors.New("domain: out of stock")
+	ErrBadRegion       = errors.New("domain: unknown region")
+	ErrUnknownKind     = errors.New("domain: unknown resource kind")
+	ErrItemNotFound    = errors.New("domain: unknown item")
 )
 
 // InsufficientFundsError says how much is missing, so the bot can offer a

@@ -1,6 +1,9 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Event is a decided fact about one entity. Its type code is written into
 // the journal, so codes are forever: never renumber, only add.
@@ -91,6 +94,8 @@ const (
 	TypeAuditRecorded EventType = 500
 
 	TypeDefaultPriceSet EventType = 600
+	TypeRegionsChanged  EventType = 601
+	TypeTodayOnlySet    EventType = 602
 
 	TypeWatcherAdvanced EventType = 700
 
@@ -101,11 +106,14 @@ const (
 	TypeProxyExpired  EventType = 904
 	TypeProxyRemoved  EventType = 905
 
-	TypeStockLoaded   EventType = 1000
-	TypeStockIssued   EventType = 1001
-	TypeFeedbackGiven EventType = 1002
-	TypeFlushStarted  EventType = 1003
-	TypeFlushFinished EventType = 1004
+	TypeStockLoaded    EventType = 1000
+	TypeStockIssued    EventType = 1001
+	TypeFeedbackGiven  EventType = 1002
+	TypeFlushStarted   EventType = 1003
+	TypeFlushFinished  EventType = 1004
+	TypeStockDeleted   EventType = 1005
+	TypeStockReturning EventType = 1006
+	TypeStockReturned  EventType = 1007
 )
 
 // EventType implementations: one line each, so the table reads as a list.
@@ -152,6 +160,11 @@ func (*StockIssued) EventType() EventType      { return TypeStockIssued }
 func (*FeedbackGiven) EventType() EventType    { return TypeFeedbackGiven }
 func (*FlushStarted) EventType() EventType     { return TypeFlushStarted }
 func (*FlushFinished) EventType() EventType    { return TypeFlushFinished }
+func (*StockDeleted) EventType() EventType     { return TypeStockDeleted }
+func (*StockReturning) EventType() EventType   { return TypeStockReturning }
+func (*StockReturned) EventType() EventType    { return TypeStockReturned }
+func (*RegionsChanged) EventType() EventType   { return TypeRegionsChanged }
+func (*TodayOnlySet) EventType() EventType     { return TypeTodayOnlySet }
 
 // newEvent allocates an empty event of type t for decoding.
 func newEvent(t EventType) (Event, bool) {
@@ -206,6 +219,11 @@ var eventFactory = map[EventType]func() Event{
 	TypeFeedbackGiven:    func() Event { return new(FeedbackGiven) },
 	TypeFlushStarted:     func() Event { return new(FlushStarted) },
 	TypeFlushFinished:    func() Event { return new(FlushFinished) },
+	TypeStockDeleted:     func() Event { return new(StockDeleted) },
+	TypeStockReturning:   func() Event { return new(StockReturning) },
+	TypeStockReturned:    func() Event { return new(StockReturned) },
+	TypeRegionsChanged:   func() Event { return new(RegionsChanged) },
+	TypeTodayOnlySet:     func() Event { return new(TodayOnlySet) },
 }
 
 // kindOf is the entity kind each event type belongs to, checked on decode so
@@ -234,11 +252,18 @@ func kindOf(t EventType) Kind {
 	return 0
 }
 
-// Catalog is the operator's default price list, an entity so that an admin's
-// price change is journaled like everything else.
+// Catalog is the operator's settings that admins change at run time: the
+// default price list, and for distribution the regions offered and the
+// today-only mode of phone numbers. An entity, so that every change is
+// journaled like everything else.
 type Catalog struct {
 	Prices PriceList `msgpack:"p"`
-	Seq    uint64    `msgpack:"sq"`
+	// Regions, once an admin added or removed one, replace the kinds
+	// file's list (RegionsSet says so; an empty list is then "none").
+	Regions    []string `msgpack:"rg,omitempty"`
+	RegionsSet bool     `msgpack:"rs,omitempty"`
+	TodayOnly  bool     `msgpack:"to,omitempty"`
+	Seq        uint64   `msgpack:"sq"`
 }
 
 // SetDefault decides a change of the default price for a period.
@@ -249,14 +274,68 @@ func (c *Catalog) SetDefault(days int, amount Nano) (*DefaultPriceSet, error) {
 	return &DefaultPriceSet{Days: days, Amount: amount}, nil
 }
 
+// RegionsNow is the list of regions in force: the admins' if they changed
+// it, else the configured one.
+func (c *Catalog) RegionsNow(configured []string) []string {
+	if c.RegionsSet {
+		return c.Regions
+	}
+	return configured
+}
+
+// AddRegion decides adding a region code (digits and letters, up to 16).
+func (c *Catalog) AddRegion(code string, configured []string) (*RegionsChanged, error) {
+	if !validCode(code, 16) {
+		return nil, fmt.Errorf("%w: region %q", ErrBadRegion, code)
+	}
+	now := c.RegionsNow(configured)
+	if slices.Contains(now, code) {
+		return nil, fmt.Errorf("%w: region %s is already there", ErrAlreadyDecided, code)
+	}
+	return &RegionsChanged{Regions: append(slices.Clone(now), code)}, nil
+}
+
+// RemoveRegion decides removing a region. Its stock stays where it is: a
+// region added back finds its pools as they were.
+func (c *Catalog) RemoveRegion(code string, configured []string) (*RegionsChanged, error) {
+	now := c.RegionsNow(configured)
+	i := slices.Index(now, code)
+	if i < 0 {
+		return nil, fmt.Errorf("%w: region %q", ErrBadRegion, code)
+	}
+	return &RegionsChanged{Regions: slices.Delete(slices.Clone(now), i, i+1)}, nil
+}
+
 // DefaultPriceSet changes the default price list.
 type DefaultPriceSet struct {
 	Days   int  `msgpack:"d"`
 	Amount Nano `msgpack:"a"`
 }
 
+// RegionsChanged sets the list of regions offered.
+type RegionsChanged struct {
+	Regions []string `msgpack:"r"`
+}
+
+// TodayOnlySet switches today-only mode for phone numbers.
+type TodayOnlySet struct {
+	On bool `msgpack:"on"`
+}
+
+// CatalogEvent is an event that changes the Catalog.
+type CatalogEvent interface {
+	Event
+	applyCatalog(c *Catalog)
+}
+
 // Apply applies e to c and records seq.
-func (c *Catalog) Apply(e *DefaultPriceSet, seq uint64) {
-	c.Prices = c.Prices.With(e.Days, e.Amount)
+func (c *Catalog) Apply(e CatalogEvent, seq uint64) {
+	e.applyCatalog(c)
 	c.Seq = seq
 }
+
+func (e *DefaultPriceSet) applyCatalog(c *Catalog) { c.Prices = c.Prices.With(e.Days, e.Amount) }
+func (e *RegionsChanged) applyCatalog(c *Catalog) {
+	c.Regions, c.RegionsSet = slices.Clone(e.Regions), true
+}
+func (e *TodayOnlySet) applyCatalog(c *Catalog) { c.TodayOnly = e.On }

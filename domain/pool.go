@@ -2,7 +2,9 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -78,6 +80,10 @@ func PoolOfItem(id string) (string, error) {
 	return key, nil
 }
 
+// recentPoolOps is how many issue operations a pool remembers: enough that
+// a retry after a lost reply finds its operation while many people ask.
+const recentPoolOps = 256
+
 // StockItem is one row taken from the stock sheet.
 type StockItem struct {
 	ID     string    `msgpack:"id"` // Key#n: unique for ever
@@ -118,26 +124,25 @@ func NewPool(key string) *Pool {
 // NeedsRefill reports whether fewer than below items are available.
 func (p *Pool) NeedsRefill(below int) bool { return len(p.Available) < below }
 
-// Load decides taking rows from the stock sheet into the pool. Rows with
-// a claim id already in the pool (a load repeated after a crash) are left
-// out, so no row enters twice.
+// Load decides taking rows from the stock sheet into the pool, each with
+// the claim marker written next to it. Rows whose marker or content the
+// pool already holds (a load repeated after a crash, a row copied by a
+// person) are left out, so no row enters twice.
 func (p *Pool) Load(rows [][]string, claims []string, now time.Time) (*StockLoaded, error) {
 	if len(rows) != len(claims) {
 		return nil, fmt.Errorf("%w: %d rows, %d claims", ErrNotPermitted, len(rows), len(claims))
 	}
 	seen := map[string]bool{}
-	for _, it := range p.Available {
-		seen[it.Claim] = true
-	}
-	for _, it := range p.Pending {
-		seen[it.Item.Claim] = true
+	for c, key := range p.Claimed {
+		seen[c], seen[key] = true, true
 	}
 	ev := &StockLoaded{At: now}
 	for i, r := range rows {
-		if claims[i] == "" || seen[claims[i]] || len(r) == 0 {
+		key := RowKey(r)
+		if claims[i] == "" || key == "" || seen[claims[i]] || seen[key] {
 			continue
 		}
-		seen[claims[i]] = true
+		seen[claims[i]], seen[key] = true, true
 		ev.Rows = append(ev.Rows, slices.Clone(r))
 		ev.Claims = append(ev.Claims, claims[i])
 	}
@@ -145,6 +150,68 @@ func (p *Pool) Load(rows [][]string, claims []string, now time.Time) (*StockLoad
 		return nil, nil
 	}
 	return ev, nil
+}
+
+// RowKey is a stock row's content as one comparable string: cells trimmed,
+// trailing empty cells dropped ("" for an empty row). Two rows with the
+// same key are the same item to the claim protocol.
+func RowKey(r []string) string {
+	n := len(r)
+	for n > 0 && strings.TrimSpace(r[n-1]) == "" {
+		n--
+	}
+	var b strings.Builder
+	for i, c := range r[:n] {
+		if i > 0 {
+			b.WriteByte(0x1f)
+		}
+		b.WriteString(strings.TrimSpace(c))
+	}
+	return b.String()
+}
+
+// Deleted decides forgetting claim markers that are gone from the stock tab.
+func (p *Pool) Deleted(claims []string) *StockDeleted {
+	var gone []string
+	for _, c := range claims {
+		if _, ok := p.Claimed[c]; ok {
+			gone = append(gone, c)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	slices.Sort(gone)
+	return &StockDeleted{Claims: gone}
+}
+
+// Return decides sending available items back to the stock tab: those
+// keep(item) refuses, or all when keep is nil.
+func (p *Pool) Return(keep func(StockItem) bool, now time.Time) *StockReturning {
+	var ids []string
+	for _, it := range p.Available {
+		if keep == nil || !keep(it) {
+			ids = append(ids, it.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return &StockReturning{IDs: ids, At: now}
+}
+
+// Returned decides that items reached the stock tab again.
+func (p *Pool) Returned(ids []string) *StockReturned {
+	var done []string
+	for _, id := range ids {
+		if slices.ContainsFunc(p.Returning, func(it StockItem) bool { return it.ID == id }) {
+			done = append(done, id)
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	return &StockReturned{IDs: done}
 }
 
 // Issue decides giving n items (1..max) to user, oldest first. A retry of
@@ -160,7 +227,7 @@ func (p *Pool) Issue(op OpID, user UserID, n, max int, now time.Time) (*StockIss
 		return nil, ErrDuplicateOp
 	}
 	if len(p.Available) == 0 {
-		return nil, ErrNotAvailable
+		return nil, ErrOutOfStock
 	}
 	ev := &StockIssued{Op: op, User: user, At: now}
 	for _, it := range p.Available[:min(n, len(p.Available))] {
@@ -242,6 +309,22 @@ type StockLoaded struct {
 	At     time.Time  `msgpack:"at"`
 }
 
+// StockDeleted records claimed rows seen gone from the stock tab.
+type StockDeleted struct {
+	Claims []string `msgpack:"c"`
+}
+
+// StockReturning moves available items onto the way back to the stock tab.
+type StockReturning struct {
+	IDs []string  `msgpack:"i"`
+	At  time.Time `msgpack:"at"`
+}
+
+// StockReturned records items written back to the stock tab.
+type StockReturned struct {
+	IDs []string `msgpack:"i"`
+}
+
 // StockIssued records items given to a person.
 type StockIssued struct {
 	Op   OpID      `msgpack:"op"`
@@ -283,6 +366,12 @@ func (p *Pool) Apply(e PoolEvent, seq uint64) {
 	if p.Flushing == nil {
 		p.Flushing = map[string]FlushAttempt{}
 	}
+	if p.Claimed == nil {
+		p.Claimed = map[string]string{}
+	}
+	if p.Daily == nil {
+		p.Daily = map[string]*DayCount{}
+	}
 	e.applyPool(p)
 	p.Seq = seq
 }
@@ -290,12 +379,43 @@ func (p *Pool) Apply(e PoolEvent, seq uint64) {
 func (e *StockLoaded) applyPool(p *Pool) {
 	for i, r := range e.Rows {
 		p.Next++
-		p.Available = append(p.Available, StockItem{ID: fmt.Sprintf("%s#%d", p.Key, p.Next), Cells: r,
+		p.Available = append(p.Available, StockItem{ID: p.Key + "#" + strconv.FormatUint(p.Next, 10), Cells: r,
 			Claim: e.Claims[i], Loaded: e.At})
+		p.Claimed[e.Claims[i]] = RowKey(r)
 	}
 }
 
+func (e *StockDeleted) applyPool(p *Pool) {
+	for _, c := range e.Claims {
+		delete(p.Claimed, c)
+	}
+}
+
+func (e *StockReturning) applyPool(p *Pool) {
+	for _, id := range e.IDs {
+		if i := slices.IndexFunc(p.Available, func(it StockItem) bool { return it.ID == id }); i >= 0 {
+			p.Returning = append(p.Returning, p.Available[i])
+			p.Available = slices.Delete(p.Available, i, i+1)
+		}
+	}
+}
+
+func (e *StockReturned) applyPool(p *Pool) {
+	p.Returning = slices.DeleteFunc(p.Returning, func(it StockItem) bool { return slices.Contains(e.IDs, it.ID) })
+}
+
+func (p *Pool) day(t time.Time) *DayCount {
+	k := t.UTC().Format(time.DateOnly)
+	d := p.Daily[k]
+	if d == nil {
+		d = &DayCount{}
+		p.Daily[k] = d
+	}
+	return d
+}
+
 func (e *StockIssued) applyPool(p *Pool) {
+	n := 0
 	for _, id := range e.IDs {
 		i := slices.IndexFunc(p.Available, func(it StockItem) bool { return it.ID == id })
 		if i < 0 {
@@ -303,10 +423,12 @@ func (e *StockIssued) applyPool(p *Pool) {
 		}
 		p.Pending[id] = &IssuedItem{Item: p.Available[i], User: e.User, Op: e.Op, At: e.At}
 		p.Available = slices.Delete(p.Available, i, i+1)
+		n++
 	}
+	p.day(e.At).Issued += n
 	p.Ops = append(p.Ops, e.Op)
-	if len(p.Ops) > recentOps {
-		p.Ops = slices.Delete(p.Ops, 0, len(p.Ops)-recentOps)
+	if len(p.Ops) > recentPoolOps {
+		p.Ops = slices.Delete(p.Ops, 0, len(p.Ops)-recentPoolOps)
 	}
 }
 
@@ -317,6 +439,11 @@ func (e *FeedbackGiven) applyPool(p *Pool) {
 	}
 	delete(p.Pending, e.ID)
 	p.Buffer = append(p.Buffer, FeedbackEntry{Item: it.Item, User: it.User, Status: e.Status, At: e.At, Auto: e.Auto})
+	d := p.day(it.At)
+	if d.Status == nil {
+		d.Status = map[string]int{}
+	}
+	d.Status[e.Status]++
 }
 
 func (e *FlushStarted) applyPool(p *Pool) {
@@ -340,6 +467,12 @@ func (p *Pool) Clone() *Pool {
 	c.Flushing = make(map[string]FlushAttempt, len(p.Flushing))
 	for k, v := range p.Flushing {
 		c.Flushing[k] = FlushAttempt{Entries: slices.Clone(v.Entries), At: v.At}
+	}
+	c.Claimed = maps.Clone(p.Claimed)
+	c.Returning = slices.Clone(p.Returning)
+	c.Daily = make(map[string]*DayCount, len(p.Daily))
+	for k, v := range p.Daily {
+		c.Daily[k] = &DayCount{Issued: v.Issued, Status: maps.Clone(v.Status)}
 	}
 	return &c
 }

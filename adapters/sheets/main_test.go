@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"allot/actors"
 	"allot/adapters/sheets/sheetstest"
 )
 
@@ -107,3 +108,6 @@ func (e *env) lastRequest(t testing.TB) sheetstest.Request {
 	}
 	return reqs[len(reqs)-1]
 }
+
+// The client is the pools' port onto Google Sheets.
+var _ actors.StockStore = (*Client)(nil)

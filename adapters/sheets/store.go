@@ -9,6 +9,8 @@ package sheets
 import (
 	"context"
 	"errors"
+
+	"allot/domain"
 )
 
 // Store is what the distribution pools need of a spreadsheet. Row indices
@@ -33,18 +35,13 @@ type Store interface {
 	AppendRows(ctx context.Context, spreadsheet, tab string, rows []ColoredRow) error
 }
 
-// CellValue is one cell to write: row and column are 0-based.
-type CellValue struct {
-	Row, Col int
-	Value    string
-}
+// CellValue is one cell to write: row and column are 0-based. The type is
+// the domain's, so that this package satisfies actors.StockStore.
+type CellValue = domain.SheetCell
 
 // ColoredRow is a row to append and the background colour of all its
 // cells, "#RRGGBB" or "" for none.
-type ColoredRow struct {
-	Cells []string
-	Color string
-}
+type ColoredRow = domain.SheetRow
 
 // ErrAmbiguous wraps a write that may or may not have been applied (a 5xx,
 // a timeout, a cut connection): retrying it blindly could duplicate rows

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"allot/actors"
 	"allot/adapters/sheets"
 	"allot/adapters/sheets/csvstore"
 )
@@ -243,3 +244,6 @@ func TestOpen(t *testing.T) {
 		t.Error("Open on a file worked")
 	}
 }
+
+// The CSV store is the pools' port when there is no Google account.
+var _ actors.StockStore = (*csvstore.Store)(nil)
