@@ -81,11 +81,11 @@ var callbackArity = map[string]int{
 	"pxm":  0, // proxy menu
 	"pxa":  0, // add: choose the type
 	"pxt":  1, // add: type chosen (h = HTTP, s = SOCKS5)
-	"pxr":  1, // add: toggle a resource, or "ok" when done
+	"pxr":  1, // add: toggle a resource (kind code), or "." when done
 	"pxd":  1, // add: duration in days
 	"pxg":  0, // get: choose resources
-	"pxgr": 1, // get: toggle a resource, or "ok" when done
-	"pxc":  1, // get: country ("-" for any)
+	"pxgr": 1, // get: toggle a resource (kind code), or "." when done
+	"pxc":  2, // country: "a" of the proxy being added, "g" of the one wanted; ISO code, or "-" for any (g only)
 	"pxl":  1, // get: list page
 	"pxs":  1, // get: reserve the proxy with this ref
 	"pxok": 1, // get: confirm the reserved proxy
