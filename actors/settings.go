@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"slices"
+	"time"
 
 	"allot/domain"
 )
@@ -92,3 +93,7 @@ func (e *Engine) SetTodayOnly(ctx context.Context, by domain.UserID, on bool) er
 	}
 	return err
 }
+
+// Now is the engine's clock: what "today" means to the pools and their
+// statistics (tests move it by hand).
+func (e *Engine) Now() time.Time { return e.clock() }

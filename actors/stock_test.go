@@ -110,43 +110,43 @@ func (r *stockRig) pool(key string) *domain.Pool {
 func vkRows(region string, from, n int) [][]string {
 	var rows [][]string
 	for i := from; i < from+n; i++ {
-		rows = append(rows, []string{fmt.Sprintf("vk%s_%03d", region, i), fmt.Sprint("pw", i), region})
+		rows = append(rows, []string{fmt.Sprintf("vk%s_%03d", region, i), fmt.Sprint("pw", i), "male", region})
 	}
 	return rows
 }
 
 func TestStockJourney(t *testing.T) {
-	vk := append([][]string{{"login", "password", "region"}}, vkRows("495", 0, 40)...)
+	vk := append([][]string{{"login", "password", "gender", "region"}}, vkRows("495", 0, 40)...)
 	vk = append(vk, vkRows("812", 0, 5)...)
 	r := newStockRig(t, map[string][][]string{"ВКонтакте": vk})
 	ctx := ctxT(t)
 
 	r.refill()
-	if got := len(r.pool("vk/495").Available); got != 30 {
+	if got := len(r.pool("vk/495/male").Available); got != 30 {
 		t.Fatalf("vk/495 has %d available after a refill, want a batch of 30", got)
 	}
-	if got := len(r.pool("vk/812").Available); got != 5 {
+	if got := len(r.pool("vk/812/male").Available); got != 5 {
 		t.Fatalf("vk/812 has %d, want the 5 there were", got)
 	}
 	if left := r.rows("stock", "ВКонтакте"); len(left) != 11 || left[0][0] != "login" {
 		t.Fatalf("stock tab after the load: %d rows (want the header and 10), first %v", len(left), left[0])
 	}
-	if p := r.pool("vk/495"); len(p.Claimed) != 0 {
+	if p := r.pool("vk/495/male"); len(p.Claimed) != 0 {
 		t.Fatalf("claims not forgotten after their rows were deleted: %v", p.Claimed)
 	}
 
-	got, err := r.e.IssueStock(ctx, "op1", alice, "vk", "495", "", 3)
+	got, err := r.e.IssueStock(ctx, "op1", alice, "vk", "495", "male", 3)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("issue 3: %v, %v", got, err)
 	}
-	again, err := r.e.IssueStock(ctx, "op1", alice, "vk", "495", "", 3)
+	again, err := r.e.IssueStock(ctx, "op1", alice, "vk", "495", "male", 3)
 	if err != nil || !slices.EqualFunc(got, again, func(a, b domain.StockItem) bool { return a.ID == b.ID }) {
 		t.Fatalf("a retried issue gave %v, %v; want the same items", again, err)
 	}
-	if _, err := r.e.IssueStock(ctx, "op2", alice, "vk", "999", "", 1); !errors.Is(err, domain.ErrBadRegion) {
+	if _, err := r.e.IssueStock(ctx, "op2", alice, "vk", "999", "male", 1); !errors.Is(err, domain.ErrBadRegion) {
 		t.Fatalf("unknown region: %v", err)
 	}
-	if _, err := r.e.IssueStock(ctx, "op3", alice, "vk", "495", "", 6); !errors.Is(err, domain.ErrNotPermitted) {
+	if _, err := r.e.IssueStock(ctx, "op3", alice, "vk", "495", "any", 6); !errors.Is(err, domain.ErrNotPermitted) {
 		t.Fatalf("six at once: %v", err)
 	}
 
@@ -176,14 +176,14 @@ func TestStockJourney(t *testing.T) {
 
 	// The replacement is ignored: a restart in the middle keeps it pending.
 	r.restart()
-	p := r.pool("vk/495")
+	p := r.pool("vk/495/male")
 	if len(p.Pending) != 1 || len(p.Buffer) != 3 || len(p.Available) != 26 {
 		t.Fatalf("after a restart: %d pending, %d buffered, %d available; want 1, 3, 26",
 			len(p.Pending), len(p.Buffer), len(p.Available))
 	}
 	r.clk.Add(10 * time.Minute)
 	r.e.Advance()
-	waitFor(t, func() bool { return len(r.pool("vk/495").Pending) == 0 })
+	waitFor(t, func() bool { return len(r.pool("vk/495/male").Pending) == 0 })
 
 	var reports []FlushReport
 	r.s.o.OnFlush = func(f FlushReport) { reports = append(reports, f) }
@@ -205,13 +205,13 @@ func TestStockJourney(t *testing.T) {
 		}
 		delete(want, row[0])
 	}
-	if p := r.pool("vk/495"); len(p.Buffer)+len(p.Flushing) != 0 {
+	if p := r.pool("vk/495/male"); len(p.Buffer)+len(p.Flushing) != 0 {
 		t.Fatalf("buffer not emptied: %+v", p)
 	}
 	if err := r.s.FlushNow(ctx); err != nil || len(reports) != 1 {
 		t.Fatalf("an empty flush wrote: %v, %+v", err, reports)
 	}
-	day := r.pool("vk/495").Daily[r.clk.Now().Format(time.DateOnly)]
+	day := r.pool("vk/495/male").Daily[r.clk.Now().Format(time.DateOnly)]
 	if day == nil || day.Issued != 4 || day.Status["good"] != 2 || day.Status["blocked"] != 1 || day.Status["defective"] != 1 {
 		t.Fatalf("daily counts %+v", day)
 	}

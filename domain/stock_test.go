@@ -42,7 +42,7 @@ func TestRoute(t *testing.T) {
 	kinds := seedKinds(t)
 	gmail, _ := kinds.Kind("gmail")
 	mamba, _ := kinds.Kind("mamba")
-	vk, _ := kinds.Kind("vk")
+	vk, _ := kinds.Kind("ok") // a kind without variants
 	tab := func(k ResourceKind, v string) StockTab {
 		for _, t := range k.StockTabs() {
 			if t.Variant == v {

@@ -226,10 +226,11 @@ type session struct {
 
 	lang     string
 	premium  bool
-	from     telego.User // the profile Telegram sent last
-	awaiting string      // "transfer" while asking to whom, "nickname" while registering, or a proxy step
-	arg      string      // its number
-	proxy    *proxyDraft // the proxy being added or picked (proxies.go)
+	from     telego.User     // the profile Telegram sent last
+	awaiting string          // "transfer" while asking to whom, "nickname" while registering, or a proxy step
+	arg      string          // its number
+	proxy    *proxyDraft     // the proxy being added or picked (proxies.go)
+	confirm  *pendingConfirm // a destructive admin command awaiting its confirmation (distrib.go)
 }
 
 func (s *session) run() {

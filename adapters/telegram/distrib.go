@@ -1,16 +1,665 @@
 package telegram
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/mymmrac/telego"
 
 	"allot/domain"
 )
 
-// distMessage handles staff registration and distribution text.
-func (s *session) distMessage(updateID int, cmd, rest, text string) bool { return false }
+// Distribution: approved staff ask for accounts, e-mails and phone numbers
+// (kind → region → how many → variant), get each item in its own message
+// with its feedback buttons, and a status that offers a replacement gives
+// one. A person who is not approved is refused at every step, buttons
+// included, except the registration that asks for access; they may still
+// rent numbers as a customer.
 
-// distCallback handles the distribution buttons.
-func (s *session) distCallback(queryID string, msgID int, c domain.Callback) bool { return false }
+// distOn reports whether distribution is configured at all.
+func (s *session) distOn() bool { return len(s.bot.cfg.Kinds.Kinds) > 0 }
+
+// distMessage handles staff registration, the distribution commands and
+// the admin commands of the whitelist and the stock; it reports whether
+// the message was one of them.
+func (s *session) distMessage(updateID int, cmd, rest, text string) bool {
+	if !s.distOn() {
+		return false
+	}
+	if s.awaiting == "nickname" && !strings.HasPrefix(text, "/") {
+		s.register(text)
+		return true
+	}
+	switch cmd {
+	case "/staff":
+		s.askNickname(0)
+		return true
+	case "/get":
+		if s.staffOnly("") {
+			s.distMenu(0)
+		}
+		return true
+	case "/stats":
+		if s.staffOnly("") {
+			s.statsMenu(0)
+		}
+		return true
+	}
+	return s.distAdmin(cmd, rest)
+}
+
+// staffOnly reports whether the person is approved staff (or an admin);
+// if not, they are told how to ask for access, on the button's answer when
+// there is one.
+func (s *session) staffOnly(queryID string) bool {
+	if s.isStaff() {
+		return true
+	}
+	if queryID != "" {
+		s.answer(queryID, s.t("dist_staff_only_short"))
+	}
+	s.send(s.t("dist_staff_only"), s.kb(s.row(s.btn("btn_staff", "st")), s.row(s.btn("btn_menu", "menu"))))
+	return false
+}
+
+// distCallback handles the distribution buttons; it reports whether c was
+// one of them (and then answered the callback query itself).
+func (s *session) distCallback(queryID string, msgID int, c domain.Callback) bool {
+	switch c.Action {
+	case "st":
+		s.answer(queryID, "")
+		s.askNickname(msgID)
+	case "sapv", "srej", "acf":
+		if !s.isAdmin() {
+			s.answer(queryID, s.t("admin_only"))
+			return true
+		}
+		s.answer(queryID, "")
+		if c.Action == "acf" {
+			s.confirmed(msgID, c.Args[0], c.Args[1])
+			return true
+		}
+		id, err := c.Int(0)
+		s.orStale(err, func() { s.decideStaff(msgID, domain.UserID(id), c.Action == "sapv") })
+	case "dm", "dk", "dr", "dq", "dv", "fb", "rp", "sts":
+		if !s.staffOnly(queryID) {
+			return true
+		}
+		s.answer(queryID, "")
+		s.distButton(msgID, c)
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *session) distButton(msgID int, c domain.Callback) {
+	switch c.Action {
+	case "dm":
+		s.distMenu(msgID)
+	case "dk":
+		s.chooseRegion(msgID, c.Args[0])
+	case "dr":
+		s.chooseCount(msgID, c.Args[0], c.Args[1])
+	case "dq":
+		n, err := c.Int(2)
+		s.orStale(err, func() { s.chooseVariant(msgID, c.Args[0], c.Args[1], n) })
+	case "dv":
+		n, err := c.Int(2)
+		s.orStale(err, func() { s.issue(msgID, c.Args[0], c.Args[1], n, c.Args[3], c.Args[4]) })
+	case "fb":
+		s.feedback(msgID, c.Args[0], c.Args[1])
+	case "rp":
+		s.replace(msgID, c.Args[0])
+	case "sts":
+		s.stats(msgID, c.Args[0], c.Args[1])
+	}
+}
+
+// --- registration ---------------------------------------------------------
+
+func (s *session) me() (domain.User, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	return s.bot.eng.FindUser(ctx, strconv.FormatInt(int64(s.user), 10))
+}
+
+func (s *session) askNickname(msgID int) {
+	u, err := s.me()
+	switch {
+	case err == nil && u.Approval == domain.ApprovalApproved || s.isAdmin():
+		s.show(msgID, s.t("staff_already"), s.menuKeyboard())
+	case err == nil && u.Approval == domain.ApprovalPending:
+		s.show(msgID, s.t("staff_pending"), s.kb(s.row(s.btn("btn_menu", "menu"))))
+	default:
+		s.awaiting = "nickname"
+		s.show(msgID, s.t("staff_ask_nickname"), nil)
+	}
+}
+
+func (s *session) register(nickname string) {
+	if !s.allowed(ActOperation) {
+		return
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	u, err := s.bot.eng.RequestStaff(ctx, s.user, nickname)
+	switch {
+	case errors.Is(err, domain.ErrBadNickname):
+		s.send(s.t("staff_bad_nickname"), nil)
+		return
+	case err != nil:
+		s.awaiting = ""
+		s.fail(0, err)
+		return
+	}
+	s.awaiting = ""
+	s.send(s.t("staff_requested", "nickname", u.Nickname), s.kb(s.row(s.btn("btn_menu", "menu"))))
+	who, nick := s.who(s.user), u.Nickname
+	for _, a := range s.adminIDs() {
+		s.bot.enqueue(int64(a), true, func(r *session) {
+			if r.lang == "" {
+				r.start(telego.User{ID: int64(r.user)})
+			}
+			id := strconv.FormatInt(int64(u.ID), 10)
+			r.send(r.t("staff_request_admin", "who", who, "nickname", nick, "id", id),
+				r.kb(r.row(r.btn("btn_approve", "sapv", id), r.btn("btn_reject", "srej", id))))
+		})
+	}
+}
+
+// adminIDs are the people who decide staff requests: the owner and admins.
+func (s *session) adminIDs() []domain.UserID {
+	ids := slices.Clone(s.bot.cfg.Admins)
+	if o := s.bot.cfg.Owner; o != 0 && !slices.Contains(ids, o) {
+		ids = append([]domain.UserID{o}, ids...)
+	}
+	return ids
+}
+
+func (s *session) decideStaff(msgID int, id domain.UserID, approve bool) {
+	to := domain.ApprovalRejected
+	if approve {
+		to = domain.ApprovalApproved
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	u, err := s.bot.eng.DecideStaff(ctx, s.user, id, to)
+	if errors.Is(err, domain.ErrNotPending) {
+		s.show(msgID, s.t("staff_decided_already"), nil)
+		return
+	}
+	if err != nil {
+		s.fail(msgID, err)
+		return
+	}
+	key := "staff_rejected_admin"
+	if approve {
+		key = "staff_approved_admin"
+	}
+	s.show(msgID, s.t(key, "nickname", u.Nickname, "id", strconv.FormatInt(int64(id), 10)), nil)
+	s.bot.enqueue(int64(id), true, func(r *session) {
+		if r.lang == "" {
+			r.start(telego.User{ID: int64(r.user)})
+		}
+		if approve {
+			r.send(r.t("staff_approved"), r.menuKeyboard())
+		} else {
+			r.send(r.t("staff_rejected"), nil)
+		}
+	})
+}
+
+// --- issuing ----------------------------------------------------------------
+
+// distMenu lists the kinds, grouped by category.
+func (s *session) distMenu(msgID int) {
+	var rows [][]telego.InlineKeyboardButton
+	for _, cat := range []domain.Category{domain.CategoryAccount, domain.CategoryEmail, domain.CategoryPhone} {
+		var row []telego.InlineKeyboardButton
+		for _, k := range s.bot.cfg.Kinds.Kinds {
+			if k.Category != cat {
+				continue
+			}
+			row = append(row, s.btnText(s.t("cat_"+string(cat))+" "+k.Name, "dk", k.Code))
+			if len(row) == 2 {
+				rows, row = append(rows, row), nil
+			}
+		}
+		rows = append(rows, row)
+	}
+	rows = append(rows, s.row(s.btn("btn_proxies", "pxm"), s.btn("btn_stats", "sts", "a", "d")),
+		s.row(s.btn("btn_menu", "menu")))
+	s.show(msgID, s.t("dist_menu"), s.kb(rows...))
+}
+
+func (s *session) kind(msgID int, code string) (domain.ResourceKind, bool) {
+	k, ok := s.bot.cfg.Kinds.Kind(code)
+	if !ok {
+		s.show(msgID, s.t("stale_button"), s.kb(s.row(s.btn("btn_back", "dm"))))
+	}
+	return k, ok
+}
+
+func (s *session) chooseRegion(msgID int, code string) {
+	k, ok := s.kind(msgID, code)
+	if !ok {
+		return
+	}
+	var rows [][]telego.InlineKeyboardButton
+	var row []telego.InlineKeyboardButton
+	for _, r := range s.regionsOf(k) {
+		row = append(row, s.btnText(r, "dr", k.Code, r))
+		if len(row) == 4 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	rows = append(rows, row, s.row(s.btn("btn_back", "dm")))
+	if len(rows) == 2 {
+		s.show(msgID, s.t("dist_no_regions"), s.kb(s.row(s.btn("btn_back", "dm"))))
+		return
+	}
+	s.show(msgID, s.t("dist_choose_region", "kind", k.Name), s.kb(rows...))
+}
+
+// regionsOf are the regions offered now that k is stocked in.
+func (s *session) regionsOf(k domain.ResourceKind) []string {
+	var out []string
+	for _, r := range s.bot.eng.Regions() {
+		if len(k.Regions) == 0 || slices.Contains(k.Regions, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *session) chooseCount(msgID int, code, region string) {
+	k, ok := s.kind(msgID, code)
+	if !ok {
+		return
+	}
+	var row []telego.InlineKeyboardButton
+	for n := 1; n <= k.MaxPerIssue; n++ {
+		row = append(row, s.btnText(strconv.Itoa(n), "dq", k.Code, region, strconv.Itoa(n)))
+	}
+	s.show(msgID, s.t("dist_choose_count", "kind", k.Name, "region", region),
+		s.kb(row, s.row(s.btn("btn_back", "dk", k.Code))))
+}
+
+func (s *session) chooseVariant(msgID int, code, region string, n int) {
+	k, ok := s.kind(msgID, code)
+	if !ok {
+		return
+	}
+	nonce, count := newNonce(), strconv.Itoa(n)
+	if len(k.Variants) == 0 {
+		s.issue(msgID, code, region, n, "-", nonce)
+		return
+	}
+	var row []telego.InlineKeyboardButton
+	for _, v := range k.Variants {
+		row = append(row, s.btnText(s.variantLabel(v), "dv", k.Code, region, count, v, nonce))
+	}
+	s.show(msgID, s.t("dist_choose_variant", "kind", k.Name, "region", region, "count", n),
+		s.kb(row, s.row(s.btn("btn_back", "dr", k.Code, region))))
+}
+
+// issue gives the person n items. The nonce was drawn with the buttons, so
+// pressing one twice (or Telegram delivering the press twice) gives the
+// same items, not more.
+func (s *session) issue(msgID int, code, region string, n int, variant, nonce string) {
+	if !s.allowed(ActOperation) {
+		return
+	}
+	k, ok := s.kind(msgID, code)
+	if !ok {
+		return
+	}
+	if variant == "-" {
+		variant = ""
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	items, err := s.bot.eng.IssueStock(ctx, s.op("d"+nonce), s.user, code, region, variant, n)
+	if err != nil {
+		s.distFail(msgID, err)
+		return
+	}
+	head := s.t("dist_issued", "count", len(items), "kind", k.Name, "region", region)
+	if len(items) < n {
+		head += "\n" + s.t("dist_partial", "want", n)
+	}
+	s.show(msgID, head, s.kb(s.row(s.btn("btn_more", "dk", k.Code), s.btn("btn_back", "dm"))))
+	for _, it := range items {
+		s.send(s.itemText(k, it, nil), s.feedbackKeyboard(k, it.ID))
+	}
+}
+
+// variantLabel names a variant: translated when the texts know it (male,
+// female, any), else its code from the kinds file.
+func (s *session) variantLabel(v string) string {
+	if l := s.t("variant_" + v); l != "variant_"+v {
+		return l
+	}
+	return v
+}
+
+func (s *session) itemText(k domain.ResourceKind, it domain.StockItem, st *domain.FeedbackStatus) string {
+	var b strings.Builder
+	b.WriteString(s.t("item_head", "kind", k.Name, "id", it.ID))
+	for i, col := range k.Columns {
+		if i < len(it.Cells) && strings.TrimSpace(it.Cells[i]) != "" {
+			b.WriteString("\n" + s.t("item_cell", "name", col, "value", it.Cells[i]))
+		}
+	}
+	if st != nil {
+		b.WriteString("\n\n" + s.t("item_marked", "status", st.LabelIn(s.lang)))
+	}
+	return b.String()
+}
+
+func (s *session) feedbackKeyboard(k domain.ResourceKind, id string) *telego.InlineKeyboardMarkup {
+	var row []telego.InlineKeyboardButton
+	for _, st := range k.Statuses {
+		row = append(row, s.btnText(st.LabelIn(s.lang), "fb", id, st.Code))
+	}
+	return s.kb(row)
+}
+
+func (s *session) feedback(msgID int, id, status string) {
+	if !s.allowed(ActOperation) {
+		return
+	}
+	key, err := domain.PoolOfItem(id)
+	if err != nil {
+		s.show(msgID, s.t("stale_button"), nil)
+		return
+	}
+	code, _, _, _ := domain.SplitPoolKey(key)
+	k, ok := s.kind(msgID, code)
+	if !ok {
+		return
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	res, err := s.bot.eng.StockFeedback(ctx, s.user, id, status)
+	if errors.Is(err, domain.ErrAlreadyDecided) {
+		s.show(msgID, s.t("item_decided_already", "id", id), nil)
+		return
+	}
+	if err != nil {
+		s.distFail(msgID, err)
+		return
+	}
+	var kb *telego.InlineKeyboardMarkup
+	text := s.itemText(k, res.Item, &res.Status)
+	if res.Replace {
+		text += "\n" + s.t("item_offer_replacement")
+		kb = s.kb(s.row(s.btn("btn_replace", "rp", id), s.btn("btn_no_thanks", "noop")))
+	}
+	s.show(msgID, text, kb)
+}
+
+func (s *session) replace(msgID int, id string) {
+	if !s.allowed(ActOperation) {
+		return
+	}
+	key, err := domain.PoolOfItem(id)
+	if err != nil {
+		s.show(msgID, s.t("stale_button"), nil)
+		return
+	}
+	code, _, _, _ := domain.SplitPoolKey(key)
+	k, ok := s.kind(msgID, code)
+	if !ok {
+		return
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	items, err := s.bot.eng.Replace(ctx, s.user, id)
+	if err != nil {
+		s.distFail(0, err)
+		return
+	}
+	s.show(msgID, s.t("item_replaced", "id", id), nil)
+	for _, it := range items {
+		s.send(s.itemText(k, it, nil), s.feedbackKeyboard(k, it.ID))
+	}
+}
+
+// distFail tells the person why distribution could not serve them.
+func (s *session) distFail(msgID int, err error) {
+	var key string
+	switch {
+	case errors.Is(err, domain.ErrOutOfStock):
+		key = "dist_out_of_stock"
+	case errors.Is(err, domain.ErrBadRegion):
+		key = "dist_bad_region"
+	case errors.Is(err, domain.ErrUnknownKind):
+		key = "stale_button"
+	case errors.Is(err, domain.ErrNotPermitted) && !errors.Is(err, domain.ErrBadUser):
+		key = "dist_not_permitted"
+	default:
+		s.fail(msgID, err)
+		return
+	}
+	s.show(msgID, s.t(key), s.kb(s.row(s.btn("btn_back", "dm"))))
+}
+
+// --- statistics -----------------------------------------------------------
+
+func (s *session) statsMenu(msgID int) { s.stats(msgID, "a", "d") }
+
+// stats shows a category's figures for a period as a table and a chart.
+func (s *session) stats(msgID int, cat, period string) {
+	cats := map[string]domain.Category{"a": domain.CategoryAccount, "e": domain.CategoryEmail, "p": domain.CategoryPhone}
+	c, ok1 := cats[cat]
+	p, err := domain.ParsePeriod(period)
+	if !ok1 || err != nil {
+		s.show(msgID, s.t("stale_button"), s.kb(s.row(s.btn("btn_back", "dm"))))
+		return
+	}
+	r := domain.BuildStats(s.bot.cfg.Kinds, s.bot.eng.PoolDays(), c, p, s.bot.eng.Now())
+	var catRow, perRow []telego.InlineKeyboardButton
+	for _, x := range []string{"a", "e", "p"} {
+		label := s.t("stats_cat_" + string(cats[x]))
+		if x == cat {
+			label = "• " + label
+		}
+		catRow = append(catRow, s.btnText(label, "sts", x, period))
+	}
+	for _, x := range []string{"d", "w", "m"} {
+		label := s.t("stats_period_" + x)
+		if x == period {
+			label = "• " + label
+		}
+		perRow = append(perRow, s.btnText(label, "sts", cat, x))
+	}
+	kb := s.kb(catRow, perRow, s.row(s.btn("btn_back", "dm")))
+	out := Out{Text: statsText(s.lang, r, s.bot.cfg.Kinds, s.t), Keyboard: kb}
+	if png, err := statsChart(r, s.bot.cfg.Kinds, s.lang); err == nil {
+		out.Photo, out.PhotoName = png, "stats.png"
+		msgID = 0 // a message with a picture is sent, not edited from text
+	} else {
+		s.bot.log.Warn("drawing the statistics chart failed", "err", err)
+	}
+	s.showOut(msgID, out)
+}
+
+// --- admin ------------------------------------------------------------------
+
+// distAdmin runs the whitelist and stock commands of admins. Destructive
+// ones ask for confirmation first; everything goes to the audit log.
+func (s *session) distAdmin(cmd, rest string) bool {
+	known := []string{"/whitelist", "/whitelist_remove", "/add_region", "/remove_region", "/regions",
+		"/numbers_today_mod", "/buffer_clear", "/buffer_release", "/pools"}
+	if !slices.Contains(known, cmd) {
+		return false
+	}
+	if !s.isAdmin() {
+		s.send(s.t("admin_only"), s.menuKeyboard())
+		return true
+	}
+	if !s.allowed(ActOperation) {
+		return true
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	arg := strings.TrimSpace(rest)
+	switch cmd {
+	case "/whitelist":
+		s.whitelist(ctx)
+	case "/regions":
+		s.send(s.t("regions_list", "regions", strings.Join(s.bot.eng.Regions(), ", ")), nil)
+	case "/pools":
+		s.poolsReport()
+	case "/add_region":
+		if arg == "" {
+			s.send(s.t("admin_usage", "usage", "/add_region CODE"), nil)
+			return true
+		}
+		s.adminResult(s.bot.eng.AddRegion(ctx, s.user, arg))
+	case "/whitelist_remove":
+		id, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil {
+			s.send(s.t("admin_usage", "usage", "/whitelist_remove ID"), nil)
+			return true
+		}
+		s.askConfirm("wlrm", strconv.FormatInt(id, 10), s.t("confirm_whitelist_remove", "id", id))
+	case "/remove_region":
+		if arg == "" {
+			s.send(s.t("admin_usage", "usage", "/remove_region CODE"), nil)
+			return true
+		}
+		s.askConfirm("rgrm", arg, s.t("confirm_remove_region", "region", arg))
+	case "/numbers_today_mod":
+		key := "confirm_today_on"
+		if s.bot.eng.TodayOnly() {
+			key = "confirm_today_off"
+		}
+		s.askConfirm("today", "", s.t(key))
+	case "/buffer_clear":
+		s.askConfirm("flush", "", s.t("confirm_buffer_clear"))
+	case "/buffer_release":
+		s.askConfirm("release", "", s.t("confirm_buffer_release"))
+	}
+	return true
+}
+
+func (s *session) adminResult(err error) {
+	if err != nil {
+		s.send(s.distErrText(err), nil)
+		return
+	}
+	s.send(s.t("admin_done"), nil)
+}
+
+func (s *session) distErrText(err error) string {
+	switch {
+	case errors.Is(err, domain.ErrBadRegion):
+		return s.t("dist_bad_region")
+	case errors.Is(err, domain.ErrAlreadyDecided):
+		return s.t("admin_nothing_to_do")
+	case errors.Is(err, domain.ErrNotPending), errors.Is(err, domain.ErrUnknownUser):
+		return s.t("staff_not_found")
+	}
+	return s.errText(err)
+}
+
+// askConfirm asks an admin to confirm a destructive command. The command
+// waits in the session: a confirmation after the session ended (or for
+// another command) is refused, so a stale button never acts.
+func (s *session) askConfirm(what, arg, question string) {
+	nonce := newNonce()
+	s.confirm = &pendingConfirm{what: what, arg: arg, nonce: nonce}
+	s.send(question, s.kb(s.row(s.btn("btn_confirm", "acf", what, nonce), s.btn("btn_cancel", "menu"))))
+}
+
+// pendingConfirm is a destructive admin command awaiting its confirmation.
+type pendingConfirm struct {
+	what, arg, nonce string
+}
+
+func (s *session) confirmed(msgID int, what, nonce string) {
+	c := s.confirm
+	if c == nil || c.what != what || c.nonce != nonce {
+		s.show(msgID, s.t("confirm_expired"), nil)
+		return
+	}
+	s.confirm = nil
+	ctx, cancel := s.ctx()
+	defer cancel()
+	var err error
+	text := s.t("admin_done")
+	switch what {
+	case "wlrm":
+		id, _ := strconv.ParseInt(c.arg, 10, 64)
+		_, err = s.bot.eng.DecideStaff(ctx, s.user, domain.UserID(id), domain.ApprovalRemoved)
+	case "rgrm":
+		err = s.bot.eng.RemoveRegion(ctx, s.user, c.arg)
+	case "today":
+		on := !s.bot.eng.TodayOnly()
+		err = s.bot.eng.SetTodayOnly(ctx, s.user, on)
+		text = s.t(map[bool]string{true: "today_on", false: "today_off"}[on])
+	case "flush":
+		err = s.bot.eng.FlushStock(ctx, s.user)
+		text = s.t("buffer_cleared")
+	case "release":
+		var n int
+		n, err = s.bot.eng.ReleaseStock(ctx, s.user)
+		text = s.t("buffer_released", "count", n)
+	}
+	if err != nil {
+		s.bot.log.Warn("admin command failed", "user", s.user, "command", what, "err", err)
+		s.show(msgID, s.distErrText(err), nil)
+		return
+	}
+	s.show(msgID, text, nil)
+}
+
+func (s *session) whitelist(ctx context.Context) {
+	staff, err := s.bot.eng.Staff(ctx)
+	if err != nil {
+		s.fail(0, err)
+		return
+	}
+	if len(staff) == 0 {
+		s.send(s.t("whitelist_empty"), nil)
+		return
+	}
+	var lines []string
+	for _, u := range staff {
+		lines = append(lines, s.t("whitelist_line", "id", strconv.FormatInt(int64(u.ID), 10), "nickname", u.Nickname,
+			"name", u.Name, "status", s.t("approval_"+u.Approval.String())))
+	}
+	if len(lines) > 60 { // one message holds about sixty lines
+		lines = append(lines[:60], fmt.Sprintf("… +%d", len(lines)-60))
+	}
+	s.send(s.t("whitelist_head")+"\n"+strings.Join(lines, "\n"), nil)
+}
+
+// poolsReport shows every pool's size: what an operator checks when
+// someone says "there are no accounts".
+func (s *session) poolsReport() {
+	pools := s.bot.eng.Pools()
+	if len(pools) == 0 {
+		s.send(s.t("pools_empty"), nil)
+		return
+	}
+	var lines []string
+	for _, p := range pools {
+		lines = append(lines, s.t("pools_line", "pool", p.Key, "available", p.Available, "pending", p.Pending,
+			"buffer", p.Buffer+p.Flushing))
+	}
+	if len(lines) > 60 {
+		lines = append(lines[:60], fmt.Sprintf("… +%d", len(lines)-60))
+	}
+	s.send(strings.Join(lines, "\n"), nil)
+}
 
 // isStaff reports whether the person may use distribution: an approved
 // member of staff, or an admin.
@@ -18,8 +667,6 @@ func (s *session) isStaff() bool {
 	if s.isAdmin() {
 		return true
 	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	u, err := s.bot.eng.FindUser(ctx, strconv.FormatInt(int64(s.user), 10))
+	u, err := s.me()
 	return err == nil && u.Approval == domain.ApprovalApproved
 }

@@ -201,6 +201,13 @@ func (s *session) menuKeyboard() *telego.InlineKeyboardMarkup {
 		s.row(s.btn("btn_my", "my"), s.btn("btn_wallet", "wal", "0")),
 		s.row(s.btn("btn_lang", "lang", "x")),
 	}
+	if s.distOn() {
+		if s.isStaff() {
+			rows = append(rows, s.row(s.btn("btn_distribution", "dm"), s.btn("btn_proxies", "pxm")))
+		} else {
+			rows = append(rows, s.row(s.btn("btn_staff", "st")))
+		}
+	}
 	if s.isAdmin() {
 		rows = append(rows, s.row(s.btn("btn_admin", "adm")))
 	}

@@ -58,10 +58,18 @@ var (
 // per-person limits are raised unless limits says otherwise.
 func newWorld(t *testing.T, srv *telegramtest.Server, dir string, clock *testClock, limits ...LimitOptions) *world {
 	t.Helper()
+	return newWorldWith(t, srv, dir, clock, nil, limits...)
+}
+
+// newWorldWith is newWorld with the engine's options and the bot's config
+// changed by mod before they are used (distribution gives both its kinds).
+func newWorldWith(t *testing.T, srv *telegramtest.Server, dir string, clock *testClock,
+	mod func(*actors.Options, *Config), limits ...LimitOptions) *world {
+	t.Helper()
 	w := &world{t: t, srv: srv, clock: clock, dir: dir}
 	var bot *Bot
 	var botMu sync.Mutex
-	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, Clock: clock.Now, ManualClock: true,
+	opts := actors.Options{Dir: dir, Fsync: persistence.FsyncOS, Clock: clock.Now, ManualClock: true,
 		Notify: func(n actors.Notice) {
 			botMu.Lock()
 			b := bot
@@ -69,7 +77,18 @@ func newWorld(t *testing.T, srv *telegramtest.Server, dir string, clock *testClo
 			if b != nil {
 				b.Notify(n)
 			}
-		}})
+		}}
+	wallet := tontest.Address("allot-test-wallet")
+	lim := LimitOptions{MessagesPerMin: 6000, MessageBurst: 1000, OperationsPerMin: 6000, PaymentsPerMin: 6000}
+	if len(limits) > 0 {
+		lim = limits[0]
+	}
+	cfg := Config{Owner: owner, TONWallet: wallet, PollTimeout: 1, Limits: lim,
+		Outbox: OutboxOptions{Global: 1000, GlobalBurst: 1000, PerChat: 1000, ChatBurst: 1000}}
+	if mod != nil {
+		mod(&opts, &cfg)
+	}
+	eng, err := actors.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,13 +98,7 @@ func newWorld(t *testing.T, srv *telegramtest.Server, dir string, clock *testClo
 	if err != nil {
 		t.Fatal(err)
 	}
-	wallet := tontest.Address("allot-test-wallet")
-	lim := LimitOptions{MessagesPerMin: 6000, MessageBurst: 1000, OperationsPerMin: 6000, PaymentsPerMin: 6000}
-	if len(limits) > 0 {
-		lim = limits[0]
-	}
-	b, err := New(eng, api, Config{Owner: owner, TONWallet: wallet, PollTimeout: 1, Limits: lim,
-		Outbox: OutboxOptions{Global: 1000, GlobalBurst: 1000, PerChat: 1000, ChatBurst: 1000}}, nil)
+	b, err := New(eng, api, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
