@@ -8,8 +8,12 @@ PKGDIRS  := cmd actors domain persistence adapters
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
+# The seed's resource kinds are the example distribution config; set
+# KINDS_FILE to your own (or to nothing to switch distribution off).
+KINDS_FILE ?= testdata/kinds.json
+
 run: build
-	./$(BIN)/allot run
+	KINDS_FILE=$(KINDS_FILE) ./$(BIN)/allot run
 
 # test is what CI runs: formatting, vet, staticcheck, the race-enabled unit
 # tests, and short runs of every load-test mode (they fail on a broken

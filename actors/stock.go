@@ -35,7 +35,7 @@ type StockOptions struct {
 	StockSheet  string        // spreadsheet of the stock tabs
 	IssuedSheet string        // spreadsheet of the issued tabs
 	FlushEvery  time.Duration // write buffers to the issued tabs this often; default 30 s
-	EmptyRetry  time.Duration // after a tab had nothing to give, look again no sooner; default FlushEvery
+	EmptyRetry  time.Duration // after a tab had nothing to give, look again no sooner; default 2 min
 	Location    *time.Location
 	// Who names a person in the issued tab (their work nickname); default
 	// their Telegram id.
@@ -97,7 +97,7 @@ func (e *Engine) Distribute(o StockOptions) (*Stocker, error) {
 		return nil, errors.New("actors: the stocker needs resource kinds")
 	}
 	o.FlushEvery = cmp.Or(o.FlushEvery, 30*time.Second)
-	o.EmptyRetry = cmp.Or(o.EmptyRetry, o.FlushEvery)
+	o.EmptyRetry = cmp.Or(o.EmptyRetry, 2*time.Minute)
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
@@ -174,7 +174,7 @@ func (s *Stocker) call(ctx context.Context, fn func(context.Context) error) erro
 
 func (s *Stocker) run(ctx context.Context) {
 	defer close(s.done)
-	s.passAll(ctx, true)
+	s.passAll(ctx, false)
 	t := time.NewTicker(s.o.FlushEvery)
 	defer t.Stop()
 	for {
@@ -182,7 +182,7 @@ func (s *Stocker) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.passAll(ctx, true)
+			s.passAll(ctx, false)
 			s.flushAll(ctx)
 		case fn := <-s.do:
 			fn(ctx)
@@ -210,18 +210,23 @@ func (s *Stocker) poked(ctx context.Context, key string) {
 	}
 }
 
-func (s *Stocker) passAll(ctx context.Context, timer bool) {
+// passAll runs a pass over every stock tab; force reads even tabs that
+// recently had nothing to give.
+func (s *Stocker) passAll(ctx context.Context, force bool) {
 	for _, k := range s.e.opts.Kinds.Kinds {
 		for _, t := range k.StockTabs() {
 			if ctx.Err() != nil {
 				return
 			}
-			s.pass(ctx, k, t, timer)
+			s.pass(ctx, k, t, force)
 		}
 	}
 }
 
 func (s *Stocker) fail(what string, err error, args ...any) {
+	if errors.Is(err, context.Canceled) {
+		return // shutting down: the step is taken again after the restart
+	}
 	s.mu.Lock()
 	s.status.LastError, s.status.LastErrorAt = what+": "+err.Error(), time.Now()
 	s.status.ConsecutiveErrors++
@@ -307,13 +312,13 @@ type candidate struct {
 //     goes after the last row of its date, in one request per date; an
 //     item is marked returned only once its row is seen in the tab, so an
 //     unknown outcome is settled by the next read, never by inserting again.
-func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.StockTab, timer bool) {
+func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.StockTab, force bool) {
 	tp, err := s.poolsOf(ctx, k, t)
 	if err != nil {
 		s.fail("reading pools", err, "tab", t.Tab)
 		return
 	}
-	need := s.needs(ctx, tp, timer)
+	need := s.needs(ctx, tp, force)
 	returning := 0
 	for _, p := range tp.pools {
 		returning += len(p.Returning)
@@ -372,11 +377,11 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 
 // needs returns how many rows each pool of the tab wants. Today-only mode
 // first sends the available items not dated today back.
-func (s *Stocker) needs(ctx context.Context, tp *tabPools, timer bool) map[string]int {
+func (s *Stocker) needs(ctx context.Context, tp *tabPools, force bool) map[string]int {
 	s.mu.Lock()
 	last, empty := s.emptyAt[tp.t.Tab]
 	s.mu.Unlock()
-	if empty && !timer && time.Since(last) < s.o.EmptyRetry {
+	if empty && !force && time.Since(last) < s.o.EmptyRetry {
 		return nil
 	}
 	regions := s.e.Regions()

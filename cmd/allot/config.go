@@ -15,6 +15,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"allot/adapters/httpapi"
+	"allot/adapters/sheets"
 	"allot/adapters/ton"
 	"allot/domain"
 	"allot/persistence"
@@ -40,6 +41,14 @@ type config struct {
 	// IntrospectionToken guards /metrics and /actors; required when
 	// HTTP_ADDR is not a loopback address.
 	IntrospectionToken string
+	// Distribution: KINDS_FILE names the resource kinds (off without it);
+	// the stock is in Google Sheets with credentials or SHEETS_ENDPOINT,
+	// else in CSV files under DATA_DIR/sheets. STOCK_TIMEZONE is where
+	// "today" is for today-only phone numbers.
+	KindsFile     string
+	Kinds         domain.KindsConfig
+	Sheets        sheets.Config
+	StockLocation *time.Location
 }
 
 // loadConfig reads .env (if present; the environment wins) and validates.
@@ -132,6 +141,28 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errs = append(errs, err) // names its variable
 	}
 	c.TON = tc
+	c.StockLocation = time.UTC
+	if v := strings.TrimSpace(getenv("STOCK_TIMEZONE")); v != "" {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			bad("STOCK_TIMEZONE", fmt.Errorf("want an IANA zone such as Europe/Moscow, got %q", v))
+		}
+		c.StockLocation = loc
+	}
+	if c.KindsFile = strings.TrimSpace(getenv("KINDS_FILE")); c.KindsFile != "" {
+		b, err := os.ReadFile(c.KindsFile)
+		if err == nil {
+			c.Kinds, err = domain.ParseKinds(b)
+		}
+		if err != nil {
+			bad("KINDS_FILE", err)
+		}
+		sc, err := sheets.ConfigFromEnv(getenv)
+		if err != nil {
+			errs = append(errs, err) // names its variable, never the credentials
+		}
+		c.Sheets = sc
+	}
 	return c, errors.Join(errs...)
 }
 

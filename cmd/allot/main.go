@@ -15,6 +15,7 @@ package main
 import (
 	"fmt"
 	"os"
+	_ "time/tzdata" // STOCK_TIMEZONE works on hosts without a zone database
 )
 
 // version is set by the linker in release builds.

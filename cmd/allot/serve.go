@@ -49,7 +49,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	var bot atomic.Pointer[telegram.Bot] // set once the bot exists; the engine may notify before
 	eng, err := actors.Open(actors.Options{
 		Dir: cfg.DataDir, Fsync: cfg.Fsync, SnapshotInterval: cfg.SnapshotInterval,
-		SnapshotKeep: cfg.SnapshotKeep, Logger: log,
+		SnapshotKeep: cfg.SnapshotKeep, Logger: log, Kinds: cfg.Kinds,
 		OnFatal: func(err error) { fatal <- err },
 		Notify: func(n actors.Notice) {
 			if b := bot.Load(); b != nil {
@@ -70,10 +70,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return errors.Join(err, eng.Close(context.Background()))
 	}
 	defer closeChain()
-	mux := healthMux(eng, watcher)
+	dist, err := startDistribution(ctx, cfg, eng, log)
+	if err != nil {
+		_ = ln.Close()
+		return errors.Join(err, eng.Close(context.Background()))
+	}
+	mux := healthMux(eng, watcher, dist)
 	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken})
 	if err != nil {
 		_ = ln.Close()
+		dist.close()
 		return errors.Join(fmt.Errorf("INTROSPECTION_TOKEN: %w", err), eng.Close(context.Background()))
 	}
 	api.Register(mux)
@@ -88,6 +94,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		b, err := startBot(cfg, eng, mux, log)
 		if err != nil {
 			_ = srv.Close()
+			dist.close()
 			return errors.Join(err, eng.Close(context.Background()))
 		}
 		bot.Store(b)
@@ -99,7 +106,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		}()
 	}
 	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
-		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg))
+		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
+		"distribution", distState(cfg, dist))
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -115,6 +123,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shut)
+	dist.close() // before the engine, so a load or flush in progress ends first
 	return errors.Join(runErr, eng.Close(shut))
 }
 
@@ -142,7 +151,7 @@ func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, log *slog.Logg
 		return nil, errors.New("BOT_TOKEN: telego refused the token") // its error would quote the token
 	}
 	tc := telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, WebhookURL: cfg.WebhookURL,
-		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux}
+		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux, Kinds: cfg.Kinds}
 	if cfg.TON.Enabled {
 		tc.TONWallet, tc.TONTestnet = cfg.TON.Wallet, cfg.TON.Testnet
 	}
@@ -183,7 +192,7 @@ func tonState(cfg config) string {
 	return "mainnet"
 }
 
-func healthMux(eng *actors.Engine, watcher *actors.Watcher) *http.ServeMux {
+func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -202,7 +211,18 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher) *http.ServeMux {
 				ton = "degraded"
 			}
 		}
-		_, _ = fmt.Fprintf(w, "ready\nton: %s\n", ton)
+		_, _ = fmt.Fprintf(w, "ready\nton: %s\nsheets: %s\n", ton, dist.state())
 	})
 	return mux
+}
+
+// distState says where the distribution's stock is.
+func distState(cfg config, d *distribution) string {
+	if d == nil {
+		if cfg.KindsFile == "" {
+			return "off (no KINDS_FILE)"
+		}
+		return "off"
+	}
+	return d.where
 }
