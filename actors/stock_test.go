@@ -257,4 +257,3 @@ func TestStockTodayOnly(t *testing.T) {
 		t.Fatalf("stock tab after returning stale numbers: %v", left)
 	}
 }
-
