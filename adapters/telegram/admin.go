@@ -129,7 +129,7 @@ func (s *session) adminCommand(cmd, rest string) bool {
 	defer cancel()
 	switch cmd {
 	case "/admin":
-		s.send(s.t("admin_menu"), s.menuKeyboard())
+		s.send(s.adminMenuText(), s.menuKeyboard())
 		return true
 	case "/orphans":
 		s.orphans(ctx)
@@ -190,4 +190,12 @@ func (s *session) audit(ctx context.Context, rest string) {
 			"target", e.Target, "detail", e.Detail))
 	}
 	s.send(strings.Join(lines, "\n"), nil)
+}
+
+// adminMenuText lists the admin commands, with distribution's when it is on.
+func (s *session) adminMenuText() string {
+	if s.distOn() {
+		return s.t("admin_menu") + s.t("admin_menu_dist")
+	}
+	return s.t("admin_menu")
 }

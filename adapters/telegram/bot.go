@@ -135,6 +135,12 @@ func (b *Bot) setCommands(ctx context.Context) {
 	for _, l := range Langs {
 		cmds := []telego.BotCommand{{Command: "start", Description: b.txt.T(l, "btn_menu")},
 			{Command: "lang", Description: b.txt.T(l, "btn_lang")}}
+		if len(b.cfg.Kinds.Kinds) > 0 {
+			cmds = append(cmds, telego.BotCommand{Command: "get", Description: b.txt.T(l, "cmd_get")},
+				telego.BotCommand{Command: "proxy", Description: b.txt.T(l, "cmd_proxy")},
+				telego.BotCommand{Command: "stats", Description: b.txt.T(l, "cmd_stats")},
+				telego.BotCommand{Command: "staff", Description: b.txt.T(l, "cmd_staff")})
+		}
 		p := &telego.SetMyCommandsParams{Commands: cmds}
 		if l != Langs[0] {
 			p.LanguageCode = l

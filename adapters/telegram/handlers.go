@@ -167,7 +167,7 @@ func (s *session) callback(q *telego.CallbackQuery) {
 		s.switchLang(msgID)
 	case "adm":
 		if s.isAdmin() {
-			s.show(msgID, s.t("admin_menu"), s.kb(s.row(s.btn("btn_menu", "menu"))))
+			s.show(msgID, s.adminMenuText(), s.kb(s.row(s.btn("btn_menu", "menu"))))
 		}
 	case "noop":
 	default:
