@@ -3,6 +3,7 @@ package actors
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -143,6 +144,7 @@ type ProxyView struct {
 	Status    domain.ProxyStatus
 	Holder    domain.UserID
 	Expires   time.Time
+	Unsynced  bool // the Proxies sheet lags behind
 }
 
 // proxyView is the read model of proxies, refreshed by each proxy's actor.
@@ -158,7 +160,7 @@ func (v *proxyView) put(p *domain.Proxy) {
 		v.byID = map[string]ProxyView{}
 	}
 	v.byID[p.ID] = ProxyView{ID: p.ID, Ref: domain.ProxyRef(p.ID), Type: p.Type, Addr: p.Addr.Redacted(),
-		Resources: slices.Clone(p.Resources), Country: p.Country, Status: p.Status, Holder: p.Holder, Expires: p.Expires}
+		Resources: slices.Clone(p.Resources), Country: p.Country, Status: p.Status, Holder: p.Holder, Expires: p.Expires, Unsynced: p.Unsynced()}
 }
 
 // ProxiesFor lists the proxies available now for a resource in a country
@@ -198,4 +200,48 @@ func (e *Engine) rebuildProxies() {
 			e.proxies.put(p)
 		}
 	})
+}
+
+// unsyncedProxies lists the proxies the Proxies sheet lags behind.
+func (e *Engine) unsyncedProxies() []string {
+	e.proxies.mu.RLock()
+	defer e.proxies.mu.RUnlock()
+	var ids []string
+	for id, v := range e.proxies.byID {
+		if v.Unsynced {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+type getProxy struct{ asker }
+
+func (c *getProxy) run(x *exec) {
+	if p := x.proxy(); p != nil {
+		x.reply(c.r, p.Clone(), nil)
+		return
+	}
+	x.reply(c.r, nil, domain.ErrProxyNotFound)
+}
+
+// proxyState returns a copy of a proxy, password included: for the
+// Proxies sheet, never for a screen or a log.
+func (e *Engine) proxyState(ctx context.Context, id string) (*domain.Proxy, error) {
+	return askAs[*domain.Proxy](e.ask(ctx, domain.KindProxy, id, false, func(r replyTo) command { return &getProxy{asker{r}} }))
+}
+
+// proxySynced records that the Proxies sheet shows the proxy as of seq.
+func (e *Engine) proxySynced(ctx context.Context, id string, seq uint64) error {
+	_, err := e.proxyChange(ctx, id, func(p *domain.Proxy, _ time.Time) (domain.Event, error) {
+		if p.Synced >= seq {
+			return nil, domain.ErrAlreadyDecided
+		}
+		return &domain.ProxySynced{Seq: seq}, nil
+	})
+	if errors.Is(err, domain.ErrAlreadyDecided) {
+		return nil
+	}
+	return err
 }

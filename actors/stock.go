@@ -85,6 +85,9 @@ type Stocker struct {
 	mu      sync.Mutex
 	status  StockStatus
 	emptyAt map[string]time.Time // tab → when it last had nothing to give
+	// proxiesSure is set once the proxies tab is known to hold every row
+	// written so far (false at start: a crash may have cut a write short).
+	proxiesSure bool
 	names   map[domain.UserID]string
 }
 
@@ -750,8 +753,71 @@ func (s *Stocker) flushAll(ctx context.Context) error {
 		s.mu.Unlock()
 		s.report(rep)
 	}
+	if err := s.syncProxies(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) == 0 {
 		s.ok()
+	}
+	return errors.Join(errs...)
+}
+
+// syncProxies appends a row to the Proxies tab for every proxy that was
+// added, issued, expired or removed since its last row: a log the team
+// reads, one row per change, keyed "ref@seq" so that a write whose outcome
+// is unknown (or was cut by a crash) is looked for before it is repeated.
+func (s *Stocker) syncProxies(ctx context.Context) error {
+	tab := s.e.opts.Kinds.ProxyTab
+	ids := s.e.unsyncedProxies()
+	if tab == "" || len(ids) == 0 {
+		return nil
+	}
+	var rows []domain.SheetRow
+	var keys []string
+	seqs := map[string]uint64{}
+	for _, id := range ids {
+		p, err := s.e.proxyState(ctx, id)
+		if err != nil {
+			return fmt.Errorf("reading proxy %s: %w", domain.ProxyRef(id), err)
+		}
+		key := domain.ProxyRef(id) + "@" + strconv.FormatUint(p.Changed, 10)
+		holder := ""
+		if p.Holder != 0 {
+			holder = s.who(ctx, p.Holder)
+		}
+		rows = append(rows, domain.SheetRow{Cells: []string{key, domain.ProxyRef(id), p.Type.String(), p.Addr.String(),
+			strings.Join(p.Resources, ", "), p.Country, p.Status.String(), holder,
+			p.Expires.UTC().Format("2006-01-02 15:04"), s.e.clock().Format("2006-01-02 15:04:05")}})
+		keys = append(keys, key)
+		seqs[id] = p.Changed
+	}
+	if !s.proxiesSure {
+		have, err := s.issuedIDsIn(ctx, s.o.StockSheet, tab)
+		if err != nil {
+			s.fail("checking the proxies tab", err, "tab", tab)
+			return err
+		}
+		kept := rows[:0:0]
+		for i, r := range rows {
+			if !have[keys[i]] {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
+	if len(rows) > 0 {
+		if err := s.o.Store.AppendRows(ctx, s.o.StockSheet, tab, rows); err != nil {
+			s.proxiesSure = false
+			s.fail("writing the proxies tab", err, "tab", tab, "rows", len(rows))
+			return err
+		}
+	}
+	s.proxiesSure = true
+	var errs []error
+	for _, id := range ids {
+		if err := s.e.proxySynced(ctx, id, seqs[id]); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -764,7 +830,12 @@ func (s *Stocker) report(r FlushReport) {
 
 // issuedIDs reads the item ids (column A) of an issued tab.
 func (s *Stocker) issuedIDs(ctx context.Context, tab string) (map[string]bool, error) {
-	rows, err := s.o.Store.ReadRows(ctx, s.o.IssuedSheet, tab)
+	return s.issuedIDsIn(ctx, s.o.IssuedSheet, tab)
+}
+
+// issuedIDsIn reads column A of a tab: the ids of the rows Allot wrote.
+func (s *Stocker) issuedIDsIn(ctx context.Context, sheet, tab string) (map[string]bool, error) {
+	rows, err := s.o.Store.ReadRows(ctx, sheet, tab)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,9 @@ type stockRig struct {
 
 func newStockRig(t *testing.T, tabs map[string][][]string) *stockRig {
 	dir := t.TempDir()
+	if _, ok := tabs["Прокси"]; !ok {
+		tabs["Прокси"] = nil
+	}
 	for _, k := range testKinds(t).Kinds {
 		for _, st := range k.StockTabs() {
 			if _, ok := tabs[st.Tab]; !ok {
@@ -255,5 +258,41 @@ func TestStockTodayOnly(t *testing.T) {
 	// Stale numbers go back after the last row of their date.
 	if !slices.Equal(order, []string{"79990000004", "79990000001", "79990000002"}) {
 		t.Fatalf("stock tab after returning stale numbers: %v", left)
+	}
+}
+
+func TestProxiesSheetKeepsOneRowPerChange(t *testing.T) {
+	r := newStockRig(t, map[string][][]string{})
+	ctx := ctxT(t)
+	addr, err := domain.ParseProxy("10.0.0.1:8080:u:secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.e.AddProxy(ctx, admin, domain.ProxySpec{Type: domain.ProxySOCKS5, Addr: addr,
+		Resources: []string{"vk"}, Country: "RU", Days: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flush := func() {
+		t.Helper()
+		if err := r.s.FlushNow(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush()
+	flush() // nothing changed: nothing written
+	if _, err := r.e.ReserveProxy(ctx, alice, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	flush() // a five-minute hold is not a change the sheet keeps
+	if _, err := r.e.ConfirmProxy(ctx, alice, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.restart() // the sync state survives: the next flush writes the issue once
+	flush()
+	flush()
+	rows := r.rows("stock", "Прокси")
+	if len(rows) != 2 || rows[0][6] != "available" || rows[1][6] != "issued" || rows[1][3] != addr.String() {
+		t.Fatalf("proxies tab: %v", rows)
 	}
 }

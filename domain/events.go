@@ -105,6 +105,7 @@ const (
 	TypeProxyIssued   EventType = 903
 	TypeProxyExpired  EventType = 904
 	TypeProxyRemoved  EventType = 905
+	TypeProxySynced   EventType = 906
 
 	TypeStockLoaded    EventType = 1000
 	TypeStockIssued    EventType = 1001
@@ -155,6 +156,7 @@ func (*ProxyReleased) EventType() EventType    { return TypeProxyReleased }
 func (*ProxyIssued) EventType() EventType      { return TypeProxyIssued }
 func (*ProxyExpired) EventType() EventType     { return TypeProxyExpired }
 func (*ProxyRemoved) EventType() EventType     { return TypeProxyRemoved }
+func (*ProxySynced) EventType() EventType      { return TypeProxySynced }
 func (*StockLoaded) EventType() EventType      { return TypeStockLoaded }
 func (*StockIssued) EventType() EventType      { return TypeStockIssued }
 func (*FeedbackGiven) EventType() EventType    { return TypeFeedbackGiven }
@@ -214,6 +216,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeProxyIssued:      func() Event { return new(ProxyIssued) },
 	TypeProxyExpired:     func() Event { return new(ProxyExpired) },
 	TypeProxyRemoved:     func() Event { return new(ProxyRemoved) },
+	TypeProxySynced:      func() Event { return new(ProxySynced) },
 	TypeStockLoaded:      func() Event { return new(StockLoaded) },
 	TypeStockIssued:      func() Event { return new(StockIssued) },
 	TypeFeedbackGiven:    func() Event { return new(FeedbackGiven) },

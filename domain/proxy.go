@@ -383,7 +383,22 @@ type Proxy struct {
 	Since     time.Time   `msgpack:"s,omitempty"`  // when it was issued
 	History   []Holding   `msgpack:"hi,omitempty"` // one "issued" holding per holder, across re-adds
 	Seq       uint64      `msgpack:"sq"`           // journal sequence of the last applied event
+	// Changed is the sequence of the last change the Proxies sheet keeps
+	// (added, issued, expired, removed; not the 5-minute holds), Synced
+	// the one last written there.
+	Changed uint64 `msgpack:"ch,omitempty"`
+	Synced  uint64 `msgpack:"sy,omitempty"`
 }
+
+// ProxySynced records that the Proxies sheet shows the proxy as of Seq.
+type ProxySynced struct {
+	Seq uint64 `msgpack:"s"`
+}
+
+func (e *ProxySynced) applyProxy(p *Proxy) { p.Synced = max(p.Synced, e.Seq) }
+
+// Unsynced reports whether the Proxies sheet lags behind the proxy.
+func (p *Proxy) Unsynced() bool { return p.Changed > p.Synced }
 
 // ProxySpec is what staff give when they add a proxy.
 type ProxySpec struct {
@@ -626,6 +641,10 @@ type ProxyEvent interface {
 func (p *Proxy) Apply(e ProxyEvent, seq uint64) {
 	e.applyProxy(p)
 	p.Seq = seq
+	switch e.(type) {
+	case *ProxyAdded, *ProxyIssued, *ProxyExpired, *ProxyRemoved:
+		p.Changed = seq
+	}
 }
 
 // ProxyAdded puts a proxy in stock (again, if it expired or was removed).

@@ -86,9 +86,12 @@ func startDistribution(ctx context.Context, cfg config, eng *actors.Engine, log 
 }
 
 // headers are the tabs a CSV store starts with: each stock tab with its
-// columns, or each issued tab empty. Existing files are left alone.
+// columns and the proxies tab, or each issued tab empty. Existing files are left alone.
 func headers(k domain.KindsConfig, stock bool) map[string][][]string {
 	tabs := map[string][][]string{}
+	if stock && k.ProxyTab != "" {
+		tabs[k.ProxyTab] = [][]string{{"id", "proxy", "type", "address", "resources", "country", "status", "holder", "expires", "written"}}
+	}
 	for _, kind := range k.Kinds {
 		if !stock {
 			tabs[kind.IssuedTab] = nil
