@@ -40,6 +40,10 @@ type StockOptions struct {
 	// Who names a person in the issued tab (their work nickname); default
 	// their Telegram id.
 	Who func(domain.UserID) string
+	// Alert, if set, tells the admins about a problem only they can fix
+	// (a missing tab, a refused service account, a bad row); it must not
+	// block. The same text comes at most once an hour.
+	Alert func(text string)
 	// OnFlush, if set, is called after every flush attempt (tests and the
 	// load test count them).
 	OnFlush func(FlushReport)
@@ -85,6 +89,9 @@ type Stocker struct {
 	mu      sync.Mutex
 	status  StockStatus
 	emptyAt map[string]time.Time // tab → when it last had nothing to give
+	streak  map[string]int       // failures in a row, by subject
+	told    map[string]bool      // bad rows already logged
+	alerted map[string]time.Time // alerts already sent, and when
 	// proxiesSure is set once the proxies tab is known to hold every row
 	// written so far (false at start: a crash may have cut a write short).
 	proxiesSure bool
@@ -107,7 +114,8 @@ func (e *Engine) Distribute(o StockOptions) (*Stocker, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Stocker{e: e, o: o, log: e.log.With("component", "stocker"), pokes: make(chan string, 64),
 		do: make(chan func(context.Context)), stop: cancel, done: make(chan struct{}),
-		emptyAt: map[string]time.Time{}, names: map[domain.UserID]string{}}
+		emptyAt: map[string]time.Time{}, names: map[domain.UserID]string{},
+		told: map[string]bool{}, alerted: map[string]time.Time{}, streak: map[string]int{}}
 	if !e.stocker.CompareAndSwap(nil, s) {
 		cancel()
 		return nil, errors.New("actors: a stocker is already running")
@@ -226,21 +234,37 @@ func (s *Stocker) passAll(ctx context.Context, force bool) {
 	}
 }
 
+// fail records a failed step. args start with the step's subject ("tab",
+// name or "pool", key): three failures in a row of the same subject tell
+// the admins, since Google having a moment heals by itself and a renamed
+// tab or a revoked service account does not.
 func (s *Stocker) fail(what string, err error, args ...any) {
 	if errors.Is(err, context.Canceled) {
 		return // shutting down: the step is taken again after the restart
 	}
+	key := fmt.Sprint(args[:min(2, len(args))]...)
 	s.mu.Lock()
 	s.status.LastError, s.status.LastErrorAt = what+": "+err.Error(), time.Now()
-	s.status.ConsecutiveErrors++
+	s.streak[key]++
+	n := s.streak[key]
+	s.status.ConsecutiveErrors = max(s.status.ConsecutiveErrors, n)
 	s.mu.Unlock()
 	s.log.Warn(what+" failed", append(args, "err", err)...)
+	if n >= 3 {
+		s.alert(what + " failed: " + err.Error())
+	}
 }
 
-func (s *Stocker) ok() {
+// ok records that a subject's step succeeded.
+func (s *Stocker) ok(args ...any) {
+	key := fmt.Sprint(args[:min(2, len(args))]...)
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.streak, key)
 	s.status.ConsecutiveErrors = 0
-	s.mu.Unlock()
+	for _, n := range s.streak {
+		s.status.ConsecutiveErrors = max(s.status.ConsecutiveErrors, n)
+	}
 }
 
 // tabPools are the pools a stock tab feeds, with their state.
@@ -369,7 +393,7 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 			return
 		}
 	}
-	s.ok()
+	s.ok("tab", t.Tab)
 	if found > 0 {
 		s.mu.Lock()
 		s.status.Loads++
@@ -437,8 +461,12 @@ func (s *Stocker) claim(ctx context.Context, tp *tabPools, rows [][]string, need
 			continue
 		}
 		region, variant, err := tp.k.Route(tp.t, i, cells)
+		if err == nil && !slices.Contains(s.e.Regions(), region) && !slices.Contains(s.e.opts.Kinds.Regions, region) {
+			err = &domain.RowError{Tab: tp.t.Tab, Cell: domain.A1(i, max(tp.k.ColumnIndex(tp.k.RegionColumn), 0)),
+				Reason: fmt.Sprintf("region %q is not configured (add it with /add_region)", region)}
+		}
 		if err != nil {
-			s.badRow(err)
+			s.badRow(err, tp.t.Tab+"\x00"+key)
 			continue
 		}
 		pk := domain.PoolKey(tp.k.Code, region, variant)
@@ -647,11 +675,45 @@ func (s *Stocker) returnItems(ctx context.Context, tp *tabPools, rows [][]string
 	return errors.Join(errs...)
 }
 
-func (s *Stocker) badRow(err error) {
+// badRow counts a stock row that cannot be issued and tells the operator
+// once: the same row would otherwise be reported on every pass.
+func (s *Stocker) badRow(err error, row string) {
+	var re *domain.RowError
+	if errors.As(err, &re) {
+		row += "\x00" + re.Reason // the cell moves when rows above go; the row and the reason do not
+	}
 	s.mu.Lock()
 	s.status.BadRows++
+	seen := s.told[row]
+	if !seen && len(s.told) < 10_000 {
+		s.told[row] = true
+	}
 	s.mu.Unlock()
-	s.log.Warn("stock row skipped", "err", err)
+	if !seen {
+		s.log.Warn("stock row skipped", "err", err)
+		s.alert("stock row skipped: " + err.Error())
+	}
+}
+
+// alert tells the admins (through StockOptions.Alert) about a problem
+// they must fix in the spreadsheet: at most once an hour for the same text.
+func (s *Stocker) alert(text string) {
+	if s.o.Alert == nil {
+		return
+	}
+	s.mu.Lock()
+	last, ok := s.alerted[text]
+	now := time.Now()
+	if ok && now.Sub(last) < time.Hour {
+		s.mu.Unlock()
+		return
+	}
+	if len(s.alerted) > 1000 {
+		clear(s.alerted)
+	}
+	s.alerted[text] = now
+	s.mu.Unlock()
+	s.o.Alert(text)
 }
 
 func marker(r []string, col int) string {
@@ -746,6 +808,7 @@ func (s *Stocker) flushAll(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 		}
+		s.ok("tab", tab)
 		s.mu.Lock()
 		s.status.Flushes++
 		s.status.RowsFlushed += uint64(len(rows))
@@ -755,9 +818,6 @@ func (s *Stocker) flushAll(ctx context.Context) error {
 	}
 	if err := s.syncProxies(ctx); err != nil {
 		errs = append(errs, err)
-	}
-	if len(errs) == 0 {
-		s.ok()
 	}
 	return errors.Join(errs...)
 }
@@ -813,6 +873,7 @@ func (s *Stocker) syncProxies(ctx context.Context) error {
 		}
 	}
 	s.proxiesSure = true
+	s.ok("tab", tab)
 	var errs []error
 	for _, id := range ids {
 		if err := s.e.proxySynced(ctx, id, seqs[id]); err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,9 @@ type stockRig struct {
 	store *csvstore.Store
 	e     *Engine
 	s     *Stocker
+
+	mu     sync.Mutex
+	alerts []string
 }
 
 func newStockRig(t *testing.T, tabs map[string][][]string) *stockRig {
@@ -70,7 +74,12 @@ func newStockRig(t *testing.T, tabs map[string][][]string) *stockRig {
 
 func (r *stockRig) open() {
 	r.e = openTest(r.t, filepath.Join(r.dir, "data"), r.clk, func(o *Options) { o.Kinds = testKinds(r.t) })
-	s, err := r.e.Distribute(StockOptions{Store: r.store, StockSheet: "stock", IssuedSheet: "issued", FlushEvery: time.Hour})
+	s, err := r.e.Distribute(StockOptions{Store: r.store, StockSheet: "stock", IssuedSheet: "issued", FlushEvery: time.Hour,
+		Alert: func(text string) {
+			r.mu.Lock()
+			r.alerts = append(r.alerts, text)
+			r.mu.Unlock()
+		}})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -294,5 +303,39 @@ func TestProxiesSheetKeepsOneRowPerChange(t *testing.T) {
 	rows := r.rows("stock", "Прокси")
 	if len(rows) != 2 || rows[0][6] != "available" || rows[1][6] != "issued" || rows[1][3] != addr.String() {
 		t.Fatalf("proxies tab: %v", rows)
+	}
+}
+
+func TestBadStockIsToldToTheAdminsOnce(t *testing.T) {
+	vk := [][]string{{"login", "password", "gender", "region"},
+		{"ok1", "pw", "male", "495"}, {"bad1", "pw", "male", "999"}, {"bad2", "pw", "robot", "495"}}
+	r := newStockRig(t, map[string][][]string{"ВКонтакте": vk})
+	if err := os.Remove(filepath.Join(r.dir, "sheets", "stock", "Номера Табор.csv")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		_ = r.s.RefillNow(ctxT(t)) // the missing tab fails every pass; the others go on
+	}
+	if got := len(r.pool("vk/495/male").Available); got != 1 {
+		t.Fatalf("the good row was not loaded: %d", got)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var region, variant, tab int
+	for _, a := range r.alerts {
+		switch {
+		case strings.Contains(a, "ВКонтакте!D3") && strings.Contains(a, "999"):
+			region++
+		case strings.Contains(a, "ВКонтакте!C4") && strings.Contains(a, "robot"):
+			variant++
+		case strings.Contains(a, "Номера Табор"):
+			tab++
+		}
+	}
+	if region != 1 || variant != 1 || tab != 1 {
+		t.Fatalf("alerts (want each problem once, with its cell): %q", r.alerts)
+	}
+	if left := r.rows("stock", "ВКонтакте"); len(left) != 3 {
+		t.Fatalf("bad rows must stay in the sheet for a person to fix: %v", left)
 	}
 }

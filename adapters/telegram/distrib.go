@@ -120,6 +120,19 @@ func (s *session) distButton(msgID int, c domain.Callback) {
 	}
 }
 
+// AlertAdmins tells the owner and admins about a distribution problem only
+// they can fix (a missing tab, a refused service account, a bad row).
+func (b *Bot) AlertAdmins(text string) {
+	for _, a := range b.adminIDs() {
+		b.enqueue(int64(a), true, func(r *session) {
+			if r.lang == "" {
+				r.start(telego.User{ID: int64(r.user)})
+			}
+			r.send(r.t("dist_alert", "text", text), nil)
+		})
+	}
+}
+
 // --- registration ---------------------------------------------------------
 
 func (s *session) me() (domain.User, error) {
@@ -160,7 +173,7 @@ func (s *session) register(nickname string) {
 	s.awaiting = ""
 	s.send(s.t("staff_requested", "nickname", u.Nickname), s.kb(s.row(s.btn("btn_menu", "menu"))))
 	who, nick := s.who(s.user), u.Nickname
-	for _, a := range s.adminIDs() {
+	for _, a := range s.bot.adminIDs() {
 		s.bot.enqueue(int64(a), true, func(r *session) {
 			if r.lang == "" {
 				r.start(telego.User{ID: int64(r.user)})
@@ -173,9 +186,9 @@ func (s *session) register(nickname string) {
 }
 
 // adminIDs are the people who decide staff requests: the owner and admins.
-func (s *session) adminIDs() []domain.UserID {
-	ids := slices.Clone(s.bot.cfg.Admins)
-	if o := s.bot.cfg.Owner; o != 0 && !slices.Contains(ids, o) {
+func (b *Bot) adminIDs() []domain.UserID {
+	ids := slices.Clone(b.cfg.Admins)
+	if o := b.cfg.Owner; o != 0 && !slices.Contains(ids, o) {
 		ids = append([]domain.UserID{o}, ids...)
 	}
 	return ids

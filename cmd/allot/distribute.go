@@ -43,7 +43,7 @@ func (d *distribution) close() {
 // startDistribution starts the stocker on Google Sheets when they are
 // configured, else on CSV files under DATA_DIR/sheets (created with each
 // tab's header, for a person to fill). Without KINDS_FILE it does nothing.
-func startDistribution(ctx context.Context, cfg config, eng *actors.Engine, log *slog.Logger) (*distribution, error) {
+func startDistribution(ctx context.Context, cfg config, eng *actors.Engine, log *slog.Logger, alert func(string)) (*distribution, error) {
 	if len(cfg.Kinds.Kinds) == 0 {
 		return nil, nil
 	}
@@ -75,7 +75,7 @@ func startDistribution(ctx context.Context, cfg config, eng *actors.Engine, log 
 		store, d.where = s, "CSV files in "+dir
 	}
 	st, err := eng.Distribute(actors.StockOptions{Store: store, StockSheet: stock, IssuedSheet: issued,
-		Location: cfg.StockLocation})
+		Location: cfg.StockLocation, Alert: alert})
 	if err != nil {
 		d.close()
 		return nil, err

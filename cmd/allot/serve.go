@@ -70,13 +70,19 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return errors.Join(err, eng.Close(context.Background()))
 	}
 	defer closeChain()
-	dist, err := startDistribution(ctx, cfg, eng, log)
+	dist, err := startDistribution(ctx, cfg, eng, log, func(text string) {
+		log.Warn("distribution needs an admin", "problem", text)
+		if b := bot.Load(); b != nil {
+			b.AlertAdmins(text)
+		}
+	})
 	if err != nil {
 		_ = ln.Close()
 		return errors.Join(err, eng.Close(context.Background()))
 	}
 	mux := healthMux(eng, watcher, dist)
-	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken})
+	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
+		Collectors: metricCollectors(eng, dist, bot.Load)})
 	if err != nil {
 		_ = ln.Close()
 		dist.close()
