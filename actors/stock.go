@@ -95,7 +95,7 @@ type Stocker struct {
 	// proxiesSure is set once the proxies tab is known to hold every row
 	// written so far (false at start: a crash may have cut a write short).
 	proxiesSure bool
-	names   map[domain.UserID]string
+	names       map[domain.UserID]string
 }
 
 // Distribute starts the stocker. Engine.Close stops it.
