@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"allot/actors"
 	"allot/adapters/telegram/telegramtest"
 	"allot/domain"
 )
@@ -24,13 +25,10 @@ func newProxyWorld(t *testing.T) *world {
 	t.Helper()
 	srv := telegramtest.New(telegramtest.WithoutLimits())
 	t.Cleanup(srv.Close)
-	w := newWorld(t, srv, t.TempDir(), &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)})
-	// Before anyone writes: sessions start under b.mu, after this.
-	w.bot.mu.Lock()
-	w.bot.cfg.Kinds = domain.KindsConfig{Kinds: []domain.ResourceKind{
+	kinds := domain.KindsConfig{Kinds: []domain.ResourceKind{
 		{Code: "mamba", Name: "Mamba"}, {Code: "tinder", Name: "Tinder"}, {Code: "vk", Name: "VK"}}}
-	w.bot.mu.Unlock()
-	return w
+	return newWorldWith(t, srv, t.TempDir(), &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)},
+		func(_ *actors.Options, c *Config) { c.Kinds = kinds })
 }
 
 // approveStaff makes u approved staff the way an admin would.
