@@ -557,9 +557,15 @@ func (s *Stocker) deleteOurs(ctx context.Context, tp *tabPools, rows [][]string)
 			del = append(del, i)
 			continue
 		}
-		k := domain.RowKey(rows[i])
+		// By content without our column: a stray marker we cleared
+		// meanwhile must not make the row look like another.
+		cells := rows[i][:min(len(rows[i]), col)]
+		k := domain.RowKey(cells)
+		if k == "" {
+			continue
+		}
 		others[k]++
-		otherRows[k] = rows[i]
+		otherRows[k] = cells
 	}
 	sheet, tab := s.o.StockSheet, tp.t.Tab
 	if len(del) > 0 {
@@ -582,7 +588,7 @@ func (s *Stocker) deleteOurs(ctx context.Context, tp *tabPools, rows [][]string)
 			}
 			continue
 		}
-		others[domain.RowKey(after[i])]--
+		others[domain.RowKey(after[i][:min(len(after[i]), col)])]--
 	}
 	gone := map[string][]string{}
 	for m, pk := range tp.claimed {
