@@ -98,6 +98,7 @@ func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 		return info, fmt.Errorf("actors: snapshot: %w", err)
 	}
 	info.Duration = time.Since(start) // copying the entities counts, not only writing the file
+	e.snapshotTook(info.Duration)
 	e.log.Info("snapshot written", "seq", seq, "bytes", info.Size, "took", info.Duration, "journal_wait", waited)
 	e.compact()
 	return info, nil

@@ -57,11 +57,17 @@ var (
 	descSegments  = desc("journal_segments", "Journal segment files on disk.")
 	descCommit    = desc("journal_commit_seconds", "Time of each journal commit, write and fdatasync (sum and count only).")
 	descCommitMax = desc("journal_commit_max_seconds", "Longest single journal commit since start.")
+	descFsync     = desc("journal_fsync_seconds", "Time of each journal group commit, write and fdatasync "+
+		"(with FSYNC=os, the write only): the journal's fsync latency.")
+	descBatchSize = desc("journal_batch_size_records", "Records per journal group commit.")
 
 	descSnapBusy = desc("snapshot_in_progress", "1 while a snapshot is being written (its size is then not read).")
 	descSnapSize = desc("snapshot_last_size_bytes", "Size of the newest snapshot on disk.")
 	descSnapSeq  = desc("snapshot_last_seq", "Journal sequence the newest snapshot covers.")
 	descSnapTime = desc("snapshot_last_timestamp_seconds", "When the newest snapshot was written (Unix time).")
+	descSnapDur  = desc("snapshot_duration_seconds", "Time of each snapshot written since start, "+
+		"copying the entities included (sum and count only).")
+	descSnapLast = desc("snapshot_last_duration_seconds", "Time the newest snapshot written since start took.")
 
 	descWatchUp   = desc("payment_watcher_up", "1 when the watcher's last chain poll succeeded.", "wallet")
 	descWatchFail = desc("payment_watcher_failures", "Consecutive failed chain polls.", "wallet")
@@ -75,8 +81,8 @@ var (
 
 var engineDescs = []*prometheus.Desc{descReady, descEntities, descActive, descMailbox, descInflight, descNumbers,
 	descRentals, descBatch, descBytes, descSyncs, descRollovers, descSegments, descCommit, descCommitMax,
-	descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descWatchUp, descWatchFail, descWatchDel,
-	descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll}
+	descFsync, descBatchSize, descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descSnapDur, descSnapLast,
+	descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll}
 
 // engineCollector reads the engine's counters at each scrape.
 type engineCollector struct{ src source }
@@ -95,8 +101,9 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- gauge(descReady, ready)
 	c.collectKinds(ch)
 	c.collectNumbers(ch)
-	c.collectJournal(ch)
-	c.collectSnapshot(ch)
+	st := c.src.Stats()
+	c.collectJournal(ch, st)
+	c.collectSnapshot(ch, st)
 	c.collectWatchers(ch)
 }
 
@@ -116,8 +123,7 @@ func (c *engineCollector) collectNumbers(ch chan<- prometheus.Metric) {
 	ch <- gauge(descRentals, float64(rentals))
 }
 
-func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric) {
-	st := c.src.Stats()
+func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric, st actors.Stats) {
 	j := st.Journal
 	ch <- gauge(descInflight, float64(st.Inflight))
 	ch <- prometheus.MustNewConstSummary(descBatch, j.Batches, float64(j.Records), nil)
@@ -127,9 +133,17 @@ func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric) {
 	ch <- gauge(descSegments, float64(j.Segments))
 	ch <- prometheus.MustNewConstSummary(descCommit, st.Commits, st.CommitSum.Seconds(), nil)
 	ch <- gauge(descCommitMax, st.CommitMax.Seconds())
+	ch <- histogram(descFsync, st.CommitTimes)
+	if st.BatchSizes.Count > 0 { // an engine that is not told batch sizes has none to show
+		ch <- histogram(descBatchSize, st.BatchSizes)
+	}
 }
 
-func (c *engineCollector) collectSnapshot(ch chan<- prometheus.Metric) {
+func (c *engineCollector) collectSnapshot(ch chan<- prometheus.Metric, st actors.Stats) {
+	ch <- prometheus.MustNewConstSummary(descSnapDur, st.Snapshots, st.SnapshotSum.Seconds(), nil)
+	if st.Snapshots > 0 {
+		ch <- gauge(descSnapLast, st.SnapshotLast.Seconds())
+	}
 	info, busy, ok := c.src.LastSnapshot()
 	ch <- gauge(descSnapBusy, b2f(busy))
 	if !ok {
@@ -160,6 +174,15 @@ func gauge(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
 
 func counter(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
 	return prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+}
+
+// histogram turns the engine's cumulative buckets into a Prometheus histogram.
+func histogram(d *prometheus.Desc, h actors.Histogram) prometheus.Metric {
+	buckets := make(map[float64]uint64, len(h.Bounds))
+	for i, b := range h.Bounds {
+		buckets[b] = h.Counts[i]
+	}
+	return prometheus.MustNewConstHistogram(d, h.Count, h.Sum, buckets)
 }
 
 func b2f(b bool) float64 {

@@ -1,0 +1,67 @@
+package telegram
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The bot's series. They are read from the outbox's and the limits'
+// counters at scrape time: nothing here counts anything twice.
+var (
+	descSends    = botDesc("sends_total", "Messages sent to Telegram (each part of a split text counts).")
+	descEdits    = botDesc("edits_total", "Messages edited in place (an unchanged message counts).")
+	descAnswers  = botDesc("answers_total", "Button presses answered (answerCallbackQuery).")
+	descTooMany  = botDesc("too_many_requests_total", "Bot API calls Telegram answered 429 Too Many Requests.")
+	descRetries  = botDesc("retries_total", "Bot API calls repeated after a 429 or a transient failure.")
+	descFailed   = botDesc("failed_total", "Sends, edits and answers that failed for good: someone missed a message.")
+	descHits     = botDesc("rate_limit_hits_total", "Actions refused by the per-person or global rate limits (an update is a message; some are also an operation or a payment).", "action")
+	descDropped  = botDesc("updates_dropped_total", "Updates dropped because their person's queue was full.")
+	descSessions = botDesc("sessions", "People whose session is running now.")
+)
+
+var botDescs = []*prometheus.Desc{descSends, descEdits, descAnswers, descTooMany, descRetries, descFailed,
+	descHits, descDropped, descSessions}
+
+func botDesc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("allot_telegram_"+name, help, labels, nil)
+}
+
+// botCollector reads the bot that bot returns at each scrape.
+type botCollector struct{ bot func() *Bot }
+
+// NewCollector returns the bot's Prometheus series (allot_telegram_*),
+// read at each scrape from the bot that bot returns. It may be made before
+// the bot exists: while bot returns nil (not started yet, or no BOT_TOKEN)
+// the series are absent. bot must be safe to call from any goroutine.
+func NewCollector(bot func() *Bot) prometheus.Collector { return &botCollector{bot: bot} }
+
+func (c *botCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range botDescs {
+		ch <- d
+	}
+}
+
+func (c *botCollector) Collect(ch chan<- prometheus.Metric) {
+	b := c.bot()
+	if b == nil {
+		return
+	}
+	o := b.out.Stats()
+	ch <- botCounter(descSends, o.Sent)
+	ch <- botCounter(descEdits, o.Edited)
+	ch <- botCounter(descAnswers, o.Answered)
+	ch <- botCounter(descTooMany, o.TooManyRequests)
+	ch <- botCounter(descRetries, o.Retries)
+	ch <- botCounter(descFailed, o.Failed)
+	for a, n := range b.lim.Hits() {
+		ch <- botCounter(descHits, n, a.String())
+	}
+	b.mu.Lock()
+	dropped, sessions := b.dropped, len(b.sessions)
+	b.mu.Unlock()
+	ch <- botCounter(descDropped, dropped)
+	ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(sessions))
+}
+
+func botCounter(d *prometheus.Desc, v uint64, labels ...string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+}
