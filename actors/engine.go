@@ -130,7 +130,11 @@ func withDefaults(o Options) Options {
 func (e *Engine) openStorage() error {
 	j, err := persistence.OpenJournal(persistence.JournalOptions{
 		Dir: filepath.Join(e.opts.Dir, "journal"), Fsync: e.opts.Fsync, SegmentSize: e.opts.SegmentSize,
-		Logger: e.log, OnSync: func(d time.Duration, _, _ int) { e.commits.observe(d); e.durable.synced() },
+		Logger: e.log, OnSync: func(d time.Duration, records, _ int) {
+			e.commits.observe(d)
+			e.commits.batch(records)
+			e.durable.synced()
+		},
 		OnFatal: e.fatal,
 	})
 	if err != nil {

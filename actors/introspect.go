@@ -220,14 +220,60 @@ func (e *Engine) Entity(ctx context.Context, kind domain.Kind, id string) (any, 
 	if en.pid == nil { // passive: its state is frozen while the lock is held
 		b, err := encodeState(en.state)
 		s.mu.Unlock()
-		return decodeState(kind, id, b, err)
+		return e.redactEntity(decodeState(kind, id, b, err))
 	}
 	s.mu.Unlock()
 	v, err := e.ask(ctx, kind, id, false, func(r replyTo) command { return &copyState{asker{r}} })
 	if err != nil {
 		return nil, err
 	}
-	return decodeState(kind, id, v.([]byte), nil)
+	return e.redactEntity(decodeState(kind, id, v.([]byte), nil))
+}
+
+// redactEntity hides what only the kinds config knows is secret: a pool's
+// rows are plain lists of cells, and the column named like a password is
+// one (the HTTP layer redacts by field name and cannot see it).
+func (e *Engine) redactEntity(v any, err error) (any, error) {
+	p, ok := v.(*domain.Pool)
+	if err != nil || !ok {
+		return v, err
+	}
+	k, kerr := e.kindOfPool(p.Key)
+	if kerr != nil {
+		return v, nil
+	}
+	var secret []int
+	for i, c := range k.Columns {
+		if c := strings.ToLower(c); strings.Contains(c, "pass") || strings.Contains(c, "парол") || strings.Contains(c, "pwd") ||
+			strings.Contains(c, "secret") || strings.Contains(c, "token") {
+			secret = append(secret, i)
+		}
+	}
+	hide := func(cells []string) {
+		for _, i := range secret {
+			if i < len(cells) && cells[i] != "" {
+				cells[i] = "***"
+			}
+		}
+	}
+	for i := range p.Available {
+		hide(p.Available[i].Cells)
+	}
+	for _, it := range p.Pending {
+		hide(it.Item.Cells)
+	}
+	for i := range p.Buffer {
+		hide(p.Buffer[i].Item.Cells)
+	}
+	for _, f := range p.Flushing {
+		for i := range f.Entries {
+			hide(f.Entries[i].Item.Cells)
+		}
+	}
+	for i := range p.Returning {
+		hide(p.Returning[i].Cells)
+	}
+	return p, nil
 }
 
 // copyState asks an active entity for its state, encoded.

@@ -147,6 +147,18 @@ func TestStockJourney(t *testing.T) {
 		t.Fatalf("claims not forgotten after their rows were deleted: %v", p.Claimed)
 	}
 
+	// The introspection copy hides the password column; the pool keeps it.
+	view, err := r.e.Entity(ctx, domain.KindPool, "vk/495/male")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vp := view.(*domain.Pool); vp.Available[0].Cells[1] != "***" || vp.Available[0].Cells[0] == "***" {
+		t.Fatalf("introspection shows %v", vp.Available[0].Cells)
+	}
+	if p := r.pool("vk/495/male"); !strings.HasPrefix(p.Available[0].Cells[1], "pw") {
+		t.Fatalf("redaction reached the pool itself: %v", p.Available[0].Cells)
+	}
+
 	got, err := r.e.IssueStock(ctx, "op1", alice, "vk", "495", "male", 3)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("issue 3: %v, %v", got, err)
