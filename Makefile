@@ -41,6 +41,7 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode payments -txs 2000
 	./$(BIN)/loadtest -mode paycrash -txs 1000 -cycles 10
 	./$(BIN)/loadtest -mode telegram -users 50 -duration 2s
+	./$(BIN)/loadtest -mode sheets -items 1000
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
 # the table it prints.
@@ -54,6 +55,7 @@ bench: build
 	./$(BIN)/loadtest -json -mode payments -txs 10000 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode paycrash -txs 5000 -cycles 30 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode telegram -users 1000 -duration 20s | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode sheets -items 10000 | tee -a $(BIN)/bench.jsonl
 	@echo
 	@./$(BIN)/loadtest -mode table -in $(BIN)/bench.jsonl
 

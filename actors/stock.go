@@ -27,6 +27,11 @@ type StockStore interface {
 	DeleteRows(ctx context.Context, spreadsheet, tab string, rows []int) error
 	InsertRows(ctx context.Context, spreadsheet, tab string, at int, rows [][]string) error
 	AppendRows(ctx context.Context, spreadsheet, tab string, rows []domain.SheetRow) error
+	// EnsureTab creates tab if the spreadsheet has none of that title.
+	EnsureTab(ctx context.Context, spreadsheet, tab string) error
+	// TakeRows deletes rows of tab and, in the same atomic request, first
+	// copies them whole into trash from row at: the delete's receipt.
+	TakeRows(ctx context.Context, spreadsheet, tab string, rows []int, trash string, at int) error
 }
 
 // StockOptions configure the stocker.
@@ -91,6 +96,10 @@ type Stocker struct {
 	emptyAt map[string]time.Time // tab → when it last had nothing to give
 	streak  map[string]int       // failures in a row, by subject
 	told    map[string]bool      // bad rows already logged
+	// trashMade and trashClean: trash tabs known to exist, and stock tabs
+	// whose trash holds nothing left to settle.
+	trashMade  map[string]bool
+	trashClean map[string]bool
 	alerted map[string]time.Time // alerts already sent, and when
 	// proxiesSure is set once the proxies tab is known to hold every row
 	// written so far (false at start: a crash may have cut a write short).
@@ -115,7 +124,8 @@ func (e *Engine) Distribute(o StockOptions) (*Stocker, error) {
 	s := &Stocker{e: e, o: o, log: e.log.With("component", "stocker"), pokes: make(chan string, 64),
 		do: make(chan func(context.Context)), stop: cancel, done: make(chan struct{}),
 		emptyAt: map[string]time.Time{}, names: map[domain.UserID]string{},
-		told: map[string]bool{}, alerted: map[string]time.Time{}, streak: map[string]int{}}
+		told: map[string]bool{}, alerted: map[string]time.Time{}, streak: map[string]int{},
+		trashMade: map[string]bool{}, trashClean: map[string]bool{}}
 	if !e.stocker.CompareAndSwap(nil, s) {
 		cancel()
 		return nil, errors.New("actors: a stocker is already running")
@@ -330,11 +340,14 @@ type candidate struct {
 //     A crash here leaves markers no pool knows: free rows next time.
 //  3. Journal the confirmed rows into their pools (StockLoaded): from now
 //     on the rows are ours, never loaded again, and issuable.
-//  4. Delete every row of ours in one request, read again, forget the
-//     markers that are gone (StockDeleted), and put back any row that was
-//     not ours but vanished (a sort between our read and the delete shifts
-//     the indices: the API has no conditional delete). A marked row that
-//     survived is deleted next pass.
+//  4. Take every row of ours in one atomic request that copies each row
+//     into the tab's trash ("allot trash · <tab>") before deleting it: the
+//     receipt of exactly what the delete removed, even if a person moved
+//     rows after our last read (the API has no conditional delete). A row
+//     of someone else's in the receipt is put back (settleTrash); rows a
+//     person deleted themselves are not in it and stay deleted. Claims are
+//     forgotten (StockDeleted) once the trash notes which rows were ours.
+//     A marked row that survived is taken next pass.
 //  5. Return items on their way back (today-only mode, a release): each
 //     goes after the last row of its date, in one request per date; an
 //     item is marked returned only once its row is seen in the tab, so an
@@ -350,7 +363,7 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 	for _, p := range tp.pools {
 		returning += len(p.Returning)
 	}
-	if len(need) == 0 && len(tp.claimed) == 0 && returning == 0 {
+	if len(need) == 0 && len(tp.claimed) == 0 && returning == 0 && !s.trashDirty(t.Tab) {
 		return
 	}
 	sheet := s.o.StockSheet
@@ -358,6 +371,18 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 	if err != nil {
 		s.fail("reading stock", err, "tab", t.Tab)
 		return
+	}
+	if s.trashDirty(t.Tab) {
+		// Rows on their way back carry tokens a claim must not take over
+		// before they are noted back: settle first (after a crash, too).
+		if err := s.ensureTrash(ctx, trashOf(t.Tab)); err != nil {
+			s.fail("settling the trash", err, "tab", t.Tab)
+			return
+		}
+		if rows, err = s.settleTrash(ctx, tp, rows); err != nil {
+			s.fail("settling the trash", err, "tab", t.Tab)
+			return
+		}
 	}
 	found := 0
 	if len(need) > 0 {
@@ -535,60 +560,75 @@ func (s *Stocker) claim(ctx context.Context, tp *tabPools, rows [][]string, need
 	return after, loaded, nil
 }
 
-// deleteOurs is step 4 of pass.
+// trashOf names the tab that receives a stock tab's deleted rows.
+func trashOf(tab string) string { return "allot trash · " + tab }
+
+// trashCol is the column of a trash row where the stocker notes what it
+// did with the row: after the stock tab's own columns and claim column.
+func trashCol(k domain.ResourceKind) int { return k.ClaimColumn() + 1 }
+
+// ours reports whether a stock row is one a pool of the tab has claimed:
+// by its marker, or by its content (a copy a person made of a claimed row,
+// whatever marker it carries, is the same item and must not be issued).
+func (tp *tabPools) ours(r []string) (claim string, ok bool) {
+	col := tp.k.ClaimColumn()
+	if m := marker(r, col); m != "" {
+		if _, known := tp.claimed[m]; known {
+			return m, true
+		}
+	}
+	m, ok := tp.content[domain.RowKey(r[:min(len(r), col)])]
+	return m, ok
+}
+
+// deleteOurs is step 4 of pass. The rows are taken with a receipt: the
+// same atomic request copies each of them into the tab's trash before
+// deleting it, so whatever the delete removed is known even if a person
+// inserted, deleted or sorted rows after our last read, and a row of
+// theirs it hit is put back (settleTrash). Rows a person deleted
+// themselves are not in the receipt and stay deleted. Claims are forgotten
+// only after the trash notes which of its rows were ours: a row noted
+// nowhere is judged against claims still held.
 func (s *Stocker) deleteOurs(ctx context.Context, tp *tabPools, rows [][]string) ([][]string, error) {
-	if len(tp.claimed) == 0 {
+	sheet, tab := s.o.StockSheet, tp.t.Tab
+	var del []int
+	for i := 1; i < len(rows); i++ {
+		if _, ok := tp.ours(rows[i]); ok {
+			del = append(del, i)
+		}
+	}
+	if len(del) == 0 && len(tp.claimed) == 0 && !s.trashDirty(tab) {
 		return rows, nil
 	}
-	col := tp.k.ClaimColumn()
-	ours := func(r []string) bool {
-		if m := marker(r, col); m != "" {
-			_, ok := tp.claimed[m]
-			return ok
-		}
-		_, ok := tp.content[domain.RowKey(r[:min(len(r), col)])]
-		return ok
+	trash := trashOf(tab)
+	if err := s.ensureTrash(ctx, trash); err != nil {
+		return rows, err
 	}
-	var del []int
-	others := map[string]int{}
-	otherRows := map[string][]string{}
-	for i := 1; i < len(rows); i++ {
-		if ours(rows[i]) {
-			del = append(del, i)
-			continue
-		}
-		// By content without our column: a stray marker we cleared
-		// meanwhile must not make the row look like another.
-		cells := rows[i][:min(len(rows[i]), col)]
-		k := domain.RowKey(cells)
-		if k == "" {
-			continue
-		}
-		others[k]++
-		otherRows[k] = cells
-	}
-	sheet, tab := s.o.StockSheet, tp.t.Tab
+	after := rows
 	if len(del) > 0 {
-		if err := s.o.Store.DeleteRows(ctx, sheet, tab, del); err != nil {
-			// The outcome may be unknown: the read below settles it.
-			s.log.Warn("deleting claimed rows failed; checking the tab", "tab", tab, "rows", len(del), "err", err)
+		before, err := s.o.Store.ReadRows(ctx, sheet, trash)
+		if err != nil {
+			return rows, fmt.Errorf("reading %q: %w", trash, err)
+		}
+		s.setTrashDirty(tab, true)
+		if err := s.o.Store.TakeRows(ctx, sheet, tab, del, trash, len(before)); err != nil {
+			// The outcome may be unknown: the trash says (the request is atomic).
+			s.log.Warn("taking claimed rows failed; checking the trash", "tab", tab, "rows", len(del), "err", err)
+		}
+		if after, err = s.o.Store.ReadRows(ctx, sheet, tab); err != nil {
+			return rows, fmt.Errorf("reading back after the delete: %w", err)
 		}
 	}
-	after, err := s.o.Store.ReadRows(ctx, sheet, tab)
+	after, err := s.settleTrash(ctx, tp, after)
 	if err != nil {
-		return rows, fmt.Errorf("reading back after the delete: %w", err)
+		return after, err
 	}
+	// Forget the claims whose rows are gone (by marker and by content).
 	left := map[string]bool{}
 	for i := 1; i < len(after); i++ {
-		if ours(after[i]) {
-			if m := marker(after[i], col); m != "" {
-				left[m] = true
-			} else {
-				left[tp.content[domain.RowKey(after[i][:min(len(after[i]), col)])]] = true
-			}
-			continue
+		if m, ok := tp.ours(after[i]); ok {
+			left[m] = true
 		}
-		others[domain.RowKey(after[i][:min(len(after[i]), col)])]--
 	}
 	gone := map[string][]string{}
 	for m, pk := range tp.claimed {
@@ -601,26 +641,134 @@ func (s *Stocker) deleteOurs(ctx context.Context, tp *tabPools, rows [][]string)
 			return after, fmt.Errorf("forgetting deleted rows of %s: %w", pk, err)
 		}
 	}
-	var back [][]string
-	for _, k := range slices.Sorted(maps.Keys(others)) {
-		for n := others[k]; n > 0; n-- {
-			back = append(back, otherRows[k])
+	return after, nil
+}
+
+// settleTrash notes every unnoted trash row "ours" or puts it back, so
+// that a failure or a crash at any point neither loses a row nor puts one
+// back twice:
+//
+//   - a row that was ours (by marker or content) is noted "ours";
+//   - any other row first gets a fresh token in its note ("back? <token>"),
+//     then is inserted at the end of the stock tab with the token as its
+//     marker (a marker no pool knows: the row is free stock again);
+//   - a later look that finds the token in the stock tab notes it "back";
+//     one that does not inserts it again, under the same token.
+//
+// Once every row is settled the trash is clean; a long one is emptied.
+func (s *Stocker) settleTrash(ctx context.Context, tp *tabPools, rows [][]string) ([][]string, error) {
+	return s.settle(ctx, tp, rows, true)
+}
+
+func (s *Stocker) settle(ctx context.Context, tp *tabPools, rows [][]string, again bool) ([][]string, error) {
+	sheet, tab, trash := s.o.StockSheet, tp.t.Tab, trashOf(tp.t.Tab)
+	got, err := s.o.Store.ReadRows(ctx, sheet, trash)
+	if err != nil {
+		return rows, fmt.Errorf("reading %q: %w", trash, err)
+	}
+	col, note := tp.k.ClaimColumn(), trashCol(tp.k)
+	markers := map[string]bool{}
+	for _, r := range rows {
+		if m := marker(r, col); m != "" {
+			markers[m] = true
 		}
 	}
-	if len(back) == 0 {
-		return after, nil
+	withToken := func(r []string, token string) []string {
+		out := make([]string, col+1)
+		copy(out, r[:min(len(r), col)])
+		out[col] = token
+		return out
 	}
-	// Rows that were not ours vanished: the delete hit them because the
-	// tab moved under it (or a person deleted them meanwhile; putting back
-	// a row someone deleted is the cheaper mistake than losing one).
-	s.log.Warn("rows vanished while deleting claimed rows; putting them back", "tab", tab, "rows", len(back))
-	if err := s.o.Store.InsertRows(ctx, sheet, tab, len(after), back); err != nil {
-		return after, fmt.Errorf("putting back %d rows: %w", len(back), err)
+	var notes []domain.SheetCell
+	var back [][]string
+	for i, r := range got {
+		switch n := marker(r, note); {
+		case n == "ours" || n == "back" || domain.RowKey(r[:min(len(r), col)]) == "":
+		case strings.HasPrefix(n, "back? "):
+			token := strings.TrimPrefix(n, "back? ")
+			if markers[token] {
+				notes = append(notes, domain.SheetCell{Row: i, Col: note, Value: "back"})
+			} else {
+				back = append(back, withToken(r, token))
+			}
+		default:
+			if _, ok := tp.ours(r); ok {
+				notes = append(notes, domain.SheetCell{Row: i, Col: note, Value: "ours"})
+				continue
+			}
+			token := s.claimID()
+			notes = append(notes, domain.SheetCell{Row: i, Col: note, Value: "back? " + token})
+			back = append(back, withToken(r, token))
+		}
+	}
+	if len(notes) > 0 { // tokens first: nothing is inserted without its token noted
+		if err := s.o.Store.SetCells(ctx, sheet, trash, notes); err != nil {
+			return rows, fmt.Errorf("noting the trash: %w", err)
+		}
+	}
+	if len(back) > 0 && !again {
+		return rows, nil // inserted a moment ago yet not seen: the next pass looks again
+	}
+	if len(back) > 0 {
+		s.log.Warn("putting back rows a delete took with ours (the tab moved under it)", "tab", tab, "rows", len(back))
+		if err := s.o.Store.InsertRows(ctx, sheet, tab, len(rows), back); err != nil {
+			return rows, fmt.Errorf("putting back %d rows: %w", len(back), err) // the next look settles it
+		}
+		s.mu.Lock()
+		s.status.Reinserted += uint64(len(back))
+		s.mu.Unlock()
+		if rows, err = s.o.Store.ReadRows(ctx, sheet, tab); err != nil {
+			return rows, err
+		}
+		// Note them "back" now, before any claim can take a token over.
+		return s.settle(ctx, tp, rows, false)
+	}
+	s.setTrashDirty(tab, false)
+	if len(got) >= trashKeep {
+		all := make([]int, 0, len(got)-1)
+		for i := 1; i < len(got); i++ { // a tab keeps at least one row
+			all = append(all, i)
+		}
+		if err := s.o.Store.DeleteRows(ctx, sheet, trash, all); err != nil {
+			s.log.Warn("emptying the trash failed", "tab", trash, "err", err)
+		}
+	}
+	return rows, nil
+}
+
+// trashKeep is how many rows a trash tab holds before it is emptied: a
+// record for a person to look at after a surprise, not a second archive.
+const trashKeep = 500
+
+func (s *Stocker) ensureTrash(ctx context.Context, trash string) error {
+	s.mu.Lock()
+	ok := s.trashMade[trash]
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if err := s.o.Store.EnsureTab(ctx, s.o.StockSheet, trash); err != nil {
+		return fmt.Errorf("creating %q: %w", trash, err)
 	}
 	s.mu.Lock()
-	s.status.Reinserted += uint64(len(back))
+	s.trashMade[trash] = true
 	s.mu.Unlock()
-	return s.o.Store.ReadRows(ctx, sheet, tab)
+	return nil
+}
+
+// trashDirty reports whether a stock tab's trash may hold rows to settle:
+// after a take, and at start (a crash may have left some).
+func (s *Stocker) trashDirty(tab string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clean, seen := s.trashClean[tab]
+	return !seen || !clean
+}
+
+func (s *Stocker) setTrashDirty(tab string, dirty bool) {
+	s.mu.Lock()
+	s.trashClean[tab] = !dirty
+	s.mu.Unlock()
 }
 
 // returnItems is step 5 of pass.

@@ -33,6 +33,18 @@ type Store interface {
 	// AppendRows appends rows with their background colours, values and
 	// colours together, in one write request.
 	AppendRows(ctx context.Context, spreadsheet, tab string, rows []ColoredRow) error
+	// EnsureTab creates tab (empty) in spreadsheet if there is none of that title.
+	EnsureTab(ctx context.Context, spreadsheet, tab string) error
+	// TakeRows deletes the rows at the given 0-based indices of tab (as last
+	// read; repeats ignored) and, in the same atomic request, first copies
+	// each of them whole (every column, values as stored) into trash, a tab
+	// of the same spreadsheet, at rows at, at+1, … in ascending order of
+	// their index. at must be at or past trash's last row with a value;
+	// trash grows as needed. Afterwards trash's rows from at hold exactly
+	// what was deleted. A failure in flight is ErrAmbiguous (not retried):
+	// the caller reads trash to see whether the request applied (it is
+	// atomic: all or nothing).
+	TakeRows(ctx context.Context, spreadsheet, tab string, rows []int, trash string, at int) error
 }
 
 // CellValue is one cell to write: row and column are 0-based. The type is

@@ -43,6 +43,13 @@ func (tc *tabCache) replace(spreadsheet string, ids map[string]int64) {
 	}
 }
 
+// put remembers the id of a tab just created.
+func (tc *tabCache) put(k tabKey, id int64) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	tc.ids[k] = id
+}
+
 func (tc *tabCache) forget(k tabKey) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
@@ -53,34 +60,46 @@ func (tc *tabCache) forget(k tabKey) {
 // spreadsheets.get (properties only) that refreshes every tab of the
 // spreadsheet.
 func (c *Client) sheetID(ctx context.Context, spreadsheet, tab string, refresh bool) (int64, error) {
-	k := tabKey{spreadsheet, tab}
-	if id, ok := c.tabs.get(k); ok && !refresh {
+	if id, ok := c.tabs.get(tabKey{spreadsheet, tab}); ok && !refresh {
 		return id, nil
 	}
-	var got *sheets.Spreadsheet
-	err := c.do(ctx, op{name: "look up", tab: tab, idempotent: true}, func(ctx context.Context) error {
-		var err error
-		got, err = c.svc.Spreadsheets.Get(spreadsheet).Fields("sheets.properties(sheetId,title)").Context(ctx).Do()
-		return err
-	})
-	if isNoTab(err) {
-		return 0, noTab(spreadsheet, tab, err)
-	}
+	props, err := c.lookUp(ctx, spreadsheet, tab)
 	if err != nil {
 		return 0, err
 	}
-	ids := make(map[string]int64, len(got.Sheets))
-	for _, s := range got.Sheets {
-		if s.Properties != nil {
-			ids[s.Properties.Title] = s.Properties.SheetId
-		}
-	}
-	c.tabs.replace(spreadsheet, ids)
-	id, ok := ids[tab]
+	p, ok := props[tab]
 	if !ok {
 		return 0, noTab(spreadsheet, tab, nil)
 	}
-	return id, nil
+	return p.SheetId, nil
+}
+
+// lookUp reads the properties of every tab of a spreadsheet (ids, titles
+// and grid sizes) with one spreadsheets.get, and refreshes the cache with
+// them. tab names the call in errors.
+func (c *Client) lookUp(ctx context.Context, spreadsheet, tab string) (map[string]*sheets.SheetProperties, error) {
+	var got *sheets.Spreadsheet
+	err := c.do(ctx, op{name: "look up", tab: tab, idempotent: true}, func(ctx context.Context) error {
+		var err error
+		got, err = c.svc.Spreadsheets.Get(spreadsheet).
+			Fields("sheets.properties(sheetId,title,gridProperties(rowCount,columnCount))").Context(ctx).Do()
+		return err
+	})
+	if isNoTab(err) {
+		return nil, noTab(spreadsheet, tab, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	props := make(map[string]*sheets.SheetProperties, len(got.Sheets))
+	ids := make(map[string]int64, len(got.Sheets))
+	for _, s := range got.Sheets {
+		if p := s.Properties; p != nil {
+			props[p.Title], ids[p.Title] = p, p.SheetId
+		}
+	}
+	c.tabs.replace(spreadsheet, ids)
+	return props, nil
 }
 
 // noTab is ErrNoTab naming the tab, and Google's answer when there was
@@ -93,17 +112,31 @@ func noTab(spreadsheet, tab string, cause error) error {
 }
 
 // batchUpdate sends one spreadsheets.batchUpdate built for the tab's
-// sheetId. If Google no longer knows the cached id, nothing was applied
-// (the batch is atomic), so it refreshes the id and sends once more.
+// sheetId (see batchUpdateTabs).
 func (c *Client) batchUpdate(ctx context.Context, o op, spreadsheet string,
 	build func(sheetID int64) []*sheets.Request) error {
+	return c.batchUpdateTabs(ctx, o, spreadsheet, []string{o.tab}, func(ids []int64) []*sheets.Request {
+		return build(ids[0])
+	})
+}
+
+// batchUpdateTabs sends one spreadsheets.batchUpdate built for the
+// sheetIds of tabs, in their order. If Google no longer knows a cached id,
+// nothing was applied (the batch is atomic), so it refreshes the ids and
+// sends once more.
+func (c *Client) batchUpdateTabs(ctx context.Context, o op, spreadsheet string, tabs []string,
+	build func(sheetIDs []int64) []*sheets.Request) error {
 	for refresh := false; ; refresh = true {
-		id, err := c.sheetID(ctx, spreadsheet, o.tab, refresh)
-		if err != nil {
-			return err
+		ids := make([]int64, len(tabs))
+		for i, tab := range tabs {
+			id, err := c.sheetID(ctx, spreadsheet, tab, refresh && i == 0) // one get refreshes all
+			if err != nil {
+				return err
+			}
+			ids[i] = id
 		}
-		req := &sheets.BatchUpdateSpreadsheetRequest{Requests: build(id)}
-		err = c.do(ctx, o, func(ctx context.Context) error {
+		req := &sheets.BatchUpdateSpreadsheetRequest{Requests: build(ids)}
+		err := c.do(ctx, o, func(ctx context.Context) error {
 			_, err := c.svc.Spreadsheets.BatchUpdate(spreadsheet, req).Context(ctx).Do()
 			return err
 		})

@@ -11,6 +11,7 @@
 //	loadtest -mode paycrash -txs N -cycles K
 //	loadtest -mode table -in FILE   (a Markdown table of earlier -json runs)
 //	loadtest -mode telegram -users N -duration D
+//	loadtest -mode sheets -items N
 package main
 
 import (
@@ -31,6 +32,7 @@ type flags struct {
 	cycles   int
 	entities int
 	txs      int
+	items    int
 	in       string
 	dir      string
 	json     bool
@@ -41,7 +43,7 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | table")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | table")
 	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram)")
 	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
@@ -50,6 +52,7 @@ func main() {
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
 	flag.StringVar(&f.in, "in", "", "JSON lines of earlier runs to tabulate (table; default stdin)")
 	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
+	flag.IntVar(&f.items, "items", 10000, "stock rows in the fake spreadsheet (sheets)")
 	flag.StringVar(&f.dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
 	flag.BoolVar(&f.json, "json", false, "print one JSON object on the last line")
 	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
@@ -94,8 +97,10 @@ func main() {
 		os.Exit(1)
 	case "telegram":
 		res, err = runTelegram(f)
+	case "sheets":
+		res, err = runSheets(f)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, table)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, table)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)

@@ -34,8 +34,12 @@ func runStoreContract(t *testing.T, newFixture func(t *testing.T) storeFixture) 
 	}
 }
 
-// stockTab is a Cyrillic title with a space, as real stock tabs have.
-const stockTab = "Мамба Муж"
+// stockTab is a Cyrillic title with a space, as real stock tabs have;
+// trashTab is named as the stocker names a stock tab's trash.
+const (
+	stockTab = "Мамба Муж"
+	trashTab = "allot trash · Мамба Муж"
+)
 
 var contractCases = []struct {
 	name string
@@ -112,6 +116,7 @@ var contractCases = []struct {
 		must(t, f.store.DeleteRows(ctx(t), f.spreadsheet, stockTab, nil))
 		must(t, f.store.InsertRows(ctx(t), f.spreadsheet, stockTab, 0, nil))
 		must(t, f.store.AppendRows(ctx(t), f.spreadsheet, stockTab, nil))
+		must(t, f.store.TakeRows(ctx(t), f.spreadsheet, stockTab, nil, trashTab, 0))
 		wantRows(t, f, stockTab, rows)
 	}},
 	{"a write applies to the tab as it is now, not as it was read", func(t *testing.T, f storeFixture) {
@@ -146,6 +151,55 @@ var contractCases = []struct {
 			}
 		}
 	}},
+	{"TakeRows copies the rows into trash in ascending order, then deletes them", func(t *testing.T, f storeFixture) {
+		f.put(t, stockTab, [][]string{{"h"}, {"r1", "a"}, {"r2"}, {"r3"}, {"r4", "", "b"}, {"r5"}})
+		f.put(t, trashTab, [][]string{{"earlier"}})
+		must(t, f.store.TakeRows(ctx(t), f.spreadsheet, stockTab, []int{4, 1, 2, 2}, trashTab, 1))
+		wantRows(t, f, stockTab, [][]string{{"h"}, {"r3"}, {"r5"}})
+		wantRows(t, f, trashTab, [][]string{{"earlier"}, {"r1", "a"}, {"r2"}, {"r4", "", "b"}})
+	}},
+	{"TakeRows leaves empty rows in trash up to at", func(t *testing.T, f storeFixture) {
+		f.put(t, stockTab, [][]string{{"h"}, {"r1"}})
+		f.put(t, trashTab, nil)
+		must(t, f.store.TakeRows(ctx(t), f.spreadsheet, stockTab, []int{1}, trashTab, 2))
+		wantRows(t, f, stockTab, [][]string{{"h"}})
+		wantRows(t, f, trashTab, [][]string{{}, {}, {"r1"}})
+	}},
+	{"TakeRows with a stale index: the receipt shows the person's row it took", func(t *testing.T, f storeFixture) {
+		f.put(t, stockTab, [][]string{{"h"}, {"a"}, {"b"}})
+		f.put(t, trashTab, nil)
+		read(t, f, stockTab) // "a" is row 1 as read
+		f.put(t, stockTab, [][]string{{"h"}, {"person's"}, {"a"}, {"b"}})
+		must(t, f.store.TakeRows(ctx(t), f.spreadsheet, stockTab, []int{1}, trashTab, 0))
+		wantRows(t, f, trashTab, [][]string{{"person's"}})
+		wantRows(t, f, stockTab, [][]string{{"h"}, {"a"}, {"b"}})
+	}},
+	{"TakeRows copies the rows' colours", func(t *testing.T, f storeFixture) {
+		f.put(t, stockTab, [][]string{{"h"}})
+		f.put(t, trashTab, [][]string{{"earlier"}})
+		must(t, f.store.AppendRows(ctx(t), f.spreadsheet, stockTab, []sheets.ColoredRow{
+			{Cells: []string{"a"}, Color: "#B7E1CD"}, {Cells: []string{"b"}}, {Cells: []string{"c"}, Color: "#F4C7C3"},
+		}))
+		must(t, f.store.TakeRows(ctx(t), f.spreadsheet, stockTab, []int{3, 1}, trashTab, 1))
+		wantRows(t, f, trashTab, [][]string{{"earlier"}, {"a"}, {"c"}})
+		if f.colors == nil {
+			return
+		}
+		if got, want := f.colors(t, trashTab), []string{"", "#B7E1CD", "#F4C7C3"}; !slices.Equal(got, want) {
+			t.Errorf("trash colours = %q, want %q", got, want)
+		}
+		if got, want := f.colors(t, stockTab), []string{"", ""}; !slices.Equal(got, want) {
+			t.Errorf("stock colours = %q, want %q", got, want)
+		}
+	}},
+	{"EnsureTab creates an empty tab and leaves an existing one alone", func(t *testing.T, f storeFixture) {
+		f.put(t, stockTab, [][]string{{"h"}})
+		must(t, f.store.EnsureTab(ctx(t), f.spreadsheet, trashTab))
+		must(t, f.store.EnsureTab(ctx(t), f.spreadsheet, trashTab))
+		wantRows(t, f, trashTab, nil)
+		must(t, f.store.EnsureTab(ctx(t), f.spreadsheet, stockTab))
+		wantRows(t, f, stockTab, [][]string{{"h"}})
+	}},
 	{"a cancelled context writes nothing", func(t *testing.T, f storeFixture) {
 		rows := [][]string{{"h"}, {"a"}}
 		f.put(t, stockTab, rows)
@@ -162,12 +216,15 @@ func testMissingTab(t *testing.T, f storeFixture) {
 	f.put(t, stockTab, [][]string{{"h"}})
 	s, id, tab := f.store, f.spreadsheet, "Нет такой"
 	calls := map[string]error{
-		"ReadRows":                          second(s.ReadRows(ctx(t), id, tab)),
-		"SetCells":                          s.SetCells(ctx(t), id, tab, []sheets.CellValue{{Value: "x"}}),
-		"DeleteRows":                        s.DeleteRows(ctx(t), id, tab, []int{0}),
-		"InsertRows":                        s.InsertRows(ctx(t), id, tab, 0, [][]string{{"x"}}),
-		"AppendRows":                        s.AppendRows(ctx(t), id, tab, []sheets.ColoredRow{{Cells: []string{"x"}}}),
-		"ReadRows of a missing spreadsheet": second(s.ReadRows(ctx(t), id+"-missing", stockTab)),
+		"ReadRows":                           second(s.ReadRows(ctx(t), id, tab)),
+		"SetCells":                           s.SetCells(ctx(t), id, tab, []sheets.CellValue{{Value: "x"}}),
+		"DeleteRows":                         s.DeleteRows(ctx(t), id, tab, []int{0}),
+		"InsertRows":                         s.InsertRows(ctx(t), id, tab, 0, [][]string{{"x"}}),
+		"AppendRows":                         s.AppendRows(ctx(t), id, tab, []sheets.ColoredRow{{Cells: []string{"x"}}}),
+		"TakeRows":                           s.TakeRows(ctx(t), id, tab, []int{0}, stockTab, 1),
+		"TakeRows into a missing trash":      s.TakeRows(ctx(t), id, stockTab, []int{0}, tab, 0),
+		"ReadRows of a missing spreadsheet":  second(s.ReadRows(ctx(t), id+"-missing", stockTab)),
+		"EnsureTab in a missing spreadsheet": s.EnsureTab(ctx(t), id+"-missing", stockTab),
 	}
 	for name, err := range calls {
 		if !errors.Is(err, sheets.ErrNoTab) {

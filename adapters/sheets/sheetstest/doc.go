@@ -37,10 +37,16 @@
 //     after the last row with a value), updateCells, repeatCell,
 //     deleteDimension and insertDimension (0-based, end exclusive, applied
 //     in order, so several deletes must go bottom-up), appendDimension,
-//     addSheet, deleteSheet and updateSheetProperties (title). Missing
-//     numbers mean 0, as the Go client omits zeros (sheetId 0, startIndex
-//     0); a missing end index means the end of the grid. Field masks are
-//     required and honoured for values and backgrounds.
+//     addSheet, deleteSheet, updateSheetProperties (title) and copyPaste.
+//     Missing numbers mean 0, as the Go client omits zeros (sheetId 0,
+//     startIndex 0); a missing end index means the end of the grid. Field
+//     masks are required and honoured for values and backgrounds.
+//   - copyPaste: PASTE_NORMAL (and PASTE_NO_BORDERS) copies values and
+//     backgrounds, PASTE_VALUES values, PASTE_FORMAT backgrounds. The
+//     source is read before anything is pasted, so the two may overlap. A
+//     destination smaller than the source takes it whole from its top-left
+//     cell (one cell is how a corner is given), and the paste must fit the
+//     grid, else "exceeds grid limits".
 //   - Grids: a tab has 1000 rows and 26 columns until writes grow it;
 //     reads starting outside it are "exceeds grid limits"; deleting every
 //     row is refused.
@@ -66,8 +72,10 @@
 // turns them into numbers with a format). Number formats, fonts, borders,
 // merges, notes, protected ranges, filters and named ranges do not exist;
 // only the background color of a cell is kept, and new rows inherit none.
-// spreadsheets.get returns properties only (no grid data) and ignores
-// fields. Title matching is exact. Authentication is not checked.
+// copyPaste neither repeats the source over a larger destination nor
+// transposes it, and a pasted formula keeps its text where Google shifts
+// its relative references. spreadsheets.get returns properties only (no
+// grid data) and ignores fields. Title matching is exact. Authentication is not checked.
 //
 // Observability: Stats counts reads, writes, 429s, faults, the most
 // requests in any minute and calls per method; Requests is the call log.

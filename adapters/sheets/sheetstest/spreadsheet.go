@@ -67,6 +67,7 @@ var subrequests = map[string]subrequest{
 	"addSheet":              addSheet,
 	"deleteSheet":           deleteSheet,
 	"updateSheetProperties": updateSheetProperties,
+	"copyPaste":             copyPaste,
 }
 
 // batchUpdate applies every request in order to a copy and keeps the copy
