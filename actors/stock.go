@@ -100,7 +100,7 @@ type Stocker struct {
 	// whose trash holds nothing left to settle.
 	trashMade  map[string]bool
 	trashClean map[string]bool
-	alerted map[string]time.Time // alerts already sent, and when
+	alerted    map[string]time.Time // alerts already sent, and when
 	// proxiesSure is set once the proxies tab is known to hold every row
 	// written so far (false at start: a crash may have cut a write short).
 	proxiesSure bool
