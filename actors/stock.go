@@ -363,7 +363,7 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 	for _, p := range tp.pools {
 		returning += len(p.Returning)
 	}
-	if len(need) == 0 && len(tp.claimed) == 0 && returning == 0 && !s.trashDirty(t.Tab) {
+	if len(need) == 0 && len(tp.claimed) == 0 && returning == 0 && !s.trashDirty(tp) {
 		return
 	}
 	sheet := s.o.StockSheet
@@ -372,7 +372,7 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 		s.fail("reading stock", err, "tab", t.Tab)
 		return
 	}
-	if s.trashDirty(t.Tab) {
+	if s.trashDirty(tp) {
 		// Rows on their way back carry tokens a claim must not take over
 		// before they are noted back: settle first (after a crash, too).
 		if err := s.ensureTrash(ctx, trashOf(t.Tab)); err != nil {
@@ -597,7 +597,7 @@ func (s *Stocker) deleteOurs(ctx context.Context, tp *tabPools, rows [][]string)
 			del = append(del, i)
 		}
 	}
-	if len(del) == 0 && len(tp.claimed) == 0 && !s.trashDirty(tab) {
+	if len(del) == 0 && len(tp.claimed) == 0 && !s.trashDirty(tp) {
 		return rows, nil
 	}
 	trash := trashOf(tab)
@@ -757,12 +757,18 @@ func (s *Stocker) ensureTrash(ctx context.Context, trash string) error {
 }
 
 // trashDirty reports whether a stock tab's trash may hold rows to settle:
-// after a take, and at start (a crash may have left some).
-func (s *Stocker) trashDirty(tab string) bool {
+// after a take, and at start while the tab's pools hold claims (a trash
+// row is noted before its claim is forgotten, so a crash that left one
+// unsettled left its claim too). A tab without claims is not looked at,
+// so a start does not read every tab's trash.
+func (s *Stocker) trashDirty(tp *tabPools) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clean, seen := s.trashClean[tab]
-	return !seen || !clean
+	clean, seen := s.trashClean[tp.t.Tab]
+	if !seen {
+		return len(tp.claimed) > 0
+	}
+	return !clean
 }
 
 func (s *Stocker) setTrashDirty(tab string, dirty bool) {
