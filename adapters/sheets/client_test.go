@@ -80,7 +80,8 @@ func TestClient_SetCells(t *testing.T) {
 	if n := e.methodCalls(sheetstest.MethodValuesBatchUpd); n != 1 {
 		t.Errorf("%d values.batchUpdate calls, want 1", n)
 	}
-	wranges := []string{"'Склад'!B2", "'Склад'!B3", "'Склад'!AA1", "'Склад'!AB3"}
+	// B2 and B3 are a run of one column: one range for both.
+	wranges := []string{"'Склад'!B2:B3", "'Склад'!AA1", "'Склад'!AB3"}
 	if r := e.lastRequest(t); !reflect.DeepEqual(r.Ranges, wranges) {
 		t.Errorf("ranges %q, want %q", r.Ranges, wranges)
 	}

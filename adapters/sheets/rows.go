@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"google.golang.org/api/sheets/v4"
 )
@@ -67,13 +68,12 @@ func (c *Client) SetCells(ctx context.Context, spreadsheet, tab string, cells []
 	if len(cells) == 0 {
 		return nil
 	}
-	data := make([]*sheets.ValueRange, len(cells))
-	for i, cv := range cells {
+	for _, cv := range cells {
 		if cv.Row < 0 || cv.Col < 0 {
 			return fmt.Errorf("sheets: set cells %q: no cell at row %d, column %d", tab, cv.Row, cv.Col)
 		}
-		data[i] = &sheets.ValueRange{Range: cellRange(tab, cv.Row, cv.Col), Values: [][]any{{cv.Value}}}
 	}
+	data := cellRuns(tab, cells)
 	req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: data}
 	err := c.do(ctx, op{name: "set cells", tab: tab, write: true, idempotent: true}, func(ctx context.Context) error {
 		_, err := c.svc.Spreadsheets.Values.BatchUpdate(spreadsheet, req).Context(ctx).Do()
@@ -103,6 +103,31 @@ func (c *Client) DeleteRows(ctx context.Context, spreadsheet, tab string, rows [
 		}
 		return reqs
 	})
+}
+
+// cellRuns groups cells into ranges: cells of one column in consecutive
+// rows, given in order, become one range of one column (a claim marks a
+// run of rows at once), so a request carries a few ranges rather than one
+// per cell. The result writes exactly the given cells.
+func cellRuns(tab string, cells []CellValue) []*sheets.ValueRange {
+	var out []*sheets.ValueRange
+	for i := 0; i < len(cells); {
+		j := i + 1
+		for j < len(cells) && cells[j].Col == cells[i].Col && cells[j].Row == cells[j-1].Row+1 {
+			j++
+		}
+		vals := make([][]any, 0, j-i)
+		for _, cv := range cells[i:j] {
+			vals = append(vals, []any{cv.Value})
+		}
+		rng := cellRange(tab, cells[i].Row, cells[i].Col)
+		if j-i > 1 {
+			rng += ":" + columnName(cells[i].Col) + strconv.Itoa(cells[j-1].Row+1)
+		}
+		out = append(out, &sheets.ValueRange{Range: rng, Values: vals})
+		i = j
+	}
+	return out
 }
 
 // rowRun is rows [start, end).
