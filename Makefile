@@ -12,7 +12,10 @@ build:
 # KINDS_FILE to your own (or to nothing to switch distribution off).
 KINDS_FILE ?= testdata/kinds.json
 
-run: build
+# run builds only the binary it starts: a first `make run` on a fresh clone
+# compiles every dependency once, and the load-test tool is not needed here.
+run:
+	$(GO) build -o $(BIN)/ ./cmd/allot
 	KINDS_FILE=$(KINDS_FILE) ./$(BIN)/allot run
 
 # test is what CI runs: formatting, vet, staticcheck, the race-enabled unit

@@ -34,6 +34,10 @@ func runServe(_ []string) int {
 		fmt.Fprintln(os.Stderr, "allot: config:", err)
 		return 2
 	}
+	if cfg, err = playgroundConfig(cfg); err != nil { // no BOT_TOKEN: the playground, on its own data
+		fmt.Fprintln(os.Stderr, "allot:", err)
+		return 1
+	}
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -95,7 +99,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	botCtx, stopBot := context.WithCancel(ctx)
 	defer stopBot()
 	if cfg.BotToken == "" {
-		close(botDone)
+		if err := startPlayground(botCtx, cfg, eng, mux, log, &bot, botDone); err != nil {
+			_ = srv.Close()
+			dist.close()
+			return errors.Join(err, eng.Close(context.Background()))
+		}
 	} else {
 		b, err := startBot(cfg, eng, mux, log)
 		if err != nil {
@@ -136,6 +144,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 // telegramState says what the bot does with Telegram.
 func telegramState(cfg config) string {
 	switch {
+	case cfg.BotToken == "" && isPlayground(cfg):
+		return "no BOT_TOKEN: the playground (a fake Bot API in this process)"
 	case cfg.BotToken == "":
 		return "no BOT_TOKEN: engine only"
 	case cfg.WebhookURL != "":
@@ -189,6 +199,9 @@ func startWatcher(ctx context.Context, cfg config, eng *actors.Engine, log *slog
 }
 
 func tonState(cfg config) string {
+	if cfg.BotToken == "" && isPlayground(cfg) {
+		return "the playground's fake chain"
+	}
 	if !cfg.TON.Enabled {
 		return "off (no TON_WALLET): invoices can be opened, nothing is read from the chain"
 	}

@@ -1,0 +1,84 @@
+package playground
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPlayground_browser is the playground's acceptance journey in headless
+// Chromium, clicking as a person would: a customer opens the page, starts
+// the bot, opens the catalogue, rents a number paying in TON, presses the
+// simulated wallet's pay button, and the page shows the bot's
+// confirmation. A screenshot of the end is kept under ARTIFACTS_DIR (or
+// the test's temporary directory).
+func TestPlayground_browser(t *testing.T) {
+	path := chromium()
+	if path == "" {
+		t.Skip("headless Chromium is not installed: `apt-get install chromium` to run the playground's browser journey")
+	}
+	w := newWorld(t, "")
+	b := startBrowser(t, path, 1400, 900)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	shoot := func(name string) {
+		dir := os.Getenv("ARTIFACTS_DIR")
+		if dir == "" {
+			dir = t.TempDir()
+		} else if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, b.screenshot(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", file)
+	}
+	defer func() {
+		if t.Failed() {
+			shoot("playground-journey-failed.png")
+		}
+	}()
+
+	b.navigate(w.srv.URL + "/")
+	b.waitFor(ctx, "the people", `document.querySelectorAll("#people button").length >= 4`)
+	b.click(ctx, "#people button", "Alice")
+	b.waitFor(ctx, "a chat ready for Alice", `!document.querySelector("#text").disabled && document.activeElement === document.querySelector("#text")`)
+	b.typeText("/start")
+	b.waitFor(ctx, "the menu", botSays("Hello, Alice"))
+
+	b.click(ctx, ".msg.bot .kbbtn", "📱 Numbers")
+	b.waitFor(ctx, "the catalogue", botSays("Numbers — page 1"))
+	b.click(ctx, ".msg.bot .kbbtn", "+88800000001")
+	b.click(ctx, ".msg.bot .kbbtn", "Rent for 30 days")
+	b.click(ctx, ".msg.bot .kbbtn", "💎 In TON")
+	b.waitFor(ctx, "the invoice with its QR code",
+		botSays("Send exactly")+` && [...document.querySelectorAll(".msg.bot img.photo")].some((i) => i.complete && i.naturalWidth > 0)`)
+	b.click(ctx, ".msg.bot button.pay", "💎 Pay")
+	b.waitFor(ctx, "the confirmation", botSays("Payment received")+" && "+botSays("+88800000001"))
+	b.waitFor(ctx, "the engine's actors beside the chat", `document.querySelectorAll("#actors tbody tr").length > 0`)
+	b.waitFor(ctx, "the page at rest", `document.getAnimations().length === 0`)
+	shoot("playground-journey.png")
+
+	for _, l := range b.logs {
+		if strings.HasPrefix(l, "Runtime.exceptionThrown") {
+			t.Errorf("the page threw: %s", l)
+		}
+	}
+	if n := w.pg.BotAPI().Stats().Updates; n < 5 {
+		t.Errorf("the fake Bot API saw %d updates from the page, want the journey's", n)
+	}
+}
+
+// botSays is a JavaScript condition: a bot message in the chat contains text.
+func botSays(text string) string {
+	return `[...document.querySelectorAll("#messages .msg.bot .text")].some((e) => e.textContent.includes(` + jsString(text) + `))`
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return `"` + r.Replace(s) + `"`
+}

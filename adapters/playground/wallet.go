@@ -1,0 +1,176 @@
+package playground
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/xssnick/tonutils-go/address"
+
+	"allot/actors"
+	"allot/adapters/ton"
+	"allot/adapters/ton/tontest"
+	"allot/domain"
+)
+
+// transfer is one simulated transfer as chain.jsonl keeps it.
+type transfer struct {
+	From    string      `json:"from"` // the sender's seed for tontest.Address
+	Amount  domain.Nano `json:"amount"`
+	Comment string      `json:"comment"`
+	At      int64       `json:"at"` // unix seconds, as the chain keeps time
+}
+
+// Payment is what paying an invoice from a simulated wallet did.
+type Payment struct {
+	Code   string `json:"code"`
+	Amount string `json:"amount"` // in TON, as the invoice says it
+	From   string `json:"from"`   // the simulated wallet, as a person would see it
+	Tx     string `json:"tx"`     // the transaction's hash
+	Status string `json:"status"` // the invoice's status before the payment
+}
+
+// wallet is the receiving wallet on the fake chain, its history file and
+// the watcher reading it.
+type wallet struct {
+	addr  *address.Address
+	chain *tontest.Chain
+	watch *actors.Watcher
+	eng   *actors.Engine
+
+	mu   sync.Mutex // one transfer at a time: the file's order is the chain's
+	file *os.File
+}
+
+// walletSeed names the playground's receiving wallet. Its address is a
+// hash nobody holds the key of, shown with the testnet flag so that no
+// real wallet sends real money to it.
+const walletSeed = "allot-playground-wallet"
+
+// openWallet rebuilds the chain from path and starts the watcher on it.
+func openWallet(eng *actors.Engine, path string, interval time.Duration) (*wallet, error) {
+	w := &wallet{addr: tontest.Address(walletSeed), eng: eng}
+	w.chain = tontest.New(w.addr)
+	past, good, err := readTransfers(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range past {
+		w.chain.Pay(tontest.Address(t.From), t.Amount, t.Comment, time.Unix(t.At, 0))
+	}
+	if w.file, err = openHistory(path, good); err != nil {
+		return nil, err
+	}
+	w.watch, err = eng.Watch(actors.WatchOptions{Wallet: ton.Raw(w.addr), Interval: interval,
+		Source: ton.NewSource(w.chain, w.addr, ton.WithTestnet(true))})
+	if err != nil {
+		_ = w.file.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// readTransfers reads chain.jsonl and says how many of its bytes are whole
+// lines. A missing file is an empty history; a last line without its
+// newline is what a crash mid-write leaves, never put on the chain, and is
+// dropped. A bad line before it is corruption.
+func readTransfers(path string) ([]transfer, int64, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("playground: chain history: %w", err)
+	}
+	good := bytes.LastIndexByte(b, '\n') + 1
+	var out []transfer
+	for i, line := range bytes.Split(b[:good], []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var t transfer
+		if err := json.Unmarshal(line, &t); err != nil {
+			return nil, 0, fmt.Errorf("playground: %s line %d: %w", path, i+1, err)
+		}
+		out = append(out, t)
+	}
+	return out, int64(good), nil
+}
+
+// openHistory opens chain.jsonl for appending, cutting a torn last line
+// off first so that the next transfer starts a line of its own.
+func openHistory(path string, good int64) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("playground: chain history: %w", err)
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > good {
+		err = f.Truncate(good)
+		if err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("playground: chain history: %w", err)
+		}
+	}
+	return f, nil
+}
+
+func (w *wallet) close() {
+	w.watch.Close()
+	_ = w.file.Close()
+}
+
+// address is the receiving wallet as people are shown it.
+func (w *wallet) address() string { return ton.Friendly(w.addr, true) }
+
+// senderSeed names a person's simulated wallet.
+func senderSeed(user int64) string { return fmt.Sprintf("playground-person-%d", user) }
+
+// pay sends exactly what invoice code asks from user's simulated wallet,
+// with the code as the comment, and pokes the watcher so that the bot
+// answers at once. An invoice that is no longer open is paid all the same:
+// that is what a person's wallet would do, and the bot credits the money
+// to the balance.
+func (w *wallet) pay(ctx context.Context, user int64, code string) (Payment, error) {
+	inv, err := w.eng.Invoice(ctx, code)
+	if err != nil {
+		return Payment{}, err
+	}
+	if int64(inv.User) != user {
+		return Payment{}, ErrNotYours
+	}
+	t := transfer{From: senderSeed(user), Amount: inv.Amount, Comment: inv.Code, At: w.eng.Now().Unix()}
+	tx, err := w.add(t)
+	if err != nil {
+		return Payment{}, err
+	}
+	w.watch.Poke()
+	return Payment{Code: inv.Code, Amount: inv.Amount.Decimal(), Tx: tx.Hash, Status: inv.Status.String(),
+		From: ton.Friendly(tontest.Address(t.From), true)}, nil
+}
+
+// add writes t to the history, syncs it, and only then puts it on the
+// chain.
+func (w *wallet) add(t transfer) (domain.TxID, error) {
+	line, err := json.Marshal(t)
+	if err != nil {
+		return domain.TxID{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := writeSynced(w.file, append(line, '\n')); err != nil {
+		return domain.TxID{}, fmt.Errorf("playground: chain history: %w", err)
+	}
+	return w.chain.Pay(tontest.Address(t.From), t.Amount, t.Comment, time.Unix(t.At, 0)), nil
+}
+
+func writeSynced(f *os.File, b []byte) error {
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	return f.Sync()
+}
