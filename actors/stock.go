@@ -897,11 +897,10 @@ func (s *Stocker) claimID() string {
 func (s *Stocker) flushAll(ctx context.Context) error {
 	id := "f" + strconv.FormatInt(s.e.clock().UnixNano(), 36)
 	type batch struct {
-		rows    []domain.SheetRow
-		ids     []string
-		unsure  bool
-		pools   map[string][]string // pool → flush ids to finish
-		entries int
+		rows   []domain.SheetRow
+		ids    []string
+		unsure bool
+		pools  map[string][]string // pool → flush ids to finish
 	}
 	byTab := map[string]*batch{}
 	for _, c := range s.e.Pools() {
