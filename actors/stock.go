@@ -650,7 +650,7 @@ func (s *Stocker) deleteOurs(ctx context.Context, tp *tabPools, rows [][]string)
 //
 //   - a row that was ours (by marker or content) is noted "ours";
 //   - any other row first gets a fresh token in its note ("back? <token>"),
-//     then is inserted at the end of the stock tab with the token as its
+//     then is appended to the stock tab with the token as its
 //     marker (a marker no pool knows: the row is free stock again);
 //   - a later look that finds the token in the stock tab notes it "back";
 //     one that does not inserts it again, under the same token.
@@ -711,7 +711,13 @@ func (s *Stocker) settle(ctx context.Context, tp *tabPools, rows [][]string, aga
 	}
 	if len(back) > 0 {
 		s.log.Warn("putting back rows a delete took with ours (the tab moved under it)", "tab", tab, "rows", len(back))
-		if err := s.o.Store.InsertRows(ctx, sheet, tab, len(rows), back); err != nil {
+		// Appended after the tab's last row with a value: an index read a
+		// moment ago may already be past the end if a person deleted rows.
+		add := make([]domain.SheetRow, len(back))
+		for i, r := range back {
+			add[i] = domain.SheetRow{Cells: r}
+		}
+		if err := s.o.Store.AppendRows(ctx, sheet, tab, add); err != nil {
 			return rows, fmt.Errorf("putting back %d rows: %w", len(back), err) // the next look settles it
 		}
 		s.mu.Lock()
