@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -83,6 +84,10 @@ type RowError struct {
 
 func (e *RowError) Error() string { return fmt.Sprintf("%s!%s: %s", e.Tab, e.Cell, e.Reason) }
 
+// sciNumber is how a sheet shows a long number (a phone number) in a column
+// formatted as a number: 7.99912E+10 has lost digits and must not be issued.
+var sciNumber = regexp.MustCompile(`^[0-9](\.[0-9]+)?[Ee][+-]?[0-9]+$`)
+
 // maxCellRunes bounds a stock cell: a 50 KB paste is a mistake, not an account.
 const maxCellRunes = 2000
 
@@ -107,7 +112,12 @@ func (k ResourceKind) Route(t StockTab, row int, cells []string) (region, varian
 			return "", "", fail(i, "the cell shows a formula error %q", c)
 		}
 	}
-	if strings.TrimSpace(cells[0]) == "" {
+	for i, c := range cells {
+		if sciNumber.MatchString(strings.TrimSpace(c)) {
+			return "", "", fail(i, "the cell shows %q, a number in scientific notation: format the column as plain text", c)
+		}
+	}
+	if len(cells) == 0 || strings.TrimSpace(cells[0]) == "" {
 		return "", "", fail(0, "the first column is empty")
 	}
 	if k.RegionColumn != "" {

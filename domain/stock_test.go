@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,6 +70,8 @@ func TestRoute(t *testing.T) {
 		{mamba, tab(mamba, "male"), []string{"a", "b", "495"}, "495", "male", ""},
 		{vk, tab(vk, ""), []string{"a", string(make([]byte, 50_000)), "495"}, "", "", "B5"},
 		{vk, tab(vk, ""), []string{"a", "#REF!", "495"}, "", "", "B5"},
+		{vk, tab(vk, ""), []string{"7.99912E+10", "b", "495"}, "", "", "A5"},
+		{vk, tab(vk, ""), []string{}, "", "", "A5"},
 	} {
 		region, variant, err := c.k.Route(c.t, 4, c.cells)
 		var re *RowError
@@ -208,4 +211,34 @@ func TestCatalogRegions(t *testing.T) {
 	if _, err := c.RemoveRegion("495", conf); !errors.Is(err, ErrBadRegion) {
 		t.Fatal(err)
 	}
+}
+
+// FuzzRoute feeds stock rows as a spreadsheet could hold them: any row is
+// routed or refused with its cell, never a panic.
+func FuzzRoute(f *testing.F) {
+	for _, s := range []string{"a\x1fb\x1f495", "a\x1fb\x1fmale\x1f812", "\x1f\x1f", "7.9E+10", "#N/A\x1fx"} {
+		f.Add(s, 3)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "kinds.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	kinds, err := ParseKinds(b)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, row string, which int) {
+		k := kinds.Kinds[(which%len(kinds.Kinds)+len(kinds.Kinds))%len(kinds.Kinds)]
+		cells := strings.Split(row, "\x1f")
+		for _, st := range k.StockTabs() {
+			region, _, err := k.Route(st, 7, cells)
+			var re *RowError
+			if err != nil && (!errors.As(err, &re) || re.Tab != st.Tab || re.Cell == "") {
+				t.Fatalf("%q: error %v names no cell", cells, err)
+			}
+			if err == nil && k.RegionColumn != "" && region == "" {
+				t.Fatalf("%q: routed without a region", cells)
+			}
+		}
+	})
 }
