@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mymmrac/telego"
@@ -61,6 +62,7 @@ type Bot struct {
 	sessions map[int64]*session
 	wg       sync.WaitGroup
 	dropped  uint64
+	handled  latencies // updates handled, and how long each took
 }
 
 // New builds a bot; Run starts it.
@@ -173,7 +175,11 @@ func (b *Bot) Handle(u telego.Update) {
 	if from == nil || from.IsBot {
 		return
 	}
-	b.enqueue(from.ID, false, func(s *session) { s.update(u, *from) })
+	b.enqueue(from.ID, false, func(s *session) {
+		start := time.Now()
+		s.update(u, *from)
+		b.handled.observe(time.Since(start))
+	})
 }
 
 // Notify tells a person about something the engine did without being
@@ -313,4 +319,39 @@ func HTTPClient() *http.Client {
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 256
 	return &http.Client{Transport: t}
+}
+
+// latencies counts handled updates by how long they took, in buckets that
+// double from 1 ms: lock-free, read by the metrics collector at scrape.
+type latencies struct {
+	buckets [latencyBuckets + 1]atomic.Uint64 // the last is +Inf
+	count   atomic.Uint64
+	sumNs   atomic.Uint64
+}
+
+// latencyBuckets is 1 ms, 2 ms, … about 16 s.
+const latencyBuckets = 15
+
+func latencyBound(i int) time.Duration { return time.Millisecond << i }
+
+func (l *latencies) observe(d time.Duration) {
+	i := 0
+	for i < latencyBuckets && d > latencyBound(i) {
+		i++
+	}
+	l.buckets[i].Add(1)
+	l.count.Add(1)
+	l.sumNs.Add(uint64(max(d, 0)))
+}
+
+// read returns cumulative counts by upper bound in seconds, the count and
+// the sum in seconds, as a Prometheus histogram wants them.
+func (l *latencies) read() (map[float64]uint64, uint64, float64) {
+	out := make(map[float64]uint64, latencyBuckets)
+	var run uint64
+	for i := 0; i < latencyBuckets; i++ {
+		run += l.buckets[i].Load()
+		out[latencyBound(i).Seconds()] = run
+	}
+	return out, l.count.Load(), float64(l.sumNs.Load()) / 1e9
 }

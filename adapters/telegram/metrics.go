@@ -16,10 +16,11 @@ var (
 	descHits     = botDesc("rate_limit_hits_total", "Actions refused by the per-person or global rate limits (an update is a message; some are also an operation or a payment).", "action")
 	descDropped  = botDesc("updates_dropped_total", "Updates dropped because their person's queue was full.")
 	descSessions = botDesc("sessions", "People whose session is running now.")
+	descHandled  = botDesc("update_handling_seconds", "Updates handled, by how long their handler took (rate limit, engine call, reply queued).")
 )
 
 var botDescs = []*prometheus.Desc{descSends, descEdits, descAnswers, descTooMany, descRetries, descFailed,
-	descHits, descDropped, descSessions}
+	descHits, descDropped, descSessions, descHandled}
 
 func botDesc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc("allot_telegram_"+name, help, labels, nil)
@@ -60,6 +61,8 @@ func (c *botCollector) Collect(ch chan<- prometheus.Metric) {
 	b.mu.Unlock()
 	ch <- botCounter(descDropped, dropped)
 	ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(sessions))
+	buckets, count, sum := b.handled.read()
+	ch <- prometheus.MustNewConstHistogram(descHandled, count, sum, buckets)
 }
 
 func botCounter(d *prometheus.Desc, v uint64, labels ...string) prometheus.Metric {

@@ -28,6 +28,9 @@ func gather(t testing.TB, c prometheus.Collector) map[string]float64 {
 				name += "{" + l.GetName() + "=" + l.GetValue() + "}"
 			}
 			out[name] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			if h := m.GetHistogram(); h != nil {
+				out[name+"_count"] = float64(h.GetSampleCount())
+			}
 		}
 	}
 	return out
@@ -67,5 +70,9 @@ func TestNewCollector(t *testing.T) {
 	}
 	if st.Sent == 0 {
 		t.Errorf("nothing sent: %+v", st)
+	}
+	// /start and the button: two updates handled, each timed.
+	if n := got["allot_telegram_update_handling_seconds_count"]; n < 2 {
+		t.Errorf("%v updates timed, want at least 2", n)
 	}
 }
