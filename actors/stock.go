@@ -27,6 +27,8 @@ type StockStore interface {
 	DeleteRows(ctx context.Context, spreadsheet, tab string, rows []int) error
 	InsertRows(ctx context.Context, spreadsheet, tab string, at int, rows [][]string) error
 	AppendRows(ctx context.Context, spreadsheet, tab string, rows []domain.SheetRow) error
+	// AppendTabs appends rows to several tabs in one write request.
+	AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]domain.SheetRow) error
 	// EnsureTab creates tab if the spreadsheet has none of that title.
 	EnsureTab(ctx context.Context, spreadsheet, tab string) error
 	// TakeRows deletes rows of tab and, in the same atomic request, first
@@ -895,8 +897,8 @@ func (s *Stocker) claimID() string {
 	return "allot:" + strconv.FormatInt(s.e.clock().UnixNano(), 36) + "." + strconv.FormatUint(s.seq.Add(1), 36)
 }
 
-// flushAll writes every pool's feedback to the issued tabs: one appendCells
-// request per issued tab. Feedback moves into a flush batch in its pool
+// flushAll writes every pool's feedback to the issued tabs: one
+// batchUpdate with an appendCells per issued tab. Feedback moves into a flush batch in its pool
 // (journaled) before the write and leaves it after; a batch still there
 // from an earlier attempt may have landed, so its rows are first looked
 // for by id in the issued tab, and only the missing ones are written.
@@ -936,18 +938,19 @@ func (s *Stocker) flushAll(ctx context.Context) error {
 			}
 		}
 	}
+	// Rows of batches that may have landed are looked for first; a tab that
+	// cannot be read now waits for the next flush, the others go on.
 	var errs []error
+	write := map[string][]domain.SheetRow{}
+	var tabs []string
 	for _, tab := range slices.Sorted(maps.Keys(byTab)) {
 		b := byTab[tab]
-		rep := FlushReport{}
 		rows := b.rows
 		if b.unsure {
 			have, err := s.issuedIDs(ctx, tab)
 			if err != nil {
-				rep.Err = err
 				errs = append(errs, err)
 				s.fail("checking the issued tab", err, "tab", tab)
-				s.report(rep)
 				continue
 			}
 			rows = rows[:0:0]
@@ -957,30 +960,41 @@ func (s *Stocker) flushAll(ctx context.Context) error {
 				}
 			}
 		}
+		tabs = append(tabs, tab)
 		if len(rows) > 0 {
-			rep.Requests = 1
-			if err := s.o.Store.AppendRows(ctx, s.o.IssuedSheet, tab, rows); err != nil {
-				rep.Err = err
-				errs = append(errs, err)
-				s.fail("writing the issued tab", err, "tab", tab, "rows", len(rows))
-				s.report(rep)
-				continue
-			}
+			write[tab] = rows
 		}
-		rep.Rows = len(rows)
-		for _, pk := range slices.Sorted(maps.Keys(b.pools)) {
-			if err := s.e.finishFlush(ctx, pk, b.pools[pk]); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		s.ok("tab", tab)
-		s.mu.Lock()
-		s.status.Flushes++
-		s.status.RowsFlushed += uint64(len(rows))
-		s.status.LastFlushAt = time.Now()
-		s.mu.Unlock()
-		s.report(rep)
 	}
+	if len(tabs) == 0 {
+		return errors.Join(append(errs, s.syncProxies(ctx))...)
+	}
+	rep := FlushReport{}
+	for _, rows := range write {
+		rep.Rows += len(rows)
+	}
+	if len(write) > 0 {
+		rep.Requests = 1 // every issued tab in one batchUpdate
+		if err := s.o.Store.AppendTabs(ctx, s.o.IssuedSheet, write); err != nil {
+			rep.Err = err
+			s.report(rep)
+			s.fail("writing the issued tabs", err, "tab", strings.Join(tabs, ", "), "rows", rep.Rows)
+			return errors.Join(append(errs, err)...) // the batches stay; the next flush looks for their ids
+		}
+	}
+	for _, tab := range tabs {
+		for _, pk := range slices.Sorted(maps.Keys(byTab[tab].pools)) {
+			if err := s.e.finishFlush(ctx, pk, byTab[tab].pools[pk]); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	s.ok("tab", strings.Join(tabs, ", "))
+	s.mu.Lock()
+	s.status.Flushes++
+	s.status.RowsFlushed += uint64(rep.Rows)
+	s.status.LastFlushAt = time.Now()
+	s.mu.Unlock()
+	s.report(rep)
 	if err := s.syncProxies(ctx); err != nil {
 		errs = append(errs, err)
 	}

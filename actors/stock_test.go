@@ -351,3 +351,34 @@ func TestBadStockIsToldToTheAdminsOnce(t *testing.T) {
 		t.Fatalf("bad rows must stay in the sheet for a person to fix: %v", left)
 	}
 }
+
+func TestOneFlushIsOneWriteForEveryIssuedTab(t *testing.T) {
+	r := newStockRig(t, map[string][][]string{
+		"ВКонтакте":     {{"login", "password", "gender", "region"}, {"v1", "p", "male", "495"}},
+		"Одноклассники": {{"login", "password", "region"}, {"o1", "p", "495"}},
+	})
+	ctx := ctxT(t)
+	r.refill()
+	for _, c := range []struct{ kind, variant string }{{"vk", "male"}, {"ok", ""}} {
+		items, err := r.e.IssueStock(ctx, domain.OpID("op-"+c.kind), alice, c.kind, "495", c.variant, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.e.StockFeedback(ctx, alice, items[0].ID, "good"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reports []FlushReport
+	r.s.o.OnFlush = func(f FlushReport) { reports = append(reports, f) }
+	if err := r.s.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 1 || reports[0].Requests != 1 || reports[0].Rows != 2 {
+		t.Fatalf("flush reports %+v; want one request carrying both tabs' rows", reports)
+	}
+	for _, tab := range []string{"ВКонтакте_Выдано", "Одноклассники_Выдано"} {
+		if rows := r.rows("issued", tab); len(rows) != 1 {
+			t.Errorf("%s: %v", tab, rows)
+		}
+	}
+}

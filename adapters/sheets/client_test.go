@@ -228,6 +228,33 @@ func TestClient_AppendRows(t *testing.T) {
 	}
 }
 
+func TestClient_AppendTabs_oneWriteForEveryTab(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.srv.SetRows("issued", "Выданные", [][]string{{"id"}})
+	e.srv.AddSpreadsheet("issued", "Почты")
+	writes := e.srv.Stats().Writes
+	err := e.c.AppendTabs(tctx, "issued", map[string][]ColoredRow{
+		"Выданные": {{Cells: []string{"a1"}, Color: "#B7E1CD"}},
+		"Почты":    {{Cells: []string{"m1"}}, {Cells: []string{"m2"}, Color: "#F4C7C3"}},
+		"empty":    nil, // nothing to write: not even looked up
+	})
+	if err != nil {
+		t.Fatalf("AppendTabs: %v", err)
+	}
+	if n := e.srv.Stats().Writes - writes; n != 1 {
+		t.Errorf("%d write requests, want 1", n)
+	}
+	if k := e.lastRequest(t).Kinds; !reflect.DeepEqual(k, []string{"appendCells", "appendCells"}) {
+		t.Errorf("kinds %q, want two appendCells", k)
+	}
+	if got := e.srv.Rows("issued", "Почты"); !reflect.DeepEqual(got, [][]string{{"m1"}, {"m2"}}) {
+		t.Errorf("Почты: %q", got)
+	}
+	if got := e.srv.Rows("issued", "Выданные"); !reflect.DeepEqual(got, [][]string{{"id"}, {"a1"}}) {
+		t.Errorf("Выданные: %q", got)
+	}
+}
+
 func TestClient_AppendRows_badColor(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.srv.SetRows("issued", "Выданные", [][]string{{"id"}})

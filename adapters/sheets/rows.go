@@ -3,8 +3,10 @@ package sheets
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/api/sheets/v4"
 )
@@ -202,26 +204,46 @@ func (c *Client) InsertRows(ctx context.Context, spreadsheet, tab string, at int
 // retried after a failure in flight (ErrAmbiguous): the caller reads the
 // tab and looks for its rows.
 func (c *Client) AppendRows(ctx context.Context, spreadsheet, tab string, rows []ColoredRow) error {
-	if len(rows) == 0 {
+	return c.AppendTabs(ctx, spreadsheet, map[string][]ColoredRow{tab: rows})
+}
+
+// AppendTabs is AppendRows for several tabs of one spreadsheet at once: one
+// spreadsheets.batchUpdate with one appendCells per tab, so a flush of
+// every issued tab is one write request, applied all or nothing.
+func (c *Client) AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]ColoredRow) error {
+	var tabs []string
+	var data [][]*sheets.RowData
+	for _, tab := range slices.Sorted(maps.Keys(rows)) {
+		if len(rows[tab]) == 0 {
+			continue
+		}
+		d := make([]*sheets.RowData, len(rows[tab]))
+		for i, r := range rows[tab] {
+			var bg *sheets.Color
+			if r.Color != "" {
+				var err error
+				if bg, err = parseColor(r.Color); err != nil {
+					return fmt.Errorf("sheets: append rows %q: row %d: %w", tab, i, err)
+				}
+			}
+			d[i] = textRow(r.Cells, bg)
+		}
+		tabs, data = append(tabs, tab), append(data, d)
+	}
+	if len(tabs) == 0 {
 		return nil
 	}
-	data := make([]*sheets.RowData, len(rows))
-	for i, r := range rows {
-		var bg *sheets.Color
-		if r.Color != "" {
-			var err error
-			if bg, err = parseColor(r.Color); err != nil {
-				return fmt.Errorf("sheets: append rows %q: row %d: %w", tab, i, err)
+	return c.batchUpdateTabs(ctx, op{name: "append rows", tab: strings.Join(tabs, ", "), write: true}, spreadsheet, tabs,
+		func(ids []int64) []*sheets.Request {
+			reqs := make([]*sheets.Request, len(tabs))
+			for i := range tabs {
+				reqs[i] = &sheets.Request{AppendCells: &sheets.AppendCellsRequest{
+					SheetId:         ids[i],
+					Rows:            data[i],
+					Fields:          "userEnteredValue,userEnteredFormat.backgroundColor",
+					ForceSendFields: []string{"SheetId"},
+				}}
 			}
-		}
-		data[i] = textRow(r.Cells, bg)
-	}
-	return c.batchUpdate(ctx, op{name: "append rows", tab: tab, write: true}, spreadsheet, func(id int64) []*sheets.Request {
-		return []*sheets.Request{{AppendCells: &sheets.AppendCellsRequest{
-			SheetId:         id,
-			Rows:            data,
-			Fields:          "userEnteredValue,userEnteredFormat.backgroundColor",
-			ForceSendFields: []string{"SheetId"},
-		}}}
-	})
+			return reqs
+		})
 }

@@ -33,6 +33,9 @@ type Store interface {
 	// AppendRows appends rows with their background colours, values and
 	// colours together, in one write request.
 	AppendRows(ctx context.Context, spreadsheet, tab string, rows []ColoredRow) error
+	// AppendTabs appends rows to several tabs (by title) in one write
+	// request where the backend allows: a flush of every issued tab.
+	AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]ColoredRow) error
 	// EnsureTab creates tab (empty) in spreadsheet if there is none of that title.
 	EnsureTab(ctx context.Context, spreadsheet, tab string) error
 	// TakeRows deletes the rows at the given 0-based indices of tab (as last

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,6 +85,29 @@ func (s *Store) AppendRows(ctx context.Context, spreadsheet, tab string, rows []
 		return err
 	}
 	return s.withTable(ctx, spreadsheet, tab, func(t *table) bool { return t.appendRows(rows) })
+}
+
+// AppendTabs implements sheets.Store: AppendRows for each tab under all of
+// their locks, so a reader never sees some tabs appended and not others.
+// Files cannot change together atomically: a crash between two writes
+// leaves some appended, which the caller's look for its ids settles.
+func (s *Store) AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]sheets.ColoredRow) error {
+	tabs := slices.Sorted(maps.Keys(rows))
+	for _, tab := range tabs {
+		if err := checkColors(rows[tab]); err != nil {
+			return err
+		}
+	}
+	if len(tabs) == 0 {
+		return nil
+	}
+	return s.withTables(ctx, spreadsheet, tabs, func(ts []*table) bool {
+		changed := false
+		for i, t := range ts {
+			changed = t.appendRows(rows[tabs[i]]) || changed
+		}
+		return changed
+	})
 }
 
 // EnsureTab implements sheets.Store: it creates the tab's file, empty,
