@@ -355,3 +355,8 @@ func (l *latencies) read() (map[float64]uint64, uint64, float64) {
 	}
 	return out, l.count.Load(), float64(l.sumNs.Load()) / 1e9
 }
+
+// Healthy reports whether Telegram is taking the bot's calls: no call
+// failed for good or was answered 429 in the last minute. /readyz says
+// "degraded" otherwise; the bot keeps working either way.
+func (b *Bot) Healthy() bool { return !b.out.Troubled(time.Minute) }

@@ -117,6 +117,7 @@ type Outbox struct {
 	swept time.Time
 
 	sent, edited, answered, tooMany, retries, failed atomic.Uint64
+	troubleAt                                        atomic.Int64 // unix ns of the last 429 or failure; 0 never
 }
 
 // chatLimiter is one chat's flood limit and who is using it.
@@ -162,7 +163,7 @@ func (o *Outbox) Send(ctx context.Context, chatID int64, m Out) (messageID int, 
 	defer o.release(c)
 	id, err := o.send(ctx, chatID, c.lim, m)
 	if err != nil {
-		o.failed.Add(1)
+		o.trouble()
 		return 0, err
 	}
 	return id, nil
@@ -259,7 +260,7 @@ func (o *Outbox) Edit(ctx context.Context, chatID int64, messageID int, m Out) (
 		o.log.Debug("telegram: sending instead of editing", "chat", chatID, "message", messageID, "err", err)
 		return o.Send(ctx, chatID, m)
 	}
-	o.failed.Add(1)
+	o.trouble()
 	return 0, err
 }
 
@@ -294,7 +295,7 @@ func (o *Outbox) Answer(ctx context.Context, queryID, text string, alert bool) e
 		o.log.Debug("telegram: callback query expired", "query", queryID, "err", err)
 		return nil
 	}
-	o.failed.Add(1)
+	o.trouble()
 	return err
 }
 
@@ -443,6 +444,7 @@ func (o *Outbox) retryAfter(err error, attempt int) (time.Duration, bool) {
 	switch {
 	case errors.As(err, &api) && api.ErrorCode == 429:
 		o.tooMany.Add(1)
+		o.troubleAt.Store(o.now().UnixNano())
 		secs := 1
 		if api.Parameters != nil && api.Parameters.RetryAfter > 0 {
 			secs = api.Parameters.RetryAfter
@@ -660,4 +662,18 @@ func appendPart(parts []string, body, startOpen, endOpen []htmlToken) []string {
 		b.WriteString("</" + endOpen[j].tag + ">")
 	}
 	return append(parts, b.String())
+}
+
+// trouble counts a call that failed for good and remembers when, for the
+// health report.
+func (o *Outbox) trouble() {
+	o.failed.Add(1)
+	o.troubleAt.Store(o.now().UnixNano())
+}
+
+// Troubled reports whether Telegram refused or failed a call (for good, or
+// with 429 Too Many Requests) within the last d.
+func (o *Outbox) Troubled(d time.Duration) bool {
+	at := o.troubleAt.Load()
+	return at != 0 && o.now().Sub(time.Unix(0, at)) < d
 }

@@ -305,11 +305,14 @@ func TestOutbox_Retries(t *testing.T) {
 		if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "patience"}); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		if took := time.Since(start); took < 2*time.Second || took > 4*time.Second {
+		if took := time.Since(start); took < 2*time.Second { // at least what Telegram asked; no upper bound on a shared machine
 			t.Errorf("took %v, want the two retry_after seconds", took)
 		}
 		if st := f.out.Stats(); st.TooManyRequests != 2 || st.Retries != 2 || st.Sent != 1 {
 			t.Errorf("stats %+v", st)
+		}
+		if !f.out.Troubled(time.Minute) {
+			t.Error("a 429 a moment ago does not count as trouble for /readyz")
 		}
 	})
 	t.Run("5xx backs off", func(t *testing.T) {

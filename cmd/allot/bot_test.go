@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +54,16 @@ func TestServe_RealBotAgainstAFakeBotAPI(t *testing.T) {
 		return strings.Contains(m.Text, "Здравствуйте, Dana")
 	}); err != nil {
 		t.Fatalf("no menu from the real binary: %v", err)
+	}
+	// Ready, and Telegram reported as taking the bot's calls.
+	res, err := http.Get("http://" + cfg.HTTPAddr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "telegram: ok") {
+		t.Errorf("/readyz: %d %q", res.StatusCode, body)
 	}
 	cancel()
 	select {

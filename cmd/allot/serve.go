@@ -84,7 +84,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		_ = ln.Close()
 		return errors.Join(err, eng.Close(context.Background()))
 	}
-	mux := healthMux(eng, watcher, dist)
+	mux := healthMux(eng, watcher, dist, bot.Load)
 	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
 		Collectors: metricCollectors(eng, dist, bot.Load)})
 	if err != nil {
@@ -211,7 +211,7 @@ func tonState(cfg config) string {
 	return "mainnet"
 }
 
-func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution) *http.ServeMux {
+func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, bot func() *telegram.Bot) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -230,7 +230,14 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution) 
 				ton = "degraded"
 			}
 		}
-		_, _ = fmt.Fprintf(w, "ready\nton: %s\nsheets: %s\n", ton, dist.state())
+		tg := "off"
+		if b := bot(); b != nil {
+			tg = "ok"
+			if !b.Healthy() {
+				tg = "degraded"
+			}
+		}
+		_, _ = fmt.Fprintf(w, "ready\ntelegram: %s\nton: %s\nsheets: %s\n", tg, ton, dist.state())
 	})
 	return mux
 }
