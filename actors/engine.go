@@ -53,6 +53,7 @@ type Engine struct {
 	sched   schedRef
 	workers *workers
 	commits commitStats
+	events  eventCounts
 	prices  atomic.Pointer[domain.PriceList]
 
 	closed    atomic.Bool

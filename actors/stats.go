@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"allot/domain"
 	"allot/persistence"
 )
 
@@ -29,6 +30,49 @@ type Stats struct {
 	Snapshots    uint64        // snapshots written since the engine opened
 	SnapshotSum  time.Duration // total time they took, copying the entities included
 	SnapshotLast time.Duration // the newest one's time; 0 before the first
+
+	// Since the engine opened (replayed events are not counted):
+	Payments  map[string]uint64 // incoming payments by outcome: paid, credited, orphan, ignored
+	Rentals   uint64            // rentals started
+	Renewals  uint64            // rentals renewed
+	Transfers uint64            // rentals handed to another person
+	Issued    uint64            // distribution items issued to staff
+}
+
+// eventCounts counts the business events the engine emits, lock-free, for
+// the metrics: what an operator graphs per day (transfers, payments by
+// outcome, rentals), as Prometheus counters from which rates follow.
+type eventCounts struct {
+	payments                             [5]atomic.Uint64 // by domain.Outcome (0 unused)
+	rentals, renewals, transfers, issued atomic.Uint64
+}
+
+func (c *eventCounts) count(ev domain.Event) {
+	switch e := ev.(type) {
+	case *domain.PaymentReceived:
+		if int(e.Outcome) < len(c.payments) {
+			c.payments[e.Outcome].Add(1)
+		}
+	case *domain.NumberRented:
+		c.rentals.Add(1)
+	case *domain.NumberRenewed:
+		c.renewals.Add(1)
+	case *domain.TransferAccepted:
+		c.transfers.Add(1)
+	case *domain.StockIssued:
+		c.issued.Add(uint64(len(e.IDs)))
+	}
+}
+
+var outcomeNames = [...]string{"", "paid", "credited", "orphan", "ignored"}
+
+func (c *eventCounts) fill(st *Stats) {
+	st.Payments = map[string]uint64{}
+	for i := 1; i < len(c.payments); i++ {
+		st.Payments[outcomeNames[i]] = c.payments[i].Load()
+	}
+	st.Rentals, st.Renewals = c.rentals.Load(), c.renewals.Load()
+	st.Transfers, st.Issued = c.transfers.Load(), c.issued.Load()
 }
 
 // Histogram is a distribution as Prometheus wants it: Counts[i]
@@ -122,7 +166,7 @@ func (e *Engine) snapshotTook(d time.Duration) {
 // Stats reports the engine's counters.
 func (e *Engine) Stats() Stats {
 	c, s := &e.commits, &e.commits.snapshots
-	return Stats{
+	st := Stats{
 		Journal: e.journal.Stats(), Commits: uint64(c.n.Load()),
 		CommitMax: time.Duration(c.max.Load()), CommitSum: time.Duration(c.sum.Load()),
 		Active: e.dir.active.Load(), Inflight: e.dir.inflight(),
@@ -130,4 +174,6 @@ func (e *Engine) Stats() Stats {
 		Snapshots: uint64(s.n.Load()), SnapshotSum: time.Duration(s.sum.Load()),
 		SnapshotLast: time.Duration(s.last.Load()),
 	}
+	e.events.fill(&st)
+	return st
 }

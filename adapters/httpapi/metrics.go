@@ -77,12 +77,20 @@ var (
 	descWatchSettled = desc("payment_watcher_settled_lt", "Logical time up to which every payment is applied.", "wallet")
 	descWatchCursor  = desc("payment_watcher_cursor_lt", "Logical time of the newest transaction read.", "wallet")
 	descWatchPoll    = desc("payment_watcher_last_poll_timestamp_seconds", "When the last successful poll ended (Unix time).", "wallet")
+
+	descPayments  = desc("payments_total", "Incoming payments applied since start, by outcome: paid (an invoice), "+
+		"credited (known code but late, wrong amount or a top-up), orphan (unknown code, kept for an admin), ignored (bounced, spam).", "outcome")
+	descRentalsUp = desc("rentals_started_total", "Rentals started since start.")
+	descRenewals  = desc("rentals_renewed_total", "Rentals renewed since start.")
+	descTransfers = desc("transfers_total", "Rentals handed over to another person since start (per day: increase over 1d).")
+	descIssued    = desc("distribution_items_issued_total", "Distribution items issued to staff since start.")
 )
 
 var engineDescs = []*prometheus.Desc{descReady, descEntities, descActive, descMailbox, descInflight, descNumbers,
 	descRentals, descBatch, descBytes, descSyncs, descRollovers, descSegments, descCommit, descCommitMax,
 	descFsync, descBatchSize, descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descSnapDur, descSnapLast,
-	descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll}
+	descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll,
+	descPayments, descRentalsUp, descRenewals, descTransfers, descIssued}
 
 // engineCollector reads the engine's counters at each scrape.
 type engineCollector struct{ src source }
@@ -133,6 +141,13 @@ func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric, st actors.
 	ch <- gauge(descSegments, float64(j.Segments))
 	ch <- prometheus.MustNewConstSummary(descCommit, st.Commits, st.CommitSum.Seconds(), nil)
 	ch <- gauge(descCommitMax, st.CommitMax.Seconds())
+	for outcome, n := range st.Payments {
+		ch <- counter(descPayments, float64(n), outcome)
+	}
+	ch <- counter(descRentalsUp, float64(st.Rentals))
+	ch <- counter(descRenewals, float64(st.Renewals))
+	ch <- counter(descTransfers, float64(st.Transfers))
+	ch <- counter(descIssued, float64(st.Issued))
 	ch <- histogram(descFsync, st.CommitTimes)
 	if st.BatchSizes.Count > 0 { // an engine that is not told batch sizes has none to show
 		ch <- histogram(descBatchSize, st.BatchSizes)

@@ -80,6 +80,9 @@ func TestHandler_metrics(t *testing.T) {
 		`allot_payment_watcher_up{wallet="0:down"}`:              0,
 		`allot_payment_watcher_delivered_total{wallet="0:good"}`: 0,
 		`allot_telegram_sends_total`:                             3,
+		`allot_rentals_started_total`:                            1,
+		`allot_transfers_total`:                                  0,
+		`allot_payments_total{outcome="orphan"}`:                 0,
 	}
 	for series, want := range exact {
 		if got := metricValue(t, body, series); got != want {
@@ -98,6 +101,11 @@ func TestHandler_metrics(t *testing.T) {
 		if got := metricValue(t, body, series); got <= 0 {
 			t.Errorf("%s = %v, want > 0", series, got)
 		}
+	}
+	// The top-up paid its invoice: one payment, whichever outcome a top-up is.
+	if n := metricValue(t, body, `allot_payments_total{outcome="paid"}`) +
+		metricValue(t, body, `allot_payments_total{outcome="credited"}`); n != 1 {
+		t.Errorf("payments paid or credited: %v, want the one top-up", n)
 	}
 	if !strings.Contains(body, "# TYPE allot_journal_commit_seconds summary") {
 		t.Errorf("the commit time is not a summary")
