@@ -78,7 +78,7 @@ var (
 	descWatchCursor  = desc("payment_watcher_cursor_lt", "Logical time of the newest transaction read.", "wallet")
 	descWatchPoll    = desc("payment_watcher_last_poll_timestamp_seconds", "When the last successful poll ended (Unix time).", "wallet")
 
-	descPayments  = desc("payments_total", "Incoming payments applied since start, by outcome: paid (an invoice), "+
+	descPayments = desc("payments_total", "Incoming payments applied since start, by outcome: paid (an invoice), "+
 		"credited (known code but late, wrong amount or a top-up), orphan (unknown code, kept for an admin), ignored (bounced, spam).", "outcome")
 	descRentalsUp = desc("rentals_started_total", "Rentals started since start.")
 	descRenewals  = desc("rentals_renewed_total", "Rentals renewed since start.")
