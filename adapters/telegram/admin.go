@@ -118,11 +118,7 @@ func (s *session) adminCommand(cmd, rest string) bool {
 	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" {
 		return false
 	}
-	if !s.isAdmin() {
-		s.send(s.t("admin_only"), s.menuKeyboard())
-		return true
-	}
-	if !s.allowed(ActOperation) {
+	if !s.adminMayAct() {
 		return true
 	}
 	ctx, cancel := s.ctx()
@@ -198,4 +194,14 @@ func (s *session) adminMenuText() string {
 		return s.t("admin_menu") + s.t("admin_menu_dist")
 	}
 	return s.t("admin_menu")
+}
+
+// adminMayAct reports whether the person may run an admin command now: an
+// admin, not throttled. Anyone else is told so.
+func (s *session) adminMayAct() bool {
+	if !s.isAdmin() {
+		s.send(s.t("admin_only"), s.menuKeyboard())
+		return false
+	}
+	return s.allowed(ActOperation)
 }

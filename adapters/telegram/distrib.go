@@ -383,17 +383,23 @@ func (s *session) feedbackKeyboard(k domain.ResourceKind, id string) *telego.Inl
 	return s.kb(row)
 }
 
-func (s *session) feedback(msgID int, id, status string) {
+// itemKind is the kind of an item a button names, once the person may act
+// (not throttled); a malformed or unknown item is a stale button.
+func (s *session) itemKind(msgID int, id string) (domain.ResourceKind, bool) {
 	if !s.allowed(ActOperation) {
-		return
+		return domain.ResourceKind{}, false
 	}
 	key, err := domain.PoolOfItem(id)
 	if err != nil {
 		s.show(msgID, s.t("stale_button"), nil)
-		return
+		return domain.ResourceKind{}, false
 	}
 	code, _, _, _ := domain.SplitPoolKey(key)
-	k, ok := s.kind(msgID, code)
+	return s.kind(msgID, code)
+}
+
+func (s *session) feedback(msgID int, id, status string) {
+	k, ok := s.itemKind(msgID, id)
 	if !ok {
 		return
 	}
@@ -418,16 +424,7 @@ func (s *session) feedback(msgID int, id, status string) {
 }
 
 func (s *session) replace(msgID int, id string) {
-	if !s.allowed(ActOperation) {
-		return
-	}
-	key, err := domain.PoolOfItem(id)
-	if err != nil {
-		s.show(msgID, s.t("stale_button"), nil)
-		return
-	}
-	code, _, _, _ := domain.SplitPoolKey(key)
-	k, ok := s.kind(msgID, code)
+	k, ok := s.itemKind(msgID, id)
 	if !ok {
 		return
 	}
@@ -513,11 +510,7 @@ func (s *session) distAdmin(cmd, rest string) bool {
 	if !slices.Contains(known, cmd) {
 		return false
 	}
-	if !s.isAdmin() {
-		s.send(s.t("admin_only"), s.menuKeyboard())
-		return true
-	}
-	if !s.allowed(ActOperation) {
+	if !s.adminMayAct() {
 		return true
 	}
 	ctx, cancel := s.ctx()
