@@ -230,6 +230,31 @@ func TestDistributionJourney(t *testing.T) {
 			t.Errorf("statistics for %s: %+v", period, r.Total)
 		}
 	}
+	// Three days later one more is issued; ten days after that, today and
+	// the week are empty and the month still counts all five.
+	clock.Set(clock.Now().Add(72 * time.Hour))
+	if _, err := w.eng.IssueStock(ctx, "later", domain.UserID(alice.ID), "vk", "495", "male", 1); err != nil {
+		t.Fatal(err)
+	}
+	issuedIn := func(p domain.Period) int {
+		return domain.BuildStats(kinds, w.eng.PoolDays(), domain.CategoryAccount, p, clock.Now()).Total.Issued
+	}
+	if d, wk, m := issuedIn(domain.PeriodDay), issuedIn(domain.PeriodWeek), issuedIn(domain.PeriodMonth); d != 1 || wk != 5 || m != 5 {
+		t.Errorf("three days later: day %d, week %d, month %d; want 1, 5, 5", d, wk, m)
+	}
+	clock.Set(clock.Now().Add(10 * 24 * time.Hour))
+	for period, empty := range map[string]bool{"d": true, "w": true, "m": false} {
+		before = lastID(tg, alice)
+		w.forge(alice, "1:sts:a:"+period)
+		if empty {
+			w.seeOn(alice, -before, "Nothing was issued")
+		} else {
+			w.seeOn(alice, -before, "ВКонтакте")
+		}
+	}
+	if m := issuedIn(domain.PeriodMonth); m != 5 {
+		t.Errorf("thirteen days later the month counts %d, want 5", m)
+	}
 	// An admin's destructive command waits for its confirmation.
 	before = lastID(tg, admin)
 	tg.Command(admin, "/buffer_release", "")
