@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"google.golang.org/api/sheets/v4"
 )
 
 // quoteTitle quotes a tab's title for A1 notation, doubling each quote
@@ -34,7 +32,7 @@ func cellRange(tab string, row, col int) string {
 
 // parseColor reads "#RRGGBB" as the API's colour, components from 0 to 1.
 // Zero components are sent anyway, so that black is black to any reader.
-func parseColor(s string) (*sheets.Color, error) {
+func parseColor(s string) (*color, error) {
 	if len(s) != 7 || s[0] != '#' {
 		return nil, fmt.Errorf("colour %q is not #RRGGBB", s)
 	}
@@ -42,26 +40,24 @@ func parseColor(s string) (*sheets.Color, error) {
 	if err != nil {
 		return nil, fmt.Errorf("colour %q is not #RRGGBB", s)
 	}
-	return &sheets.Color{
-		Red:             float64(v>>16&0xff) / 255,
-		Green:           float64(v>>8&0xff) / 255,
-		Blue:            float64(v&0xff) / 255,
-		ForceSendFields: []string{"Red", "Green", "Blue"},
+	return &color{
+		Red:   float64(v>>16&0xff) / 255,
+		Green: float64(v>>8&0xff) / 255,
+		Blue:  float64(v&0xff) / 255,
 	}, nil
 }
 
 // textRow is a row of cells typed as text, as RAW input stores them: a
 // phone number keeps its plus and a code its leading zeros. An empty
 // string is an empty cell, not a cell holding "".
-func textRow(cells []string, bg *sheets.Color) *sheets.RowData {
-	r := &sheets.RowData{Values: make([]*sheets.CellData, len(cells))}
+func textRow(cells []string, bg *color) rowData {
+	r := rowData{Values: make([]cellData, len(cells))}
 	for i, s := range cells {
-		r.Values[i] = &sheets.CellData{}
 		if s != "" {
-			r.Values[i].UserEnteredValue = &sheets.ExtendedValue{StringValue: &s}
+			r.Values[i].UserEnteredValue = &extendedValue{StringValue: &s}
 		}
 		if bg != nil {
-			r.Values[i].UserEnteredFormat = &sheets.CellFormat{BackgroundColor: bg}
+			r.Values[i].UserEnteredFormat = &cellFormat{BackgroundColor: bg}
 		}
 	}
 	return r

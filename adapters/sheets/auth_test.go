@@ -1,8 +1,13 @@
 package sheets
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -84,5 +89,29 @@ func TestNewClient_serviceAccount(t *testing.T) {
 func TestNewClient_disabled(t *testing.T) {
 	if _, err := NewClient(tctx, Config{}); err == nil {
 		t.Error("NewClient of a disabled Config succeeded")
+	}
+}
+
+// TestNewClient_badKey: a key the JWT cannot be signed with is refused at
+// once, and the error does not quote it.
+func TestNewClient_badKey(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key map[string]string
+	if err := json.Unmarshal(serviceAccountKey(t, "http://127.0.0.1:1/token"), &key); err != nil {
+		t.Fatal(err)
+	}
+	body := base64.StdEncoding.EncodeToString(der)
+	key["private_key"] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	data, _ := json.Marshal(key)
+	_, err = NewClient(tctx, Config{Enabled: true, Credentials: data})
+	if err == nil || !strings.Contains(err.Error(), "not an RSA key") || strings.Contains(err.Error(), body[:16]) {
+		t.Errorf("NewClient with an EC key: %v, want it refused as not RSA", err)
 	}
 }

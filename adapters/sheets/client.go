@@ -3,17 +3,12 @@ package sheets
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
-	"golang.org/x/oauth2"
-	"google.golang.org/api/option"
-	"google.golang.org/api/sheets/v4"
-	htransport "google.golang.org/api/transport/http"
 )
 
 // Client is the Store on the Google Sheets API v4. It keeps within
@@ -22,15 +17,15 @@ import (
 // ErrAmbiguous, and stops calling a failing Google for a while (its
 // circuit breaker). It is safe for concurrent use.
 type Client struct {
-	svc      *sheets.Service
-	http     *http.Client
-	budget   *budget
-	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
-	clock    clock
-	backoff  backoff
-	attempts int
-	tabs     tabCache
-	stats    counters
+	api       *api
+	transport *http.Transport // under api, and the token exchange: Close drops its idle connections
+	budget    *budget
+	breaker   *gobreaker.TwoStepCircuitBreaker[struct{}]
+	clock     clock
+	backoff   backoff
+	attempts  int
+	tabs      tabCache
+	stats     counters
 }
 
 var _ Store = (*Client)(nil)
@@ -74,18 +69,16 @@ func NewClient(ctx context.Context, cfg Config, opts ...Option) (*Client, error)
 		o(c)
 	}
 	c.budget = newBudget(cfg.ReadsPerMinute, cfg.WritesPerMinute, c.clock)
-	hc, err := newHTTPClient(ctx, cfg)
+	c.transport = newTransport(cfg.Timeout)
+	hc, err := newHTTPClient(ctx, c.transport, cfg)
 	if err != nil {
 		return nil, err
 	}
-	c.http = hc
-	svcOpts := []option.ClientOption{option.WithHTTPClient(hc)}
+	endpoint := googleEndpoint
 	if cfg.Endpoint != "" {
-		svcOpts = append(svcOpts, option.WithEndpoint(cfg.Endpoint+"/")) // without the slash the path is dropped
+		endpoint = cfg.Endpoint
 	}
-	if c.svc, err = sheets.NewService(ctx, svcOpts...); err != nil {
-		return nil, fmt.Errorf("sheets: creating the service: %w", err)
-	}
+	c.api = &api{http: hc, base: endpoint + "/"}
 	return c, nil
 }
 
@@ -108,33 +101,29 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// newHTTPClient builds the HTTP client with timeouts and, given a key, the
-// OAuth transport. The auth has to be built here: option.WithHTTPClient
-// overrides every other option of sheets.NewService, credentials included.
-func newHTTPClient(ctx context.Context, cfg Config) (*http.Client, error) {
-	base := &http.Transport{
+// newTransport is the pooled transport every request goes through, the
+// token exchange's included.
+func newTransport(timeout time.Duration) *http.Transport {
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: cfg.Timeout,
+		ResponseHeaderTimeout: timeout,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   8,
 	}
+}
+
+// newHTTPClient is the HTTP client of the API calls: with the timeout of
+// one exchange and, given a key, the OAuth transport. Without a key (a
+// fake endpoint) requests carry no authorization.
+func newHTTPClient(ctx context.Context, base *http.Transport, cfg Config) (*http.Client, error) {
 	var rt http.RoundTripper = base
 	if len(cfg.Credentials) > 0 {
-		// The token source keeps this context for every later token
-		// exchange: it must outlive the caller's, and the exchange needs a
-		// timeout of its own.
-		tokenCtx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, &http.Client{Timeout: cfg.Timeout})
 		var err error
-		rt, err = htransport.NewTransport(tokenCtx, base,
-			option.WithAuthCredentialsJSON(option.ServiceAccount, cfg.Credentials),
-			option.WithScopes(sheets.SpreadsheetsScope),
-			option.WithTelemetryDisabled())
-		if err != nil {
-			// The error may come from parsing the key: do not wrap it.
-			return nil, errors.New("sheets: the service account key was refused by the Google client")
+		if rt, err = authorized(ctx, base, cfg.Credentials, cfg.Timeout); err != nil {
+			return nil, err
 		}
 	}
 	return &http.Client{Transport: rt, Timeout: cfg.Timeout}, nil
@@ -142,7 +131,7 @@ func newHTTPClient(ctx context.Context, cfg Config) (*http.Client, error) {
 
 // Close releases idle connections. The Client must not be used after.
 func (c *Client) Close() error {
-	c.http.CloseIdleConnections()
+	c.transport.CloseIdleConnections()
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
-	"google.golang.org/api/googleapi"
 )
 
 // failure sorts an error from the Sheets client by what may be done next.
@@ -30,7 +29,7 @@ const (
 // (http.Client.Timeout, which also wraps context.DeadlineExceeded) is
 // Google being slow.
 func classify(ctx context.Context, err error) failure {
-	var gerr *googleapi.Error
+	var gerr *apiError
 	var op *net.OpError
 	switch {
 	case err == nil:
@@ -165,7 +164,7 @@ func newBreaker(failures int, coolDown time.Duration) *gobreaker.TwoStepCircuitB
 // "Unable to parse range" for a range naming a renamed or deleted tab, and
 // 404 for a spreadsheet that does not exist, whose tabs do not either.
 func isNoTab(err error) bool {
-	var gerr *googleapi.Error
+	var gerr *apiError
 	if !errors.As(err, &gerr) {
 		return false
 	}
@@ -176,7 +175,7 @@ func isNoTab(err error) bool {
 // isNoGrid tells Google's answer for a batchUpdate naming a sheetId that
 // does not exist: our cached id is stale.
 func isNoGrid(err error) bool {
-	var gerr *googleapi.Error
+	var gerr *apiError
 	return errors.As(err, &gerr) && gerr.Code == http.StatusBadRequest &&
 		strings.Contains(gerr.Message, "No grid with id")
 }

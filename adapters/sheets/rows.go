@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"google.golang.org/api/sheets/v4"
 )
 
 // ReadRows reads every row of a tab as a person sees it (FORMATTED_VALUE,
@@ -17,11 +15,10 @@ import (
 // timeouts.
 func (c *Client) ReadRows(ctx context.Context, spreadsheet, tab string) ([][]string, error) {
 	rng := quoteTitle(tab) + "!A:ZZ"
-	var vr *sheets.ValueRange
+	var vr *valueRange
 	err := c.do(ctx, op{name: "read", tab: tab, idempotent: true}, func(ctx context.Context) error {
 		var err error
-		vr, err = c.svc.Spreadsheets.Values.Get(spreadsheet, rng).
-			ValueRenderOption("FORMATTED_VALUE").MajorDimension("ROWS").Context(ctx).Do()
+		vr, err = c.api.getValues(ctx, spreadsheet, rng)
 		return err
 	})
 	if isNoTab(err) {
@@ -76,10 +73,9 @@ func (c *Client) SetCells(ctx context.Context, spreadsheet, tab string, cells []
 		}
 	}
 	data := cellRuns(tab, cells)
-	req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: data}
+	req := &batchUpdateValuesRequest{ValueInputOption: "RAW", Data: data}
 	err := c.do(ctx, op{name: "set cells", tab: tab, write: true, idempotent: true}, func(ctx context.Context) error {
-		_, err := c.svc.Spreadsheets.Values.BatchUpdate(spreadsheet, req).Context(ctx).Do()
-		return err
+		return c.api.batchUpdateValues(ctx, spreadsheet, req)
 	})
 	if isNoTab(err) {
 		c.tabs.forget(tabKey{spreadsheet, tab})
@@ -98,10 +94,10 @@ func (c *Client) DeleteRows(ctx context.Context, spreadsheet, tab string, rows [
 	if err != nil || len(spans) == 0 {
 		return err
 	}
-	return c.batchUpdate(ctx, op{name: "delete rows", tab: tab, write: true}, spreadsheet, func(id int64) []*sheets.Request {
-		reqs := make([]*sheets.Request, len(spans))
+	return c.batchUpdate(ctx, op{name: "delete rows", tab: tab, write: true}, spreadsheet, func(id int64) []request {
+		reqs := make([]request, len(spans))
 		for i, s := range spans {
-			reqs[i] = &sheets.Request{DeleteDimension: &sheets.DeleteDimensionRequest{Range: rowRange(id, s.start, s.end)}}
+			reqs[i] = request{DeleteDimension: &deleteDimensionRequest{Range: rowRange(id, s.start, s.end)}}
 		}
 		return reqs
 	})
@@ -111,8 +107,8 @@ func (c *Client) DeleteRows(ctx context.Context, spreadsheet, tab string, rows [
 // rows, given in order, become one range of one column (a claim marks a
 // run of rows at once), so a request carries a few ranges rather than one
 // per cell. The result writes exactly the given cells.
-func cellRuns(tab string, cells []CellValue) []*sheets.ValueRange {
-	var out []*sheets.ValueRange
+func cellRuns(tab string, cells []CellValue) []valueRange {
+	var out []valueRange
 	for i := 0; i < len(cells); {
 		j := i + 1
 		for j < len(cells) && cells[j].Col == cells[i].Col && cells[j].Row == cells[j-1].Row+1 {
@@ -126,7 +122,7 @@ func cellRuns(tab string, cells []CellValue) []*sheets.ValueRange {
 		if j-i > 1 {
 			rng += ":" + columnName(cells[i].Col) + strconv.Itoa(cells[j-1].Row+1)
 		}
-		out = append(out, &sheets.ValueRange{Range: rng, Values: vals})
+		out = append(out, valueRange{Range: rng, Values: vals})
 		i = j
 	}
 	return out
@@ -156,14 +152,11 @@ func bottomUp(rows []int) ([]rowRun, error) {
 	return spans, nil
 }
 
-// rowRange is rows [start, end) of a tab. The client leaves zero numbers
-// out of the JSON; Google reads a missing one as 0 too, but sending them
-// states the intent (sheetId 0 is the first tab, startIndex 0 the header).
-func rowRange(sheetID int64, start, end int) *sheets.DimensionRange {
-	return &sheets.DimensionRange{
-		SheetId: sheetID, Dimension: "ROWS", StartIndex: int64(start), EndIndex: int64(end),
-		ForceSendFields: []string{"SheetId", "StartIndex", "EndIndex"},
-	}
+// rowRange is rows [start, end) of a tab. Its zeros are sent: Google
+// reads a missing one as 0 too, but sending them states the intent
+// (sheetId 0 is the first tab, startIndex 0 the header).
+func rowRange(sheetID int64, start, end int) dimensionRange {
+	return dimensionRange{SheetID: sheetID, Dimension: "ROWS", StartIndex: int64(start), EndIndex: int64(end)}
 }
 
 // InsertRows inserts rows before row at, and writes their cells as text,
@@ -177,20 +170,17 @@ func (c *Client) InsertRows(ctx context.Context, spreadsheet, tab string, at int
 	if at < 0 {
 		return fmt.Errorf("sheets: insert rows %q: no row %d", tab, at)
 	}
-	data := make([]*sheets.RowData, len(rows))
+	data := make([]rowData, len(rows))
 	for i, r := range rows {
 		data[i] = textRow(r, nil)
 	}
-	return c.batchUpdate(ctx, op{name: "insert rows", tab: tab, write: true}, spreadsheet, func(id int64) []*sheets.Request {
-		return []*sheets.Request{
+	return c.batchUpdate(ctx, op{name: "insert rows", tab: tab, write: true}, spreadsheet, func(id int64) []request {
+		return []request{
 			// inheritFromBefore false: new rows take the format of the row
 			// below, a data row, not of a header above.
-			{InsertDimension: &sheets.InsertDimensionRequest{Range: rowRange(id, at, at+len(rows))}},
-			{UpdateCells: &sheets.UpdateCellsRequest{
-				Start: &sheets.GridCoordinate{
-					SheetId: id, RowIndex: int64(at),
-					ForceSendFields: []string{"SheetId", "RowIndex", "ColumnIndex"},
-				},
+			{InsertDimension: &insertDimensionRequest{Range: rowRange(id, at, at+len(rows)), InheritFromBefore: false}},
+			{UpdateCells: &updateCellsRequest{
+				Start:  gridCoordinate{SheetID: id, RowIndex: int64(at), ColumnIndex: 0},
 				Rows:   data,
 				Fields: "userEnteredValue",
 			}},
@@ -212,14 +202,14 @@ func (c *Client) AppendRows(ctx context.Context, spreadsheet, tab string, rows [
 // every issued tab is one write request, applied all or nothing.
 func (c *Client) AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]ColoredRow) error {
 	var tabs []string
-	var data [][]*sheets.RowData
+	var data [][]rowData
 	for _, tab := range slices.Sorted(maps.Keys(rows)) {
 		if len(rows[tab]) == 0 {
 			continue
 		}
-		d := make([]*sheets.RowData, len(rows[tab]))
+		d := make([]rowData, len(rows[tab]))
 		for i, r := range rows[tab] {
-			var bg *sheets.Color
+			var bg *color
 			if r.Color != "" {
 				var err error
 				if bg, err = parseColor(r.Color); err != nil {
@@ -234,14 +224,13 @@ func (c *Client) AppendTabs(ctx context.Context, spreadsheet string, rows map[st
 		return nil
 	}
 	return c.batchUpdateTabs(ctx, op{name: "append rows", tab: strings.Join(tabs, ", "), write: true}, spreadsheet, tabs,
-		func(ids []int64) []*sheets.Request {
-			reqs := make([]*sheets.Request, len(tabs))
+		func(ids []int64) []request {
+			reqs := make([]request, len(tabs))
 			for i := range tabs {
-				reqs[i] = &sheets.Request{AppendCells: &sheets.AppendCellsRequest{
-					SheetId:         ids[i],
-					Rows:            data[i],
-					Fields:          "userEnteredValue,userEnteredFormat.backgroundColor",
-					ForceSendFields: []string{"SheetId"},
+				reqs[i] = request{AppendCells: &appendCellsRequest{
+					SheetID: ids[i],
+					Rows:    data[i],
+					Fields:  "userEnteredValue,userEnteredFormat.backgroundColor",
 				}}
 			}
 			return reqs

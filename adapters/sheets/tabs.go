@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-
-	"google.golang.org/api/sheets/v4"
 )
 
 // tabCache remembers each tab's sheetId, which spreadsheets.batchUpdate
@@ -71,18 +69,17 @@ func (c *Client) sheetID(ctx context.Context, spreadsheet, tab string, refresh b
 	if !ok {
 		return 0, noTab(spreadsheet, tab, nil)
 	}
-	return p.SheetId, nil
+	return p.SheetID, nil
 }
 
 // lookUp reads the properties of every tab of a spreadsheet (ids, titles
 // and grid sizes) with one spreadsheets.get, and refreshes the cache with
 // them. tab names the call in errors.
-func (c *Client) lookUp(ctx context.Context, spreadsheet, tab string) (map[string]*sheets.SheetProperties, error) {
-	var got *sheets.Spreadsheet
+func (c *Client) lookUp(ctx context.Context, spreadsheet, tab string) (map[string]*sheetProperties, error) {
+	var got *spreadsheetResponse
 	err := c.do(ctx, op{name: "look up", tab: tab, idempotent: true}, func(ctx context.Context) error {
 		var err error
-		got, err = c.svc.Spreadsheets.Get(spreadsheet).
-			Fields("sheets.properties(sheetId,title,gridProperties(rowCount,columnCount))").Context(ctx).Do()
+		got, err = c.api.getSpreadsheet(ctx, spreadsheet, lookUpFields)
 		return err
 	})
 	if isNoTab(err) {
@@ -91,11 +88,11 @@ func (c *Client) lookUp(ctx context.Context, spreadsheet, tab string) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	props := make(map[string]*sheets.SheetProperties, len(got.Sheets))
+	props := make(map[string]*sheetProperties, len(got.Sheets))
 	ids := make(map[string]int64, len(got.Sheets))
 	for _, s := range got.Sheets {
 		if p := s.Properties; p != nil {
-			props[p.Title], ids[p.Title] = p, p.SheetId
+			props[p.Title], ids[p.Title] = p, p.SheetID
 		}
 	}
 	c.tabs.replace(spreadsheet, ids)
@@ -114,8 +111,8 @@ func noTab(spreadsheet, tab string, cause error) error {
 // batchUpdate sends one spreadsheets.batchUpdate built for the tab's
 // sheetId (see batchUpdateTabs).
 func (c *Client) batchUpdate(ctx context.Context, o op, spreadsheet string,
-	build func(sheetID int64) []*sheets.Request) error {
-	return c.batchUpdateTabs(ctx, o, spreadsheet, []string{o.tab}, func(ids []int64) []*sheets.Request {
+	build func(sheetID int64) []request) error {
+	return c.batchUpdateTabs(ctx, o, spreadsheet, []string{o.tab}, func(ids []int64) []request {
 		return build(ids[0])
 	})
 }
@@ -125,7 +122,7 @@ func (c *Client) batchUpdate(ctx context.Context, o op, spreadsheet string,
 // nothing was applied (the batch is atomic), so it refreshes the ids and
 // sends once more.
 func (c *Client) batchUpdateTabs(ctx context.Context, o op, spreadsheet string, tabs []string,
-	build func(sheetIDs []int64) []*sheets.Request) error {
+	build func(sheetIDs []int64) []request) error {
 	for refresh := false; ; refresh = true {
 		ids := make([]int64, len(tabs))
 		for i, tab := range tabs {
@@ -135,9 +132,9 @@ func (c *Client) batchUpdateTabs(ctx context.Context, o op, spreadsheet string, 
 			}
 			ids[i] = id
 		}
-		req := &sheets.BatchUpdateSpreadsheetRequest{Requests: build(ids)}
+		req := &batchUpdateRequest{Requests: build(ids)}
 		err := c.do(ctx, o, func(ctx context.Context) error {
-			_, err := c.svc.Spreadsheets.BatchUpdate(spreadsheet, req).Context(ctx).Do()
+			_, err := c.api.batchUpdate(ctx, spreadsheet, req)
 			return err
 		})
 		if err == nil || !isNoGrid(err) || refresh {

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"google.golang.org/api/googleapi"
-	"google.golang.org/api/sheets/v4"
 )
 
 // EnsureTab creates tab, empty, with one spreadsheets.batchUpdate
@@ -21,13 +18,13 @@ func (c *Client) EnsureTab(ctx context.Context, spreadsheet, tab string) error {
 	if !errors.Is(err, ErrNoTab) || isNoTab(err) { // found, failed, or no spreadsheet
 		return err
 	}
-	req := &sheets.BatchUpdateSpreadsheetRequest{Requests: []*sheets.Request{
-		{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{Title: tab}}},
+	req := &batchUpdateRequest{Requests: []request{
+		{AddSheet: &addSheetRequest{Properties: sheetProperties{Title: tab}}}, // no sheetId: Google picks one
 	}}
-	var resp *sheets.BatchUpdateSpreadsheetResponse
+	var resp *batchUpdateResponse
 	err = c.do(ctx, op{name: "create tab", tab: tab, write: true, idempotent: true}, func(ctx context.Context) error {
 		var err error
-		resp, err = c.svc.Spreadsheets.BatchUpdate(spreadsheet, req).Context(ctx).Do()
+		resp, err = c.api.batchUpdate(ctx, spreadsheet, req)
 		return err
 	})
 	if isTabExists(err) {
@@ -37,14 +34,14 @@ func (c *Client) EnsureTab(ctx context.Context, spreadsheet, tab string) error {
 		return err
 	}
 	if r := resp.Replies; len(r) == 1 && r[0].AddSheet != nil && r[0].AddSheet.Properties != nil {
-		c.tabs.put(tabKey{spreadsheet, tab}, r[0].AddSheet.Properties.SheetId)
+		c.tabs.put(tabKey{spreadsheet, tab}, r[0].AddSheet.Properties.SheetID)
 	}
 	return nil
 }
 
 // isTabExists tells Google's answer to an addSheet whose title is taken.
 func isTabExists(err error) bool {
-	var gerr *googleapi.Error
+	var gerr *apiError
 	return errors.As(err, &gerr) && gerr.Code == http.StatusBadRequest &&
 		strings.Contains(gerr.Message, "already exists")
 }
@@ -106,9 +103,9 @@ type take struct {
 
 // requests builds the batch for the sheetIds of the tab and of trash. The
 // lowest span's copy goes first in trash although it is taken last.
-func (tk take) requests(ids []int64) []*sheets.Request {
+func (tk take) requests(ids []int64) []request {
 	src, dst := ids[0], ids[1]
-	var reqs []*sheets.Request
+	var reqs []request
 	if tk.growRows > 0 {
 		reqs = append(reqs, appendDimension(dst, "ROWS", tk.growRows))
 	}
@@ -119,13 +116,13 @@ func (tk take) requests(ids []int64) []*sheets.Request {
 	for _, s := range tk.spans {
 		below -= s.end - s.start
 		reqs = append(reqs,
-			&sheets.Request{CopyPaste: &sheets.CopyPasteRequest{
+			request{CopyPaste: &copyPasteRequest{
 				Source:           wholeRows(src, s.start, s.end),
 				Destination:      corner(dst, tk.at+below),
 				PasteType:        "PASTE_NORMAL",
 				PasteOrientation: "NORMAL",
 			}},
-			&sheets.Request{DeleteDimension: &sheets.DeleteDimensionRequest{Range: rowRange(src, s.start, s.end)}})
+			request{DeleteDimension: &deleteDimensionRequest{Range: rowRange(src, s.start, s.end)}})
 	}
 	return reqs
 }
@@ -148,7 +145,7 @@ func (c *Client) fitTrash(ctx context.Context, spreadsheet, tab, trash string, t
 	return true, nil
 }
 
-func grid(p *sheets.SheetProperties) *sheets.GridProperties {
+func grid(p *sheetProperties) *gridProperties {
 	if p == nil {
 		return nil
 	}
@@ -163,19 +160,14 @@ func count(spans []rowRun) int {
 	return n
 }
 
-func appendDimension(sheetID int64, dimension string, n int) *sheets.Request {
-	return &sheets.Request{AppendDimension: &sheets.AppendDimensionRequest{
-		SheetId: sheetID, Dimension: dimension, Length: int64(n), ForceSendFields: []string{"SheetId"},
-	}}
+func appendDimension(sheetID int64, dimension string, n int) request {
+	return request{AppendDimension: &appendDimensionRequest{SheetID: sheetID, Dimension: dimension, Length: int64(n)}}
 }
 
 // wholeRows is rows [start, end) of a tab, every column of its grid (no
 // column bounds: unbounded on both sides).
-func wholeRows(sheetID int64, start, end int) *sheets.GridRange {
-	return &sheets.GridRange{
-		SheetId: sheetID, StartRowIndex: int64(start), EndRowIndex: int64(end),
-		ForceSendFields: []string{"SheetId", "StartRowIndex", "EndRowIndex"},
-	}
+func wholeRows(sheetID int64, start, end int) gridRange {
+	return gridRange{SheetID: sheetID, StartRowIndex: int64(start), EndRowIndex: int64(end)}
 }
 
 // corner is the single cell at column A of a row, the destination of a
@@ -183,17 +175,17 @@ func wholeRows(sheetID int64, start, end int) *sheets.GridRange {
 // size; a larger one would be filled with repeats of the source when it
 // is a multiple of its height or width, which an unbounded range (the
 // rest of the grid) can be.
-func corner(sheetID int64, row int) *sheets.GridRange {
-	return &sheets.GridRange{
-		SheetId: sheetID, StartRowIndex: int64(row), EndRowIndex: int64(row) + 1, StartColumnIndex: 0, EndColumnIndex: 1,
-		ForceSendFields: []string{"SheetId", "StartRowIndex", "EndRowIndex", "StartColumnIndex", "EndColumnIndex"},
+func corner(sheetID int64, row int) gridRange {
+	return gridRange{
+		SheetID: sheetID, StartRowIndex: int64(row), EndRowIndex: int64(row) + 1,
+		StartColumnIndex: new(int64(0)), EndColumnIndex: new(int64(1)),
 	}
 }
 
 // isOutsideGrid tells Google's answer for a range past the grid's last
 // row or column.
 func isOutsideGrid(err error) bool {
-	var gerr *googleapi.Error
+	var gerr *apiError
 	return errors.As(err, &gerr) && gerr.Code == http.StatusBadRequest &&
 		strings.Contains(gerr.Message, "exceeds grid limits")
 }
