@@ -46,7 +46,25 @@ func authorized(ctx context.Context, base *http.Transport, key Secret, timeout t
 	// its own.
 	tokenCtx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient,
 		&http.Client{Transport: base, Timeout: timeout})
-	return &oauth2.Transport{Source: cfg.TokenSource(tokenCtx), Base: base}, nil
+	return &oauth2.Transport{Source: markedSource{cfg.TokenSource(tokenCtx)}, Base: base}, nil
+}
+
+// errToken marks a failure to get a token: the Sheets request it was for
+// never left, so even a write is not ambiguous.
+type errToken struct{ err error }
+
+func (e errToken) Error() string { return "getting an access token: " + e.err.Error() }
+func (e errToken) Unwrap() error { return e.err }
+
+// markedSource wraps a token source's errors in errToken.
+type markedSource struct{ ts oauth2.TokenSource }
+
+func (m markedSource) Token() (*oauth2.Token, error) {
+	t, err := m.ts.Token()
+	if err != nil {
+		return nil, errToken{err}
+	}
+	return t, nil
 }
 
 // jwtConfig reads the key, checking it as ConfigFromEnv does and that its

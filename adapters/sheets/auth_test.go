@@ -1,6 +1,7 @@
 package sheets
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,12 +9,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"allot/adapters/sheets/sheetstest"
 )
@@ -113,5 +116,49 @@ func TestNewClient_badKey(t *testing.T) {
 	_, err = NewClient(tctx, Config{Enabled: true, Credentials: data})
 	if err == nil || !strings.Contains(err.Error(), "not an RSA key") || strings.Contains(err.Error(), body[:16]) {
 		t.Errorf("NewClient with an EC key: %v, want it refused as not RSA", err)
+	}
+}
+
+// TestClient_tokenFailures: a write whose token could not be had never
+// left, so it is not ambiguous. A revoked key (the token endpoint says
+// 401) is refused at once; an unreachable token endpoint is retried.
+func TestClient_tokenFailures(t *testing.T) {
+	var exchanges atomic.Int32
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		exchanges.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`))
+	}))
+	defer tokens.Close()
+	fake := sheetstest.New(sheetstest.WithoutQuotas())
+	defer fake.Close()
+	fake.SetRows("issued", "Выданные", [][]string{{"id"}})
+	cfg := Config{Enabled: true, Credentials: serviceAccountKey(t, tokens.URL+"/token"), Endpoint: fake.URL(),
+		StockSpreadsheet: "stock", IssuedSpreadsheet: "issued"}
+	noWait := WithClock(time.Now, func(context.Context, time.Duration) error { return nil })
+	c, err := NewClient(tctx, cfg, noWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.AppendRows(tctx, "issued", "Выданные", []ColoredRow{{Cells: []string{"x"}}})
+	if err == nil || errors.Is(err, ErrAmbiguous) || exchanges.Load() != 1 {
+		t.Errorf("revoked key: %v after %d token exchanges; want a plain refusal after one", err, exchanges.Load())
+	}
+
+	gone := serviceAccountKey(t, "http://127.0.0.1:1/token") // nothing listens there
+	cfg.Credentials = gone
+	c2, err := NewClient(tctx, cfg, noWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	err = c2.AppendRows(tctx, "issued", "Выданные", []ColoredRow{{Cells: []string{"x"}}})
+	if err == nil || errors.Is(err, ErrAmbiguous) || c2.Stats().Retries == 0 {
+		t.Errorf("unreachable token endpoint: %v, %d retries; want retries and no ambiguity", err, c2.Stats().Retries)
+	}
+	if rows := fake.Rows("issued", "Выданные"); len(rows) != 1 {
+		t.Errorf("a write without a token landed: %v", rows)
 	}
 }

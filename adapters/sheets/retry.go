@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"golang.org/x/oauth2"
 )
 
 // failure sorts an error from the Sheets client by what may be done next.
@@ -31,11 +32,18 @@ const (
 func classify(ctx context.Context, err error) failure {
 	var gerr *apiError
 	var op *net.OpError
+	var tok errToken
+	var refused *oauth2.RetrieveError
 	switch {
 	case err == nil:
 		return failNone
 	case ctx.Err() != nil:
 		return failCanceled
+	case errors.As(err, &tok) && errors.As(err, &refused) && refused.Response != nil &&
+		refused.Response.StatusCode >= 400 && refused.Response.StatusCode < 500:
+		return failPermanent // the token endpoint refused the key: revoked or deleted, say
+	case errors.As(err, &tok):
+		return failNotSent // no token, so the request never left
 	case errors.As(err, &gerr):
 		switch {
 		case gerr.Code == http.StatusTooManyRequests:
