@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"allot/domain"
 )
@@ -45,7 +46,7 @@ func (x *exec) afterPool() {
 	if err != nil {
 		return
 	}
-	c := x.eng.pools.put(p)
+	c := x.eng.pools.put(p, x.now)
 	x.eng.sched.arm(domain.KindPool, x.e.id, p.NextWake(k.AutoConfirm))
 	if c.Available < k.RefillBelow || c.Returning > 0 {
 		x.eng.stockPoke(p.Key)
@@ -272,15 +273,22 @@ type poolView struct {
 	days  map[string]map[string]domain.DayCount
 }
 
-func (v *poolView) put(p *domain.Pool) PoolCounts {
+// statsDays is how many days back the read model keeps a pool's daily
+// figures: the statistics' longest period is 30 days.
+const statsDays = 31
+
+func (v *poolView) put(p *domain.Pool, now time.Time) PoolCounts {
 	c := PoolCounts{Key: p.Key, Available: len(p.Available), Pending: len(p.Pending), Buffer: len(p.Buffer),
 		Returning: len(p.Returning), Claimed: len(p.Claimed)}
 	for _, f := range p.Flushing {
 		c.Flushing += len(f.Entries)
 	}
-	days := make(map[string]domain.DayCount, len(p.Daily))
+	since := now.UTC().AddDate(0, 0, -statsDays).Format(time.DateOnly)
+	days := make(map[string]domain.DayCount, min(len(p.Daily), statsDays+1))
 	for d, n := range p.Daily {
-		days[d] = domain.DayCount{Issued: n.Issued, Status: cloneCounts(n.Status)}
+		if d >= since { // a year of history costs this loop, not a copy per event
+			days[d] = domain.DayCount{Issued: n.Issued, Status: cloneCounts(n.Status)}
+		}
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -341,7 +349,7 @@ func (e *Engine) rebuildPools() []wake {
 		if p == nil {
 			return
 		}
-		e.pools.put(p)
+		e.pools.put(p, e.clock())
 		if k, err := e.kindOfPool(p.Key); err == nil {
 			if at := p.NextWake(k.AutoConfirm); !at.IsZero() {
 				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindPool, en.id}})

@@ -80,6 +80,10 @@ func PoolOfItem(id string) (string, error) {
 	return key, nil
 }
 
+// keepDays is how many days of figures a pool keeps: more than a year, so
+// a year-on-year look stays possible, and the state stays bounded.
+const keepDays = 400
+
 // recentPoolOps is how many issue operations a pool remembers: enough that
 // a retry after a lost reply finds its operation while many people ask.
 const recentPoolOps = 256
@@ -426,6 +430,15 @@ func (e *StockIssued) applyPool(p *Pool) {
 		n++
 	}
 	p.day(e.At).Issued += n
+	if len(p.Daily) > keepDays { // history is bounded: drop the oldest day
+		oldest := ""
+		for d := range p.Daily {
+			if oldest == "" || d < oldest {
+				oldest = d
+			}
+		}
+		delete(p.Daily, oldest)
+	}
 	p.Ops = append(p.Ops, e.Op)
 	if len(p.Ops) > recentPoolOps {
 		p.Ops = slices.Delete(p.Ops, 0, len(p.Ops)-recentPoolOps)

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -241,4 +242,18 @@ func FuzzRoute(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPoolKeepsBoundedDailyFigures(t *testing.T) {
+	p := NewPool("vk/495")
+	start := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
+	for i := 0; i <= keepDays; i++ {
+		p.Apply(&StockIssued{Op: OpID(fmt.Sprint("op", i)), User: 7, At: start.AddDate(0, 0, i)}, uint64(i+1))
+	}
+	if len(p.Daily) != keepDays {
+		t.Fatalf("%d days kept, want %d", len(p.Daily), keepDays)
+	}
+	if _, ok := p.Daily[start.Format(time.DateOnly)]; ok {
+		t.Fatal("the oldest day was kept")
+	}
 }
