@@ -259,3 +259,55 @@ func TestEngine_JournalFailureStopsAcknowledging(t *testing.T) {
 		t.Error("Ready() = nil after a journal failure")
 	}
 }
+
+// recordOnly journals a payment's record in its shard and stops there, as
+// a crash between the record and the wallet's credit would leave it.
+type recordOnly struct {
+	asker
+	pay domain.Payment
+}
+
+func (c *recordOnly) run(x *exec) {
+	ev, err := x.e.state.(*domain.Payments).Receive(c.pay, x.now)
+	if err == nil {
+		_, err = x.emit(ev)
+	}
+	x.reply(c.r, nil, err)
+}
+
+// TestEngine_DepositAgainFinishesACreditACrashCut: a payment recorded but
+// never credited (the crash came between the two entities' records) is
+// credited when the watcher delivers it again, and only once.
+func TestEngine_DepositAgainFinishesACreditACrashCut(t *testing.T) {
+	c := newClock()
+	dir := t.TempDir()
+	e := openTest(t, dir, c, nil)
+	ctx := ctxT(t)
+	inv, err := e.OpenTopUpInvoice(ctx, "top-1", alice, domain.TON(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := domain.Payment{Tx: domain.TxID{Account: "EQpayer", LT: 9, Hash: "cd"}, Amount: inv.Amount, Comment: inv.Code, At: c.Now()}
+	if _, err := e.ask(ctx, domain.KindPayments, paymentShard(pay), false, func(r replyTo) command {
+		return &recordOnly{asker{r}, pay}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e = openTest(t, dir, c, nil)
+	if got := balance(t, e, alice); got != 0 {
+		t.Fatalf("balance %v before the re-delivery", got)
+	}
+	for i := 0; i < 2; i++ { // delivered again, and again
+		res, err := e.deliver(ctx, paymentShard(pay), pay)
+		if err != nil || !res.Duplicate || res.Balance != domain.TON(3) {
+			t.Fatalf("re-delivery %d: %+v, %v; want the duplicate answered with the credit made", i, res, err)
+		}
+	}
+	if got := balance(t, e, alice); got != domain.TON(3) {
+		t.Fatalf("balance %v, want the payment credited once", got)
+	}
+	mustCheck(t, e)
+}

@@ -44,14 +44,7 @@ func (c *deposit) run(x *exec) {
 	key := c.pay.Tx.Key()
 	ev, err := p.Receive(c.pay, x.now)
 	if errors.Is(err, domain.ErrDuplicateTx) {
-		res := DepositResult{Tx: key, Amount: c.pay.Amount, Outcome: p.Applied[key], Duplicate: true}
-		for _, code := range domain.FindCodes(c.pay.Comment) {
-			if inv, ok := p.Invoices[code]; ok && inv.Tx == key {
-				cp := *inv
-				res.Invoice, res.User = &cp, inv.User
-			}
-		}
-		x.reply(c.r, res, nil)
+		c.again(x, p, key)
 		return
 	}
 	if err == nil && ev.Outcome != domain.OutcomeIgnored { // spam leaves no trace, not even in the journal
@@ -78,6 +71,44 @@ func (c *deposit) run(x *exec) {
 	}
 	x.send(domain.KindWallet, walletID(ev.User), &credit{asker: asker{c.r}, op: op,
 		kind: domain.KindRecharge, amount: ev.Amount, ref: ref, note: ev.Reason,
+		answer: func(b domain.Nano) any { res.Balance = b; return res }})
+}
+
+// again answers a transaction applied before. A crash may have come
+// between the payment's record and its wallet credit (two entities, two
+// records), so the credit is sent again under the operation it had; the
+// wallet applies an operation once, so a credit that was made is not made
+// twice. The user and operation follow from the payment as Receive found
+// them: the first code in the comment naming an invoice, else the payer.
+func (c *deposit) again(x *exec, p *domain.Payments, key string) {
+	res := DepositResult{Tx: key, Amount: c.pay.Amount, Outcome: p.Applied[key], Duplicate: true}
+	var named *domain.Invoice
+	for _, code := range domain.FindCodes(c.pay.Comment) {
+		if inv, ok := p.Invoices[code]; ok {
+			named = inv
+			break
+		}
+	}
+	op, ref := txOp(key), key
+	switch {
+	case named != nil:
+		res.User = named.User
+		if named.Tx == key {
+			cp := *named
+			res.Invoice = &cp
+			if res.Outcome == domain.OutcomePaid && named.Purpose == domain.PurposeTopUp {
+				op, ref = named.Op, named.Code
+			}
+		}
+	case res.Outcome == domain.OutcomeCredited:
+		res.User = c.pay.User
+	}
+	if res.Outcome != domain.OutcomeCredited && res.Outcome != domain.OutcomePaid || res.User == 0 {
+		x.reply(c.r, res, nil)
+		return
+	}
+	x.send(domain.KindWallet, walletID(res.User), &credit{asker: asker{c.r}, op: op,
+		kind: domain.KindRecharge, amount: c.pay.Amount, ref: ref, once: true,
 		answer: func(b domain.Nano) any { res.Balance = b; return res }})
 }
 
