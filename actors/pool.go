@@ -128,8 +128,9 @@ func (e *Engine) LoadStock(ctx context.Context, key string, rows [][]string, cla
 
 // IssueStock gives user n items of a kind in a region. The variant
 // domain.VariantAny takes from every variant's pool in turn. op makes a
-// retry (after a lost reply) give the same items again instead of more.
-// Fewer than n items is not an error when some were found.
+// retry (after a lost reply) give the same items again instead of more:
+// those of them still awaiting feedback, or domain.ErrDuplicateOp when
+// none is. Fewer than n items is not an error when some were found.
 func (e *Engine) IssueStock(ctx context.Context, op domain.OpID, user domain.UserID, kind, region, variant string, n int) ([]domain.StockItem, error) {
 	k, ok := e.opts.Kinds.Kind(kind)
 	if !ok {
@@ -149,13 +150,15 @@ func (e *Engine) IssueStock(ctx context.Context, op domain.OpID, user domain.Use
 	}
 	var got []domain.StockItem
 	var errs []error
+	again := false // some pool met op before: this is a retry, and takes nothing new
 	for _, v := range variants {
 		if len(got) >= n {
 			break
 		}
-		its, err := e.issueFrom(ctx, domain.OpID(string(op)+"/"+v), user, domain.PoolKey(kind, region, v), n-len(got), k.MaxPerIssue)
-		got = append(got, its...)
-		if err != nil && !errors.Is(err, domain.ErrOutOfStock) {
+		its, err := e.issueFrom(ctx, domain.OpID(string(op)+"/"+v), user, domain.PoolKey(kind, region, v), n-len(got), k.MaxPerIssue, again)
+		got = append(got, its.items...)
+		again = again || its.again || errors.Is(err, domain.ErrDuplicateOp)
+		if err != nil && !errors.Is(err, domain.ErrOutOfStock) && !errors.Is(err, domain.ErrDuplicateOp) {
 			errs = append(errs, err)
 		}
 	}
@@ -163,17 +166,33 @@ func (e *Engine) IssueStock(ctx context.Context, op domain.OpID, user domain.Use
 		if err := errors.Join(errs...); err != nil {
 			return nil, err
 		}
+		if again {
+			return nil, domain.ErrDuplicateOp
+		}
 		return nil, domain.ErrOutOfStock
 	}
 	return got, nil
 }
 
-func (e *Engine) issueFrom(ctx context.Context, op domain.OpID, user domain.UserID, key string, n, most int) ([]domain.StockItem, error) {
-	return askAs[[]domain.StockItem](e.poolStep(ctx, key, func(x *exec, p *domain.Pool, _ domain.ResourceKind) (any, []domain.Event, error) {
-		ev, err := p.Issue(op, user, n, most, x.now)
-		if errors.Is(err, domain.ErrDuplicateOp) {
-			return issuedUnder(p, op), nil, nil
+// poolIssue is what one pool gave an issue operation.
+type poolIssue struct {
+	items []domain.StockItem
+	again bool // the pool had met the operation before
+}
+
+// issueFrom issues up to n items of one pool under op. A pool that met op
+// before gives the items op still holds there, or domain.ErrDuplicateOp
+// when it holds none: a retry never takes new items. lookOnly asks only
+// that, for a retry whose operation another pool met.
+func (e *Engine) issueFrom(ctx context.Context, op domain.OpID, user domain.UserID, key string, n, most int, lookOnly bool) (poolIssue, error) {
+	return askAs[poolIssue](e.poolStep(ctx, key, func(x *exec, p *domain.Pool, _ domain.ResourceKind) (any, []domain.Event, error) {
+		if p.HasOp(op) {
+			return issuedUnder(p, op, user)
 		}
+		if lookOnly {
+			return poolIssue{}, nil, nil
+		}
+		ev, err := p.Issue(op, user, n, most, x.now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -182,20 +201,24 @@ func (e *Engine) issueFrom(ctx context.Context, op domain.OpID, user domain.User
 			i := slices.IndexFunc(p.Available, func(it domain.StockItem) bool { return it.ID == id })
 			items = append(items, p.Available[i])
 		}
-		return items, []domain.Event{ev}, nil
+		return poolIssue{items: items}, []domain.Event{ev}, nil
 	}))
 }
 
-// issuedUnder returns the items op was given that still await feedback.
-func issuedUnder(p *domain.Pool, op domain.OpID) []domain.StockItem {
+// issuedUnder answers a retry of op: the items op gave user that still
+// await feedback, or domain.ErrDuplicateOp when none does.
+func issuedUnder(p *domain.Pool, op domain.OpID, user domain.UserID) (any, []domain.Event, error) {
 	var out []domain.StockItem
 	for _, it := range p.Pending {
-		if it.Op == op {
+		if it.Op == op && it.User == user {
 			out = append(out, it.Item)
 		}
 	}
+	if len(out) == 0 {
+		return nil, nil, domain.ErrDuplicateOp
+	}
 	slices.SortFunc(out, func(a, b domain.StockItem) int { return cmp.Compare(a.ID, b.ID) })
-	return out
+	return poolIssue{items: out, again: true}, nil, nil
 }
 
 // FeedbackResult is what a person's feedback did.
@@ -212,22 +235,22 @@ func (e *Engine) StockFeedback(ctx context.Context, user domain.UserID, id, stat
 		return FeedbackResult{}, err
 	}
 	return askAs[FeedbackResult](e.poolStep(ctx, key, func(x *exec, p *domain.Pool, k domain.ResourceKind) (any, []domain.Event, error) {
-		codes := make([]string, len(k.Statuses))
-		for i, s := range k.Statuses {
-			codes[i] = s.Code
-		}
-		ev, err := p.Feedback(user, id, status, codes, x.now)
+		ev, err := p.FeedbackOf(user, id, status, k.Statuses, x.now)
 		if err != nil {
 			return nil, nil, err
 		}
 		st, _ := k.Status(status)
-		return FeedbackResult{Item: p.Pending[id].Item, Status: st, Replace: st.Replace}, []domain.Event{ev}, nil
+		return FeedbackResult{Item: p.Pending[id].Item, Status: st, Replace: ev.Replace}, []domain.Event{ev}, nil
 	}))
 }
 
-// Replace gives user a replacement for an item they reported with a status
-// that offers one; the item id keys the operation, so a second press of
-// the button gives the same replacement.
+// Replace gives user the replacement for an item they reported with a
+// status that offers one. The item's pool decides, and only for the person
+// the item was issued to (domain.ErrNotPermitted for anyone else, or an
+// item never issued or given no such status); the replacement is issued
+// under an operation naming the person and the item, so a second press
+// gives the same replacement, or domain.ErrDuplicateOp once that was given
+// feedback too.
 func (e *Engine) Replace(ctx context.Context, user domain.UserID, id string) ([]domain.StockItem, error) {
 	key, err := domain.PoolOfItem(id)
 	if err != nil {
@@ -238,13 +261,23 @@ func (e *Engine) Replace(ctx context.Context, user domain.UserID, id string) ([]
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(k.Statuses, func(s domain.FeedbackStatus) bool { return s.Replace }) {
-		return nil, domain.ErrNotPermitted
+	if !slices.Contains(e.Regions(), region) {
+		return nil, fmt.Errorf("%w: %q", domain.ErrBadRegion, region)
+	}
+	op, err := askAs[domain.OpID](e.poolStep(ctx, key, func(x *exec, p *domain.Pool, _ domain.ResourceKind) (any, []domain.Event, error) {
+		ev, op, err := p.TakeReplacement(user, id, x.now)
+		if err != nil || ev == nil {
+			return op, nil, err
+		}
+		return op, []domain.Event{ev}, nil
+	}))
+	if err != nil {
+		return nil, err
 	}
 	if variant == "" && len(k.Variants) > 0 {
 		variant = domain.VariantAny
 	}
-	return e.IssueStock(ctx, domain.OpID("rp:"+id), user, kind, region, variant, 1)
+	return e.IssueStock(ctx, op, user, kind, region, variant, 1)
 }
 
 // Pool returns a copy of a pool's state.

@@ -23,8 +23,18 @@ type Pool struct {
 	Buffer    []FeedbackEntry         `msgpack:"b,omitempty"`
 	Flushing  map[string]FlushAttempt `msgpack:"f,omitempty"` // by flush id: rows handed to the writer
 	Next      uint64                  `msgpack:"n"`           // the next item number
-	Ops       []OpID                  `msgpack:"o,omitempty"` // recent issue operations, for idempotency
+	Ops       []OpID                  `msgpack:"o,omitempty"` // issue operations applied, oldest first, for idempotency
 	Seq       uint64                  `msgpack:"sq"`
+
+	// OpsAt is when each of Ops was applied, in the same order. A snapshot
+	// from before it was kept has fewer times than operations: the oldest
+	// operations then have none, and count as older than OpRetention.
+	OpsAt []time.Time `msgpack:"oa,omitempty"`
+	// Replacements are the replacements this pool's items' feedback
+	// offered, by the item's id: owed to the person the item was issued
+	// to, then taken by them. Kept for replacementRetention, long after
+	// the feedback left the buffer for the issued sheet.
+	Replacements map[string]*Replacement `msgpack:"rp,omitempty"`
 
 	// Claimed maps the claim marker of every row loaded from the stock tab
 	// and not yet seen gone from it to the row's content key: a marked row
@@ -84,8 +94,9 @@ func PoolOfItem(id string) (string, error) {
 // a year-on-year look stays possible, and the state stays bounded.
 const keepDays = 400
 
-// recentPoolOps is how many issue operations a pool remembers: enough that
-// a retry after a lost reply finds its operation while many people ask.
+// recentPoolOps is how many issue operations a pool remembers at least,
+// however old: besides every operation of the last OpRetention, enough
+// that a retry after a lost reply finds its operation while many people ask.
 const recentPoolOps = 256
 
 // StockItem is one row taken from the stock sheet.
@@ -227,7 +238,7 @@ func (p *Pool) Issue(op OpID, user UserID, n, max int, now time.Time) (*StockIss
 	if n < 1 || n > max {
 		return nil, fmt.Errorf("%w: %d items; 1 to %d at a time", ErrNotPermitted, n, max)
 	}
-	if slices.Contains(p.Ops, op) {
+	if p.HasOp(op) {
 		return nil, ErrDuplicateOp
 	}
 	if len(p.Available) == 0 {
@@ -240,9 +251,13 @@ func (p *Pool) Issue(op OpID, user UserID, n, max int, now time.Time) (*StockIss
 	return ev, nil
 }
 
+// HasOp reports whether the pool applied the issue operation op: any of
+// the last OpRetention, and at least the last recentPoolOps.
+func (p *Pool) HasOp(op OpID) bool { return slices.Contains(p.Ops, op) }
+
 // Feedback decides a person's verdict on an item they were given. status
-// must be one of the kind's statuses; the caller offers a replacement when
-// the status says so.
+// must be one of statuses. The event offers no replacement: FeedbackOf
+// decides with the kind's statuses, and notes whether the status does.
 func (p *Pool) Feedback(user UserID, id, status string, statuses []string, now time.Time) (*FeedbackGiven, error) {
 	it, ok := p.Pending[id]
 	switch {
@@ -343,6 +358,9 @@ type FeedbackGiven struct {
 	Status string    `msgpack:"s"`
 	At     time.Time `msgpack:"at"`
 	Auto   bool      `msgpack:"au,omitempty"`
+	// Replace says the status offers a replacement: the pool then owes
+	// the item's holder one (Pool.Replacements).
+	Replace bool `msgpack:"rp,omitempty"`
 }
 
 // FlushStarted moves the buffer into a flush batch.
@@ -439,10 +457,22 @@ func (e *StockIssued) applyPool(p *Pool) {
 		}
 		delete(p.Daily, oldest)
 	}
-	p.Ops = append(p.Ops, e.Op)
-	if len(p.Ops) > recentPoolOps {
-		p.Ops = slices.Delete(p.Ops, 0, len(p.Ops)-recentPoolOps)
+	p.noteOp(e.Op, e.At)
+}
+
+// noteOp remembers op, applied at at, and forgets the operations older
+// than OpRetention beyond the last recentPoolOps. Forgetting reslices, so
+// it costs nothing per operation: the next growth of the slice copies
+// only what is kept.
+func (p *Pool) noteOp(op OpID, at time.Time) {
+	if n := len(p.Ops) - len(p.OpsAt); n > 0 { // operations from before times were kept
+		p.OpsAt = append(make([]time.Time, n, len(p.Ops)+1), p.OpsAt...)
+	} else if n < 0 {
+		p.OpsAt = p.OpsAt[-n:]
 	}
+	p.Ops, p.OpsAt = append(p.Ops, op), append(p.OpsAt, at)
+	cut := forgettableOps(p.OpsAt, at, recentPoolOps)
+	p.Ops, p.OpsAt = p.Ops[cut:], p.OpsAt[cut:]
 }
 
 func (e *FeedbackGiven) applyPool(p *Pool) {
@@ -452,6 +482,9 @@ func (e *FeedbackGiven) applyPool(p *Pool) {
 	}
 	delete(p.Pending, e.ID)
 	p.Buffer = append(p.Buffer, FeedbackEntry{Item: it.Item, User: it.User, Status: e.Status, At: e.At, Auto: e.Auto})
+	if e.Replace {
+		p.owe(e.ID, it.User, e.At)
+	}
 	d := p.day(it.At)
 	if d.Status == nil {
 		d.Status = map[string]int{}
@@ -472,6 +505,8 @@ func (p *Pool) Clone() *Pool {
 	c.Available = slices.Clone(p.Available)
 	c.Buffer = slices.Clone(p.Buffer)
 	c.Ops = slices.Clone(p.Ops)
+	c.OpsAt = slices.Clone(p.OpsAt)
+	c.Replacements = cloneReplacements(p.Replacements)
 	c.Pending = make(map[string]*IssuedItem, len(p.Pending))
 	for k, v := range p.Pending {
 		x := *v
