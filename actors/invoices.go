@@ -78,7 +78,8 @@ func (e *Engine) OpenRenewInvoice(ctx context.Context, op domain.OpID, user doma
 }
 
 // OpenTopUpInvoice opens an invoice to add amount to the user's balance,
-// and records it in the wallet as a pending recharge.
+// and records it in the wallet as a pending recharge. A person has at most
+// domain.MaxOpenTopUps open: beyond that, the oldest are cancelled.
 func (e *Engine) OpenTopUpInvoice(ctx context.Context, op domain.OpID, user domain.UserID, amount domain.Nano) (domain.Invoice, error) {
 	if amount < domain.MinPayment {
 		return domain.Invoice{}, fmt.Errorf("%w: a top-up is at least %s", domain.ErrBadAmount, domain.MinPayment)
@@ -91,6 +92,9 @@ func (e *Engine) OpenTopUpInvoice(ctx context.Context, op domain.OpID, user doma
 	_, err = e.ask(ctx, domain.KindWallet, walletID(user), true, func(r replyTo) command {
 		return &openRecharge{asker: asker{r}, op: op, amount: amount, ref: inv.Code}
 	})
+	if err == nil {
+		e.capTopUps(ctx, user)
+	}
 	return inv, err
 }
 
@@ -118,8 +122,10 @@ func (e *Engine) CancelInvoice(ctx context.Context, user domain.UserID, code str
 }
 
 // ExpireInvoices closes every invoice whose window has passed and releases
-// what they held; it returns how many it closed. The engine's sweeper calls
-// it; tests call it after moving a manual clock.
+// what they held; it returns how many it closed. It also prunes invoices,
+// and the pending recharges of top-ups, that ended more than
+// domain.InvoiceRetention ago. The engine's sweeper calls it; tests call it
+// after moving a manual clock.
 func (e *Engine) ExpireInvoices(ctx context.Context) (int, error) {
 	n := 0
 	var errs []error

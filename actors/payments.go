@@ -201,7 +201,7 @@ func (c *closeInvoice) run(x *exec) {
 		x.reply(c.r, nil, domain.ErrInvoiceNotFound)
 		return
 	}
-	ev, err := p.Close(c.code, c.to)
+	ev, err := p.Close(c.code, c.to, x.now)
 	if err == nil {
 		_, err = x.emit(ev)
 	}
@@ -229,7 +229,8 @@ func (x *exec) afterClose(inv domain.Invoice, to domain.InvoiceStatus) {
 }
 
 // expireInvoices closes every open invoice of the shard whose window has
-// passed; the engine's sweeper sends it now and then.
+// passed, and prunes those closed long ago; the engine's sweeper sends it
+// now and then.
 type expireInvoices struct{ asker }
 
 func (c *expireInvoices) run(x *exec) {
@@ -242,7 +243,7 @@ func (c *expireInvoices) run(x *exec) {
 	}
 	sort.Strings(due) // journal order independent of map order
 	for _, code := range due {
-		ev, err := p.Close(code, domain.InvoiceExpired)
+		ev, err := p.Close(code, domain.InvoiceExpired, x.now)
 		if err == nil {
 			_, err = x.emit(ev)
 		}
@@ -252,6 +253,7 @@ func (c *expireInvoices) run(x *exec) {
 		}
 		x.afterClose(*p.Invoices[code], domain.InvoiceExpired)
 	}
+	x.pruneInvoices()
 	x.reply(c.r, len(due), nil)
 }
 

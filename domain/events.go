@@ -81,11 +81,13 @@ const (
 	TypeWalletDebited  EventType = 201
 	TypeEntryOpened    EventType = 202
 	TypeEntrySettled   EventType = 203
+	TypeEntriesPruned  EventType = 204
 
 	TypeInvoiceOpened   EventType = 300
 	TypeInvoiceClosed   EventType = 301
 	TypePaymentReceived EventType = 302
 	TypeOrphanAssigned  EventType = 303
+	TypeInvoicesPruned  EventType = 304
 
 	TypeUserSeen       EventType = 400
 	TypeStaffRequested EventType = 401
@@ -107,14 +109,15 @@ const (
 	TypeProxyRemoved  EventType = 905
 	TypeProxySynced   EventType = 906
 
-	TypeStockLoaded    EventType = 1000
-	TypeStockIssued    EventType = 1001
-	TypeFeedbackGiven  EventType = 1002
-	TypeFlushStarted   EventType = 1003
-	TypeFlushFinished  EventType = 1004
-	TypeStockDeleted   EventType = 1005
-	TypeStockReturning EventType = 1006
-	TypeStockReturned  EventType = 1007
+	TypeStockLoaded      EventType = 1000
+	TypeStockIssued      EventType = 1001
+	TypeFeedbackGiven    EventType = 1002
+	TypeFlushStarted     EventType = 1003
+	TypeFlushFinished    EventType = 1004
+	TypeStockDeleted     EventType = 1005
+	TypeStockReturning   EventType = 1006
+	TypeStockReturned    EventType = 1007
+	TypeReplacementTaken EventType = 1008
 )
 
 // EventType implementations: one line each, so the table reads as a list.
@@ -140,10 +143,12 @@ func (*WalletCredited) EventType() EventType   { return TypeWalletCredited }
 func (*WalletDebited) EventType() EventType    { return TypeWalletDebited }
 func (*EntryOpened) EventType() EventType      { return TypeEntryOpened }
 func (*EntrySettled) EventType() EventType     { return TypeEntrySettled }
+func (*EntriesPruned) EventType() EventType    { return TypeEntriesPruned }
 func (*InvoiceOpened) EventType() EventType    { return TypeInvoiceOpened }
 func (*InvoiceClosed) EventType() EventType    { return TypeInvoiceClosed }
 func (*PaymentReceived) EventType() EventType  { return TypePaymentReceived }
 func (*OrphanAssigned) EventType() EventType   { return TypeOrphanAssigned }
+func (*InvoicesPruned) EventType() EventType   { return TypeInvoicesPruned }
 func (*UserSeen) EventType() EventType         { return TypeUserSeen }
 func (*StaffRequested) EventType() EventType   { return TypeStaffRequested }
 func (*StaffDecided) EventType() EventType     { return TypeStaffDecided }
@@ -165,6 +170,7 @@ func (*FlushFinished) EventType() EventType    { return TypeFlushFinished }
 func (*StockDeleted) EventType() EventType     { return TypeStockDeleted }
 func (*StockReturning) EventType() EventType   { return TypeStockReturning }
 func (*StockReturned) EventType() EventType    { return TypeStockReturned }
+func (*ReplacementTaken) EventType() EventType { return TypeReplacementTaken }
 func (*RegionsChanged) EventType() EventType   { return TypeRegionsChanged }
 func (*TodayOnlySet) EventType() EventType     { return TypeTodayOnlySet }
 
@@ -200,10 +206,12 @@ var eventFactory = map[EventType]func() Event{
 	TypeWalletDebited:    func() Event { return new(WalletDebited) },
 	TypeEntryOpened:      func() Event { return new(EntryOpened) },
 	TypeEntrySettled:     func() Event { return new(EntrySettled) },
+	TypeEntriesPruned:    func() Event { return new(EntriesPruned) },
 	TypeInvoiceOpened:    func() Event { return new(InvoiceOpened) },
 	TypeInvoiceClosed:    func() Event { return new(InvoiceClosed) },
 	TypePaymentReceived:  func() Event { return new(PaymentReceived) },
 	TypeOrphanAssigned:   func() Event { return new(OrphanAssigned) },
+	TypeInvoicesPruned:   func() Event { return new(InvoicesPruned) },
 	TypeUserSeen:         func() Event { return new(UserSeen) },
 	TypeStaffRequested:   func() Event { return new(StaffRequested) },
 	TypeStaffDecided:     func() Event { return new(StaffDecided) },
@@ -225,6 +233,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeStockDeleted:     func() Event { return new(StockDeleted) },
 	TypeStockReturning:   func() Event { return new(StockReturning) },
 	TypeStockReturned:    func() Event { return new(StockReturned) },
+	TypeReplacementTaken: func() Event { return new(ReplacementTaken) },
 	TypeRegionsChanged:   func() Event { return new(RegionsChanged) },
 	TypeTodayOnlySet:     func() Event { return new(TodayOnlySet) },
 }

@@ -120,6 +120,7 @@ type Invoice struct {
 	Expires time.Time     `msgpack:"x"`
 	Status  InvoiceStatus `msgpack:"s"`
 	Tx      string        `msgpack:"tx,omitempty"` // the transaction that paid it
+	Closed  time.Time     `msgpack:"cl,omitempty"` // when it expired or was cancelled; zero if paid, open, or closed before this was kept
 }
 
 // TxID identifies one blockchain transaction: logical time alone repeats

@@ -63,8 +63,8 @@ func (p *Payments) Open(inv Invoice, ttl time.Duration, now time.Time) (*Invoice
 	return &InvoiceOpened{Invoice: inv}, nil
 }
 
-// Close expires or cancels an open invoice.
-func (p *Payments) Close(code string, to InvoiceStatus) (*InvoiceClosed, error) {
+// Close expires or cancels an open invoice at now.
+func (p *Payments) Close(code string, to InvoiceStatus, now time.Time) (*InvoiceClosed, error) {
 	if to != InvoiceExpired && to != InvoiceCancelled {
 		return nil, fmt.Errorf("%w: an invoice closes as expired or cancelled, not %s", ErrNotPermitted, to)
 	}
@@ -75,7 +75,7 @@ func (p *Payments) Close(code string, to InvoiceStatus) (*InvoiceClosed, error) 
 	if inv.Status != InvoiceOpen {
 		return nil, ErrInvoiceClosed
 	}
-	return &InvoiceClosed{Code: inv.Code, Status: to}, nil
+	return &InvoiceClosed{Code: inv.Code, Status: to, At: now}, nil
 }
 
 // Receive decides what an incoming payment does. It never echoes the
@@ -148,10 +148,12 @@ type InvoiceOpened struct {
 	Invoice Invoice `msgpack:"i"`
 }
 
-// InvoiceClosed records that an invoice expired or was cancelled.
+// InvoiceClosed records that an invoice expired or was cancelled. At is
+// zero in records written before it was kept.
 type InvoiceClosed struct {
 	Code   string        `msgpack:"c"`
 	Status InvoiceStatus `msgpack:"s"`
+	At     time.Time     `msgpack:"at,omitempty"`
 }
 
 // PaymentReceived records an incoming payment and what it did.
@@ -193,7 +195,7 @@ func (e *InvoiceOpened) applyPayments(p *Payments) {
 
 func (e *InvoiceClosed) applyPayments(p *Payments) {
 	if inv, ok := p.Invoices[e.Code]; ok {
-		inv.Status = e.Status
+		inv.Status, inv.Closed = e.Status, e.At
 	}
 }
 

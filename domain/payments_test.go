@@ -126,7 +126,7 @@ func TestPayments_Open(t *testing.T) {
 
 func TestPayments_Close(t *testing.T) {
 	close := func(code string, to InvoiceStatus) func(p *Payments) (PaymentsEvent, error) {
-		return func(p *Payments) (PaymentsEvent, error) { return pev(p.Close(code, to)) }
+		return func(p *Payments) (PaymentsEvent, error) { return pev(p.Close(code, to, t0.Add(time.Minute))) }
 	}
 	paid := func(t testing.TB) *Payments {
 		p := register(t)
@@ -144,7 +144,7 @@ func TestPayments_Close(t *testing.T) {
 		{name: "expire", setup: register, decide: close(codeA, InvoiceExpired), check: wantInvoice(InvoiceExpired)},
 		{name: "cancel as typed", setup: register, decide: close("k7qm3xha", InvoiceCancelled),
 			check: func(t *testing.T, p *Payments, e PaymentsEvent) {
-				wantEvent(t, e, &InvoiceClosed{Code: codeA, Status: InvoiceCancelled})
+				wantEvent(t, e, &InvoiceClosed{Code: codeA, Status: InvoiceCancelled, At: t0.Add(time.Minute)})
 				wantInvoice(InvoiceCancelled)(t, p, e)
 			}},
 		{name: "unknown", setup: register, decide: close("ABCD-EFGH", InvoiceExpired), wErr: ErrInvoiceNotFound},
@@ -152,7 +152,7 @@ func TestPayments_Close(t *testing.T) {
 		{name: "paid", setup: paid, decide: close(codeA, InvoiceCancelled), wErr: ErrInvoiceClosed},
 		{name: "closed twice", setup: func(t testing.TB) *Payments {
 			p := register(t)
-			mustP(t, p)(pev(p.Close(codeA, InvoiceExpired)))
+			mustP(t, p)(pev(p.Close(codeA, InvoiceExpired, t0.Add(time.Hour))))
 			return p
 		}, decide: close(codeA, InvoiceCancelled), wErr: ErrInvoiceClosed},
 		// Close expires or cancels: it must not mark an invoice paid without
@@ -227,7 +227,7 @@ func TestPayments_Receive(t *testing.T) {
 			check: outcome(OutcomeCredited, "already_paid", alice, InvoicePaid)},
 		{name: "closed", setup: func(t testing.TB) *Payments {
 			p := register(t)
-			mustP(t, p)(pev(p.Close(codeA, InvoiceCancelled)))
+			mustP(t, p)(pev(p.Close(codeA, InvoiceCancelled, t0.Add(time.Minute))))
 			return p
 		}, decide: receive(pay(1, TON(10), codeA), in), check: outcome(OutcomeCredited, "closed", alice, InvoiceCancelled)},
 		{name: "bounced", setup: register, decide: receive(bounced, in), check: outcome(OutcomeIgnored, "", 0, InvoiceOpen)},

@@ -137,11 +137,13 @@ func newer(a, b *User) bool {
 }
 
 // Seen decides whether what Telegram says of a person changed, and returns
-// nil when nothing did, so that a busy user does not fill the journal.
+// nil when nothing did, so that a busy user does not fill the journal. The
+// name and username are recorded cleaned (CleanName): admins see them.
 func (d *Users) Seen(p User, now time.Time) (*UserSeen, error) {
 	if err := p.ID.Validate(); err != nil {
 		return nil, err
 	}
+	p.Username, p.Name = CleanName(p.Username), CleanName(p.Name)
 	u, ok := d.ByID[p.ID]
 	if ok && u.Username == p.Username && u.Name == p.Name && u.Lang == p.Lang && u.Premium == p.Premium {
 		return nil, nil
@@ -149,14 +151,18 @@ func (d *Users) Seen(p User, now time.Time) (*UserSeen, error) {
 	return &UserSeen{ID: p.ID, Username: p.Username, Name: p.Name, Lang: p.Lang, Premium: p.Premium, At: now}, nil
 }
 
-// Register records a person's request for staff access under a nickname.
+// Register records a person's request for staff access under a nickname:
+// one line, cleaned (CleanName) and trimmed, of 2 to 32 characters.
 func (d *Users) Register(id UserID, nickname string) (*StaffRequested, error) {
 	u, ok := d.ByID[id]
 	if !ok {
 		return nil, ErrUnknownUser
 	}
-	nickname = strings.TrimSpace(nickname)
-	if n := utf8.RuneCountInString(nickname); n < 2 || n > 32 || strings.ContainsAny(nickname, "\n\r\t") {
+	if strings.ContainsAny(nickname, "\n\r\t") {
+		return nil, ErrBadNickname
+	}
+	nickname = strings.TrimSpace(CleanName(nickname))
+	if n := utf8.RuneCountInString(nickname); n < 2 || n > 32 {
 		return nil, ErrBadNickname
 	}
 	if u.Approval == ApprovalPending || u.Approval == ApprovalApproved {

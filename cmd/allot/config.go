@@ -72,8 +72,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
 			bad("WEBHOOK_URL", fmt.Errorf("want an https URL Telegram can reach, got %q", c.WebhookURL))
 		}
-		if !webhookSecret.MatchString(c.WebhookSecret) {
-			bad("WEBHOOK_SECRET", errors.New("required with WEBHOOK_URL: 1–256 of A-Z a-z 0-9 _ -"))
+		if err := checkWebhookSecret(c.WebhookSecret); err != nil {
+			bad("WEBHOOK_SECRET", err)
 		}
 	}
 	if v := getenv("OWNER_ID"); v != "" {
@@ -168,8 +168,27 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 var (
 	botToken      = regexp.MustCompile(`^\d+:[\w-]{35}$`)
-	webhookSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	webhookSecret = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
 )
+
+// minWebhookSecret is the shortest WEBHOOK_SECRET accepted. Telegram allows
+// one character; the secret is all that stands between the internet and the
+// webhook, so it must not be guessable.
+const minWebhookSecret = 16
+
+// checkWebhookSecret says what is wrong with a webhook secret, never
+// quoting it.
+func checkWebhookSecret(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("required with WEBHOOK_URL: %d–256 of A-Z a-z 0-9 _ -", minWebhookSecret)
+	case len(s) < minWebhookSecret || len(s) > 256:
+		return fmt.Errorf("want %d–256 characters, got %d", minWebhookSecret, len(s))
+	case !webhookSecret.MatchString(s):
+		return errors.New("want only A-Z a-z 0-9 _ -")
+	}
+	return nil
+}
 
 func parseUserID(s string) (domain.UserID, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)

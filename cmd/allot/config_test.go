@@ -68,3 +68,36 @@ func TestRun_UnknownCommand(t *testing.T) {
 		t.Errorf("exit code = %d, want 2", code)
 	}
 }
+
+func TestLoadConfig_WebhookSecret(t *testing.T) {
+	const url = "https://bot.example.com/telegram/webhook"
+	tests := []struct {
+		name, secret string
+		wErr         string // a part of the error; "" for none
+	}{
+		{"missing", "", "required"},
+		{"one character", "x", "16–256"},
+		{"fifteen characters", strings.Repeat("a", 15), "got 15"},
+		{"sixteen characters", "0123456789abcDEF", ""},
+		{"256 characters", strings.Repeat("_-", 128), ""},
+		{"257 characters", strings.Repeat("a", 257), "16–256"},
+		{"a character Telegram refuses", "0123456789abcdef!", "A-Z a-z 0-9 _ -"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadConfig(envOf(map[string]string{"WEBHOOK_URL": url, "WEBHOOK_SECRET": tt.secret}))
+			if tt.wErr == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want none", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "WEBHOOK_SECRET") || !strings.Contains(err.Error(), tt.wErr) {
+				t.Fatalf("err = %v, want one naming WEBHOOK_SECRET and saying %q", err, tt.wErr)
+			}
+			if len(tt.secret) > 1 && strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("err = %v quotes the secret", err)
+			}
+		})
+	}
+}
