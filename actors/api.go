@@ -220,11 +220,13 @@ func (e *Engine) Unblock(ctx context.Context, by domain.UserID, raw string) (*do
 		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) { return n.Unblock() }, nil)
 }
 
-// Extend sets a rental's end.
-func (e *Engine) Extend(ctx context.Context, by domain.UserID, raw string, until time.Time) (*domain.Number, error) {
-	return e.admin(ctx, by, "rental.extend", raw, until.UTC().Format(time.RFC3339),
+// Extend moves a rental's end by days (negative shortens). The number
+// adds them to its end as it stands when the change applies, so a renewal
+// paid in between is kept.
+func (e *Engine) Extend(ctx context.Context, by domain.UserID, raw string, days int) (*domain.Number, error) {
+	return e.admin(ctx, by, "rental.extend", raw, fmt.Sprintf("%+d days", days),
 		func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
-			return n.Extend(until, p, now)
+			return n.ExtendBy(days, p, now)
 		}, nil)
 }
 
@@ -261,6 +263,9 @@ func (e *Engine) CancelRental(ctx context.Context, op domain.OpID, by domain.Use
 // the admin's reason in the ledger and the audit log.
 func (e *Engine) AdjustBalance(ctx context.Context, op domain.OpID, by, user domain.UserID, amount domain.Nano, reason string) (domain.Nano, error) {
 	if err := user.Validate(); err != nil {
+		return 0, err
+	}
+	if err := domain.CheckAdminAmount(max(amount, -amount)); err != nil {
 		return 0, err
 	}
 	v, err := e.ask(ctx, domain.KindWallet, walletID(user), true, func(r replyTo) command {

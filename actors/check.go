@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"allot/domain"
 )
@@ -16,8 +17,10 @@ type Totals struct {
 	Balances                 domain.Nano // sum of all balances
 	Recharged                domain.Nano // completed recharges
 	Purchased                domain.Nano // completed and processing purchases
+	Spent                    domain.Nano // completed purchases: what rentals were paid for
 	Refunded                 domain.Nano // completed refunds
 	RentalPaid               domain.Nano // sum of Paid over current rentals
+	Sold                     domain.Nano // every rental and renewal the numbers were paid for, ever
 	Processing               int         // purchases still held by an unfinished saga
 	Deposits                 int         // transactions credited to a wallet under their own op
 	Applied                  int         // transactions the payments register has applied
@@ -27,10 +30,20 @@ type Totals struct {
 
 // Check verifies the engine's invariants over every entity and returns the
 // totals. Call it after Drain, when nothing is in flight: it reads states
-// directly. The invariants: each wallet's balance is the sum of its ledger
-// and never negative; no operation appears twice in a ledger; no
-// transaction is credited twice anywhere; a number has at most one renter
-// and its history at most one open holding, which is the renter's.
+// directly. The invariants prove money and time:
+//   - each wallet's balance is the sum of its ledger and never negative, so
+//     what came in equals what is held plus what was spent, per wallet and
+//     in total; no operation appears twice in a ledger; no transaction is
+//     credited twice anywhere;
+//   - what wallets spent on rentals (completed purchases) is what the
+//     numbers were sold for, so no rental or renewal was given for nothing
+//     and none was paid for without being given;
+//   - no rental ends later than its start plus the days paid for and the
+//     time admins granted;
+//   - a number has at most one renter and its history at most one open
+//     holding, which is the renter's;
+//   - every replacement item was owed to its holder for an item they
+//     reported (CheckPools).
 func (e *Engine) Check() (Totals, error) {
 	var t Totals
 	var errs []error
@@ -53,8 +66,13 @@ func (e *Engine) Check() (Totals, error) {
 			t.Rented++
 			t.RentalPaid += n.Rental.Paid
 		}
+		t.Sold += n.Sold
 		errs = append(errs, checkNumber(n))
 	})
+	errs = append(errs, e.CheckPools())
+	if t.Spent != t.Sold {
+		errs = append(errs, fmt.Errorf("wallets spent %s on rentals but the numbers were sold for %s", t.Spent, t.Sold))
+	}
 	applied := map[string]string{} // transaction → shard
 	e.dir.each(domain.KindPayments, func(en *entry, _ bool) {
 		p, _ := en.state.(*domain.Payments)
@@ -110,6 +128,7 @@ func tally(x domain.Entry, t *Totals) {
 	case x.Status != domain.EntryCompleted:
 	case x.Kind == domain.KindPurchase:
 		t.Purchased += x.Amount
+		t.Spent += x.Amount
 	case x.Kind == domain.KindRecharge:
 		t.Recharged += x.Amount
 	case x.Kind == domain.KindRefund:
@@ -133,6 +152,12 @@ func checkNumber(n *domain.Number) error {
 		return fmt.Errorf("number %s: renter %d but history holder %d", n.ID, n.Rental.Renter, holder)
 	case n.Rental == nil && open != 0:
 		return fmt.Errorf("number %s: not rented but history has a holder", n.ID)
+	}
+	if r := n.Rental; r != nil {
+		if paid := r.PaidUntil(); !paid.IsZero() && !r.Until.Equal(paid) {
+			return fmt.Errorf("number %s: rental ends %s, but what was paid and granted ends it %s",
+				n.ID, r.Until.UTC().Format(time.RFC3339), paid.UTC().Format(time.RFC3339))
+		}
 	}
 	return nil
 }

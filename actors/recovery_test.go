@@ -176,8 +176,12 @@ func TestEngine_ResumesCutShortPurchase(t *testing.T) {
 	})
 	t.Run("number taken meanwhile: the money goes back", func(t *testing.T) {
 		dir := t.TempDir()
-		writeJournal(t, dir, append(base, domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.NumberRented{
-			Op: "other", User: bob, Days: 30, Price: domain.TON(10), Since: now, Until: now.Add(720 * time.Hour)}})...)
+		writeJournal(t, dir, append(base, // bob paid for it from his balance
+			domain.Record{Kind: domain.KindWallet, ID: "1002", Event: &domain.WalletCredited{Op: "tx:2", Kind: domain.KindRecharge, Amount: domain.TON(10), At: now}},
+			domain.Record{Kind: domain.KindWallet, ID: "1002", Event: &domain.WalletDebited{Op: "other", Kind: domain.KindPurchase,
+				Amount: domain.TON(10), Status: domain.EntryCompleted, Ref: num1, Days: 30, Note: purposeRent, At: now}},
+			domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.NumberRented{
+				Op: "other", User: bob, Days: 30, Price: domain.TON(10), Since: now, Until: now.Add(720 * time.Hour)}})...)
 		e := openTest(t, dir, newClock(), nil)
 		mustCheck(t, e)
 		w, _ := e.Wallet(ctxT(t), alice)

@@ -24,8 +24,13 @@ func (x *exec) wallet() *domain.Wallet {
 }
 
 // debitForNumber holds the price of a rent or renewal as a processing
-// purchase, then asks the number to confirm. A retry with the same op
-// resumes the saga from wherever it stands.
+// purchase, then asks the number to confirm. The wallet is where the saga
+// begins and the one entity that remembers every purchase for ever, so it
+// decides what a retry with the same op means: a purchase still processing
+// is resumed (the number finds itself applied, or applies it now); one that
+// completed or failed is over, and is answered from the ledger without
+// asking the number again. A number remembers only recent operations, so a
+// completed purchase replayed to it after it forgot would renew for nothing.
 type debitForNumber struct {
 	asker
 	op      domain.OpID
@@ -41,11 +46,18 @@ func (c *debitForNumber) run(x *exec) {
 	ev, err := w.Debit(c.op, domain.KindPurchase, c.amount, c.number, c.days, c.purpose, x.now)
 	if errors.Is(err, domain.ErrDuplicateOp) {
 		e, _ := w.Entry(c.op)
-		if e.Status == domain.EntryFailed {
+		switch {
+		case e.Kind != domain.KindPurchase || e.Ref != c.number:
+			x.reply(c.r, nil, fmt.Errorf("%w: %s was not a purchase of %s", domain.ErrDuplicateOp, c.op, c.number))
+			return
+		case e.Status == domain.EntryFailed:
 			x.reply(c.r, nil, fmt.Errorf("%w: %s", domain.ErrDuplicateOp, e.Note))
 			return
+		case e.Status == domain.EntryCompleted:
+			x.reply(c.r, Receipt{Op: c.op, Number: c.number, User: c.user, Days: e.Days, Price: e.Amount, Repeat: true}, nil)
+			return
 		}
-		c.amount, err = e.Amount, nil // resume with what was actually held
+		c.amount, c.days, err = e.Amount, e.Days, nil // resume with what was actually held
 	} else if err == nil {
 		_, err = x.emit(ev)
 	}

@@ -116,14 +116,16 @@ func TestValidatePrice(t *testing.T) {
 		wErr   error
 	}{
 		{"one day", 1, 1, nil},
-		{"ten years", 3660, MaxAmount, nil},
+		{"ten years", 3660, MaxAdminAmount, nil},
 		{"removal", 30, 0, nil},
 		{"zero days", 0, TON(1), ErrBadPeriod},
 		{"negative days", -30, TON(1), ErrBadPeriod},
 		{"too many days", 3661, TON(1), ErrBadPeriod},
 		{"removal of a bad period", 0, 0, ErrBadPeriod},
 		{"negative amount", 30, -1, ErrBadAmount},
-		{"too large", 30, MaxAmount + 1, ErrAmountTooLarge},
+		{"too large", 30, MaxAdminAmount + 1, ErrAmountTooLarge},
+		{"too large names its bound", 30, MaxAdminAmount + 1, ErrOutOfRange},
+		{"too many days names its bound", 3661, TON(1), ErrOutOfRange},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantErr(t, ValidatePrice(tc.days, tc.amount), tc.wErr) })
 	}

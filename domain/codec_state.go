@@ -228,7 +228,7 @@ var (
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
-		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0))
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, n.Sold != 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
 	if len(n.Prices) > 0 && w.key("pr") {
@@ -252,7 +252,7 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 		w.time("t", h.Until)
 	}
 	if r := n.Rental; r != nil && w.key("re") {
-		w.mapLen(4 + count(r.Expired, r.Reminded != 0))
+		w.mapLen(4 + count(r.Expired, r.Reminded != 0, r.Days != 0, r.Granted != 0))
 		w.int("u", int64(r.Renter))
 		w.time("s", r.Since)
 		w.time("t", r.Until)
@@ -262,6 +262,12 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 		}
 		if r.Reminded != 0 {
 			w.int("r", int64(r.Reminded))
+		}
+		if r.Days != 0 {
+			w.int("d", int64(r.Days))
+		}
+		if r.Granted != 0 {
+			w.int("g", int64(r.Granted))
 		}
 	}
 	if o := n.Offer; o != nil && w.key("of") {
@@ -296,6 +302,9 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 				}
 			}
 		}
+	}
+	if n.Sold != 0 {
+		w.int("so", int64(n.Sold))
 	}
 	w.uint("sq", n.Seq)
 	return w.err
@@ -341,6 +350,8 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 				}
 				n.Ops[i] = OpID(r.str())
 			})
+		case "so":
+			n.Sold = Nano(r.int())
 		case "sq":
 			n.Seq = r.uint()
 		default:
@@ -395,6 +406,10 @@ func (r *stateReader) rental() *Rental {
 			x.Expired = r.bool()
 		case "r":
 			x.Reminded = int(r.int())
+		case "d":
+			x.Days = int(r.int())
+		case "g":
+			x.Granted = time.Duration(r.int())
 		default:
 			return false
 		}

@@ -43,7 +43,7 @@ func arbitraryNumber(r *rand.Rand) Number {
 	}
 	if r.IntN(2) == 0 {
 		n.Rental = &Rental{Renter: 7, Since: randomTime(r), Until: randomTime(r), Paid: Nano(r.Int64N(1e12)),
-			Expired: r.IntN(2) == 0, Reminded: r.IntN(4)}
+			Expired: r.IntN(2) == 0, Reminded: r.IntN(4), Days: r.IntN(2) * r.IntN(400), Granted: time.Duration(r.Int64N(1e15) - 5e14)}
 	}
 	if r.IntN(3) == 0 {
 		n.Offer = &Offer{Op: "o", From: 7, To: 8, Expires: randomTime(r)}
@@ -53,6 +53,9 @@ func arbitraryNumber(r *rand.Rand) Number {
 	}
 	for i := r.IntN(9); i > 0; i-- {
 		n.Ops = append(n.Ops, OpID(string(rune('a'+i))))
+	}
+	if r.IntN(2) == 0 {
+		n.Sold = Nano(r.Int64N(1e13))
 	}
 	return n
 }

@@ -47,6 +47,7 @@ type Number struct {
 	Offer   *Offer    `msgpack:"of,omitempty"`
 	History []Holding `msgpack:"hi,omitempty"`
 	Ops     []OpID    `msgpack:"op,omitempty"` // recent applied operations, newest last
+	Sold    Nano      `msgpack:"so,omitempty"` // every rental and renewal ever paid for it, for the money check
 	Seq     uint64    `msgpack:"sq"`           // journal sequence of the last applied event
 }
 
@@ -67,6 +68,21 @@ type Rental struct {
 	Paid     Nano      `msgpack:"p"` // paid in total by this renter for this rental, for refunds
 	Expired  bool      `msgpack:"x,omitempty"`
 	Reminded int       `msgpack:"r,omitempty"` // reminder steps already sent
+	// Days and Granted account for Until: days paid for (rent and renewals)
+	// and the time admins added or took away, so that Until is always Since
+	// + Days + Granted and a rental longer than that is a bug the engine's
+	// check reports. Rentals started before they were kept have Days 0.
+	Days    int           `msgpack:"d,omitempty"`
+	Granted time.Duration `msgpack:"g,omitempty"`
+}
+
+// PaidUntil is where the rental would end by what was paid and granted,
+// or zero when the rental predates that accounting.
+func (r *Rental) PaidUntil() time.Time {
+	if r.Days == 0 {
+		return time.Time{}
+	}
+	return addDays(r.Since, r.Days).Add(r.Granted)
 }
 
 // Offer is a transfer of the rental that waits for the recipient.

@@ -79,37 +79,55 @@ func TestNumber_Block(t *testing.T) {
 	})
 }
 
-func TestNumber_Extend(t *testing.T) {
+func TestNumber_ExtendBy(t *testing.T) {
 	p := DefaultPolicy()
 	now := t0.Add(day)
-	extend := func(until time.Time, at time.Time) func(n *Number) (NumberEvent, error) {
-		return func(n *Number) (NumberEvent, error) { return ev(n.Extend(until, p, at)) }
+	extend := func(days int, at time.Time) func(n *Number) (NumberEvent, error) {
+		return func(n *Number) (NumberEvent, error) { return ev(n.ExtendBy(days, p, at)) }
 	}
 	rented := func(t testing.TB) *Number { return rentedNumber(t, alice) }
+	renewed := func(t testing.TB) *Number { // a renewal paid after the admin looked
+		n := rentedNumber(t, alice)
+		must(t, n)(ev(n.Renew("r2", alice, 30, TON(10), p, now)))
+		return n
+	}
 	runNumberCases(t, []numberCase{
-		{name: "longer", setup: rented, decide: extend(t0.Add(40*day), now),
+		{name: "longer", setup: rented, decide: extend(10, now),
 			check: func(t *testing.T, n *Number, e NumberEvent) {
-				wantEvent(t, e, &RentalExtended{Until: t0.Add(40 * day)})
+				wantEvent(t, e, &RentalExtended{Until: t0.Add(40 * day), Days: 10})
 				if !n.Rental.Until.Equal(t0.Add(40*day)) || n.Rental.Reminded != 0 || n.Rental.Paid != TON(10) {
 					t.Errorf("rental %+v", n.Rental)
 				}
+				if n.Rental.Granted != 10*day || !n.Rental.PaidUntil().Equal(n.Rental.Until) {
+					t.Errorf("granted %v, paid until %v; want 10 days, the end", n.Rental.Granted, n.Rental.PaidUntil())
+				}
 			}},
-		{name: "shorter skips passed reminders", setup: rented, decide: extend(now.Add(5*time.Hour), now),
+		{name: "keeps a renewal paid meanwhile", setup: renewed, decide: extend(1, now),
+			check: func(t *testing.T, n *Number, _ NumberEvent) {
+				if want := t0.Add(61 * day); !n.Rental.Until.Equal(want) {
+					t.Errorf("until %v, want %v (30 rented + 30 renewed + 1 granted)", n.Rental.Until, want)
+				}
+			}},
+		{name: "shorter skips passed reminders", setup: rented, decide: extend(-29, t0.Add(day-5*time.Hour)),
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
 				if n.Rental.Reminded != 3 {
 					t.Errorf("Reminded = %d, want 3 (72 h, 24 h and 6 h already past)", n.Rental.Reminded)
 				}
 			}},
-		{name: "revives an expired rental", setup: expiredNumber, decide: extend(t0.Add(40*day), t0.Add(31*day)),
+		{name: "revives an expired rental", setup: expiredNumber, decide: extend(10, t0.Add(31*day)),
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
 				wantStatus(t, n, StatusRented)
 				if n.Renter() != alice {
 					t.Errorf("renter %d", n.Renter())
 				}
 			}},
-		{name: "end now", setup: rented, decide: extend(now, now), wErr: ErrNotPermitted},
-		{name: "end in the past", setup: rented, decide: extend(now.Add(-time.Hour), now), wErr: ErrNotPermitted},
-		{name: "not rented", setup: freeNumber, decide: extend(t0.Add(40*day), now), wErr: ErrNotRented},
+		{name: "end now", setup: rented, decide: extend(-29, now), wErr: ErrNotPermitted},
+		{name: "end in the past", setup: rented, decide: extend(-30, now), wErr: ErrNotPermitted},
+		{name: "not rented", setup: freeNumber, decide: extend(10, now), wErr: ErrNotRented},
+		{name: "zero days", setup: rented, decide: extend(0, now), wErr: ErrOutOfRange},
+		{name: "overflowing days", setup: rented, decide: extend(213504, now), wErr: ErrOutOfRange},
+		{name: "past the bound", setup: rented, decide: extend(MaxAdminDays+1, now), wErr: ErrOutOfRange},
+		{name: "at the bound", setup: rented, decide: extend(MaxAdminDays, now)},
 	})
 }
 

@@ -280,15 +280,22 @@ func (n *Number) Unblock() (*NumberUnblocked, error) {
 	return &NumberUnblocked{}, nil
 }
 
-// Extend is an admin's change of the rental's end (longer or shorter).
-func (n *Number) Extend(until time.Time, p Policy, now time.Time) (*RentalExtended, error) {
+// ExtendBy is an admin's change of the rental's end by days (negative
+// shortens). It is decided in the number's own turn, against the end as it
+// stands then, so a renewal paid between the admin's look and this change is
+// kept, never overwritten. The new end must be in the future.
+func (n *Number) ExtendBy(days int, p Policy, now time.Time) (*RentalExtended, error) {
+	if err := CheckAdminDays(days, true); err != nil {
+		return nil, err
+	}
 	if n.Rental == nil {
 		return nil, ErrNotRented
 	}
+	until := addDays(n.Rental.Until, days)
 	if !until.After(now) {
-		return nil, fmt.Errorf("%w: end must be in the future", ErrNotPermitted)
+		return nil, fmt.Errorf("%w: the end would be %s, not in the future", ErrNotPermitted, until.UTC().Format(time.RFC3339))
 	}
-	return &RentalExtended{Until: until, Reminded: stepsPassed(until, now, p.Reminders)}, nil
+	return &RentalExtended{Until: until, Days: days, Reminded: stepsPassed(until, now, p.Reminders)}, nil
 }
 
 // Cancel ends a rental early on an admin's decision; refund (possibly 0, at

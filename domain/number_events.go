@@ -115,10 +115,12 @@ type NumberBlocked struct {
 // NumberUnblocked puts it back.
 type NumberUnblocked struct{}
 
-// RentalExtended is an admin's change of the rental's end.
+// RentalExtended is an admin's change of the rental's end. Days is the
+// change asked for (0 in records from before ExtendBy, which set an end).
 type RentalExtended struct {
 	Until    time.Time `msgpack:"t"`
 	Reminded int       `msgpack:"r"`
+	Days     int       `msgpack:"d,omitempty"`
 }
 
 // RentalCancelled ends a rental early; Refund goes to the renter's balance.
@@ -145,7 +147,8 @@ func (e *NumberReleased) applyNumber(n *Number) {
 func (e *NumberRented) applyNumber(n *Number) {
 	n.Hold = nil
 	n.Offer = nil
-	n.Rental = &Rental{Renter: e.User, Since: e.Since, Until: e.Until, Paid: e.Price, Reminded: e.Reminded}
+	n.Rental = &Rental{Renter: e.User, Since: e.Since, Until: e.Until, Paid: e.Price, Reminded: e.Reminded, Days: e.Days}
+	n.Sold += e.Price
 	n.openHolding(e.User, e.Since, e.Until, "rented")
 	n.noteOp(e.Op)
 }
@@ -153,7 +156,11 @@ func (e *NumberRenewed) applyNumber(n *Number) {
 	if n.Rental != nil {
 		n.Rental.Until, n.Rental.Reminded = e.Until, e.Reminded
 		n.Rental.Paid += e.Price
+		if n.Rental.Days > 0 {
+			n.Rental.Days += e.Days
+		}
 	}
+	n.Sold += e.Price
 	n.noteOp(e.Op)
 }
 func (e *TransferOffered) applyNumber(n *Number) {
@@ -194,6 +201,7 @@ func (e *NumberRestored) applyNumber(n *Number)  { n.Removed = false }
 func (e *NumberUnblocked) applyNumber(n *Number) { n.Blocked, n.Reason = false, "" }
 func (e *RentalExtended) applyNumber(n *Number) {
 	if n.Rental != nil {
+		n.Rental.Granted += e.Until.Sub(n.Rental.Until)
 		n.Rental.Until, n.Rental.Reminded, n.Rental.Expired = e.Until, e.Reminded, false
 	}
 }

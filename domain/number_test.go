@@ -195,7 +195,7 @@ func TestNumber_Rent(t *testing.T) {
 	wantRental := func(u UserID, since time.Time, days int, paid Nano) func(t *testing.T, n *Number, _ NumberEvent) {
 		return func(t *testing.T, n *Number, _ NumberEvent) {
 			until := since.Add(time.Duration(days) * day)
-			sameState(t, "rental", n.Rental, &Rental{Renter: u, Since: since, Until: until, Paid: paid})
+			sameState(t, "rental", n.Rental, &Rental{Renter: u, Since: since, Until: until, Paid: paid, Days: days})
 			if n.Hold != nil {
 				t.Errorf("hold %+v left after renting", n.Hold)
 			}

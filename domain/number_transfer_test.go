@@ -65,7 +65,7 @@ func TestNumber_AcceptTransfer(t *testing.T) {
 		{name: "moves the rental with its remaining time", setup: offeredNumber, decide: accept(bob, acceptAt),
 			check: func(t *testing.T, n *Number, e NumberEvent) {
 				wantEvent(t, e, &TransferAccepted{Op: "offer", From: alice, To: bob, At: acceptAt})
-				sameState(t, "rental", n.Rental, &Rental{Renter: bob, Since: t0, Until: t0.Add(30 * day), Paid: TON(10)})
+				sameState(t, "rental", n.Rental, &Rental{Renter: bob, Since: t0, Until: t0.Add(30 * day), Paid: TON(10), Days: 30})
 				if n.Offer != nil {
 					t.Errorf("offer %+v left after accept", n.Offer)
 				}

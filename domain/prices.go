@@ -40,15 +40,16 @@ func (p PriceList) With(days int, amount Nano) PriceList {
 	return out
 }
 
-// ValidatePrice checks one period and price before it is set.
+// ValidatePrice checks one period and price before it is set: 1 to
+// MaxAdminDays days and at most MaxAdminAmount (0 removes the period).
 func ValidatePrice(days int, amount Nano) error {
-	if days < 1 || days > 3660 {
-		return fmt.Errorf("%w: %d days", ErrBadPeriod, days)
+	if err := CheckAdminDays(days, false); err != nil {
+		return err
 	}
 	if amount == 0 {
 		return nil // removes the period
 	}
-	return amount.Validate()
+	return CheckAdminAmount(amount)
 }
 
 // DefaultPrices is the price list a fresh installation starts with.

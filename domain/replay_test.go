@@ -128,7 +128,7 @@ func (s *numberSim) step() {
 		if s.rng.IntN(3) != 0 {
 			break
 		}
-		s.try(ev(n.Extend(s.now.Add(time.Duration(s.rng.Int64N(int64(40*day)))-day), s.p, s.now)))
+		s.try(ev(n.ExtendBy(s.rng.IntN(81)-40, s.p, s.now)))
 	case 20:
 		if s.rng.IntN(4) != 0 {
 			break
@@ -251,7 +251,7 @@ func TestNumber_Replay(t *testing.T) {
 	step(ev(n.AcceptTransfer(carol, t0.Add(4*day+time.Hour))))
 	step(ev(n.Block("court order")))
 	step(ev(n.Unblock()))
-	step(ev(n.Extend(end.Add(day), p, t0.Add(5*day))))
+	step(ev(n.ExtendBy(1, p, t0.Add(5*day))))
 	end = end.Add(day)
 	tick(end.Add(-5 * time.Hour))
 	tick(end)
@@ -307,7 +307,7 @@ func TestPayments_Replay(t *testing.T) {
 	step(pev(p.Receive(pay(3, TON(5), "hello"), in)))
 	step(pev(p.Receive(pay(4, 1, "spam"), in)))
 	step(pev(p.Assign(pay(3, 0, "").Tx.Key(), carol)))
-	step(pev(p.Close("ABCD-EFGH", InvoiceExpired)))
+	step(pev(p.Close("ABCD-EFGH", InvoiceExpired, t0.Add(time.Hour))))
 
 	fresh := NewPayments()
 	for i, r := range j {

@@ -74,7 +74,7 @@ func runEngine(f flags) (map[string]any, error) {
 	if inv != nil {
 		fmt.Printf("  INVARIANTS: %v\n", inv)
 	} else {
-		fmt.Println("  invariants: ok (ledgers balance, no tx twice, one renter per number, money conserved)")
+		fmt.Println("  invariants: ok (ledgers balance, no tx twice, one renter per number, money conserved, every rental day paid for or granted)")
 	}
 	if r.firstErr != nil {
 		fmt.Printf("  first error: %v\n", r.firstErr)

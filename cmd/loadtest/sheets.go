@@ -316,6 +316,11 @@ func (w *sheetsWorld) settle(ctx context.Context) error {
 
 func (w *sheetsWorld) report(r sheetsRun) map[string]any {
 	v := w.book.check(w.srv.Rows(sheetsStock, "Stock"), w.srv.Rows(sheetsIssued, "Issued"), r.handed)
+	if err := w.eng.Drain(context.Background()); err != nil {
+		v.problems = append(v.problems, "engine: drain: "+err.Error())
+	} else if _, err := w.eng.Check(); err != nil { // the engine's own invariants: pools, replacements, money
+		v.problems = append(v.problems, "engine: "+err.Error())
+	}
 	ss, cs, st := w.srv.Stats(), w.client.Stats(), w.stk.Status()
 	w.mu.Lock()
 	flushes, maxRows := w.flushes, w.maxPerRows

@@ -1,0 +1,137 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"allot/domain"
+)
+
+// TestEngine_ReplayedRenewalAfterTheNumberMovedOn replays an old "renew from
+// balance" button after many other operations on the number. The wallet
+// remembers every purchase; the number only recent operations. A replay must
+// answer the old receipt and never renew again for nothing.
+func TestEngine_ReplayedRenewalAfterTheNumberMovedOn(t *testing.T) {
+	for _, others := range []int{0, 1, 8, 50} {
+		t.Run(fmt.Sprintf("after %d offers", others), func(t *testing.T) {
+			c := newClock()
+			e := openTest(t, t.TempDir(), c, nil)
+			seed(t, e, domain.TON(100), num1)
+			ctx := ctxT(t)
+			if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+				t.Fatal(err)
+			}
+			r, err := e.RenewFromBalance(ctx, "tg:1001:renew", alice, num1, 30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range others {
+				if _, err := e.OfferTransfer(ctx, domain.OpID(fmt.Sprintf("tg:1001:offer%d", i)), alice, num1, "@bob"); err != nil {
+					t.Fatalf("offer %d: %v", i, err)
+				}
+				if _, err := e.CancelTransfer(ctx, alice, num1); err != nil {
+					t.Fatalf("cancel %d: %v", i, err)
+				}
+			}
+			paid := balance(t, e, alice)
+			for range 3 {
+				rc, err := e.RenewFromBalance(ctx, "tg:1001:renew", alice, num1, 30)
+				if err == nil && !rc.Repeat {
+					t.Fatalf("replay renewed again: %+v", rc)
+				}
+			}
+			if got := mustNumber(t, e, num1).Rental.Until; !got.Equal(r.Until) {
+				t.Errorf("until = %v after replays, want %v", got, r.Until)
+			}
+			if got := balance(t, e, alice); got != paid {
+				t.Errorf("balance = %s after replays, want %s", got, paid)
+			}
+			mustCheck(t, e)
+		})
+	}
+}
+
+// TestEngine_CheckCatchesRentalsNobodyPaidFor: Check compares what wallets
+// spent on rentals with what numbers sold, so time given away shows.
+func TestEngine_CheckCatchesRentalsNobodyPaidFor(t *testing.T) {
+	c := newClock()
+	e := openTest(t, t.TempDir(), c, nil)
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	mustCheck(t, e)
+	// A number step the wallet never paid for, as the replay bug made.
+	_, err := e.change(ctx, num1, func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
+		price, _ := domain.Quote(n, p.Prices, 30)
+		return n.Renew("tg:1001:free", alice, 30, price, p, now)
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Check(); err == nil {
+		t.Error("Check holds though a renewal was never paid for")
+	}
+}
+
+// TestEngine_ExtendRacingRenewalsKeepsEveryDay: an admin's /extend and a
+// renter's paid renewal land in either order; the end moves by both.
+func TestEngine_ExtendRacingRenewalsKeepsEveryDay(t *testing.T) {
+	c := newClock()
+	e := openTest(t, t.TempDir(), c, nil)
+	seed(t, e, domain.TON(100_000), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	until := mustNumber(t, e, num1).Rental.Until
+	for round := range 400 {
+		errs := make(chan error, 2)
+		go func() {
+			_, err := e.RenewFromBalance(ctx, domain.OpID(fmt.Sprintf("tg:1001:r%d", round)), alice, num1, 30)
+			errs <- err
+		}()
+		go func() { _, err := e.Extend(ctx, admin, num1, 1); errs <- err }()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		until = until.Add(31 * 24 * time.Hour)
+		if got := mustNumber(t, e, num1).Rental.Until; !got.Equal(until) {
+			t.Fatalf("round %d: until %v, want %v (a renewal or an extension was lost)", round, got, until)
+		}
+	}
+	mustCheck(t, e)
+}
+
+// TestEngine_ExtendIsBounded: a period that would overflow a duration is
+// refused with its bound, not wrapped around into minutes.
+func TestEngine_ExtendIsBounded(t *testing.T) {
+	c := newClock()
+	e := openTest(t, t.TempDir(), c, nil)
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	before := mustNumber(t, e, num1).Rental.Until
+	_, err := e.Extend(ctx, admin, num1, 213504)
+	var bound *domain.RangeError
+	if !errors.As(err, &bound) || bound.Max != "3660" {
+		t.Fatalf("Extend(213504 days) = %v, want a RangeError naming 3660", err)
+	}
+	if got := mustNumber(t, e, num1).Rental.Until; !got.Equal(before) {
+		t.Errorf("until moved to %v", got)
+	}
+	if _, err := e.AdjustBalance(ctx, "adj", admin, alice, domain.MaxAdminAmount+1, "typo"); !errors.Is(err, domain.ErrOutOfRange) {
+		t.Errorf("AdjustBalance past the bound: %v", err)
+	}
+	mustCheck(t, e)
+}
