@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,17 +51,9 @@ var callbackArity = map[string]int{
 	"hist": 2, // number, page: ownership history
 	"wal":  1, // wallet, history page
 	"top":  2, // top-up amount in TON, nonce
-	"inv":  1, // invoice code: show it again
 	"icx":  1, // invoice code: cancel it
 	"lang": 1, // language code
 	"adm":  0, // admin menu
-	"aorp": 1, // admin: orphans page
-	"aaud": 1, // admin: audit page
-	"anum": 1, // admin: a number
-	"ablk": 1, // admin: block a number
-	"aubl": 1, // admin: unblock
-	"arcl": 1, // admin: reclaim an expired number
-	"acan": 2, // admin: cancel a rental with refund; number, nonce
 	"noop": 0, // a label that does nothing
 
 	// Distribution (approved staff; see adapters/telegram/distrib.go).
@@ -90,6 +83,23 @@ var callbackArity = map[string]int{
 	"pxs":  1, // get: reserve the proxy with this ref
 	"pxok": 1, // get: confirm the reserved proxy
 	"pxno": 1, // get: give the reserved proxy back
+}
+
+// CallbackActions lists every action of the vocabulary, sorted: the bot's
+// table of who may press what walks it (adapters/telegram/access.go).
+func CallbackActions() []string {
+	out := make([]string, 0, len(callbackArity))
+	for a := range callbackArity {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CallbackArity is how many arguments action takes, and whether it is one.
+func CallbackArity(action string) (int, bool) {
+	n, ok := callbackArity[action]
+	return n, ok
 }
 
 // EncodeCallback builds callback data for action with args, or an error if

@@ -82,6 +82,13 @@ func newWorld(t testing.TB, dir string) *world {
 		<-done
 		w.srv.Close()
 		pg.Close()
+		drained, undrain := context.WithTimeout(context.Background(), 20*time.Second)
+		defer undrain()
+		if err := eng.Drain(drained); err != nil {
+			t.Errorf("drain: %v", err)
+		} else if _, err := eng.Check(); err != nil { // every journey ends with money and time proved
+			t.Errorf("invariants after the test: %v", err)
+		}
 		if err := eng.Close(context.Background()); err != nil {
 			t.Errorf("closing the engine: %v", err)
 		}

@@ -2,119 +2,115 @@ package telegram
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"allot/domain"
 )
 
+// adminCmd is one admin text command: its usage line, how many words it
+// needs, and what it does. run gets the operation id of this update.
+type adminCmd struct {
+	usage string
+	args  int
+	run   func(s *session, ctx context.Context, op domain.OpID, f []string) error
+}
+
+// adminCmds are the admins' text commands that change something. Each
+// goes through an engine entry point that records it in the audit log
+// under the admin's id; every number typed is bounded (domain.CheckAdmin*).
+var adminCmds = map[string]adminCmd{
+	"/add_number": {"/add_number +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		_, err := s.bot.eng.AddNumber(ctx, s.user, strings.Join(f, "")) // "+888 0000 0001" as people type it
+		return err
+	}},
+	"/remove_number": {"/remove_number +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		_, err := s.bot.eng.RemoveNumber(ctx, s.user, strings.Join(f, ""))
+		return err
+	}},
+	"/price": {"/price +888…|default DAYS TON", 3, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		days, err := adminDays(f[1], false)
+		if err != nil {
+			return err
+		}
+		amount, err := adminAmount(f[2], true)
+		if err != nil {
+			return err
+		}
+		if f[0] == "default" {
+			return s.bot.eng.SetDefaultPrice(ctx, s.user, days, amount)
+		}
+		_, err = s.bot.eng.SetNumberPrice(ctx, s.user, f[0], days, amount)
+		return err
+	}},
+	"/block": {"/block +888… reason", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		_, err := s.bot.eng.Block(ctx, s.user, f[0], strings.Join(f[1:], " "))
+		return err
+	}},
+	"/unblock": {"/unblock +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		_, err := s.bot.eng.Unblock(ctx, s.user, f[0])
+		return err
+	}},
+	"/extend": {"/extend +888… DAYS", 2, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		days, err := adminDays(f[1], true)
+		if err != nil {
+			return err
+		}
+		_, err = s.bot.eng.Extend(ctx, s.user, f[0], days) // added to the end as it is when it applies
+		return err
+	}},
+	"/cancel_rental": {"/cancel_rental +888… REFUND_TON", 2, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
+		refund := domain.Nano(0)
+		if f[1] != "0" {
+			var err error
+			if refund, err = adminAmount(f[1], false); err != nil {
+				return err
+			}
+		}
+		_, err := s.bot.eng.CancelRental(ctx, op, s.user, f[0], refund)
+		return err
+	}},
+	"/reclaim": {"/reclaim +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		_, err := s.bot.eng.Reclaim(ctx, s.user, f[0])
+		return err
+	}},
+	"/adjust": {"/adjust USER TON reason", 3, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
+		u, err := s.bot.eng.FindUser(ctx, f[0])
+		if err != nil {
+			return err
+		}
+		amount, err := adminAmount(strings.TrimPrefix(f[1], "-"), false)
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(f[1], "-") {
+			amount = -amount
+		}
+		_, err = s.bot.eng.AdjustBalance(ctx, op, s.user, u.ID, amount, strings.Join(f[2:], " "))
+		var short *domain.InsufficientFundsError
+		if errors.As(err, &short) { // the admin's words: it is the user's balance that is short
+			return &userShortError{user: u.ID, short: short}
+		}
+		return err
+	}},
+	"/assign": {"/assign TX USER", 2, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		u, err := s.bot.eng.FindUser(ctx, f[1])
+		if err != nil {
+			return err
+		}
+		_, err = s.bot.eng.AssignOrphan(ctx, s.user, f[0], u.ID)
+		return err
+	}},
+}
+
 // adminCommand runs an admin's text command and reports whether cmd was
-// one. Every change goes through an engine entry point that records it in
-// the audit log under the admin's id; a person who is not an admin is told
-// so and nothing happens.
-func (s *session) adminCommand(cmd, rest string) bool {
-	type admin func(ctx context.Context, f []string) error
-	usage := map[string]string{
-		"/add_number":    "/add_number +888…",
-		"/remove_number": "/remove_number +888…",
-		"/price":         "/price +888…|default DAYS TON",
-		"/block":         "/block +888… reason",
-		"/unblock":       "/unblock +888…",
-		"/extend":        "/extend +888… DAYS",
-		"/cancel_rental": "/cancel_rental +888… REFUND_TON",
-		"/reclaim":       "/reclaim +888…",
-		"/adjust":        "/adjust USER TON reason",
-		"/assign":        "/assign TX USER",
-	}
-	by := s.user
-	op := func(kind string) domain.OpID { return s.op("a" + kind + strconv.FormatInt(time.Now().UnixNano(), 36)) }
-	cmds := map[string]admin{
-		"/add_number": func(ctx context.Context, f []string) error {
-			_, err := s.bot.eng.AddNumber(ctx, by, strings.Join(f, "")) // "+888 0000 0001" as people type it
-			return err
-		},
-		"/remove_number": func(ctx context.Context, f []string) error {
-			_, err := s.bot.eng.RemoveNumber(ctx, by, strings.Join(f, ""))
-			return err
-		},
-		"/price": func(ctx context.Context, f []string) error {
-			days, err := strconv.Atoi(f[1])
-			if err != nil {
-				return domain.ErrBadPeriod
-			}
-			amount, err := domain.ParseTON(f[2])
-			if err != nil {
-				return err
-			}
-			if f[0] == "default" {
-				return s.bot.eng.SetDefaultPrice(ctx, by, days, amount)
-			}
-			_, err = s.bot.eng.SetNumberPrice(ctx, by, f[0], days, amount)
-			return err
-		},
-		"/block": func(ctx context.Context, f []string) error {
-			_, err := s.bot.eng.Block(ctx, by, f[0], strings.Join(f[1:], " "))
-			return err
-		},
-		"/unblock": func(ctx context.Context, f []string) error {
-			_, err := s.bot.eng.Unblock(ctx, by, f[0])
-			return err
-		},
-		"/extend": func(ctx context.Context, f []string) error {
-			days, err := strconv.Atoi(f[1])
-			if err != nil || days <= 0 {
-				return domain.ErrBadPeriod
-			}
-			n, err := s.bot.eng.Number(ctx, f[0])
-			if err != nil {
-				return err
-			}
-			if n.Rental == nil {
-				return domain.ErrNotRented
-			}
-			_, err = s.bot.eng.Extend(ctx, by, f[0], n.Rental.Until.Add(time.Duration(days)*24*time.Hour))
-			return err
-		},
-		"/cancel_rental": func(ctx context.Context, f []string) error {
-			refund, err := domain.ParseTON(f[1])
-			if err != nil && f[1] != "0" {
-				return err
-			}
-			_, err = s.bot.eng.CancelRental(ctx, op("c"), by, f[0], refund)
-			return err
-		},
-		"/reclaim": func(ctx context.Context, f []string) error {
-			_, err := s.bot.eng.Reclaim(ctx, by, f[0])
-			return err
-		},
-		"/adjust": func(ctx context.Context, f []string) error {
-			u, err := s.bot.eng.FindUser(ctx, f[0])
-			if err != nil {
-				return err
-			}
-			amount, err := domain.ParseTON(strings.TrimPrefix(f[1], "-"))
-			if err != nil {
-				return err
-			}
-			if strings.HasPrefix(f[1], "-") {
-				amount = -amount
-			}
-			_, err = s.bot.eng.AdjustBalance(ctx, op("j"), by, u.ID, amount, strings.Join(f[2:], " "))
-			return err
-		},
-		"/assign": func(ctx context.Context, f []string) error {
-			u, err := s.bot.eng.FindUser(ctx, f[1])
-			if err != nil {
-				return err
-			}
-			_, err = s.bot.eng.AssignOrphan(ctx, by, f[0], u.ID)
-			return err
-		},
-	}
-	minArgs := map[string]int{"/add_number": 1, "/remove_number": 1, "/price": 3, "/block": 1, "/unblock": 1, "/extend": 2,
-		"/cancel_rental": 2, "/reclaim": 1, "/adjust": 3, "/assign": 2}
-	fn, isChange := cmds[cmd]
+// one. A person who is not an admin is told so and nothing happens. The
+// operation id comes from the update, so an update Telegram delivers again
+// applies once.
+func (s *session) adminCommand(updateID int, cmd, rest string) bool {
+	c, isChange := adminCmds[cmd]
 	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" {
 		return false
 	}
@@ -135,16 +131,65 @@ func (s *session) adminCommand(cmd, rest string) bool {
 		return true
 	}
 	f := strings.Fields(rest)
-	if len(f) < minArgs[cmd] {
-		s.send(s.t("admin_usage", "usage", usage[cmd]), nil)
+	if len(f) < c.args {
+		s.send(s.t("admin_usage", "usage", c.usage), nil)
 		return true
 	}
-	if err := fn(ctx, f); err != nil {
-		s.send(s.errText(err)+"\n"+s.t("admin_usage", "usage", usage[cmd]), nil)
+	if err := c.run(s, ctx, s.op("u"+strconv.Itoa(updateID)), f); err != nil {
+		s.send(s.adminErrText(err)+"\n"+s.t("admin_usage", "usage", c.usage), nil)
 		return true
 	}
 	s.send(s.t("admin_done"), nil)
 	return true
+}
+
+// adminDays reads a period an admin typed, within domain.MaxAdminDays
+// (negative allowed when shortening makes sense).
+func adminDays(word string, negative bool) (int, error) {
+	days, err := strconv.Atoi(word)
+	if err != nil {
+		days = 0 // not a number: refused with the bound, like zero
+	}
+	if err := domain.CheckAdminDays(days, negative); err != nil {
+		return 0, err
+	}
+	return days, nil
+}
+
+// adminAmount reads an amount of TON an admin typed, within
+// domain.MaxAdminAmount; zero is allowed only where it means "remove".
+func adminAmount(word string, zero bool) (domain.Nano, error) {
+	if zero && word == "0" {
+		return 0, nil
+	}
+	n, err := domain.ParseTON(word)
+	if err != nil {
+		n = 0 // unreadable: refused with the bound it must meet
+	}
+	if err := domain.CheckAdminAmount(n); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// userShortError is a negative adjustment larger than the user's balance,
+// told to the admin as the user's shortfall, not theirs.
+type userShortError struct {
+	user  domain.UserID
+	short *domain.InsufficientFundsError
+}
+
+func (e *userShortError) Error() string { return fmt.Sprintf("user %d: %v", e.user, e.short) }
+func (e *userShortError) Unwrap() error { return e.short }
+
+// adminErrText is errText with the admin's own wording where it differs.
+func (s *session) adminErrText(err error) string {
+	var short *userShortError
+	if errors.As(err, &short) {
+		return s.t("admin_user_short", "user", int64(short.user), "balance", short.short.Balance.Decimal(),
+			"need", short.short.Need.Decimal())
+	}
+	return s.errText(err)
 }
 
 func (s *session) orphans(ctx context.Context) {

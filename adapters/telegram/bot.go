@@ -2,8 +2,6 @@ package telegram
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +55,7 @@ type Bot struct {
 	log  *slog.Logger
 	ctx  context.Context // lives as long as Run; sessions use it for their calls
 	stop context.CancelFunc
+	now  func() time.Time // the time nonces are drawn and checked at; tests set it
 
 	mu       sync.Mutex
 	sessions map[int64]*session
@@ -92,7 +91,7 @@ func New(eng *actors.Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bo
 	log = slog.New(newRedacting(log.Handler(), api.Token()))
 	ctx, stop := context.WithCancel(context.Background())
 	return &Bot{eng: eng, api: api, out: NewOutbox(api, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
-		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, sessions: map[int64]*session{}}, nil
+		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, now: time.Now, sessions: map[int64]*session{}}, nil
 }
 
 // Run receives updates until ctx ends: by webhook when configured (the
@@ -112,7 +111,7 @@ func (b *Bot) run(ctx context.Context) error {
 			return errors.New("telegram: webhook mode needs the HTTP mux and a path")
 		}
 		updates, err = b.api.UpdatesViaWebhook(ctx,
-			telego.WebhookHTTPServeMux(b.cfg.Mux, "POST "+b.cfg.WebhookPath, b.cfg.WebhookSecret),
+			serveWebhook(b.cfg.Mux, "POST "+b.cfg.WebhookPath, b.cfg.WebhookSecret),
 			telego.WithWebhookSet(ctx, &telego.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret,
 				AllowedUpdates: []string{"message", "callback_query"}}))
 	} else {
@@ -298,13 +297,6 @@ func (s *session) isAdmin() bool {
 // restart, is the same operation and happens once.
 func (s *session) op(nonce string) domain.OpID {
 	return domain.OpID("tg:" + strconv.FormatInt(int64(s.user), 10) + ":" + nonce)
-}
-
-// newNonce is 8 random characters for a button that changes something.
-func newNonce() string {
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	return base32.StdEncoding.EncodeToString(b[:])
 }
 
 // HTTPClient is the client to give telego: net/http, whose requests a

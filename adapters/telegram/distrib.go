@@ -212,7 +212,7 @@ func (s *session) decideStaff(msgID int, id domain.UserID, approve bool) {
 	if approve {
 		key = "staff_approved_admin"
 	}
-	s.show(msgID, s.t(key, "nickname", u.Nickname, "id", strconv.FormatInt(int64(id), 10)), nil)
+	s.show(msgID, s.t(key, "nickname", domain.CleanName(u.Nickname), "id", strconv.FormatInt(int64(id), 10)), nil)
 	s.bot.enqueue(int64(id), true, func(r *session) {
 		if r.lang == "" {
 			r.start(telego.User{ID: int64(r.user)})
@@ -306,7 +306,7 @@ func (s *session) chooseVariant(msgID int, code, region string, n int) {
 	if !ok {
 		return
 	}
-	nonce, count := newNonce(), strconv.Itoa(n)
+	nonce, count := newNonce(s.bot.now()), strconv.Itoa(n)
 	if len(k.Variants) == 0 {
 		s.issue(msgID, code, region, n, "-", nonce)
 		return

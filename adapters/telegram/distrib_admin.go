@@ -92,7 +92,7 @@ func (s *session) distErrText(err error) string {
 // waits in the session: a confirmation after the session ended (or for
 // another command) is refused, so a stale button never acts.
 func (s *session) askConfirm(what, arg, question string) {
-	nonce := newNonce()
+	nonce := newNonce(s.bot.now())
 	s.confirm = &pendingConfirm{what: what, arg: arg, nonce: nonce}
 	s.send(question, s.kb(s.row(s.btn("btn_confirm", "acf", what, nonce), s.btn("btn_cancel", "menu"))))
 }
@@ -151,8 +151,8 @@ func (s *session) whitelist(ctx context.Context) {
 	}
 	var lines []string
 	for _, u := range staff {
-		lines = append(lines, s.t("whitelist_line", "id", strconv.FormatInt(int64(u.ID), 10), "nickname", u.Nickname,
-			"name", u.Name, "status", s.t("approval_"+u.Approval.String())))
+		lines = append(lines, s.t("whitelist_line", "id", strconv.FormatInt(int64(u.ID), 10), "nickname", domain.CleanName(u.Nickname), // names stored before they were cleaned
+			"name", domain.CleanName(u.Name), "status", s.t("approval_"+u.Approval.String())))
 	}
 	if len(lines) > 60 { // one message holds about sixty lines
 		lines = append(lines[:60], fmt.Sprintf("… +%d", len(lines)-60))

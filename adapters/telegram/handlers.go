@@ -78,7 +78,7 @@ func (s *session) message(updateID int, m *telego.Message) {
 		s.send(s.t("cancelled"), s.kb(s.row(s.btn("btn_menu", "menu"))))
 		return
 	}
-	if strings.HasPrefix(cmd, "/") && s.adminCommand(cmd, strings.TrimSpace(rest)) {
+	if strings.HasPrefix(cmd, "/") && s.adminCommand(updateID, cmd, strings.TrimSpace(rest)) {
 		return
 	}
 	if s.distMessage(updateID, cmd, strings.TrimSpace(rest), text) || s.proxyMessage(text) {
@@ -100,6 +100,9 @@ func (s *session) callback(q *telego.CallbackQuery) {
 	if err != nil {
 		s.answer(q.ID, s.t("stale_button"))
 		s.menu(0)
+		return
+	}
+	if !s.mayPress(q.ID, c) {
 		return
 	}
 	if s.distCallback(q.ID, msgID, c) {
@@ -300,7 +303,7 @@ func (s *session) choosePay(msgID int, id string, days int, action string) {
 		s.fail(msgID, err)
 		return
 	}
-	nonce := newNonce()
+	nonce := newNonce(s.bot.now())
 	rows := [][]telego.InlineKeyboardButton{
 		s.row(s.btnText(s.t("btn_pay_balance", "balance", w.Balance.Decimal()), action, n.ID, strconv.Itoa(days), "b", nonce)),
 	}
@@ -321,7 +324,14 @@ func (s *session) pay(msgID int, renew bool, id string, days int, method, nonce 
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
+	// The two ways to pay from one screen are two operations: a rent paid
+	// from the balance must not answer for the invoice's op, or an invoice
+	// paid on chain afterwards would be told "the number is yours" when its
+	// TON went to the balance.
 	op := s.op(nonce)
+	if method == "t" {
+		op = s.op(nonce + "t")
+	}
 	switch method {
 	case "b":
 		var rc actors.Receipt
@@ -559,7 +569,7 @@ func (s *session) wallet(msgID, page int) {
 	var rows [][]telego.InlineKeyboardButton
 	if s.bot.cfg.TONWallet != nil {
 		var top []telego.InlineKeyboardButton
-		nonce := newNonce()
+		nonce := newNonce(s.bot.now())
 		for _, a := range s.bot.cfg.TopUps {
 			top = append(top, s.btnText(s.t("btn_topup", "amount", a), "top", strconv.FormatInt(a, 10), nonce))
 		}
@@ -679,7 +689,10 @@ func (s *session) fail(msgID int, err error) {
 
 func (s *session) errText(err error) string {
 	var insufficient *domain.InsufficientFundsError
+	var outOfRange *domain.RangeError
 	switch {
+	case errors.As(err, &outOfRange): // before the sentinels it refines: it names the bound
+		return s.t("err_range", "what", s.t("range_"+outOfRange.What), "min", outOfRange.Min, "max", outOfRange.Max)
 	case errors.As(err, &insufficient):
 		return s.t("err_insufficient", "need", insufficient.Need.Decimal(), "balance", insufficient.Balance.Decimal())
 	case errors.Is(err, domain.ErrNotAvailable), errors.Is(err, domain.ErrNumberNotFound), errors.Is(err, domain.ErrBusy):
@@ -706,6 +719,8 @@ func (s *session) errText(err error) string {
 		return s.t("err_bad_period")
 	case errors.Is(err, domain.ErrStaleButton), errors.Is(err, domain.ErrInvoiceNotFound), errors.Is(err, domain.ErrBadCode):
 		return s.t("stale_button")
+	case errors.Is(err, domain.ErrBadAmount), errors.Is(err, domain.ErrAmountTooLarge):
+		return s.t("err_bad_amount")
 	case errors.Is(err, actors.ErrNoReply), errors.Is(err, actors.ErrClosed):
 		return s.t("busy")
 	}

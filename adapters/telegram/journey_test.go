@@ -125,6 +125,8 @@ func newWorldWith(t *testing.T, srv *telegramtest.Server, dir string, clock *tes
 	return w
 }
 
+// close stops the world, after holding the engine to its invariants: every
+// test that drives the bot ends with money and time proved (actors.Check).
 func (w *world) close() {
 	if w.stop == nil {
 		return
@@ -133,6 +135,13 @@ func (w *world) close() {
 	<-w.done
 	w.bot.Close()
 	w.watch.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := w.eng.Drain(ctx); err != nil {
+		w.t.Errorf("drain: %v", err)
+	} else if _, err := w.eng.Check(); err != nil {
+		w.t.Errorf("invariants after the test: %v", err)
+	}
 	_ = w.eng.Close(context.Background())
 	w.stop = nil
 }
