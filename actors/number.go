@@ -267,7 +267,7 @@ type releaseHold struct {
 
 func (c *releaseHold) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) {
-		ev, err := n.Release(c.op, c.reason)
+		ev, err := n.Release(c.op, c.reason, x.now)
 		if err == nil {
 			if _, err = x.emit(ev); err == nil {
 				x.notice(n, ev)

@@ -113,6 +113,24 @@ func (e *Engine) poolStep(ctx context.Context, key string, decide func(x *exec, 
 	return e.ask(ctx, domain.KindPool, key, true, func(r replyTo) command { return &poolStep{asker{r}, decide} })
 }
 
+// itemStep is poolStep for a command that names an item (feedback, a
+// replacement): the item's pool must already exist. Item ids are chosen by
+// the person pressing a button, and a forged one must be refused, not
+// create an empty pool for whatever region or variant it names.
+func (e *Engine) itemStep(ctx context.Context, key string, decide func(x *exec, p *domain.Pool, k domain.ResourceKind) (any, []domain.Event, error)) (any, error) {
+	if _, err := e.kindOfPool(key); err != nil {
+		return nil, err
+	}
+	if !e.knows(domain.KindPool, key) {
+		return nil, domain.ErrItemNotFound
+	}
+	v, err := e.ask(ctx, domain.KindPool, key, false, func(r replyTo) command { return &poolStep{asker{r}, decide} })
+	if err != nil && !e.knows(domain.KindPool, key) {
+		return nil, domain.ErrItemNotFound
+	}
+	return v, err
+}
+
 // LoadStock takes rows claimed from the stock tab into a pool, each with
 // its claim marker; it returns how many entered (rows already held are
 // left out).
@@ -234,7 +252,7 @@ func (e *Engine) StockFeedback(ctx context.Context, user domain.UserID, id, stat
 	if err != nil {
 		return FeedbackResult{}, err
 	}
-	return askAs[FeedbackResult](e.poolStep(ctx, key, func(x *exec, p *domain.Pool, k domain.ResourceKind) (any, []domain.Event, error) {
+	return askAs[FeedbackResult](e.itemStep(ctx, key, func(x *exec, p *domain.Pool, k domain.ResourceKind) (any, []domain.Event, error) {
 		ev, err := p.FeedbackOf(user, id, status, k.Statuses, x.now)
 		if err != nil {
 			return nil, nil, err
@@ -264,7 +282,7 @@ func (e *Engine) Replace(ctx context.Context, user domain.UserID, id string) ([]
 	if !slices.Contains(e.Regions(), region) {
 		return nil, fmt.Errorf("%w: %q", domain.ErrBadRegion, region)
 	}
-	op, err := askAs[domain.OpID](e.poolStep(ctx, key, func(x *exec, p *domain.Pool, _ domain.ResourceKind) (any, []domain.Event, error) {
+	op, err := askAs[domain.OpID](e.itemStep(ctx, key, func(x *exec, p *domain.Pool, _ domain.ResourceKind) (any, []domain.Event, error) {
 		ev, op, err := p.TakeReplacement(user, id, x.now)
 		if err != nil || ev == nil {
 			return op, nil, err

@@ -66,7 +66,7 @@ func TestEngine_Replace(t *testing.T) {
 		{"an item awaiting feedback", "blocked", alice, vkItem(2), domain.ErrNotPermitted},
 		{"an item in stock, never issued", "blocked", alice, vkItem(5), domain.ErrNotPermitted},
 		{"an id never issued", "blocked", alice, vkItem(999), domain.ErrNotPermitted},
-		{"an id of a pool never stocked", "blocked", alice, "vk/495/female#1", domain.ErrNotPermitted},
+		{"an id of a pool never stocked", "blocked", alice, "vk/495/female#1", domain.ErrItemNotFound},
 		{"an id of an unknown region", "blocked", alice, "vk/999/male#1", domain.ErrBadRegion},
 	}
 	for _, tt := range tests {
@@ -88,6 +88,9 @@ func TestEngine_Replace(t *testing.T) {
 				}
 				if len(after.Available) != len(before.Available) || len(after.Pending) != len(before.Pending) {
 					t.Fatalf("a refusal issued: %d → %d available", len(before.Available), len(after.Available))
+				}
+				if key, _ := domain.PoolOfItem(tt.item); key != vkPool && e.knows(domain.KindPool, key) {
+					t.Fatalf("a forged item id created the pool %s", key)
 				}
 			} else {
 				if err != nil || len(got) != 1 {

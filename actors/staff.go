@@ -66,6 +66,17 @@ func (e *Engine) DecideStaff(ctx context.Context, by, id domain.UserID, to domai
 	return u, err
 }
 
+// DecideRequest approves or rejects a person's staff request number
+// request (an admin's button names the request it was drawn for); by is
+// the admin, for the audit log.
+func (e *Engine) DecideRequest(ctx context.Context, by, id domain.UserID, request int, to domain.Approval) (domain.User, error) {
+	u, err := e.staffChange(ctx, id, func(d *domain.Users) (domain.Event, error) { return d.DecideRequest(id, request, to) })
+	if err == nil {
+		e.audit(by, "staff."+to.String(), strconv.FormatInt(int64(id), 10), u.Nickname)
+	}
+	return u, err
+}
+
 // Staff lists everyone who asked for staff access, in any state, by id.
 func (e *Engine) Staff(ctx context.Context) ([]domain.User, error) {
 	var out []domain.User

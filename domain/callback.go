@@ -58,8 +58,8 @@ var callbackArity = map[string]int{
 
 	// Distribution (approved staff; see adapters/telegram/distrib.go).
 	"st":   0, // ask for staff access: the bot asks for a work nickname
-	"sapv": 1, // admin: approve a person's staff request; user id
-	"srej": 1, // admin: reject it; user id
+	"sapv": 2, // admin: approve a person's staff request; user id, request number
+	"srej": 2, // admin: reject it; user id, request number
 	"dm":   0, // distribution menu: the kinds
 	"dk":   1, // kind: choose a region
 	"dr":   2, // kind, region: choose how many
@@ -157,6 +157,19 @@ func (c Callback) Int(i int) (int, error) {
 		return 0, ErrStaleButton
 	}
 	return v, nil
+}
+
+// User returns argument i as a Telegram user id (positive, at most 2^52:
+// ids are larger than Int allows), or ErrStaleButton.
+func (c Callback) User(i int) (UserID, error) {
+	if i >= len(c.Args) {
+		return 0, ErrStaleButton
+	}
+	v, err := strconv.ParseInt(c.Args[i], 10, 64)
+	if err != nil || v <= 0 || v > 1<<52 {
+		return 0, ErrStaleButton
+	}
+	return UserID(v), nil
 }
 
 // Number returns argument i as a canonical +888 number, or ErrStaleButton.

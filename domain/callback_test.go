@@ -85,3 +85,26 @@ func FuzzDecodeCallback(f *testing.F) {
 		}
 	})
 }
+
+func TestCallback_User(t *testing.T) {
+	for _, tc := range []struct {
+		arg  string
+		want UserID
+		wErr error
+	}{
+		{"1001", 1001, nil},
+		{"5000000567", 5000000567, nil}, // real Telegram ids are past Int's bound
+		{"4503599627370496", 1 << 52, nil},
+		{"4503599627370497", 0, ErrStaleButton},
+		{"0", 0, ErrStaleButton},
+		{"-5", 0, ErrStaleButton},
+		{"x", 0, ErrStaleButton},
+	} {
+		t.Run(tc.arg, func(t *testing.T) {
+			got, err := Callback{Action: "sapv", Args: []string{tc.arg, "1"}}.User(0)
+			if got != tc.want || !errors.Is(err, tc.wErr) && !(err == nil && tc.wErr == nil) {
+				t.Errorf("User = %d, %v; want %d, %v", got, err, tc.want, tc.wErr)
+			}
+		})
+	}
+}

@@ -228,7 +228,7 @@ var (
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
-		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, n.Sold != 0))
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
 	if len(n.Prices) > 0 && w.key("pr") {
@@ -303,6 +303,15 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 			}
 		}
 	}
+	if len(n.OpsAt) > 0 && w.key("oa") {
+		if w.err = e.EncodeArrayLen(len(n.OpsAt)); w.err == nil {
+			for _, at := range n.OpsAt {
+				if w.err == nil {
+					w.err = e.EncodeTime(at)
+				}
+			}
+		}
+	}
 	if n.Sold != 0 {
 		w.int("so", int64(n.Sold))
 	}
@@ -349,6 +358,13 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 					n.Ops = make([]OpID, c)
 				}
 				n.Ops[i] = OpID(r.str())
+			})
+		case "oa":
+			r.items("op times", func(c, i int) {
+				if i == 0 {
+					n.OpsAt = make([]time.Time, c)
+				}
+				n.OpsAt[i] = r.time()
 			})
 		case "so":
 			n.Sold = Nano(r.int())

@@ -30,8 +30,11 @@ func (s NumberStatus) String() string {
 	return fmt.Sprintf("status(%d)", s)
 }
 
-// recentOps is how many applied operation ids a number remembers, so that a
-// saga step retried after a crash is recognised as done.
+// recentOps is how many applied operation ids a number remembers at least,
+// beyond those of the last OpRetention, so that a saga step retried after a
+// crash or a button pressed again is recognised as done. Purchases are
+// also remembered for ever by the wallet that paid, which answers their
+// replays (actors/wallet.go).
 const recentOps = 8
 
 // Number is one +888 number and everything that happened to it.
@@ -47,6 +50,9 @@ type Number struct {
 	Offer   *Offer    `msgpack:"of,omitempty"`
 	History []Holding `msgpack:"hi,omitempty"`
 	Ops     []OpID    `msgpack:"op,omitempty"` // recent applied operations, newest last
+	// OpsAt is when each of Ops was applied (shorter in states from before
+	// times were kept: the oldest then have none).
+	OpsAt []time.Time `msgpack:"oa,omitempty"`
 	Sold    Nano      `msgpack:"so,omitempty"` // every rental and renewal ever paid for it, for the money check
 	Seq     uint64    `msgpack:"sq"`           // journal sequence of the last applied event
 }
@@ -130,14 +136,11 @@ func (n *Number) Renter() UserID {
 // HasOp reports whether op was applied to this number recently.
 func (n *Number) HasOp(op OpID) bool { return slices.Contains(n.Ops, op) }
 
-func (n *Number) noteOp(op OpID) {
+func (n *Number) noteOp(op OpID, at time.Time) {
 	if op == "" {
 		return
 	}
-	if len(n.Ops) >= recentOps {
-		n.Ops = append(n.Ops[:0], n.Ops[1:]...)
-	}
-	n.Ops = append(n.Ops, op)
+	n.Ops, n.OpsAt = rememberOp(n.Ops, n.OpsAt, op, at, recentOps)
 }
 
 func (n *Number) closeHolding(at time.Time) {
@@ -184,6 +187,7 @@ func (n *Number) Clone() *Number {
 	c.Prices = slices.Clone(n.Prices)
 	c.History = slices.Clone(n.History)
 	c.Ops = slices.Clone(n.Ops)
+	c.OpsAt = slices.Clone(n.OpsAt)
 	if n.Hold != nil {
 		h := *n.Hold
 		c.Hold = &h

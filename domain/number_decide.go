@@ -54,11 +54,11 @@ func (n *Number) Reserve(op OpID, user UserID, days int, p Policy, now time.Time
 }
 
 // Release drops the reservation of op (invoice cancelled or unpaid in time).
-func (n *Number) Release(op OpID, reason string) (*NumberReleased, error) {
+func (n *Number) Release(op OpID, reason string, now time.Time) (*NumberReleased, error) {
 	if n.Hold == nil || n.Hold.Op != op {
 		return nil, ErrNoHold
 	}
-	return &NumberReleased{Op: op, Reason: reason}, nil
+	return &NumberReleased{Op: op, Reason: reason, At: now}, nil
 }
 
 // Rent starts a rental paid by op. With a reservation for op, the reserved
@@ -122,7 +122,7 @@ func (n *Number) Renew(op OpID, user UserID, days int, price Nano, p Policy, now
 	}
 	until := addDays(n.Rental.Until, days)
 	return &NumberRenewed{Op: op, Days: days, Price: price, Until: until,
-		Reminded: stepsPassed(until, now, p.Reminders)}, nil
+		Reminded: stepsPassed(until, now, p.Reminders), At: now}, nil
 }
 
 func (n *Number) checkRenter(user UserID) error {
@@ -162,7 +162,7 @@ func (n *Number) OfferTransfer(op OpID, from, to UserID, p Policy, now time.Time
 		}
 		return nil, ErrTransferPending
 	}
-	return &TransferOffered{Op: op, From: from, To: to, Expires: now.Add(p.OfferTTL)}, nil
+	return &TransferOffered{Op: op, From: from, To: to, Expires: now.Add(p.OfferTTL), At: now}, nil
 }
 
 // AcceptTransfer moves the rental to the recipient with its remaining time.
@@ -217,7 +217,7 @@ func (n *Number) offerFor(to UserID, now time.Time) (*Offer, error) {
 func (n *Number) Tick(p Policy, now time.Time) []Event {
 	var evs []Event
 	if h := n.Hold; h != nil && !now.Before(h.Until) {
-		evs = append(evs, &NumberReleased{Op: h.Op, Reason: "expired"})
+		evs = append(evs, &NumberReleased{Op: h.Op, Reason: "expired", At: now})
 	}
 	if o := n.Offer; o != nil && !now.Before(o.Expires) {
 		evs = append(evs, &TransferClosed{Op: o.Op, Why: "expired"})

@@ -38,8 +38,9 @@ type NumberReserved struct {
 
 // NumberReleased drops a reservation.
 type NumberReleased struct {
-	Op     OpID   `msgpack:"op"`
-	Reason string `msgpack:"r"`
+	Op     OpID      `msgpack:"op"`
+	Reason string    `msgpack:"r"`
+	At     time.Time `msgpack:"at,omitempty"` // zero in records from before it was kept
 }
 
 // NumberRented starts a rental.
@@ -60,6 +61,7 @@ type NumberRenewed struct {
 	Price    Nano      `msgpack:"p"`
 	Until    time.Time `msgpack:"t"`
 	Reminded int       `msgpack:"r"`
+	At       time.Time `msgpack:"at,omitempty"` // zero in records from before it was kept
 }
 
 // TransferOffered records a pending transfer.
@@ -68,6 +70,7 @@ type TransferOffered struct {
 	From    UserID    `msgpack:"f"`
 	To      UserID    `msgpack:"to"`
 	Expires time.Time `msgpack:"x"`
+	At      time.Time `msgpack:"at,omitempty"` // zero in records from before it was kept
 }
 
 // TransferAccepted moves the rental to the recipient.
@@ -141,7 +144,7 @@ func (e *NumberReserved) applyNumber(n *Number) {
 func (e *NumberReleased) applyNumber(n *Number) {
 	if n.Hold != nil && n.Hold.Op == e.Op {
 		n.Hold = nil
-		n.noteOp(e.Op) // a retried reservation of this op is recognised, not made anew
+		n.noteOp(e.Op, e.At) // a retried reservation of this op is recognised, not made anew
 	}
 }
 func (e *NumberRented) applyNumber(n *Number) {
@@ -150,7 +153,7 @@ func (e *NumberRented) applyNumber(n *Number) {
 	n.Rental = &Rental{Renter: e.User, Since: e.Since, Until: e.Until, Paid: e.Price, Reminded: e.Reminded, Days: e.Days}
 	n.Sold += e.Price
 	n.openHolding(e.User, e.Since, e.Until, "rented")
-	n.noteOp(e.Op)
+	n.noteOp(e.Op, e.Since)
 }
 func (e *NumberRenewed) applyNumber(n *Number) {
 	if n.Rental != nil {
@@ -161,11 +164,11 @@ func (e *NumberRenewed) applyNumber(n *Number) {
 		}
 	}
 	n.Sold += e.Price
-	n.noteOp(e.Op)
+	n.noteOp(e.Op, e.At)
 }
 func (e *TransferOffered) applyNumber(n *Number) {
 	n.Offer = &Offer{Op: e.Op, From: e.From, To: e.To, Expires: e.Expires}
-	n.noteOp(e.Op)
+	n.noteOp(e.Op, e.At)
 }
 func (e *TransferAccepted) applyNumber(n *Number) {
 	n.Offer = nil
@@ -209,5 +212,5 @@ func (e *RentalCancelled) applyNumber(n *Number) {
 	n.Rental, n.Offer = nil, nil
 	n.closeHolding(e.At)
 	n.History = append(n.History, Holding{User: e.Renter, From: e.At, To: e.At, How: "cancelled"})
-	n.noteOp(e.Op)
+	n.noteOp(e.Op, e.At)
 }

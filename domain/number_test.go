@@ -143,7 +143,7 @@ func TestNumber_Reserve(t *testing.T) {
 		// used by Rent and the number since reclaimed) must not reserve again.
 		{name: "retried op after release", setup: func(t testing.TB) *Number {
 			n := heldNumber(t, alice)
-			must(t, n)(ev(n.Release("hold", "payment failed")))
+			must(t, n)(ev(n.Release("hold", "payment failed", t0)))
 			return n
 		}, decide: reserve("hold", alice, 30), wErr: ErrDuplicateOp},
 		{name: "retried op after rent and reclaim", setup: func(t testing.TB) *Number {
@@ -161,18 +161,18 @@ func TestNumber_Reserve(t *testing.T) {
 func TestNumber_Release(t *testing.T) {
 	runNumberCases(t, []numberCase{
 		{name: "own hold", setup: func(t testing.TB) *Number { return heldNumber(t, alice) },
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.Release("hold", "cancelled")) },
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.Release("hold", "cancelled", t0)) },
 			check: func(t *testing.T, n *Number, e NumberEvent) {
-				wantEvent(t, e, &NumberReleased{Op: "hold", Reason: "cancelled"})
+				wantEvent(t, e, &NumberReleased{Op: "hold", Reason: "cancelled", At: t0})
 				if n.Hold != nil {
 					t.Errorf("hold = %+v after release", n.Hold)
 				}
 				wantStatus(t, n, StatusAvailable)
 			}},
 		{name: "other op", setup: func(t testing.TB) *Number { return heldNumber(t, alice) }, wErr: ErrNoHold,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.Release("other", "x")) }},
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.Release("other", "x", t0)) }},
 		{name: "no hold", setup: freeNumber, wErr: ErrNoHold,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.Release("hold", "x")) }},
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.Release("hold", "x", t0)) }},
 	})
 
 	t.Run("stale release keeps a newer hold", func(t *testing.T) {
@@ -320,7 +320,7 @@ func TestNumber_Renew(t *testing.T) {
 	runNumberCases(t, []numberCase{
 		{name: "early extends from the end", setup: rented, decide: renew("r2", alice, 30, TON(10), t0.Add(day)),
 			check: func(t *testing.T, n *Number, e NumberEvent) {
-				wantEvent(t, e, &NumberRenewed{Op: "r2", Days: 30, Price: TON(10), Until: t0.Add(60 * day)})
+				wantEvent(t, e, &NumberRenewed{Op: "r2", Days: 30, Price: TON(10), Until: t0.Add(60 * day), At: t0.Add(day)})
 				wantUntil(t0.Add(60*day), TON(20))(t, n, e)
 				if !n.HasOp("r2") {
 					t.Error("HasOp(r2) = false after renewing")
@@ -380,27 +380,43 @@ func TestNumber_Renew(t *testing.T) {
 }
 
 func TestNumber_Ops(t *testing.T) {
-	n := rentedNumber(t, alice)
 	p := DefaultPolicy()
-	for i := range 10 {
-		must(t, n)(ev(n.Renew(OpID(fmt.Sprintf("r%d", i)), alice, 30, TON(10), p, t0)))
-	}
-	if len(n.Ops) != recentOps {
-		t.Fatalf("len(Ops) = %d, want %d", len(n.Ops), recentOps)
-	}
-	for _, tc := range []struct {
-		op   OpID
-		wHas bool
-	}{{"rent", false}, {"r0", false}, {"r1", false}, {"r2", true}, {"r9", true}} {
-		t.Run(string(tc.op), func(t *testing.T) {
-			if got := n.HasOp(tc.op); got != tc.wHas {
-				t.Errorf("HasOp(%q) = %v, want %v (ops %v)", tc.op, got, tc.wHas, n.Ops)
+	t.Run("the last OpRetention are all remembered", func(t *testing.T) {
+		n := rentedNumber(t, alice)
+		for i := range 50 {
+			must(t, n)(ev(n.Renew(OpID(fmt.Sprintf("r%d", i)), alice, 30, TON(10), p, t0.Add(time.Duration(i)*time.Hour))))
+		}
+		for _, op := range []OpID{"rent", "r0", "r49"} {
+			if !n.HasOp(op) {
+				t.Errorf("%s forgotten within OpRetention", op)
 			}
-		})
-	}
-	if n.Ops[len(n.Ops)-1] != "r9" {
-		t.Errorf("newest op %q, want r9 last", n.Ops[len(n.Ops)-1])
-	}
+		}
+	})
+	t.Run("older ones beyond the last 8 are forgotten", func(t *testing.T) {
+		n := rentedNumber(t, alice)
+		for i := range 10 {
+			must(t, n)(ev(n.Renew(OpID(fmt.Sprintf("r%d", i)), alice, 30, TON(10), p, t0.Add(time.Duration(i+1)*(OpRetention+time.Hour)))))
+		}
+		if len(n.Ops) != recentOps || len(n.OpsAt) != recentOps {
+			t.Fatalf("len(Ops) = %d, len(OpsAt) = %d, want %d", len(n.Ops), len(n.OpsAt), recentOps)
+		}
+		for _, tc := range []struct {
+			op   OpID
+			wHas bool
+		}{{"rent", false}, {"r0", false}, {"r1", false}, {"r2", true}, {"r9", true}} {
+			if n.HasOp(tc.op) != tc.wHas {
+				t.Errorf("HasOp(%s) = %v, want %v", tc.op, !tc.wHas, tc.wHas)
+			}
+		}
+	})
+	t.Run("ops from a state without times count as old", func(t *testing.T) {
+		n := rentedNumber(t, alice)
+		n.Ops, n.OpsAt = []OpID{"a", "b", "c", "d", "e", "f", "g", "h"}, nil
+		must(t, n)(ev(n.Renew("new", alice, 30, TON(10), p, t0)))
+		if n.HasOp("a") || !n.HasOp("b") || !n.HasOp("new") || len(n.OpsAt) != len(n.Ops) {
+			t.Errorf("ops %v at %v", n.Ops, n.OpsAt)
+		}
+	})
 }
 
 func TestNumber_Status(t *testing.T) {

@@ -18,7 +18,7 @@ func TestNumber_Tick(t *testing.T) {
 		{"free", freeNumber, t0.Add(100 * day), nil},
 		{"hold before its end", func(t testing.TB) *Number { return heldNumber(t, alice) }, t0.Add(30*time.Minute - 1), nil},
 		{"hold lapses at its end", func(t testing.TB) *Number { return heldNumber(t, alice) }, t0.Add(30 * time.Minute),
-			[]Event{&NumberReleased{Op: "hold", Reason: "expired"}}},
+			[]Event{&NumberReleased{Op: "hold", Reason: "expired", At: t0.Add(30 * time.Minute)}}},
 		{"offer before its end", offeredNumber, t0.Add(25*time.Hour - 1), nil},
 		{"offer lapses at its end", offeredNumber, t0.Add(25 * time.Hour),
 			[]Event{&TransferClosed{Op: "offer", Why: "expired"}}},

@@ -15,7 +15,7 @@ func TestNumber_OfferTransfer(t *testing.T) {
 	runNumberCases(t, []numberCase{
 		{name: "offer", setup: rented, decide: offer("o1", alice, bob, at),
 			check: func(t *testing.T, n *Number, e NumberEvent) {
-				wantEvent(t, e, &TransferOffered{Op: "o1", From: alice, To: bob, Expires: at.Add(24 * time.Hour)})
+				wantEvent(t, e, &TransferOffered{Op: "o1", From: alice, To: bob, Expires: at.Add(24 * time.Hour), At: at})
 				sameState(t, "offer", n.Offer, &Offer{Op: "o1", From: alice, To: bob, Expires: at.Add(24 * time.Hour)})
 				if !n.HasOp("o1") || n.Renter() != alice {
 					t.Errorf("HasOp(o1) = %v, renter %d", n.HasOp("o1"), n.Renter())

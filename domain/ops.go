@@ -21,3 +21,20 @@ func forgettableOps(at []time.Time, now time.Time, keep int) int {
 	old := sort.Search(len(at), func(i int) bool { return !at[i].Before(now.Add(-OpRetention)) })
 	return max(0, min(old, len(at)-keep))
 }
+
+// rememberOp appends op, applied at when, to an entity's memory of
+// operations (ops, with their times in at, oldest first) and forgets the
+// operations older than OpRetention beyond the newest keep. Operations
+// from before times were kept (at shorter than ops) count as old.
+// Forgetting reslices, so it costs nothing per operation: the next growth
+// of the slices copies only what is kept.
+func rememberOp(ops []OpID, at []time.Time, op OpID, when time.Time, keep int) ([]OpID, []time.Time) {
+	if n := len(ops) - len(at); n > 0 {
+		at = append(make([]time.Time, n, len(ops)+1), at...)
+	} else if n < 0 {
+		at = at[-n:]
+	}
+	ops, at = append(ops, op), append(at, when)
+	cut := forgettableOps(at, when, keep)
+	return ops[cut:], at[cut:]
+}

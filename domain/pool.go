@@ -460,19 +460,10 @@ func (e *StockIssued) applyPool(p *Pool) {
 	p.noteOp(e.Op, e.At)
 }
 
-// noteOp remembers op, applied at at, and forgets the operations older
-// than OpRetention beyond the last recentPoolOps. Forgetting reslices, so
-// it costs nothing per operation: the next growth of the slice copies
-// only what is kept.
+// noteOp remembers op, applied at at, for OpRetention and at least the
+// last recentPoolOps.
 func (p *Pool) noteOp(op OpID, at time.Time) {
-	if n := len(p.Ops) - len(p.OpsAt); n > 0 { // operations from before times were kept
-		p.OpsAt = append(make([]time.Time, n, len(p.Ops)+1), p.OpsAt...)
-	} else if n < 0 {
-		p.OpsAt = p.OpsAt[-n:]
-	}
-	p.Ops, p.OpsAt = append(p.Ops, op), append(p.OpsAt, at)
-	cut := forgettableOps(p.OpsAt, at, recentPoolOps)
-	p.Ops, p.OpsAt = p.Ops[cut:], p.OpsAt[cut:]
+	p.Ops, p.OpsAt = rememberOp(p.Ops, p.OpsAt, op, at, recentPoolOps)
 }
 
 func (e *FeedbackGiven) applyPool(p *Pool) {

@@ -92,7 +92,7 @@ func (s *numberSim) step() {
 		s.try(ev(n.Reserve(s.op(), s.user(), d, s.p, s.now)))
 	case 3:
 		if n.Hold != nil {
-			s.try(ev(n.Release(n.Hold.Op, "cancelled")))
+			s.try(ev(n.Release(n.Hold.Op, "cancelled", s.now)))
 		}
 	case 4, 5, 6:
 		d, price := s.days()

@@ -60,6 +60,10 @@ type User struct {
 	Approval Approval  `msgpack:"ap,omitempty"`
 	Joined   time.Time `msgpack:"j"`
 	Seen     time.Time `msgpack:"sn,omitempty"` // when Telegram last reported a change of profile
+	// Requests counts the person's requests for staff access, so that an
+	// admin's approve or reject button decides the request it was drawn
+	// for, never a later one the admin has not seen.
+	Requests int `msgpack:"rq,omitempty"`
 }
 
 // Users is the directory of everyone who started the bot: the place to find
@@ -192,6 +196,19 @@ func (d *Users) Decide(id UserID, to Approval) (*StaffDecided, error) {
 	return &StaffDecided{ID: id, Approval: to}, nil
 }
 
+// DecideRequest approves or rejects request number request of a person's
+// (User.Requests when the admin was asked): a button drawn for an earlier
+// request is ErrNotPending, even if the person has asked again since.
+func (d *Users) DecideRequest(id UserID, request int, to Approval) (*StaffDecided, error) {
+	if to != ApprovalApproved && to != ApprovalRejected {
+		return nil, ErrNotPermitted
+	}
+	if u, ok := d.ByID[id]; ok && u.Requests != request {
+		return nil, ErrNotPending
+	}
+	return d.Decide(id, to)
+}
+
 // UserSeen records what Telegram said of a person.
 type UserSeen struct {
 	ID       UserID    `msgpack:"id"`
@@ -248,6 +265,7 @@ func (e *UserSeen) applyUsers(d *Users) {
 func (e *StaffRequested) applyUsers(d *Users) {
 	if u, ok := d.ByID[e.ID]; ok {
 		u.Nickname, u.Approval = e.Nickname, ApprovalPending
+		u.Requests++
 	}
 }
 

@@ -348,3 +348,37 @@ func TestApproval_String(t *testing.T) {
 		}
 	}
 }
+
+// TestUsers_DecideRequest: an admin's button decides the request it was
+// drawn for; after a rejection and a new request, the old button is refused.
+func TestUsers_DecideRequest(t *testing.T) {
+	ask := func(t *testing.T, d *Users) {
+		t.Helper()
+		e, err := d.Register(alice, "ally")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Apply(e, d.Seq+1)
+	}
+	decide := func(t *testing.T, d *Users, request int, to Approval) error {
+		t.Helper()
+		e, err := d.DecideRequest(alice, request, to)
+		if err == nil {
+			d.Apply(e, d.Seq+1)
+		}
+		return err
+	}
+	d := directory(t)
+	ask(t, d)
+	if d.ByID[alice].Requests != 1 {
+		t.Fatalf("requests = %d after one request", d.ByID[alice].Requests)
+	}
+	wantErr(t, decide(t, d, 1, ApprovalRejected), nil)
+	ask(t, d)
+	wantErr(t, decide(t, d, 1, ApprovalApproved), ErrNotPending) // the first request's button
+	if got := d.ByID[alice].Approval; got != ApprovalPending {
+		t.Fatalf("approval %v after an old button, want pending", got)
+	}
+	wantErr(t, decide(t, d, 2, ApprovalRemoved), ErrNotPermitted)
+	wantErr(t, decide(t, d, 2, ApprovalApproved), nil)
+}

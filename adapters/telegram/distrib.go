@@ -81,8 +81,9 @@ func (s *session) distCallback(queryID string, msgID int, c domain.Callback) boo
 			s.confirmed(msgID, c.Args[0], c.Args[1])
 			return true
 		}
-		id, err := c.Int(0)
-		s.orStale(err, func() { s.decideStaff(msgID, domain.UserID(id), c.Action == "sapv") })
+		id, err1 := c.User(0)
+		request, err2 := c.Int(1)
+		s.orStale(errors.Join(err1, err2), func() { s.decideStaff(msgID, id, request, c.Action == "sapv") })
 	case "dm", "dk", "dr", "dq", "dv", "fb", "rp", "sts":
 		if !s.staffOnly(queryID) {
 			return true
@@ -176,9 +177,9 @@ func (s *session) register(nickname string) {
 			if r.lang == "" {
 				r.start(telego.User{ID: int64(r.user)})
 			}
-			id := strconv.FormatInt(int64(u.ID), 10)
+			id, req := strconv.FormatInt(int64(u.ID), 10), strconv.Itoa(u.Requests)
 			r.send(r.t("staff_request_admin", "who", who, "nickname", nick, "id", id),
-				r.kb(r.row(r.btn("btn_approve", "sapv", id), r.btn("btn_reject", "srej", id))))
+				r.kb(r.row(r.btn("btn_approve", "sapv", id, req), r.btn("btn_reject", "srej", id, req))))
 		})
 	}
 }
@@ -192,14 +193,14 @@ func (b *Bot) adminIDs() []domain.UserID {
 	return ids
 }
 
-func (s *session) decideStaff(msgID int, id domain.UserID, approve bool) {
+func (s *session) decideStaff(msgID int, id domain.UserID, request int, approve bool) {
 	to := domain.ApprovalRejected
 	if approve {
 		to = domain.ApprovalApproved
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	u, err := s.bot.eng.DecideStaff(ctx, s.user, id, to)
+	u, err := s.bot.eng.DecideRequest(ctx, s.user, id, request, to)
 	if errors.Is(err, domain.ErrNotPending) {
 		s.show(msgID, s.t("staff_decided_already"), nil)
 		return
@@ -294,7 +295,12 @@ func (s *session) chooseCount(msgID int, code, region string) {
 		return
 	}
 	var row []telego.InlineKeyboardButton
+	nonce := newNonce(s.bot.now())
 	for n := 1; n <= k.MaxPerIssue; n++ {
+		if len(k.Variants) == 0 { // the count is the last choice: its button issues, under its own nonce
+			row = append(row, s.btnText(strconv.Itoa(n), "dv", k.Code, region, strconv.Itoa(n), "-", nonce))
+			continue
+		}
 		row = append(row, s.btnText(strconv.Itoa(n), "dq", k.Code, region, strconv.Itoa(n)))
 	}
 	s.show(msgID, s.t("dist_choose_count", "kind", k.Name, "region", region),
@@ -307,8 +313,8 @@ func (s *session) chooseVariant(msgID int, code, region string, n int) {
 		return
 	}
 	nonce, count := newNonce(s.bot.now()), strconv.Itoa(n)
-	if len(k.Variants) == 0 {
-		s.issue(msgID, code, region, n, "-", nonce)
+	if len(k.Variants) == 0 { // a dq of an older screen: the count buttons issue now, never this one
+		s.chooseCount(msgID, code, region)
 		return
 	}
 	var row []telego.InlineKeyboardButton
@@ -447,7 +453,7 @@ func (s *session) distFail(msgID int, err error) {
 		key = "dist_out_of_stock"
 	case errors.Is(err, domain.ErrBadRegion):
 		key = "dist_bad_region"
-	case errors.Is(err, domain.ErrUnknownKind):
+	case errors.Is(err, domain.ErrUnknownKind), errors.Is(err, domain.ErrItemNotFound):
 		key = "stale_button"
 	case errors.Is(err, domain.ErrNotPermitted) && !errors.Is(err, domain.ErrBadUser):
 		key = "dist_not_permitted"

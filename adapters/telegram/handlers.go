@@ -142,7 +142,7 @@ func (s *session) callback(q *telego.CallbackQuery) {
 		s.orStale(errors.Join(err1, err2), func() {
 			if days == 0 {
 				s.chooseRenew(msgID, id)
-			} else {
+			} else if _, mine := s.myRental(msgID, id); mine {
 				s.choosePay(msgID, id, days, "rnp")
 			}
 		})
