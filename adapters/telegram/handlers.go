@@ -384,8 +384,11 @@ func (s *session) invoice(msgID int, inv domain.Invoice) {
 		return
 	}
 	held := ""
-	if inv.Purpose == domain.PurposeRent {
+	switch inv.Purpose {
+	case domain.PurposeRent:
 		held = s.t("invoice_held")
+	case domain.PurposeTopUp: // the engine cancels the oldest beyond the cap: say so before it happens
+		held = s.t("invoice_topup_cap", "max", domain.MaxOpenTopUps)
 	}
 	text := s.t("invoice", "code", inv.Code, "amount", link.AmountTON, "address", link.Address,
 		"expires", when(inv.Expires), "held", raw(held))
