@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -16,13 +17,7 @@ import (
 func TestEngine_ReplayedRenewalAfterTheNumberMovedOn(t *testing.T) {
 	for _, others := range []int{0, 1, 8, 50} {
 		t.Run(fmt.Sprintf("after %d offers", others), func(t *testing.T) {
-			c := newClock()
-			e := openTest(t, t.TempDir(), c, nil)
-			seed(t, e, domain.TON(100), num1)
-			ctx := ctxT(t)
-			if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
-				t.Fatal(err)
-			}
+			e, ctx := rentedEngine(t, domain.TON(100))
 			r, err := e.RenewFromBalance(ctx, "tg:1001:renew", alice, num1, 30)
 			if err != nil {
 				t.Fatal(err)
@@ -56,13 +51,7 @@ func TestEngine_ReplayedRenewalAfterTheNumberMovedOn(t *testing.T) {
 // TestEngine_CheckCatchesRentalsNobodyPaidFor: Check compares what wallets
 // spent on rentals with what numbers sold, so time given away shows.
 func TestEngine_CheckCatchesRentalsNobodyPaidFor(t *testing.T) {
-	c := newClock()
-	e := openTest(t, t.TempDir(), c, nil)
-	seed(t, e, domain.TON(100), num1)
-	ctx := ctxT(t)
-	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
-		t.Fatal(err)
-	}
+	e, ctx := rentedEngine(t, domain.TON(100))
 	mustCheck(t, e)
 	// A number step the wallet never paid for, as the replay bug made.
 	_, err := e.change(ctx, num1, func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
@@ -83,13 +72,7 @@ func TestEngine_CheckCatchesRentalsNobodyPaidFor(t *testing.T) {
 // TestEngine_ExtendRacingRenewalsKeepsEveryDay: an admin's /extend and a
 // renter's paid renewal land in either order; the end moves by both.
 func TestEngine_ExtendRacingRenewalsKeepsEveryDay(t *testing.T) {
-	c := newClock()
-	e := openTest(t, t.TempDir(), c, nil)
-	seed(t, e, domain.TON(100_000), num1)
-	ctx := ctxT(t)
-	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
-		t.Fatal(err)
-	}
+	e, ctx := rentedEngine(t, domain.TON(100_000))
 	until := mustNumber(t, e, num1).Rental.Until
 	for round := range 400 {
 		errs := make(chan error, 2)
@@ -114,13 +97,7 @@ func TestEngine_ExtendRacingRenewalsKeepsEveryDay(t *testing.T) {
 // TestEngine_ExtendIsBounded: a period that would overflow a duration is
 // refused with its bound, not wrapped around into minutes.
 func TestEngine_ExtendIsBounded(t *testing.T) {
-	c := newClock()
-	e := openTest(t, t.TempDir(), c, nil)
-	seed(t, e, domain.TON(100), num1)
-	ctx := ctxT(t)
-	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
-		t.Fatal(err)
-	}
+	e, ctx := rentedEngine(t, domain.TON(100))
 	before := mustNumber(t, e, num1).Rental.Until
 	_, err := e.Extend(ctx, admin, num1, 213504)
 	var bound *domain.RangeError
@@ -134,4 +111,17 @@ func TestEngine_ExtendIsBounded(t *testing.T) {
 		t.Errorf("AdjustBalance past the bound: %v", err)
 	}
 	mustCheck(t, e)
+}
+
+// rentedEngine is an engine where alice and bob have balance and alice
+// rents num1 for 30 days from hers.
+func rentedEngine(t *testing.T, balance domain.Nano) (*Engine, context.Context) {
+	t.Helper()
+	e := openTest(t, t.TempDir(), newClock(), nil)
+	seed(t, e, balance, num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	return e, ctx
 }
