@@ -146,7 +146,15 @@ func (s *session) askNickname(msgID int) {
 	case err == nil && u.Approval == domain.ApprovalApproved || s.isAdmin():
 		s.show(msgID, s.t("staff_already"), s.menuKeyboard())
 	case err == nil && u.Approval == domain.ApprovalPending:
-		s.show(msgID, s.t("staff_pending"), s.kb(s.row(s.btn("btn_menu", "menu"))))
+		// Asking again reminds the admins with buttons for the request as it
+		// stands: their old message may be lost, or from a build whose
+		// buttons did not name the request.
+		key := "staff_pending"
+		if s.allowed(ActOperation) {
+			s.notifyAdmins(u)
+			key = "staff_pending_reminded"
+		}
+		s.show(msgID, s.t(key), s.kb(s.row(s.btn("btn_menu", "menu"))))
 	default:
 		s.awaiting = "nickname"
 		s.show(msgID, s.t("staff_ask_nickname"), nil)
@@ -171,7 +179,13 @@ func (s *session) register(nickname string) {
 	}
 	s.awaiting = ""
 	s.send(s.t("staff_requested", "nickname", u.Nickname), s.kb(s.row(s.btn("btn_menu", "menu"))))
-	who, nick := s.who(s.user), u.Nickname
+	s.notifyAdmins(u)
+}
+
+// notifyAdmins asks the owner and admins to decide u's pending request,
+// with buttons that name the request.
+func (s *session) notifyAdmins(u domain.User) {
+	who, nick := s.who(s.user), domain.CleanName(u.Nickname)
 	for _, a := range s.bot.adminIDs() {
 		s.bot.enqueue(int64(a), true, func(r *session) {
 			if r.lang == "" {
