@@ -53,8 +53,8 @@ type Number struct {
 	// OpsAt is when each of Ops was applied (shorter in states from before
 	// times were kept: the oldest then have none).
 	OpsAt []time.Time `msgpack:"oa,omitempty"`
-	Sold    Nano      `msgpack:"so,omitempty"` // every rental and renewal ever paid for it, for the money check
-	Seq     uint64    `msgpack:"sq"`           // journal sequence of the last applied event
+	Sold  Nano        `msgpack:"so,omitempty"` // every rental and renewal ever paid for it, for the money check
+	Seq   uint64      `msgpack:"sq"`           // journal sequence of the last applied event
 }
 
 // Hold reserves a number for one invoice until Until.
