@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"sort"
 	"time"
 
@@ -150,14 +149,11 @@ var errCodeTaken = errors.New("actors: invoice code taken")
 func (c *openInvoice) run(x *exec) {
 	p := x.e.state.(*domain.Payments)
 	if inv, ok := p.Invoices[c.inv.Code]; ok {
-		switch {
-		case inv.Op != c.inv.Op || inv.User != c.inv.User:
+		if inv.Op != c.inv.Op || inv.User != c.inv.User {
 			x.reply(c.r, nil, errCodeTaken)
-		case inv.Status != domain.InvoiceOpen: // a button pressed again after its invoice closed
-			x.reply(c.r, nil, fmt.Errorf("%w: %s is %s", domain.ErrInvoiceClosed, inv.Code, inv.Status))
-		default:
-			x.reply(c.r, *inv, nil)
+			return
 		}
+		x.reply(c.r, *inv, nil) // as it stands: maybe paid, expired or cancelled since
 		return
 	}
 	ev, err := p.Open(c.inv, c.ttl, x.now)

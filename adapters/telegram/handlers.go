@@ -376,8 +376,14 @@ func (s *session) pay(msgID int, renew bool, id string, days int, method, nonce 
 
 // invoice shows an invoice with everything needed to pay it: the https
 // link (clickable in every client), the address, amount and comment to
-// copy, and a QR code of the link.
+// copy, and a QR code of the link. Opening an invoice is idempotent, so a
+// button pressed again finds the invoice it opened, maybe closed since: a
+// closed one is never shown as payable.
 func (s *session) invoice(msgID int, inv domain.Invoice) {
+	if inv.Status != domain.InvoiceOpen {
+		s.fail(msgID, fmt.Errorf("%w: %s is %s", domain.ErrInvoiceClosed, inv.Code, inv.Status))
+		return
+	}
 	link, err := ton.NewPayLink(s.bot.cfg.TONWallet, s.bot.cfg.TONTestnet, inv.Amount, inv.Code)
 	if err != nil {
 		s.fail(msgID, err)
@@ -804,5 +810,3 @@ func (s *session) who(u domain.UserID) string {
 
 func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 func day(t time.Time) string  { return t.UTC().Format("2006-01-02") }
-
-var _ = fmt.Sprint
