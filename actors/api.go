@@ -134,6 +134,24 @@ func (e *Engine) change(ctx context.Context, raw string, decide func(*domain.Num
 	}))
 }
 
+// AuthorizeLoginCode checks, in the number's own turn, that user holds
+// the number's current rental, the only person who may see its login
+// codes, and records in the audit log that codes were shown to them. It
+// returns the number as it stands. Anyone else is refused (ErrNotRenter,
+// ErrNotRented, ErrBlocked) and nothing is recorded.
+func (e *Engine) AuthorizeLoginCode(ctx context.Context, user domain.UserID, raw string) (*domain.Number, error) {
+	if err := user.Validate(); err != nil {
+		return nil, err
+	}
+	n, err := askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command {
+		return &numberRead{asker: asker{r}, check: func(n *domain.Number) error { return n.MayReadCodes(user) }}
+	}))
+	if err == nil {
+		e.audit(user, "code.shown", n.ID, "")
+	}
+	return n, err
+}
+
 // Wallet returns a copy of a user's wallet (an empty one if the user never paid).
 func (e *Engine) Wallet(ctx context.Context, user domain.UserID) (*domain.Wallet, error) {
 	if err := user.Validate(); err != nil {

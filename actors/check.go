@@ -41,7 +41,8 @@ type Totals struct {
 //   - no rental ends later than its start plus the days paid for and the
 //     time admins granted;
 //   - a number has at most one renter and its history at most one open
-//     holding, which is the renter's;
+//     holding, which is the renter's; none is held or rented again before
+//     the last holder's sessions were ended;
 //   - every replacement item was owed to its holder for an item they
 //     reported (CheckPools).
 func (e *Engine) Check() (Totals, error) {
@@ -152,6 +153,9 @@ func checkNumber(n *domain.Number) error {
 		return fmt.Errorf("number %s: renter %d but history holder %d", n.ID, n.Rental.Renter, holder)
 	case n.Rental == nil && open != 0:
 		return fmt.Errorf("number %s: not rented but history has a holder", n.ID)
+	}
+	if h := n.Handover; h != nil && (n.Hold != nil || n.Rental != nil && n.Rental.Since.After(h.Since)) {
+		return fmt.Errorf("number %s: held or rented again before %d's sessions were ended", n.ID, h.From)
 	}
 	if r := n.Rental; r != nil {
 		if paid := r.PaidUntil(); !paid.IsZero() && !r.Until.Equal(paid) {

@@ -35,6 +35,13 @@ type Options struct {
 	OnFatal          func(error)           // called once if the journal fails; the engine then refuses all work
 	NoFinalSnapshot  bool                  // Close skips the snapshot, leaving the journal to replay (as after a crash)
 	Kinds            domain.KindsConfig    // the distribution's resource kinds; none means no pools
+	// Fragment ends sessions and switches login codes when numbers change
+	// hands (handover.go); nil means the relay is off and hand-overs are
+	// recorded as skipped. HandoverAlertAfter is how many failures in a row
+	// tell the admins (default 5).
+	Fragment           Fragment
+	HandoverAlertAfter int
+	HandoverBackoff    time.Duration // the first wait after a failed step; default 2 s, doubling to 10 min
 }
 
 // Engine is Allot's state: the actor system, the directory of entities, the
@@ -70,6 +77,7 @@ type Engine struct {
 	pools     poolView
 	settings  atomic.Pointer[distSettings]
 	stocker   atomic.Pointer[Stocker]
+	handovers *handovers                                    // nil when Options.Fragment is
 	snapSizes [domain.KindPool + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
 }
 
@@ -92,7 +100,13 @@ func Open(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.startActors()
+	if opts.Fragment != nil {
+		e.handovers = startHandovers(e, opts.Fragment, opts.HandoverAlertAfter, opts.HandoverBackoff)
+	}
 	if err := e.recover(); err != nil {
+		if e.handovers != nil {
+			e.handovers.close()
+		}
 		e.shutdownActors()
 		return nil, errors.Join(err, e.journal.Close())
 	}
@@ -258,6 +272,9 @@ func (e *Engine) close(ctx context.Context) error {
 	}
 	if s := e.stocker.Load(); s != nil {
 		s.Close()
+	}
+	if e.handovers != nil {
+		e.handovers.close()
 	}
 	e.closed.Store(true)
 	e.stopLoop()

@@ -181,6 +181,24 @@ func (c *numberChange) run(x *exec) {
 	})
 }
 
+// numberRead answers a copy of the number when check allows it: a
+// decision that changes nothing, made in the number's turn so it sees the
+// state as it is.
+type numberRead struct {
+	asker
+	check func(n *domain.Number) error
+}
+
+func (c *numberRead) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		if err := c.check(n); err != nil {
+			x.reply(c.r, nil, err)
+			return
+		}
+		x.reply(c.r, n.Clone(), nil)
+	})
+}
+
 // tick is the scheduler's wake-up: apply whatever is due now.
 type tick struct{ asker }
 

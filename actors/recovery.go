@@ -178,13 +178,18 @@ func (e *Engine) resume() {
 	// belong to their actors and may no longer be read from here.
 	var wakes []wake
 	reminders := e.opts.Policy.Reminders
+	var chores []string
 	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
 		if n, _ := en.state.(*domain.Number); n != nil {
 			if at := n.NextWake(reminders); !at.IsZero() {
 				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindNumber, n.ID}})
 			}
+			if n.Chore().Any() {
+				chores = append(chores, n.ID)
+			}
 		}
 	})
+	e.resumeChores(chores)
 	e.dir.each(domain.KindProxy, func(en *entry, _ bool) {
 		if p, _ := en.state.(*domain.Proxy); p != nil {
 			if at := p.NextWake(); !at.IsZero() {

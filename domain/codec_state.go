@@ -228,7 +228,7 @@ var (
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
-		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0))
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
 	if len(n.Prices) > 0 && w.key("pr") {
@@ -315,6 +315,18 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	if n.Sold != 0 {
 		w.int("so", int64(n.Sold))
 	}
+	if h := n.Handover; h != nil && w.key("hv") {
+		w.mapLen(3 + count(h.Alerted))
+		w.str("r", h.Reason)
+		w.int("u", int64(h.From))
+		w.time("s", h.Since)
+		if h.Alerted {
+			w.bool("al", true)
+		}
+	}
+	if n.Codes != 0 {
+		w.uint("cs", uint64(n.Codes))
+	}
 	w.uint("sq", n.Seq)
 	return w.err
 }
@@ -368,6 +380,10 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 			})
 		case "so":
 			n.Sold = Nano(r.int())
+		case "hv":
+			n.Handover = r.handover()
+		case "cs":
+			n.Codes = CodesState(r.uint())
 		case "sq":
 			n.Seq = r.uint()
 		default:
@@ -432,6 +448,29 @@ func (r *stateReader) rental() *Rental {
 		return true
 	})
 	return x
+}
+
+func (r *stateReader) handover() *Handover {
+	if r.isNil() {
+		return nil
+	}
+	h := &Handover{}
+	r.fields("handover", func(k []byte) bool {
+		switch string(k) {
+		case "r":
+			h.Reason = r.str()
+		case "u":
+			h.From = UserID(r.int())
+		case "s":
+			h.Since = r.time()
+		case "al":
+			h.Alerted = r.bool()
+		default:
+			return false
+		}
+		return true
+	})
+	return h
 }
 
 func (r *stateReader) offer() *Offer {

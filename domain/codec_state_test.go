@@ -57,6 +57,10 @@ func arbitraryNumber(r *rand.Rand) Number {
 	if r.IntN(2) == 0 {
 		n.Sold = Nano(r.Int64N(1e13))
 	}
+	if r.IntN(3) == 0 {
+		n.Handover = &Handover{Reason: HandoverExpired, From: 7, Since: randomTime(r), Alerted: r.IntN(2) == 0}
+	}
+	n.Codes = CodesState(r.IntN(3))
 	return n
 }
 

@@ -76,6 +76,9 @@ const (
 	TypeRentalCancelled  EventType = 115
 	TypeNumberRemoved    EventType = 116
 	TypeNumberRestored   EventType = 117
+	TypeLoginCodesSet    EventType = 118
+	TypeHandoverDone     EventType = 119
+	TypeHandoverAlerted  EventType = 120
 
 	TypeWalletCredited EventType = 200
 	TypeWalletDebited  EventType = 201
@@ -137,6 +140,9 @@ func (*NumberBlocked) EventType() EventType    { return TypeNumberBlocked }
 func (*NumberUnblocked) EventType() EventType  { return TypeNumberUnblocked }
 func (*RentalExtended) EventType() EventType   { return TypeRentalExtended }
 func (*RentalCancelled) EventType() EventType  { return TypeRentalCancelled }
+func (*LoginCodesSet) EventType() EventType    { return TypeLoginCodesSet }
+func (*HandoverDone) EventType() EventType     { return TypeHandoverDone }
+func (*HandoverAlerted) EventType() EventType  { return TypeHandoverAlerted }
 func (*NumberRemoved) EventType() EventType    { return TypeNumberRemoved }
 func (*NumberRestored) EventType() EventType   { return TypeNumberRestored }
 func (*WalletCredited) EventType() EventType   { return TypeWalletCredited }
@@ -200,6 +206,9 @@ var eventFactory = map[EventType]func() Event{
 	TypeNumberUnblocked:  func() Event { return new(NumberUnblocked) },
 	TypeRentalExtended:   func() Event { return new(RentalExtended) },
 	TypeRentalCancelled:  func() Event { return new(RentalCancelled) },
+	TypeLoginCodesSet:    func() Event { return new(LoginCodesSet) },
+	TypeHandoverDone:     func() Event { return new(HandoverDone) },
+	TypeHandoverAlerted:  func() Event { return new(HandoverAlerted) },
 	TypeNumberRemoved:    func() Event { return new(NumberRemoved) },
 	TypeNumberRestored:   func() Event { return new(NumberRestored) },
 	TypeWalletCredited:   func() Event { return new(WalletCredited) },

@@ -19,9 +19,10 @@ const (
 	StatusExpired
 	StatusBlocked
 	StatusRemoved
+	StatusHandover // a holder lost it; its sessions are being ended before it is offered again
 )
 
-var statusNames = [...]string{"", "available", "reserved", "rented", "expired", "blocked", "removed"}
+var statusNames = [...]string{"", "available", "reserved", "rented", "expired", "blocked", "removed", "handover"}
 
 func (s NumberStatus) String() string {
 	if int(s) < len(statusNames) && s > 0 {
@@ -54,7 +55,11 @@ type Number struct {
 	// times were kept: the oldest then have none).
 	OpsAt []time.Time `msgpack:"oa,omitempty"`
 	Sold  Nano        `msgpack:"so,omitempty"` // every rental and renewal ever paid for it, for the money check
-	Seq   uint64      `msgpack:"sq"`           // journal sequence of the last applied event
+	// Handover is the clean hand-over owed since a holder lost the number
+	// (handover.go); Codes is what Fragment last confirmed of its login codes.
+	Handover *Handover  `msgpack:"hv,omitempty"`
+	Codes    CodesState `msgpack:"cs,omitempty"`
+	Seq      uint64     `msgpack:"sq"` // journal sequence of the last applied event
 }
 
 // Hold reserves a number for one invoice until Until.
@@ -117,6 +122,8 @@ func (n *Number) Status() NumberStatus {
 		return StatusBlocked
 	case n.Rental != nil && n.Rental.Expired:
 		return StatusExpired
+	case n.Rental == nil && n.Handover != nil:
+		return StatusHandover
 	case n.Rental != nil:
 		return StatusRented
 	case n.Hold != nil:
@@ -199,6 +206,10 @@ func (n *Number) Clone() *Number {
 	if n.Offer != nil {
 		o := *n.Offer
 		c.Offer = &o
+	}
+	if n.Handover != nil {
+		h := *n.Handover
+		c.Handover = &h
 	}
 	return &c
 }

@@ -13,7 +13,10 @@ func TestNumber_Reclaim(t *testing.T) {
 		{name: "expired", setup: expiredNumber, decide: reclaim,
 			check: func(t *testing.T, n *Number, e NumberEvent) {
 				wantEvent(t, e, &NumberReclaimed{At: at})
-				wantStatus(t, n, StatusAvailable)
+				wantStatus(t, n, StatusHandover) // offered once the renter's sessions are ended
+				if n.Handover == nil || n.Handover.From != alice || n.Handover.Reason != HandoverExpired {
+					t.Errorf("handover %+v, want alice's, from the expiry", n.Handover)
+				}
 				if n.Rental != nil {
 					t.Errorf("rental %+v after reclaim", n.Rental)
 				}
@@ -30,6 +33,11 @@ func TestNumber_Reclaim(t *testing.T) {
 	t.Run("rentable again", func(t *testing.T) {
 		n := expiredNumber(t)
 		must(t, n)(ev(n.Reclaim(at)))
+		if _, err := n.Rent("early", bob, 30, TON(10), DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
+			t.Fatalf("rented before the hand-over: %v", err)
+		}
+		must(t, n)(ev(n.SessionsEnded(n.Handover.Since, false, at)))
+		wantStatus(t, n, StatusAvailable)
 		must(t, n)(ev(n.Rent("again", bob, 30, TON(10), DefaultPolicy(), at)))
 		if n.Renter() != bob || len(n.History) != 3 || n.History[2].How != "rented" {
 			t.Errorf("renter %d, history %+v", n.Renter(), n.History)
@@ -144,7 +152,7 @@ func TestNumber_Cancel(t *testing.T) {
 	wantCancelled := func(refund Nano) func(t *testing.T, n *Number, e NumberEvent) {
 		return func(t *testing.T, n *Number, e NumberEvent) {
 			wantEvent(t, e, &RentalCancelled{Op: "c1", Renter: alice, Refund: refund, At: at})
-			wantStatus(t, n, StatusAvailable)
+			wantStatus(t, n, StatusHandover)
 			if n.Rental != nil || n.Offer != nil || !n.HasOp("c1") {
 				t.Errorf("rental %+v, offer %+v, HasOp %v", n.Rental, n.Offer, n.HasOp("c1"))
 			}
@@ -173,6 +181,7 @@ func TestNumber_Cancel(t *testing.T) {
 		{name: "retried op cancels nobody else", setup: func(t testing.TB) *Number {
 			n := rentedNumber(t, alice)
 			must(t, n)(ev(n.Cancel("c1", 0, at)))
+			must(t, n)(ev(n.SessionsEnded(at, false, at)))
 			must(t, n)(ev(n.Rent("later", bob, 30, TON(10), DefaultPolicy(), at.Add(time.Hour))))
 			return n
 		}, decide: cancel("c1", 0), wErr: ErrDuplicateOp},

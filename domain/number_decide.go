@@ -30,6 +30,8 @@ func (n *Number) checkFree(user UserID) error {
 		return ErrBlocked
 	case n.Rental != nil, n.Hold != nil && n.Hold.User != user:
 		return ErrNotAvailable
+	case n.Handover != nil: // offered again only once the last holder's sessions are ended
+		return ErrNotAvailable
 	}
 	return nil
 }
@@ -123,6 +125,16 @@ func (n *Number) Renew(op OpID, user UserID, days int, price Nano, p Policy, now
 	until := addDays(n.Rental.Until, days)
 	return &NumberRenewed{Op: op, Days: days, Price: price, Until: until,
 		Reminded: stepsPassed(until, now, p.Reminders), At: now}, nil
+}
+
+// MayReadCodes reports whether user may see the number's login codes:
+// only its current renter, during the rental, while it is not blocked.
+// After a transfer only the new holder may; after the end, nobody.
+func (n *Number) MayReadCodes(user UserID) error {
+	if n.Removed {
+		return ErrNumberNotFound
+	}
+	return n.checkRenter(user)
 }
 
 func (n *Number) checkRenter(user UserID) error {

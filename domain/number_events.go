@@ -154,6 +154,7 @@ func (e *NumberRented) applyNumber(n *Number) {
 	n.Sold += e.Price
 	n.openHolding(e.User, e.Since, e.Until, "rented")
 	n.noteOp(e.Op, e.Since)
+	n.Handover = nil // only in journals from before hand-overs: Rent waits for one now
 }
 func (e *NumberRenewed) applyNumber(n *Number) {
 	if n.Rental != nil {
@@ -175,6 +176,7 @@ func (e *TransferAccepted) applyNumber(n *Number) {
 	if n.Rental != nil {
 		n.Rental.Renter = e.To
 		n.openHolding(e.To, e.At, n.Rental.Until, "transferred")
+		n.startHandover(HandoverTransferred, e.From, e.At) // the giver must lose access
 	}
 }
 func (e *TransferClosed) applyNumber(n *Number) {
@@ -191,6 +193,7 @@ func (e *RentalExpired) applyNumber(n *Number) {
 	n.Offer = nil
 	if n.Rental != nil {
 		n.Rental.Expired = true
+		n.startHandover(HandoverExpired, n.Rental.Renter, e.At)
 	}
 }
 func (e *NumberReclaimed) applyNumber(n *Number) {
@@ -206,9 +209,15 @@ func (e *RentalExtended) applyNumber(n *Number) {
 	if n.Rental != nil {
 		n.Rental.Granted += e.Until.Sub(n.Rental.Until)
 		n.Rental.Until, n.Rental.Reminded, n.Rental.Expired = e.Until, e.Reminded, false
+		if h := n.Handover; h != nil && h.Reason == HandoverExpired {
+			n.Handover = nil // revived before its sessions were ended: the renter keeps them
+		}
 	}
 }
 func (e *RentalCancelled) applyNumber(n *Number) {
+	if n.Rental != nil {
+		n.startHandover(HandoverCancelled, n.Rental.Renter, e.At)
+	}
 	n.Rental, n.Offer = nil, nil
 	n.closeHolding(e.At)
 	n.History = append(n.History, Holding{User: e.Renter, From: e.At, To: e.At, How: "cancelled"})

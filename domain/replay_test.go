@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -86,7 +87,7 @@ func (s *numberSim) step() {
 		s.apply(e.(NumberEvent))
 	}
 	n := s.n
-	switch s.rng.IntN(24) { // 22, 23: time only passes
+	switch s.rng.IntN(26) { // 24, 25: time only passes
 	case 0, 1, 2:
 		d, _ := s.days()
 		s.try(ev(n.Reserve(s.op(), s.user(), d, s.p, s.now)))
@@ -140,6 +141,16 @@ func (s *numberSim) step() {
 		s.try(ev(n.Cancel(s.op(), Nano(s.rng.Int64N(int64(paid)+2))-1, s.now)))
 	case 21:
 		s.try(ev(n.SetPrice(s.p.Prices[s.rng.IntN(len(s.p.Prices))].Days, TON(s.rng.Int64N(3)*5))))
+	case 22: // the hand-over worker: what Fragment confirmed
+		c := n.Chore()
+		if c.Codes != CodesUnknown {
+			s.apply(n.SetCodes(c.Codes, s.now))
+		}
+		if c.EndSessions {
+			s.try(ev(n.SessionsEnded(c.Since, false, s.now)))
+		}
+	case 23:
+		s.try(ev(n.AlertHandover("Fragment is not answering")))
 	}
 }
 
@@ -184,8 +195,11 @@ func (s *numberSim) check() {
 			fail("Tick at NextWake %v has nothing to do", w)
 		}
 	}
-	if len(n.Ops) > recentOps {
-		fail("%d ops remembered", len(n.Ops))
+	if k := len(n.Ops) - recentOps; k > 0 && k <= len(n.OpsAt) && n.OpsAt[k-1].Before(s.now.Add(-OpRetention)) {
+		fail("%d ops remembered, older than OpRetention beyond the last %d", len(n.Ops), recentOps)
+	}
+	if n.Handover != nil && n.Rental == nil && n.Hold != nil && n.Hold.Until.After(n.Handover.Since) {
+		fail("reserved during a hand-over: %+v, %+v", n.Hold, n.Handover)
 	}
 }
 
@@ -203,7 +217,10 @@ func TestNumber_RandomLifecycle(t *testing.T) {
 			for _, r := range s.j {
 				seen[r.Event.EventType()]++
 			}
-			for typ := TypeNumberAdded; typ <= TypeRentalCancelled; typ++ {
+			for typ := TypeNumberAdded; typ <= TypeHandoverAlerted; typ++ {
+				if typ == TypeNumberRemoved || typ == TypeNumberRestored { // admin-only, not in the walk
+					continue
+				}
 				if seen[typ] == 0 {
 					t.Errorf("the walk never produced event type %d", typ)
 				}
@@ -256,6 +273,11 @@ func TestNumber_Replay(t *testing.T) {
 	tick(end.Add(-5 * time.Hour))
 	tick(end)
 	step(ev(n.Reclaim(end.Add(day))))
+	if _, err := n.Rent("early", bob, 7, TON(3), p, end.Add(2*day)); !errors.Is(err, ErrNotAvailable) {
+		t.Fatalf("rented before the last renter's sessions were ended: %v", err)
+	}
+	step(n.SetCodes(CodesOff, end.Add(day)), nil)
+	step(ev(n.SessionsEnded(n.Handover.Since, false, end.Add(day))))
 	step(ev(n.Rent("buy", bob, 7, TON(3), p, end.Add(2*day))))
 	step(ev(n.OfferTransfer("o3", bob, alice, p, end.Add(2*day))))
 	step(ev(n.Cancel("c1", TON(1), end.Add(3*day))))

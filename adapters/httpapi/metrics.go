@@ -125,7 +125,7 @@ func (c *engineCollector) collectKinds(ch chan<- prometheus.Metric) {
 
 func (c *engineCollector) collectNumbers(ch chan<- prometheus.Metric) {
 	byStatus, rentals := c.src.NumberCounts()
-	for s := domain.StatusAvailable; s <= domain.StatusRemoved; s++ {
+	for s := domain.StatusAvailable; s <= domain.StatusHandover; s++ {
 		ch <- gauge(descNumbers, float64(byStatus[s]), s.String())
 	}
 	ch <- gauge(descRentals, float64(rentals))

@@ -41,6 +41,11 @@ type Config struct {
 	// Kinds are the distribution's resource kinds (the kinds file); with
 	// none, the distribution and proxy menus are not offered.
 	Kinds domain.KindsConfig
+	// Login codes (codes.go): where they are read, nil for the relay off;
+	// how long a person waits for a new one, and how often it is looked for.
+	Codes     LoginCodes
+	CodeWatch time.Duration // default 3 min
+	CodePoll  time.Duration // default 5 s
 }
 
 // Bot routes Telegram updates to one session per person, in the order
@@ -185,6 +190,10 @@ func (b *Bot) Handle(u telego.Update) {
 // asked: a payment, a reminder, an expiry. It runs in their session, after
 // whatever they are doing.
 func (b *Bot) Notify(n actors.Notice) {
+	if a, ok := n.Event.(*domain.HandoverAlerted); ok { // for the admins, never the renter
+		b.alertHandover(n.Number, a.Why)
+		return
+	}
 	if n.User == 0 {
 		return
 	}

@@ -132,6 +132,19 @@ func (b *Bot) AlertAdmins(text string) {
 	}
 }
 
+// alertHandover tells the owner and admins, once, that ending the sessions
+// on a number keeps failing: it is not offered again until that succeeds.
+func (b *Bot) alertHandover(number, why string) {
+	for _, a := range b.adminIDs() {
+		b.enqueue(int64(a), true, func(r *session) {
+			if r.lang == "" {
+				r.start(telego.User{ID: int64(r.user)})
+			}
+			r.send(r.t("handover_alert", "number", number, "why", why), nil)
+		})
+	}
+}
+
 // --- registration ---------------------------------------------------------
 
 func (s *session) me() (domain.User, error) {

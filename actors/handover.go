@@ -1,0 +1,315 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"allot/domain"
+)
+
+// Fragment is the operator's Fragment account as a number's hand-over needs
+// it (adapters/fragment implements it). Its methods are safe for concurrent
+// use, bounded by ctx, keep to their own request budget, and are idempotent:
+// ending sessions already ended, or setting login codes to what they are,
+// succeeds. An error says nothing secret.
+type Fragment interface {
+	// TerminateSessions ends every session on the number.
+	TerminateSessions(ctx context.Context, number string) error
+	// SetLoginCodes lets Telegram's login codes for the number reach
+	// Fragment (on) or not (off).
+	SetLoginCodes(ctx context.Context, number string, on bool) error
+}
+
+// handovers does what numbers owe Fragment (domain.Chore): login codes on
+// while a number is rented and off otherwise, and every session ended when
+// a holder loses it. A number journals the intent with the event that made
+// the chore (an expiry, a cancel, an accepted transfer); this worker, one
+// goroutine outside the actors, calls Fragment and hands the confirmation
+// back to the number, which journals it. A failure is retried with backoff
+// until Fragment confirms; after a restart, recovery finds every chore still
+// owed and pokes it again. A chore that keeps failing tells the admins once.
+type handovers struct {
+	e     *Engine
+	port  Fragment
+	now   func() time.Time
+	alert int           // failures in a row before the admins are told
+	base  time.Duration // the first wait after a failure
+
+	mu    sync.Mutex
+	due   map[string]time.Time // number → when to try next
+	fails map[string]int
+	kick  chan struct{}
+
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// backoff is the wait after the n-th failure in a row: the base (2 s by
+// default) doubling, to at most 10 minutes.
+func (h *handovers) backoff(n int) time.Duration {
+	return min(h.base<<min(n-1, 9), 10*time.Minute)
+}
+
+func startHandovers(e *Engine, port Fragment, alertAfter int, base time.Duration) *handovers {
+	ctx, stop := context.WithCancel(context.Background())
+	if base <= 0 {
+		base = 2 * time.Second
+	}
+	h := &handovers{e: e, port: port, now: time.Now, alert: max(alertAfter, 1), base: base,
+		due: map[string]time.Time{}, fails: map[string]int{}, kick: make(chan struct{}, 1),
+		stop: stop, done: make(chan struct{})}
+	go h.run(ctx)
+	return h
+}
+
+// poke asks for number's chores to be looked at now (unless a backoff says
+// later). It never blocks.
+func (h *handovers) poke(number string) {
+	h.mu.Lock()
+	if _, waiting := h.due[number]; !waiting {
+		h.due[number] = h.now()
+	}
+	h.mu.Unlock()
+	select {
+	case h.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (h *handovers) close() {
+	h.stop()
+	<-h.done
+}
+
+// Pending is how many numbers owe Fragment something, for metrics and readiness.
+func (h *handovers) pending() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.due)
+}
+
+func (h *handovers) run(ctx context.Context) {
+	defer close(h.done)
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		ready, wait := h.ready()
+		for _, id := range ready {
+			if ctx.Err() != nil {
+				return
+			}
+			h.work(ctx, id)
+		}
+		if len(ready) > 0 {
+			continue
+		}
+		t.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// ready returns the numbers due now, and how long until the next one.
+func (h *handovers) ready() ([]string, time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now, wait := h.now(), time.Hour
+	var ids []string
+	for id, at := range h.due {
+		if d := at.Sub(now); d > 0 {
+			wait = min(wait, d)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids, wait
+}
+
+// work does number's chores once. It asks the number what it owes (in the
+// number's own turn), calls Fragment, and hands each confirmation back.
+func (h *handovers) work(ctx context.Context, id string) {
+	chore, err := askAs[domain.Chore](h.e.number(ctx, id, false, func(r replyTo) command {
+		return &numberChore{asker: asker{r}}
+	}))
+	if err == nil && !chore.Any() {
+		h.settle(id)
+		return
+	}
+	if err == nil {
+		err = h.do(ctx, id, chore)
+	}
+	if err == nil {
+		h.mu.Lock()
+		delete(h.fails, id)
+		h.due[id] = h.now() // look again: the chore may have changed meanwhile
+		h.mu.Unlock()
+		return
+	}
+	if errors.Is(err, domain.ErrNumberNotFound) || errors.Is(err, ErrClosed) {
+		h.settle(id)
+		return
+	}
+	h.failed(ctx, id, err)
+}
+
+func (h *handovers) do(ctx context.Context, id string, c domain.Chore) error {
+	if c.Codes != domain.CodesUnknown {
+		if err := h.port.SetLoginCodes(ctx, id, c.Codes == domain.CodesOn); err != nil {
+			return err
+		}
+		if _, err := h.e.number(ctx, id, false, func(r replyTo) command {
+			return &choreDone{asker: asker{r}, codes: c.Codes}
+		}); err != nil {
+			return err
+		}
+	}
+	if !c.EndSessions {
+		return nil
+	}
+	if err := h.port.TerminateSessions(ctx, id); err != nil {
+		return err
+	}
+	_, err := h.e.number(ctx, id, false, func(r replyTo) command {
+		return &choreDone{asker: asker{r}, ended: true, since: c.Since}
+	})
+	if errors.Is(err, domain.ErrAlreadyDecided) {
+		return nil // a newer hand-over replaced it: the next look does that one
+	}
+	return err
+}
+
+func (h *handovers) settle(id string) {
+	h.mu.Lock()
+	delete(h.due, id)
+	delete(h.fails, id)
+	h.mu.Unlock()
+}
+
+// failed schedules the next try and, at the alert threshold, tells the
+// admins once (the number journals that they were told).
+func (h *handovers) failed(ctx context.Context, id string, err error) {
+	h.mu.Lock()
+	h.fails[id]++
+	n := h.fails[id]
+	h.due[id] = h.now().Add(h.backoff(n))
+	h.mu.Unlock()
+	h.e.log.Warn("hand-over step failed", "number", id, "attempt", n, "err", err)
+	if n != h.alert {
+		return
+	}
+	_, _ = h.e.number(ctx, id, false, func(r replyTo) command {
+		return &choreAlert{asker: asker{r}, why: err.Error()}
+	})
+}
+
+// numberChore answers what the number owes Fragment now.
+type numberChore struct{ asker }
+
+func (c *numberChore) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, n.Chore(), nil) })
+}
+
+// choreDone records what Fragment confirmed: login codes set, or the
+// sessions ended for the hand-over begun at since.
+type choreDone struct {
+	asker
+	codes domain.CodesState
+	ended bool
+	since time.Time
+}
+
+func (c *choreDone) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		var ev domain.Event
+		var err error
+		switch {
+		case c.ended:
+			ev, err = n.SessionsEnded(c.since, false, x.now)
+		case c.codes != domain.CodesUnknown:
+			if e := n.SetCodes(c.codes, x.now); e != nil {
+				ev = e
+			}
+		}
+		if err == nil && ev != nil {
+			_, err = x.emit(ev)
+		}
+		x.reply(c.r, nil, err)
+	})
+}
+
+// choreAlert records that the admins are told a hand-over keeps failing,
+// and tells them once it is durable.
+type choreAlert struct {
+	asker
+	why string
+}
+
+func (c *choreAlert) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		ev, err := n.AlertHandover(c.why)
+		if err == nil {
+			if _, err = x.emit(ev); err == nil {
+				x.notice(n, ev)
+			}
+		}
+		x.reply(c.r, nil, err)
+	})
+}
+
+// noteChore is called after a number applied an event: with no Fragment
+// configured, a hand-over it owes is recorded as skipped in the same turn
+// (the relay is off, nothing can be ended, and the number is not held back
+// for it); with one, the worker is poked once the event is durable.
+func (x *exec) noteChore(n *domain.Number, ev domain.Event) {
+	if _, done := ev.(*domain.HandoverDone); done {
+		return
+	}
+	c := n.Chore()
+	if !c.Any() {
+		return
+	}
+	h := x.eng.handovers
+	if h == nil {
+		if c.EndSessions {
+			if d, err := n.SessionsEnded(c.Since, true, x.now); err == nil {
+				_, _ = x.emit(d)
+			}
+		}
+		return
+	}
+	id := n.ID
+	x.then(func() { h.poke(id) })
+}
+
+// resumeChores hands the worker every chore recovery found owed: a crash
+// between a hand-over's intent and Fragment's confirmation left it there.
+// Without Fragment, owed hand-overs are recorded as skipped by their
+// numbers, as they would have been when they began.
+func (e *Engine) resumeChores(ids []string) {
+	for _, id := range ids {
+		if e.handovers != nil {
+			e.handovers.poke(id)
+			continue
+		}
+		e.dir.route(e.root, domain.KindNumber, id, &skipHandover{}, false)
+	}
+}
+
+// skipHandover records an owed hand-over as skipped: the relay is off.
+type skipHandover struct{ asker }
+
+func (c *skipHandover) run(x *exec) {
+	x.withNumber(nil, func(n *domain.Number) {
+		if ch := n.Chore(); ch.EndSessions {
+			if d, err := n.SessionsEnded(ch.Since, true, x.now); err == nil {
+				_, _ = x.emit(d)
+			}
+		}
+	})
+}

@@ -1,0 +1,221 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"allot/domain"
+)
+
+// fakeFragment records what the hand-over asked of Fragment; fail makes
+// the next calls fail.
+type fakeFragment struct {
+	mu    sync.Mutex
+	codes map[string]bool
+	ended map[string]int
+	calls int
+	fail  int // calls still to fail
+}
+
+func newFakeFragment() *fakeFragment {
+	return &fakeFragment{codes: map[string]bool{}, ended: map[string]int{}}
+}
+
+var errFragmentDown = errors.New("fragment: unavailable")
+
+func (f *fakeFragment) call() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.fail > 0 {
+		f.fail--
+		return errFragmentDown
+	}
+	return nil
+}
+
+func (f *fakeFragment) TerminateSessions(_ context.Context, number string) error {
+	if err := f.call(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended[number]++
+	return nil
+}
+
+func (f *fakeFragment) SetLoginCodes(_ context.Context, number string, on bool) error {
+	if err := f.call(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.codes[number] = on
+	return nil
+}
+
+func (f *fakeFragment) state(number string) (codes bool, ended int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.codes[number], f.ended[number]
+}
+
+// eventually polls cond until it holds or ten seconds pass: the worker is
+// a goroutine of its own (no timed assertion: the bound only ends a hang).
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("never: %s", what)
+}
+
+func handoverEngine(t *testing.T, dir string, c *clock, f *fakeFragment, notify func(Notice)) *Engine {
+	t.Helper()
+	return openTest(t, dir, c, func(o *Options) {
+		o.Fragment, o.HandoverBackoff, o.HandoverAlertAfter, o.Notify = f, time.Millisecond, 3, notify
+	})
+}
+
+func TestHandover_ExpiryEndsSessionsBeforeTheNumberIsOffered(t *testing.T) {
+	c, f := newClock(), newFakeFragment()
+	e := handoverEngine(t, t.TempDir(), c, f, nil)
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "login codes on for the renter", func() bool { on, _ := f.state(num1); return on })
+	f.mu.Lock()
+	f.fail = 1 << 30 // Fragment down: the hand-over must wait for it
+	f.mu.Unlock()
+	c.Add(31 * 24 * time.Hour)
+	e.Advance()
+	eventually(t, "the expiry", func() bool { return mustNumber(t, e, num1).Handover != nil })
+	if _, err := e.Reclaim(ctx, admin, num1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RentFromBalance(ctx, "tg:1002:rent", bob, num1, 30); !errors.Is(err, domain.ErrNotAvailable) {
+		t.Fatalf("bob rented before alice's sessions were ended: %v", err)
+	}
+	if st := mustNumber(t, e, num1).Status(); st != domain.StatusHandover {
+		t.Errorf("status %s, want handover", st)
+	}
+	f.mu.Lock()
+	f.fail = 0
+	f.mu.Unlock()
+	eventually(t, "alice's sessions ended", func() bool { return mustNumber(t, e, num1).Handover == nil })
+	if on, ended := f.state(num1); on || ended != 1 {
+		t.Errorf("codes on %v, sessions ended %d times; want off, once", on, ended)
+	}
+	if _, err := e.RentFromBalance(ctx, "tg:1002:rent", bob, num1, 30); err != nil {
+		t.Fatalf("bob renting after the hand-over: %v", err)
+	}
+	mustCheck(t, e)
+}
+
+func TestHandover_TransferEndsTheGiversSessions(t *testing.T) {
+	c, f := newClock(), newFakeFragment()
+	e := handoverEngine(t, t.TempDir(), c, f, nil)
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.OfferTransfer(ctx, "tg:1001:o", alice, num1, "@bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AcceptTransfer(ctx, bob, num1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "alice's sessions ended", func() bool { _, n := f.state(num1); return n == 1 })
+	eventually(t, "the hand-over recorded", func() bool { return mustNumber(t, e, num1).Handover == nil })
+	if on, _ := f.state(num1); !on {
+		t.Error("codes off after a transfer: bob cannot log in")
+	}
+	if _, err := e.AuthorizeLoginCode(ctx, alice, num1); !errors.Is(err, domain.ErrNotRenter) {
+		t.Errorf("alice reading codes after giving the number away: %v", err)
+	}
+	if _, err := e.AuthorizeLoginCode(ctx, bob, num1); err != nil {
+		t.Errorf("bob reading codes: %v", err)
+	}
+	mustCheck(t, e)
+}
+
+func TestHandover_KeepsFailingTellsTheAdminsOnce(t *testing.T) {
+	c, f := newClock(), newFakeFragment()
+	var mu sync.Mutex
+	var alerts []Notice
+	notify := func(n Notice) {
+		if _, ok := n.Event.(*domain.HandoverAlerted); ok {
+			mu.Lock()
+			alerts = append(alerts, n)
+			mu.Unlock()
+		}
+	}
+	e := handoverEngine(t, t.TempDir(), c, f, notify)
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "codes on", func() bool { on, _ := f.state(num1); return on })
+	f.mu.Lock()
+	f.fail = 12 // four alert thresholds' worth
+	f.mu.Unlock()
+	if _, err := e.CancelRental(ctx, "tg:1:u5", admin, num1, 0); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the hand-over done once Fragment answers", func() bool { return mustNumber(t, e, num1).Handover == nil })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(alerts) != 1 || alerts[0].Number != num1 {
+		t.Errorf("admins told %d times (%+v), want once", len(alerts), alerts)
+	}
+}
+
+// TestHandover_ResumesAfterACrash: the journal holds a rental's end and no
+// hand-over: the engine that opens it ends the sessions.
+func TestHandover_ResumesAfterACrash(t *testing.T) {
+	now := newClock().Now()
+	dir := t.TempDir()
+	writeJournal(t, dir,
+		domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.NumberAdded{ID: num1, At: now}},
+		domain.Record{Kind: domain.KindWallet, ID: "1001", Event: &domain.WalletCredited{Op: "tx:1", Kind: domain.KindRecharge, Amount: domain.TON(10), At: now}},
+		domain.Record{Kind: domain.KindWallet, ID: "1001", Event: &domain.WalletDebited{Op: "p1", Kind: domain.KindPurchase,
+			Amount: domain.TON(10), Status: domain.EntryCompleted, Ref: num1, Days: 30, Note: purposeRent, At: now}},
+		domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.NumberRented{Op: "p1", User: alice, Days: 30,
+			Price: domain.TON(10), Since: now, Until: now.Add(720 * time.Hour)}},
+		domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.RentalExpired{At: now.Add(720 * time.Hour)}})
+	f := newFakeFragment()
+	e := handoverEngine(t, dir, newClock(), f, nil)
+	eventually(t, "the sessions ended after the restart", func() bool { return mustNumber(t, e, num1).Handover == nil })
+	if _, ended := f.state(num1); ended != 1 {
+		t.Errorf("sessions ended %d times, want once", ended)
+	}
+	mustCheck(t, e)
+}
+
+// TestHandover_RelayOffSkips: without Fragment a hand-over is recorded as
+// skipped in the same turn, and the number is offered as before.
+func TestHandover_RelayOffSkips(t *testing.T) {
+	c := newClock()
+	e := openTest(t, t.TempDir(), c, nil)
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CancelRental(ctx, "tg:1:u1", admin, num1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RentFromBalance(ctx, "tg:1002:rent", bob, num1, 30); err != nil {
+		t.Fatalf("renting again with the relay off: %v", err)
+	}
+	mustCheck(t, e)
+}
