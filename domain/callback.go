@@ -55,6 +55,7 @@ var callbackArity = map[string]int{
 	"lang": 1, // language code
 	"adm":  0, // admin menu
 	"noop": 0, // a label that does nothing
+	"code": 1, // number: show its latest login code, and wait for a new one
 
 	// Distribution (approved staff; see adapters/telegram/distrib.go).
 	"st":   0, // ask for staff access: the bot asks for a work nickname

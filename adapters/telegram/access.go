@@ -72,6 +72,7 @@ var callbackRules = map[string]access{
 	"lang": {roleAnyone, ownsOwnStuff, true, -1},
 	"adm":  {roleAdmin, ownsNothing, false, -1},
 	"noop": {roleAnyone, ownsNothing, false, -1},
+	"code": {roleAnyone, ownsRental, false, -1}, // reads; the number writes only the audit line
 
 	"st":   {roleAnyone, ownsOwnStuff, false, -1}, // asks for a nickname; the request is made when it is typed
 	"sapv": {roleAdmin, ownsRequest, true, -1},

@@ -74,6 +74,7 @@ var accessCases = map[string]caseBuilder{
 	"per":  numberCases("per", "30", false),
 	"mine": numberCases("mine", "", true),
 	"rnw":  numberCases("rnw", "0", true),
+	"code": numberCases("code", "", true),
 	"hist": numberCases("hist", "0", true),
 	"trf":  numberCases("trf", "", false),
 	"pay":  payCases("pay"),

@@ -235,10 +235,14 @@ func (s *session) audit(ctx context.Context, rest string) {
 
 // adminMenuText lists the admin commands, with distribution's when it is on.
 func (s *session) adminMenuText() string {
+	text := s.t("admin_menu")
 	if s.distOn() {
-		return s.t("admin_menu") + s.t("admin_menu_dist")
+		text += s.t("admin_menu_dist")
 	}
-	return s.t("admin_menu")
+	if s.bot.cfg.Codes != nil { // whether renters can get their login codes
+		return text + s.t("admin_codes_on")
+	}
+	return text + s.t("admin_codes_off")
 }
 
 // adminMayAct reports whether the person may run an admin command now: an

@@ -66,7 +66,8 @@ type Bot struct {
 	sessions map[int64]*session
 	wg       sync.WaitGroup
 	dropped  uint64
-	handled  latencies // updates handled, and how long each took
+	handled  latencies   // updates handled, and how long each took
+	watches  codeWatches // the waits for a login code running (codes.go)
 }
 
 // New builds a bot; Run starts it.

@@ -73,6 +73,9 @@ func (s *session) message(updateID int, m *telego.Message) {
 	case "/lang":
 		s.switchLang(0)
 		return
+	case "/code":
+		s.codeCommand(strings.TrimSpace(rest))
+		return
 	case "/cancel":
 		s.awaiting = ""
 		s.send(s.t("cancelled"), s.kb(s.row(s.btn("btn_menu", "menu"))))
@@ -158,6 +161,9 @@ func (s *session) callback(q *telego.CallbackQuery) {
 	case "hist":
 		id, err := c.Number(0)
 		s.orStale(err, func() { s.history(msgID, id) })
+	case "code":
+		id, err := c.Number(0)
+		s.orStale(err, func() { s.loginCode(msgID, id) })
 	case "wal":
 		page, err := c.Int(0)
 		s.orStale(err, func() { s.wallet(msgID, page) })
@@ -448,7 +454,7 @@ func (s *session) rental(msgID int, id string) {
 		return
 	}
 	offer := ""
-	rows := [][]telego.InlineKeyboardButton{s.row(s.btn("btn_renew", "rnw", n.ID, "0"))}
+	rows := [][]telego.InlineKeyboardButton{s.row(s.btn("btn_code", "code", n.ID)), s.row(s.btn("btn_renew", "rnw", n.ID, "0"))}
 	if n.Offer != nil {
 		offer = s.t("rental_offer", "to", s.who(n.Offer.To))
 		rows = append(rows, s.row(s.btn("btn_cancel_offer", "tcx", n.ID)))
