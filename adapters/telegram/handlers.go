@@ -321,7 +321,12 @@ func (s *session) choosePay(msgID int, id string, days int, action string) {
 		back = s.btn("btn_back", "mine", n.ID)
 	}
 	rows = append(rows, s.row(back))
-	s.show(msgID, s.t("choose_pay", "number", n.ID, "days", days, "price", price.Decimal()), s.kb(rows...))
+	ends := s.t("pay_ends_plain") // a promise only where it is kept: the relay ends sessions through Fragment
+	if s.bot.cfg.Codes != nil {
+		ends = s.t("pay_ends_sessions")
+	}
+	s.show(msgID, s.t("choose_pay", "number", n.ID, "days", days, "price", price.Decimal(), "ends", raw(ends)),
+		s.kb(rows...))
 }
 
 func (s *session) pay(msgID int, renew bool, id string, days int, method, nonce string) {
