@@ -46,6 +46,9 @@ type Config struct {
 	Codes     LoginCodes
 	CodeWatch time.Duration // default 3 min
 	CodePoll  time.Duration // default 5 s
+	// SetFragmentCookies takes fresh cookies an admin sends with
+	// /fragment_cookies (fragment_admin.go); nil when the relay is off.
+	SetFragmentCookies func(header string) error
 }
 
 // Bot routes Telegram updates to one session per person, in the order

@@ -76,6 +76,9 @@ func (s *session) message(updateID int, m *telego.Message) {
 	case "/code":
 		s.codeCommand(strings.TrimSpace(rest))
 		return
+	case "/fragment_cookies":
+		s.fragmentCookies(m.Chat, m.MessageID, rest)
+		return
 	case "/cancel":
 		s.awaiting = ""
 		s.send(s.t("cancelled"), s.kb(s.row(s.btn("btn_menu", "menu"))))

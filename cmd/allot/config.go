@@ -49,6 +49,9 @@ type config struct {
 	Kinds         domain.KindsConfig
 	Sheets        sheets.Config
 	StockLocation *time.Location
+	// Fragment is the login-code relay's settings (fragment.go); off
+	// without FRAGMENT_COOKIES or FRAGMENT_COOKIES_FILE.
+	Fragment fragmentConfig
 }
 
 // loadConfig reads .env (if present; the environment wins) and validates.
@@ -141,6 +144,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errs = append(errs, err) // names its variable
 	}
 	c.TON = tc
+	fc, err := fragmentFromEnv(getenv)
+	if err != nil {
+		errs = append(errs, err) // names its variable, never a cookie
+	}
+	c.Fragment = fc
 	c.StockLocation = time.UTC
 	if v := strings.TrimSpace(getenv("STOCK_TIMEZONE")); v != "" {
 		loc, err := time.LoadLocation(v)

@@ -51,7 +51,17 @@ func runServe(_ []string) int {
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	fatal := make(chan error, 1)
 	var bot atomic.Pointer[telegram.Bot] // set once the bot exists; the engine may notify before
-	eng, err := actors.Open(actors.Options{
+	rel, err := startRelay(ctx, cfg.Fragment, log, func(why string) {
+		log.Warn("the Fragment login is lost", "why", why)
+		if b := bot.Load(); b != nil {
+			b.AlertFragment(why)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer rel.close() // after the engine: its hand-overs use the client until it closes
+	opts := actors.Options{
 		Dir: cfg.DataDir, Fsync: cfg.Fsync, SnapshotInterval: cfg.SnapshotInterval,
 		SnapshotKeep: cfg.SnapshotKeep, Logger: log, Kinds: cfg.Kinds,
 		OnFatal: func(err error) { fatal <- err },
@@ -60,7 +70,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 				b.Notify(n)
 			}
 		},
-	})
+	}
+	if rel != nil {
+		opts.Fragment = rel.client
+	}
+	eng, err := actors.Open(opts)
 	if err != nil {
 		return err
 	}
@@ -84,7 +98,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		_ = ln.Close()
 		return errors.Join(err, eng.Close(context.Background()))
 	}
-	mux := healthMux(eng, watcher, dist, bot.Load)
+	mux := healthMux(eng, watcher, dist, rel, bot.Load)
 	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
 		Collectors: metricCollectors(eng, dist, bot.Load)})
 	if err != nil {
@@ -105,7 +119,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			return errors.Join(err, eng.Close(context.Background()))
 		}
 	} else {
-		b, err := startBot(cfg, eng, mux, log)
+		b, err := startBot(cfg, eng, mux, rel, log)
 		if err != nil {
 			_ = srv.Close()
 			dist.close()
@@ -121,7 +135,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
 		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
-		"distribution", distState(cfg, dist))
+		"distribution", distState(cfg, dist), "fragment", rel.state())
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -157,7 +171,7 @@ func telegramState(cfg config) string {
 // startBot builds the Telegram bot. Its HTTP client is net/http, whose
 // requests a cancelled context ends at once (telego's default fasthttp
 // client would hold shutdown for a whole long poll).
-func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, log *slog.Logger) (*telegram.Bot, error) {
+func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, log *slog.Logger) (*telegram.Bot, error) {
 	opts := []telego.BotOption{telego.WithHTTPClient(telegram.HTTPClient()), telego.WithDiscardLogger()}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, telego.WithAPIServer(cfg.TelegramAPIURL))
@@ -170,6 +184,9 @@ func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, log *slog.Logg
 		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux, Kinds: cfg.Kinds}
 	if cfg.TON.Enabled {
 		tc.TONWallet, tc.TONTestnet = cfg.TON.Wallet, cfg.TON.Testnet
+	}
+	if rel != nil {
+		tc.Codes, tc.CodeWatch, tc.SetFragmentCookies = codes{rel.client}, cfg.Fragment.CodeWatch, rel.setCookies
 	}
 	return telegram.New(eng, api, tc, log)
 }
@@ -211,7 +228,7 @@ func tonState(cfg config) string {
 	return "mainnet"
 }
 
-func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, bot func() *telegram.Bot) *http.ServeMux {
+func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, rel *relay, bot func() *telegram.Bot) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -237,7 +254,7 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, 
 				tg = "degraded"
 			}
 		}
-		_, _ = fmt.Fprintf(w, "ready\ntelegram: %s\nton: %s\nsheets: %s\n", tg, ton, dist.state())
+		_, _ = fmt.Fprintf(w, "ready\ntelegram: %s\nton: %s\nsheets: %s\nfragment: %s\n", tg, ton, dist.state(), rel.state())
 	})
 	return mux
 }

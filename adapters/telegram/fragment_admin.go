@@ -1,0 +1,53 @@
+package telegram
+
+import (
+	"strings"
+
+	"github.com/mymmrac/telego"
+)
+
+// The admins' side of the login-code relay: fresh Fragment cookies given
+// in a private chat, and a lost Fragment login told to them.
+
+// fragmentCookies takes fresh cookies for the relay from an admin's
+// "/fragment_cookies <header>" in a private chat. The message is deleted at
+// once (it holds the login) and the cookies are never echoed back.
+func (s *session) fragmentCookies(chat telego.Chat, msgID int, header string) {
+	if !s.adminMayAct() {
+		return
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	if err := s.bot.api.DeleteMessage(ctx, &telego.DeleteMessageParams{ChatID: chat.ChatID(), MessageID: msgID}); err != nil {
+		s.bot.log.Warn("deleting a message with Fragment cookies failed: delete it by hand", "user", s.user, "err", err)
+	}
+	switch {
+	case chat.Type != telego.ChatTypePrivate:
+		s.send(s.t("fragment_cookies_private"), nil)
+	case s.bot.cfg.SetFragmentCookies == nil:
+		s.send(s.t("fragment_cookies_off"), nil)
+	case strings.TrimSpace(header) == "":
+		s.send(s.t("admin_usage", "usage", "/fragment_cookies stel_ssid=…; stel_token=…; stel_ton_token=…"), nil)
+	default:
+		if err := s.bot.cfg.SetFragmentCookies(header); err != nil {
+			s.bot.log.Warn("fresh Fragment cookies refused", "err", err) // the error names a cookie, never a value
+			s.send(s.t("fragment_cookies_bad", "why", err.Error()), nil)
+			return
+		}
+		s.bot.eng.Audit(s.user, "fragment.cookies", "")
+		s.send(s.t("fragment_cookies_set"), nil)
+	}
+}
+
+// AlertFragment tells the owner and admins that the relay's Fragment login
+// is lost, and what to do about it.
+func (b *Bot) AlertFragment(why string) {
+	for _, a := range b.adminIDs() {
+		b.enqueue(int64(a), true, func(r *session) {
+			if r.lang == "" {
+				r.start(telego.User{ID: int64(r.user)})
+			}
+			r.send(r.t("fragment_alert", "why", why), nil)
+		})
+	}
+}
