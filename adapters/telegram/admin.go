@@ -111,7 +111,7 @@ var adminCmds = map[string]adminCmd{
 // applies once.
 func (s *session) adminCommand(updateID int, cmd, rest string) bool {
 	c, isChange := adminCmds[cmd]
-	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" {
+	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" && cmd != "/sync_numbers" {
 		return false
 	}
 	if !s.adminMayAct() {
@@ -125,6 +125,9 @@ func (s *session) adminCommand(updateID int, cmd, rest string) bool {
 		return true
 	case "/orphans":
 		s.orphans(ctx)
+		return true
+	case "/sync_numbers":
+		s.syncNumbers()
 		return true
 	case "/audit":
 		s.audit(ctx, rest)

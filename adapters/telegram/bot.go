@@ -49,6 +49,9 @@ type Config struct {
 	// SetFragmentCookies takes fresh cookies an admin sends with
 	// /fragment_cookies (fragment_admin.go); nil when the relay is off.
 	SetFragmentCookies func(header string) error
+	// Numbers is the Fragment account's list that /sync_numbers syncs the
+	// catalogue with (sync.go); nil when the relay is off.
+	Numbers actors.OwnedNumbers
 }
 
 // Bot routes Telegram updates to one session per person, in the order
@@ -71,6 +74,8 @@ type Bot struct {
 	dropped  uint64
 	handled  latencies   // updates handled, and how long each took
 	watches  codeWatches // the waits for a login code running (codes.go)
+
+	shown atomic.Uint64 // login codes shown to their holders, for metrics
 }
 
 // New builds a bot; Run starts it.

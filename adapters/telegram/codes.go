@@ -134,6 +134,7 @@ func (s *session) showCodes(msgID int, n *domain.Number, codes []domain.LoginCod
 	text := s.t("code_none", "number", n.ID)
 	if vis := visibleCodes(n, s.user, codes); len(vis) > 0 {
 		text = s.codeText("code_latest", n.ID, vis[0])
+		s.bot.shown.Add(1)
 	}
 	if !until.IsZero() {
 		text += "\n\n" + s.t("code_waiting", "until", until.UTC().Format("15:04:05"))
@@ -391,6 +392,7 @@ func (s *session) pushCode(number string, c domain.LoginCode) {
 			"user", s.user, "number", number, "err", err)
 		return
 	}
+	s.bot.shown.Add(1)
 	s.send(s.codeText("code_arrived", n.ID, c)+"\n\n"+s.t("code_guide"), s.codeKeyboard(n.ID, "menu"))
 }
 

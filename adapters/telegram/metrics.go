@@ -17,10 +17,11 @@ var (
 	descDropped  = botDesc("updates_dropped_total", "Updates dropped because their person's queue was full.")
 	descSessions = botDesc("sessions", "People whose session is running now.")
 	descHandled  = botDesc("update_handling_seconds", "Updates handled, by how long their handler took (rate limit, engine call, reply queued).")
+	descShown    = botDesc("login_codes_shown_total", "Login codes shown to their numbers' holders: the latest on a press, or a new one pushed while they waited.")
 )
 
 var botDescs = []*prometheus.Desc{descSends, descEdits, descAnswers, descTooMany, descRetries, descFailed,
-	descHits, descDropped, descSessions, descHandled}
+	descHits, descDropped, descSessions, descHandled, descShown}
 
 func botDesc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc("allot_telegram_"+name, help, labels, nil)
@@ -60,6 +61,7 @@ func (c *botCollector) Collect(ch chan<- prometheus.Metric) {
 	dropped, sessions := b.dropped, len(b.sessions)
 	b.mu.Unlock()
 	ch <- botCounter(descDropped, dropped)
+	ch <- botCounter(descShown, b.shown.Load())
 	ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(sessions))
 	buckets, count, sum := b.handled.read()
 	ch <- prometheus.MustNewConstHistogram(descHandled, count, sum, buckets)

@@ -14,6 +14,7 @@ import (
 
 	"allot/actors"
 	"allot/adapters/fragment"
+	"allot/adapters/httpapi"
 	"allot/adapters/telegram"
 	"allot/domain"
 )
@@ -194,7 +195,57 @@ func (c codes) LoginCodes(ctx context.Context, number string) ([]domain.LoginCod
 	return got, err
 }
 
+// startNumberSync syncs the catalogue with the Fragment account every
+// actors.DefaultNumberSync, and tells the admins when a sync changed
+// something or failed; nil with the relay off.
+func startNumberSync(eng *actors.Engine, rel *relay, log *slog.Logger, bot func() *telegram.Bot) *actors.NumberSync {
+	if rel == nil {
+		return nil
+	}
+	return eng.StartNumberSync(owned{rel.client}, actors.DefaultNumberSync, func(r actors.SyncReport, err error) {
+		level := slog.LevelInfo
+		if err != nil {
+			level = slog.LevelWarn
+		}
+		log.Log(context.Background(), level, "numbers synced with Fragment", "added", len(r.Added),
+			"blocked", len(r.Blocked), "unblocked", len(r.Unblocked), "owned", r.Owned, "err", err)
+		if b := bot(); b != nil {
+			b.AlertNumbersSync(r, err)
+		}
+	})
+}
+
+// owned is the relay as the catalogue sync's port: the account's numbers,
+// without what only Fragment's page says of them.
+type owned struct{ c *fragment.Client }
+
+func (o owned) MyNumbers(ctx context.Context) ([]domain.OwnedNumber, error) {
+	got, err := o.c.MyNumbers(ctx)
+	out := make([]domain.OwnedNumber, len(got))
+	for i, n := range got {
+		out[i] = domain.OwnedNumber{Number: n.Number, Restricted: n.Restricted}
+	}
+	return out, err
+}
+
+// fragmentCounts reads the client's counters for /metrics; nil with the
+// relay off.
+func (r *relay) fragmentCounts() func() httpapi.FragmentCounts {
+	if r == nil {
+		return nil
+	}
+	return func() httpapi.FragmentCounts {
+		st := r.client.Stats()
+		calls := make(map[httpapi.FragmentCall]uint64, len(st.Calls))
+		for c, n := range st.Calls {
+			calls[httpapi.FragmentCall{Method: c.Method, Outcome: c.Outcome}] = n
+		}
+		return httpapi.FragmentCounts{Calls: calls, Requests: st.Requests, Retries: st.Retries}
+	}
+}
+
 var (
 	_ telegram.LoginCodes = codes{}
 	_ actors.Fragment     = (*fragment.Client)(nil)
+	_ actors.OwnedNumbers = owned{}
 )

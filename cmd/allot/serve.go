@@ -100,7 +100,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	mux := healthMux(eng, watcher, dist, rel, bot.Load)
 	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
-		Collectors: metricCollectors(eng, dist, bot.Load)})
+		Collectors: metricCollectors(eng, dist, rel, bot.Load)})
 	if err != nil {
 		_ = ln.Close()
 		dist.close()
@@ -133,6 +133,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			}
 		}()
 	}
+	numSync := startNumberSync(eng, rel, log, bot.Load)
 	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
 		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
 		"distribution", distState(cfg, dist), "fragment", rel.state())
@@ -151,6 +152,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shut)
+	numSync.Close()
 	dist.close() // before the engine, so a load or flush in progress ends first
 	return errors.Join(runErr, eng.Close(shut))
 }
@@ -187,6 +189,7 @@ func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, lo
 	}
 	if rel != nil {
 		tc.Codes, tc.CodeWatch, tc.SetFragmentCookies = codes{rel.client}, cfg.Fragment.CodeWatch, rel.setCookies
+		tc.Numbers = owned{rel.client}
 	}
 	return telegram.New(eng, api, tc, log)
 }
