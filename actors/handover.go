@@ -57,7 +57,10 @@ func startHandovers(e *Engine, port Fragment, alertAfter int, base time.Duration
 	if base <= 0 {
 		base = 2 * time.Second
 	}
-	h := &handovers{e: e, port: port, now: time.Now, alert: max(alertAfter, 1), base: base,
+	if alertAfter <= 0 {
+		alertAfter = 5
+	}
+	h := &handovers{e: e, port: port, now: time.Now, alert: alertAfter, base: base,
 		due: map[string]time.Time{}, fails: map[string]int{}, kick: make(chan struct{}, 1),
 		stop: stop, done: make(chan struct{})}
 	go h.run(ctx)

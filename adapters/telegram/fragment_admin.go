@@ -13,13 +13,15 @@ import (
 // "/fragment_cookies <header>" in a private chat. The message is deleted at
 // once (it holds the login) and the cookies are never echoed back.
 func (s *session) fragmentCookies(chat telego.Chat, msgID int, header string) {
-	if !s.adminMayAct() {
-		return
-	}
 	ctx, cancel := s.ctx()
 	defer cancel()
+	// Whoever sent it, and whether or not they may act now, the message may
+	// hold a login: it goes first.
 	if err := s.bot.api.DeleteMessage(ctx, &telego.DeleteMessageParams{ChatID: chat.ChatID(), MessageID: msgID}); err != nil {
 		s.bot.log.Warn("deleting a message with Fragment cookies failed: delete it by hand", "user", s.user, "err", err)
+	}
+	if !s.adminMayAct() {
+		return
 	}
 	switch {
 	case chat.Type != telego.ChatTypePrivate:
