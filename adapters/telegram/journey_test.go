@@ -79,7 +79,8 @@ func newWorldWith(t *testing.T, srv *telegramtest.Server, dir string, clock *tes
 			}
 		}}
 	wallet := tontest.Address("allot-test-wallet")
-	lim := LimitOptions{MessagesPerMin: 6000, MessageBurst: 1000, OperationsPerMin: 6000, PaymentsPerMin: 6000}
+	lim := LimitOptions{MessagesPerMin: 6000, MessageBurst: 1000, OperationsPerMin: 6000, OperationBurst: 1000,
+		PaymentsPerMin: 6000, PaymentBurst: 1000}
 	if len(limits) > 0 {
 		lim = limits[0]
 	}
