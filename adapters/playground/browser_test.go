@@ -13,7 +13,9 @@ import (
 // Chromium, clicking as a person would: a customer opens the page, starts
 // the bot, opens the catalogue, rents a number paying in TON, presses the
 // simulated wallet's pay button, and the page shows the bot's
-// confirmation. A screenshot of the end is kept under ARTIFACTS_DIR (or
+// confirmation; then presses «🔑 Login code», logs in from the simulated
+// Telegram app, gets the code pushed, and after the rental is cancelled
+// the app shows Fragment's sessions ended and codes off. A screenshot of the end is kept under ARTIFACTS_DIR (or
 // the test's temporary directory).
 func TestPlayground_browser(t *testing.T) {
 	path := chromium()
@@ -60,8 +62,29 @@ func TestPlayground_browser(t *testing.T) {
 	b.click(ctx, ".msg.bot button.pay", "💎 Pay")
 	b.waitFor(ctx, "the confirmation", botSays("Payment received")+" && "+botSays("+88800000001"))
 	b.waitFor(ctx, "the engine's actors beside the chat", `document.querySelectorAll("#actors tbody tr").length > 0`)
+
+	// The login code: asked for first, so the bot waits and pushes it
+	// when the simulated Telegram app logs in.
+	b.waitFor(ctx, "codes on at Fragment while rented", fragmentRow("+88800000001", "rented", "on", "0"))
+	b.click(ctx, ".msg.bot .kbbtn", "🗂 My rentals")
+	b.waitFor(ctx, "the rentals", botSays("My rentals"))
+	b.click(ctx, ".msg.bot .kbbtn", "+88800000001")
+	b.waitFor(ctx, "the rental card", botSays("Rented until"))
+	b.click(ctx, ".msg.bot .kbbtn", "🔑 Login code")
+	b.waitFor(ctx, "the bot waiting for a code", botSays("Waiting for a new code"))
+	if err := b.eval(`(() => { const s = document.querySelector("#app-number"); s.value = "+88800000001"; return s.value; })()`, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.click(ctx, "#app-login", "Log in with this number")
+	b.waitFor(ctx, "the code pushed by the bot", botSays("A new login code"))
+	b.waitFor(ctx, "a session at Fragment", fragmentRow("+88800000001", "rented", "on", "1"))
 	b.waitFor(ctx, "the page at rest", `document.getAnimations().length === 0`)
 	shoot("playground-journey.png")
+
+	if _, err := w.eng.CancelRental(ctx, "browser:cancel", w.pg.Owner(), "+88800000001", 0); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(ctx, "the sessions ended and codes off", fragmentRow("+88800000001", "", "off", "0"))
 
 	for _, l := range b.logs {
 		if strings.HasPrefix(l, "Runtime.exceptionThrown") {
@@ -71,6 +94,14 @@ func TestPlayground_browser(t *testing.T) {
 	if n := w.pg.BotAPI().Stats().Updates; n < 5 {
 		t.Errorf("the fake Bot API saw %d updates from the page, want the journey's", n)
 	}
+}
+
+// fragmentRow is a JavaScript condition: the simulated app's table shows
+// number with status (any when ""), codes and sessions.
+func fragmentRow(number, status, codes, sessions string) string {
+	return `[...document.querySelectorAll("#fragment tbody tr")].some((r) => { const c = [...r.cells].map((c) => c.textContent);` +
+		` return c[0] === ` + jsString(number) + ` && (` + jsString(status) + ` === "" || c[1] === ` + jsString(status) + `)` +
+		` && c[2] === ` + jsString(codes) + ` && c[3] === ` + jsString(sessions) + `; })`
 }
 
 // botSays is a JavaScript condition: a bot message in the chat contains text.

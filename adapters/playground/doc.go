@@ -17,6 +17,14 @@
 //     of an invoice from a person's simulated wallet.
 //   - transcript.go turns the fake's event stream into each chat as its
 //     person sees it, with a version that grows on every change.
+//   - fragment.go is the operator's fragment.com: the fake (fragmenttest)
+//     on loopback holding every catalogue number, and the real client
+//     pointed at it, which the engine's hand-overs and the bot's «🔑 Login
+//     code» use. The page's simulated Telegram app logs in with a number
+//     (a random 5-digit code arrives at the fake, a session opens) and
+//     shows, per number, whether codes are on and how many sessions it has.
+//     The fake lives in memory: at start it is given the catalogue again
+//     and codes are switched off on numbers nobody holds.
 //   - web.go serves the page (web/, embedded) and its JSON API under
 //     /play/api/; sample.go makes sample stock for the CSV store.
 //

@@ -26,6 +26,7 @@ type world struct {
 	t    testing.TB
 	eng  *actors.Engine
 	pg   *Playground
+	frag *Fragment
 	srv  *httptest.Server
 	stop func()
 }
@@ -38,8 +39,14 @@ func newWorld(t testing.TB, dir string) *world {
 		dir = t.TempDir()
 	}
 	w := &world{t: t}
+	frag, err := StartFragment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.frag = frag
 	var bot atomic.Pointer[telegram.Bot]
 	eng, err := actors.Open(actors.Options{Dir: filepath.Join(dir, "engine"), Fsync: persistence.FsyncOS,
+		Fragment: frag.Client(), HandoverBackoff: 20 * time.Millisecond,
 		Notify: func(n actors.Notice) {
 			if b := bot.Load(); b != nil {
 				b.Notify(n)
@@ -51,12 +58,14 @@ func newWorld(t testing.TB, dir string) *world {
 	w.eng = eng
 	pg, err := New(context.Background(), Options{Engine: eng, Dir: filepath.Join(dir, "simulated"),
 		WatchInterval: 20 * time.Millisecond, BotAPI: []telegramtest.Option{telegramtest.WithoutLimits()},
-		Bot: telegram.Config{PollTimeout: 1,
+		Fragment: frag,
+		Bot: telegram.Config{PollTimeout: 1, CodePoll: 50 * time.Millisecond,
 			Limits: telegram.LimitOptions{MessagesPerMin: 6000, MessageBurst: 1000, OperationsPerMin: 6000,
 				OperationBurst: 1000, PaymentsPerMin: 6000, PaymentBurst: 1000},
 			Outbox: telegram.OutboxOptions{Global: 1000, GlobalBurst: 1000, PerChat: 1000, ChatBurst: 1000}}})
 	if err != nil {
 		_ = eng.Close(context.Background())
+		frag.Close()
 		t.Fatal(err)
 	}
 	w.pg = pg
@@ -92,6 +101,7 @@ func newWorld(t testing.TB, dir string) *world {
 		if err := eng.Close(context.Background()); err != nil {
 			t.Errorf("closing the engine: %v", err)
 		}
+		frag.Close()
 	}
 	t.Cleanup(w.close)
 	return w

@@ -47,24 +47,32 @@ type Options struct {
 	Logger        *slog.Logger
 	WatchInterval time.Duration         // between polls of the fake chain; default 2 s (paying pokes it)
 	BotAPI        []telegramtest.Option // options of the fake Bot API, for tests
+	// Fragment is the fake fragment.com with its client; give the engine
+	// its Client() too, for the hand-overs. When nil, New starts one
+	// (the bot's login codes work, the engine's hand-overs are skipped)
+	// and Close stops it.
+	Fragment *Fragment
 }
 
 // Playground is the running composition: the fake Bot API and its chats,
 // the real bot talking to it, the fake chain and the real watcher, the
 // simulated people, and the page's handlers.
 type Playground struct {
-	fake   *telegramtest.Server
-	bot    *telegram.Bot
-	wallet *wallet
-	people *people
-	chats  *transcript
-	unsub  func()
-	dir    string
+	fake     *telegramtest.Server
+	bot      *telegram.Bot
+	wallet   *wallet
+	people   *people
+	chats    *transcript
+	unsub    func()
+	dir      string
+	eng      *actors.Engine
+	frag     *Fragment
+	ownsFrag bool // New started frag, Close stops it
 }
 
 // New starts the fake Bot API, the fake chain and its watcher, builds the
-// bot (Run starts it), opens the people and puts SampleNumbers in an empty
-// catalogue. The engine's Notify must reach Bot() for payments and
+// bot (Run starts it), opens the people, puts SampleNumbers in an empty
+// catalogue and makes every catalogue number the fake Fragment account's. The engine's Notify must reach Bot() for payments and
 // reminders to be told.
 func New(ctx context.Context, o Options) (_ *Playground, err error) {
 	if o.Engine == nil || o.Dir == "" {
@@ -73,12 +81,18 @@ func New(ctx context.Context, o Options) (_ *Playground, err error) {
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("playground: %w", err)
 	}
-	p := &Playground{dir: o.Dir, chats: newTranscript()}
+	p := &Playground{dir: o.Dir, chats: newTranscript(), eng: o.Engine, frag: o.Fragment}
 	defer func() {
 		if err != nil {
 			p.Close()
 		}
 	}()
+	if p.frag == nil {
+		if p.frag, err = StartFragment(); err != nil {
+			return nil, err
+		}
+		p.ownsFrag = true
+	}
 	p.fake = telegramtest.New(o.BotAPI...)
 	events, unsub := p.fake.Subscribe(0) // before anyone writes: no event is missed
 	p.unsub = unsub
@@ -95,6 +109,7 @@ func New(ctx context.Context, o Options) (_ *Playground, err error) {
 	if err = seedCatalogue(ctx, o.Engine); err != nil {
 		return nil, err
 	}
+	p.frag.align(ctx, p.frag.own(ctx, o.Engine))
 	return p, nil
 }
 
@@ -117,6 +132,7 @@ func (p *Playground) newBot(o Options) (*telegram.Bot, error) {
 	cfg.Owner = ownerOf(o)
 	cfg.TONWallet, cfg.TONTestnet = p.wallet.addr, true
 	cfg.WebhookURL, cfg.WebhookSecret, cfg.WebhookPath, cfg.Mux = "", "", "", nil
+	cfg.Codes, cfg.Numbers, cfg.SetFragmentCookies = codes{p.frag.client}, owned{p.frag.client}, nil
 	return telegram.New(o.Engine, api, cfg, o.Logger)
 }
 
@@ -142,6 +158,9 @@ func (p *Playground) Bot() *telegram.Bot { return p.bot }
 // Owner is the admin's user id.
 func (p *Playground) Owner() domain.UserID { return p.people.owner }
 
+// Fragment is the fake fragment.com and its client.
+func (p *Playground) Fragment() *Fragment { return p.frag }
+
 // BotAPI is the fake Bot API, for tests that look at it directly.
 func (p *Playground) BotAPI() *telegramtest.Server { return p.fake }
 
@@ -165,5 +184,8 @@ func (p *Playground) Close() {
 	}
 	if p.unsub != nil {
 		p.unsub()
+	}
+	if p.ownsFrag {
+		p.frag.Close()
 	}
 }

@@ -42,6 +42,8 @@ func (p *Playground) Register(mux *http.ServeMux) {
 	api.HandleFunc("POST /play/api/press", p.press)
 	api.HandleFunc("POST /play/api/pay", p.pay)
 	api.HandleFunc("GET /play/api/file/{id}", p.file)
+	api.HandleFunc("GET /play/api/fragment", p.fragmentState)
+	api.HandleFunc("POST /play/api/login", p.logIn)
 	mux.Handle("/play/api/", http.NewCrossOriginProtection().Handler(api))
 }
 
@@ -246,7 +248,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 func fail(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
 	switch {
-	case errors.Is(err, ErrUnknownPerson), errors.Is(err, domain.ErrInvoiceNotFound), errors.Is(err, actors.ErrNoEntity):
+	case errors.Is(err, ErrUnknownPerson), errors.Is(err, ErrUnknownNumber), errors.Is(err, domain.ErrInvoiceNotFound), errors.Is(err, actors.ErrNoEntity):
 		code = http.StatusNotFound
 	case errors.Is(err, ErrNotYours):
 		code = http.StatusForbidden

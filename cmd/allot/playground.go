@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"allot/actors"
+	"allot/adapters/fragment"
 	"allot/adapters/httpapi"
 	"allot/adapters/playground"
 	"allot/adapters/sheets"
@@ -33,9 +35,10 @@ func isPlayground(cfg config) bool { return cfg.BotToken == "" && httpapi.Loopba
 
 // playgroundConfig moves a playground run onto its own data, DATA_DIR/
 // playground, so that it never mixes with a real bot's; switches off the
-// real chain and Google Sheets, whose places the fakes take; and writes
+// real chain and Google Sheets, whose places the fakes take; starts the
+// fake fragment.com and points the login-code relay at it; and writes
 // sample stock for the kinds where no stock file exists yet. Call it before
-// serve: the engine and the distribution open what it points at.
+// serve: the engine, the relay and the distribution open what it points at.
 func playgroundConfig(cfg config) (config, error) {
 	if !isPlayground(cfg) {
 		return cfg, nil
@@ -43,6 +46,11 @@ func playgroundConfig(cfg config) (config, error) {
 	cfg.DataDir = filepath.Join(cfg.DataDir, playgroundDir)
 	cfg.TON = ton.Config{}
 	cfg.Sheets = sheets.Config{}
+	f, err := startPlaygroundFragment(cfg.Fragment.CodeWatch)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Fragment = f
 	if len(cfg.Kinds.Kinds) > 0 {
 		dir := filepath.Join(cfg.DataDir, "sheets")
 		if err := playground.WriteSampleStock(dir, cfg.Kinds, time.Now().In(cfg.StockLocation)); err != nil {
@@ -67,15 +75,23 @@ func startPlayground(ctx context.Context, cfg config, eng *actors.Engine, mux *h
 	// meanwhile stops the bot right after, not the setup halfway.
 	setup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	frag := takePlaygroundFragment(cfg.Fragment.URL)
 	pg, err := playground.New(setup, playground.Options{Engine: eng, Dir: filepath.Join(cfg.DataDir, "simulated"),
-		Logger: log, Bot: telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, Kinds: cfg.Kinds}})
+		Logger: log, Fragment: frag, Bot: telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, Kinds: cfg.Kinds,
+			CodeWatch: cfg.Fragment.CodeWatch}})
 	if err != nil {
+		if frag != nil {
+			frag.Close()
+		}
 		return err
 	}
 	pg.Register(mux)
 	bot.Store(pg.Bot())
 	go func() {
 		defer close(done)
+		if frag != nil {
+			defer frag.Close() // the engine's pending hand-overs resume at the next start
+		}
 		defer pg.Close()
 		go announce(ctx, pg, cfg, log)
 		if err := pg.Run(ctx); err != nil && ctx.Err() == nil {
@@ -83,6 +99,43 @@ func startPlayground(ctx context.Context, cfg config, eng *actors.Engine, mux *h
 		}
 	}()
 	return nil
+}
+
+// The playground's fake fragment.com is started by playgroundConfig, so
+// that serve's relay (the engine's hand-overs, the catalogue sync) talks to
+// it, and is taken by startPlayground, whose simulated Telegram app drives
+// it. config has no field for it: it waits here, by its URL.
+var (
+	playgroundFragmentsMu sync.Mutex
+	playgroundFragments   = map[string]*playground.Fragment{}
+)
+
+// startPlaygroundFragment starts the fake fragment.com and returns the
+// relay's settings for it.
+func startPlaygroundFragment(codeWatch time.Duration) (fragmentConfig, error) {
+	f, err := playground.StartFragment()
+	if err != nil {
+		return fragmentConfig{}, err
+	}
+	ck, err := fragment.ParseCookies(f.Cookies())
+	if err != nil {
+		f.Close()
+		return fragmentConfig{}, fmt.Errorf("playground: %w", err)
+	}
+	playgroundFragmentsMu.Lock()
+	playgroundFragments[f.URL()] = f
+	playgroundFragmentsMu.Unlock()
+	return fragmentConfig{Cookies: ck, URL: f.URL(), Rate: 20, CodeWatch: codeWatch}, nil
+}
+
+// takePlaygroundFragment hands over the fake that playgroundConfig started
+// for url; nil if there is none (the playground then starts its own).
+func takePlaygroundFragment(url string) *playground.Fragment {
+	playgroundFragmentsMu.Lock()
+	defer playgroundFragmentsMu.Unlock()
+	f := playgroundFragments[url]
+	delete(playgroundFragments, url)
+	return f
 }
 
 // announce says, once the bot is talking to the fake Bot API, that this is
@@ -108,7 +161,7 @@ func printBanner(w io.Writer, url, dir string) {
 	fmt.Fprintf(w, `
   ┌─ Allot PLAYGROUND ─────────────────────────────────────────────────────
   │ No BOT_TOKEN, so everything runs here, offline: a fake Telegram, a fake
-  │ TON chain and sample stock, driving the real engine.
+  │ TON chain, a fake Fragment and sample stock, driving the real engine.
   │
   │   Open      %s
   │   Data      %s   (delete it to start afresh)

@@ -339,6 +339,57 @@
 
   $("#actors-filter").addEventListener("input", () => { st.actors.clear(); });
 
+  // --- the simulated Telegram app and Fragment ------------------------------
+
+  const FRAGMENT_MS = 1500;
+  const fragmentSeen = new Map(); // number -> what its row showed, to flash changes
+
+  async function pollFragment() {
+    try {
+      const j = await api("GET", "/play/api/fragment");
+      renderFragment(j.numbers || []);
+    } catch (e) {
+      // the chat's poll already says when the playground does not answer
+    } finally {
+      setTimeout(pollFragment, FRAGMENT_MS);
+    }
+  }
+
+  function renderFragment(list) {
+    const pick = $("#app-number");
+    const chosen = pick.value;
+    const options = list.map((n) => el("option", { value: n.number, text: n.number + " (" + n.status + ")" }));
+    pick.replaceChildren(...options);
+    if (list.some((n) => n.number === chosen)) pick.value = chosen;
+    const rows = list.map((n) => {
+      const sig = [n.status, n.codes_on, n.sessions, n.ended].join("/");
+      const hot = fragmentSeen.has(n.number) && fragmentSeen.get(n.number) !== sig;
+      fragmentSeen.set(n.number, sig);
+      return el("tr", { class: hot ? "hot" : undefined, "data-number": n.number },
+        el("td", { text: n.number }), el("td", { text: n.status }),
+        el("td", { class: n.codes_on ? "on" : "off", text: n.codes_on ? "on" : "off" }),
+        el("td", { class: "num", text: String(n.sessions), title: "ended " + n.ended + " times" }));
+    });
+    $("#fragment tbody").replaceChildren(...rows);
+  }
+
+  $("#app-login").addEventListener("click", async () => {
+    const number = $("#app-number").value;
+    if (!number) return;
+    try {
+      await api("POST", "/play/api/login", { number });
+      toast("Telegram sent a login code to " + number + " on Fragment. Its renter reads it with «🔑 Login code».");
+      pollFragmentOnce();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  });
+
+  async function pollFragmentOnce() {
+    try { renderFragment((await api("GET", "/play/api/fragment")).numbers || []); } catch (e) { /* next poll */ }
+  }
+
   loadState().catch((e) => toast("The playground does not answer: " + e.message, true));
   pollActors();
+  pollFragment();
 })();
