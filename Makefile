@@ -45,6 +45,7 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode paycrash -txs 1000 -cycles 10
 	./$(BIN)/loadtest -mode telegram -users 50 -duration 2s
 	./$(BIN)/loadtest -mode sheets -items 1000
+	./$(BIN)/loadtest -mode handover -numbers 50 -cycles 4
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
 # the table it prints.

@@ -270,9 +270,9 @@ func (e *Engine) CancelRental(ctx context.Context, op domain.OpID, by domain.Use
 		},
 		func(x *exec, n *domain.Number, ev domain.Event) {
 			c := ev.(*domain.RentalCancelled)
-			if c.Refund > 0 {
-				x.send(domain.KindWallet, walletID(c.Renter), &credit{op: c.Op, kind: domain.KindRefund,
-					amount: c.Refund, ref: n.ID, note: "rental cancelled"})
+			if c.Refund > 0 { // owed in the number's state until the wallet confirms (refund.go)
+				x.send(domain.KindWallet, walletID(c.Renter), &refundCredit{number: n.ID,
+					owed: domain.OwedRefund{Op: c.Op, User: c.Renter, Amount: c.Refund}})
 			}
 		})
 }

@@ -154,6 +154,9 @@ func checkNumber(n *domain.Number) error {
 	case n.Rental == nil && open != 0:
 		return fmt.Errorf("number %s: not rented but history has a holder", n.ID)
 	}
+	if len(n.Refunds) > 0 {
+		return fmt.Errorf("number %s: %d cancel refunds owed and never credited", n.ID, len(n.Refunds))
+	}
 	if h := n.Handover; h != nil && (n.Hold != nil || n.Rental != nil && n.Rental.Since.After(h.Since)) {
 		return fmt.Errorf("number %s: held or rented again before %d's sessions were ended", n.ID, h.From)
 	}

@@ -163,6 +163,11 @@ func (h *handovers) work(ctx context.Context, id string) {
 
 func (h *handovers) do(ctx context.Context, id string, c domain.Chore) error {
 	if c.Codes != domain.CodesUnknown {
+		// In doubt first: an answer lost after Fragment switched them must
+		// not leave the record saying what they no longer are.
+		if _, err := h.e.number(ctx, id, false, func(r replyTo) command { return &choreDoubt{asker: asker{r}} }); err != nil {
+			return err
+		}
 		if err := h.port.SetLoginCodes(ctx, id, c.Codes == domain.CodesOn); err != nil {
 			return err
 		}
@@ -240,6 +245,20 @@ func (c *choreDone) run(x *exec) {
 			}
 		}
 		if err == nil && ev != nil {
+			_, err = x.emit(ev)
+		}
+		x.reply(c.r, nil, err)
+	})
+}
+
+// choreDoubt records that the number's login codes are in doubt until
+// Fragment confirms the switch about to be asked for.
+type choreDoubt struct{ asker }
+
+func (c *choreDoubt) run(x *exec) {
+	x.withNumber(c.r, func(n *domain.Number) {
+		var err error
+		if ev := n.CodesInDoubt(); ev != nil {
 			_, err = x.emit(ev)
 		}
 		x.reply(c.r, nil, err)

@@ -219,3 +219,68 @@ func TestHandover_RelayOffSkips(t *testing.T) {
 	}
 	mustCheck(t, e)
 }
+
+// TestRefund_ResumedAfterACrash: the journal holds an admin's cancel with
+// its refund and no wallet credit (the crash came between): the engine that
+// opens it credits the refund once.
+func TestRefund_ResumedAfterACrash(t *testing.T) {
+	now := newClock().Now()
+	dir := t.TempDir()
+	writeJournal(t, dir,
+		domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.NumberAdded{ID: num1, At: now}},
+		domain.Record{Kind: domain.KindWallet, ID: "1001", Event: &domain.WalletCredited{Op: "tx:1", Kind: domain.KindRecharge, Amount: domain.TON(10), At: now}},
+		domain.Record{Kind: domain.KindWallet, ID: "1001", Event: &domain.WalletDebited{Op: "p1", Kind: domain.KindPurchase,
+			Amount: domain.TON(10), Status: domain.EntryCompleted, Ref: num1, Days: 30, Note: purposeRent, At: now}},
+		domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.NumberRented{Op: "p1", User: alice, Days: 30,
+			Price: domain.TON(10), Since: now, Until: now.Add(720 * time.Hour)}},
+		domain.Record{Kind: domain.KindNumber, ID: num1, Event: &domain.RentalCancelled{Op: "c1", Renter: alice,
+			Refund: domain.TON(4), At: now.Add(time.Hour)}})
+	for range 2 { // and a second start credits nothing more
+		e := openTest(t, dir, newClock(), nil)
+		eventually(t, "the refund credited", func() bool { return len(mustNumber(t, e, num1).Refunds) == 0 })
+		if got := balance(t, e, alice); got != domain.TON(4) {
+			t.Fatalf("balance %s, want the 4 TON refund once", got)
+		}
+		mustCheck(t, e)
+		if err := e.Close(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// doubtfulFragment switches codes on and then loses the answer.
+type doubtfulFragment struct{ *fakeFragment }
+
+func (f doubtfulFragment) SetLoginCodes(ctx context.Context, number string, on bool) error {
+	_ = f.fakeFragment.SetLoginCodes(ctx, number, on)
+	if on {
+		return errFragmentDown // applied at Fragment, but the answer was lost
+	}
+	return nil
+}
+
+// TestHandover_CodesSwitchedButTheAnswerLost: Fragment switched the codes
+// on and the answer was lost; the rental then ends. The codes must still
+// end up off: the record said "in doubt", not "off".
+func TestHandover_CodesSwitchedButTheAnswerLost(t *testing.T) {
+	c, f := newClock(), newFakeFragment()
+	e := openTest(t, t.TempDir(), c, func(o *Options) {
+		o.Fragment, o.HandoverBackoff = doubtfulFragment{f}, time.Hour // no retry during the test
+	})
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "codes switched on at Fragment", func() bool { on, _ := f.state(num1); return on })
+	if _, err := e.CancelRental(ctx, "tg:1:u1", admin, num1, 0); err != nil {
+		t.Fatal(err)
+	}
+	e.handovers.mu.Lock()
+	e.handovers.due[num1] = time.Time{} // past the backoff: look now
+	e.handovers.mu.Unlock()
+	e.handovers.poke(num1)
+	eventually(t, "codes off at Fragment", func() bool { on, _ := f.state(num1); return !on })
+	eventually(t, "the hand-over done", func() bool { return mustNumber(t, e, num1).Handover == nil })
+	mustCheck(t, e)
+}

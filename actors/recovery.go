@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -179,8 +180,12 @@ func (e *Engine) resume() {
 	var wakes []wake
 	reminders := e.opts.Policy.Reminders
 	var chores []string
+	refunds := map[string][]domain.OwedRefund{}
 	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
 		if n, _ := en.state.(*domain.Number); n != nil {
+			if len(n.Refunds) > 0 {
+				refunds[n.ID] = slices.Clone(n.Refunds)
+			}
 			if at := n.NextWake(reminders); !at.IsZero() {
 				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindNumber, n.ID}})
 			}
@@ -225,4 +230,5 @@ func (e *Engine) resume() {
 	if len(steps) > 0 {
 		e.log.Info("resumed unfinished purchases", "count", len(steps))
 	}
+	e.resumeRefunds(refunds) // last: the wallets were read above, and belong to their actors from here
 }

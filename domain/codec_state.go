@@ -228,7 +228,7 @@ var (
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
-		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0))
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
 	if len(n.Prices) > 0 && w.key("pr") {
@@ -327,6 +327,16 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	if n.Codes != 0 {
 		w.uint("cs", uint64(n.Codes))
 	}
+	if len(n.Refunds) > 0 && w.key("rf") {
+		if w.err = e.EncodeArrayLen(len(n.Refunds)); w.err == nil {
+			for _, r := range n.Refunds {
+				w.mapLen(3)
+				w.str("op", string(r.Op))
+				w.int("u", int64(r.User))
+				w.int("a", int64(r.Amount))
+			}
+		}
+	}
 	w.uint("sq", n.Seq)
 	return w.err
 }
@@ -384,6 +394,13 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 			n.Handover = r.handover()
 		case "cs":
 			n.Codes = CodesState(r.uint())
+		case "rf":
+			r.items("refunds", func(c, i int) {
+				if i == 0 {
+					n.Refunds = make([]OwedRefund, c)
+				}
+				n.Refunds[i] = r.owedRefund()
+			})
 		case "sq":
 			n.Seq = r.uint()
 		default:
@@ -442,6 +459,24 @@ func (r *stateReader) rental() *Rental {
 			x.Days = int(r.int())
 		case "g":
 			x.Granted = time.Duration(r.int())
+		default:
+			return false
+		}
+		return true
+	})
+	return x
+}
+
+func (r *stateReader) owedRefund() OwedRefund {
+	var x OwedRefund
+	r.fields("refund", func(k []byte) bool {
+		switch string(k) {
+		case "op":
+			x.Op = OpID(r.str())
+		case "u":
+			x.User = UserID(r.int())
+		case "a":
+			x.Amount = Nano(r.int())
 		default:
 			return false
 		}

@@ -61,6 +61,9 @@ func arbitraryNumber(r *rand.Rand) Number {
 		n.Handover = &Handover{Reason: HandoverExpired, From: 7, Since: randomTime(r), Alerted: r.IntN(2) == 0}
 	}
 	n.Codes = CodesState(r.IntN(3))
+	if r.IntN(3) == 0 {
+		n.Refunds = []OwedRefund{{Op: "c", User: 7, Amount: TON(2)}}
+	}
 	return n
 }
 

@@ -79,6 +79,7 @@ const (
 	TypeLoginCodesSet    EventType = 118
 	TypeHandoverDone     EventType = 119
 	TypeHandoverAlerted  EventType = 120
+	TypeRefundCredited   EventType = 121
 
 	TypeWalletCredited EventType = 200
 	TypeWalletDebited  EventType = 201
@@ -143,6 +144,7 @@ func (*RentalCancelled) EventType() EventType  { return TypeRentalCancelled }
 func (*LoginCodesSet) EventType() EventType    { return TypeLoginCodesSet }
 func (*HandoverDone) EventType() EventType     { return TypeHandoverDone }
 func (*HandoverAlerted) EventType() EventType  { return TypeHandoverAlerted }
+func (*RefundCredited) EventType() EventType   { return TypeRefundCredited }
 func (*NumberRemoved) EventType() EventType    { return TypeNumberRemoved }
 func (*NumberRestored) EventType() EventType   { return TypeNumberRestored }
 func (*WalletCredited) EventType() EventType   { return TypeWalletCredited }
@@ -209,6 +211,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeLoginCodesSet:    func() Event { return new(LoginCodesSet) },
 	TypeHandoverDone:     func() Event { return new(HandoverDone) },
 	TypeHandoverAlerted:  func() Event { return new(HandoverAlerted) },
+	TypeRefundCredited:   func() Event { return new(RefundCredited) },
 	TypeNumberRemoved:    func() Event { return new(NumberRemoved) },
 	TypeNumberRestored:   func() Event { return new(NumberRestored) },
 	TypeWalletCredited:   func() Event { return new(WalletCredited) },

@@ -59,6 +59,9 @@ type Number struct {
 	// (handover.go); Codes is what Fragment last confirmed of its login codes.
 	Handover *Handover  `msgpack:"hv,omitempty"`
 	Codes    CodesState `msgpack:"cs,omitempty"`
+	// Refunds are cancels' refunds not yet confirmed by the renter's
+	// wallet (refund.go).
+	Refunds []OwedRefund `msgpack:"rf,omitempty"`
 	Seq      uint64     `msgpack:"sq"` // journal sequence of the last applied event
 }
 
@@ -195,6 +198,7 @@ func (n *Number) Clone() *Number {
 	c.History = slices.Clone(n.History)
 	c.Ops = slices.Clone(n.Ops)
 	c.OpsAt = slices.Clone(n.OpsAt)
+	c.Refunds = slices.Clone(n.Refunds)
 	if n.Hold != nil {
 		h := *n.Hold
 		c.Hold = &h

@@ -218,6 +218,9 @@ func (e *RentalCancelled) applyNumber(n *Number) {
 	if n.Rental != nil {
 		n.startHandover(HandoverCancelled, n.Rental.Renter, e.At)
 	}
+	if e.Refund > 0 {
+		n.Refunds = append(n.Refunds, OwedRefund{Op: e.Op, User: e.Renter, Amount: e.Refund})
+	}
 	n.Rental, n.Offer = nil, nil
 	n.closeHolding(e.At)
 	n.History = append(n.History, Holding{User: e.Renter, From: e.At, To: e.At, How: "cancelled"})

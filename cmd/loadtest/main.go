@@ -12,6 +12,7 @@
 //	loadtest -mode table -in FILE   (a Markdown table of earlier -json runs)
 //	loadtest -mode telegram -users N -duration D
 //	loadtest -mode sheets -items N
+//	loadtest -mode handover -numbers N -cycles K
 package main
 
 import (
@@ -43,7 +44,7 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | table")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | table")
 	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram)")
 	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
@@ -99,8 +100,13 @@ func main() {
 		res, err = runTelegram(f)
 	case "sheets":
 		res, err = runSheets(f)
+	case "handover":
+		res, err = runHandover(f)
+	case "handover-child": // runs until the parent kills it
+		fmt.Fprintln(os.Stderr, "handover child:", runHandoverChild(f))
+		os.Exit(1)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, table)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, table)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
