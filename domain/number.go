@@ -62,7 +62,7 @@ type Number struct {
 	// Refunds are cancels' refunds not yet confirmed by the renter's
 	// wallet (refund.go).
 	Refunds []OwedRefund `msgpack:"rf,omitempty"`
-	Seq      uint64     `msgpack:"sq"` // journal sequence of the last applied event
+	Seq     uint64       `msgpack:"sq"` // journal sequence of the last applied event
 }
 
 // Hold reserves a number for one invoice until Until.
