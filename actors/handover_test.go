@@ -272,7 +272,12 @@ func TestHandover_CodesSwitchedButTheAnswerLost(t *testing.T) {
 	if _, err := e.RentFromBalance(ctx, "tg:1001:rent", alice, num1, 30); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "codes switched on at Fragment", func() bool { on, _ := f.state(num1); return on })
+	eventually(t, "codes switched on at Fragment, and the lost answer counted as a failure", func() bool {
+		on, _ := f.state(num1)
+		e.handovers.mu.Lock()
+		defer e.handovers.mu.Unlock()
+		return on && e.handovers.fails[num1] > 0
+	})
 	if _, err := e.CancelRental(ctx, "tg:1:u1", admin, num1, 0); err != nil {
 		t.Fatal(err)
 	}

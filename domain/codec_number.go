@@ -1,0 +1,338 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// The number's hand-written msgpack (see codec_state.go for why and how).
+
+// EncodeMsgpack writes a number as the map its struct tags describe.
+func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
+	w := &stateWriter{e: e}
+	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0))
+	w.str("id", n.ID)
+	w.time("ad", n.Added)
+	if len(n.Prices) > 0 && w.key("pr") {
+		w.err = e.Encode(n.Prices) // rare: per-number overrides
+	}
+	if n.Blocked {
+		w.bool("bl", true)
+	}
+	if n.Removed {
+		w.bool("rx", true)
+	}
+	if n.Reason != "" {
+		w.str("br", n.Reason)
+	}
+	if h := n.Hold; h != nil && w.key("ho") {
+		w.mapLen(5)
+		w.str("op", string(h.Op))
+		w.int("u", int64(h.User))
+		w.int("d", int64(h.Days))
+		w.int("p", int64(h.Price))
+		w.time("t", h.Until)
+	}
+	if r := n.Rental; r != nil && w.key("re") {
+		w.mapLen(4 + count(r.Expired, r.Reminded != 0, r.Days != 0, r.Granted != 0))
+		w.int("u", int64(r.Renter))
+		w.time("s", r.Since)
+		w.time("t", r.Until)
+		w.int("p", int64(r.Paid))
+		if r.Expired {
+			w.bool("x", true)
+		}
+		if r.Reminded != 0 {
+			w.int("r", int64(r.Reminded))
+		}
+		if r.Days != 0 {
+			w.int("d", int64(r.Days))
+		}
+		if r.Granted != 0 {
+			w.int("g", int64(r.Granted))
+		}
+	}
+	if o := n.Offer; o != nil && w.key("of") {
+		w.mapLen(4)
+		w.str("op", string(o.Op))
+		w.int("f", int64(o.From))
+		w.int("to", int64(o.To))
+		w.time("x", o.Expires)
+	}
+	if len(n.History) > 0 && w.key("hi") {
+		if w.err = e.EncodeArrayLen(len(n.History)); w.err == nil {
+			for i := range n.History {
+				h := &n.History[i]
+				w.mapLen(3 + count(!h.To.IsZero(), !h.Until.IsZero()))
+				w.int("u", int64(h.User))
+				w.time("f", h.From)
+				if !h.To.IsZero() {
+					w.time("t", h.To)
+				}
+				w.str("h", h.How)
+				if !h.Until.IsZero() {
+					w.time("e", h.Until)
+				}
+			}
+		}
+	}
+	if len(n.Ops) > 0 && w.key("op") {
+		if w.err = e.EncodeArrayLen(len(n.Ops)); w.err == nil {
+			for _, op := range n.Ops {
+				if w.err == nil {
+					w.err = e.EncodeString(string(op))
+				}
+			}
+		}
+	}
+	if len(n.OpsAt) > 0 && w.key("oa") {
+		if w.err = e.EncodeArrayLen(len(n.OpsAt)); w.err == nil {
+			for _, at := range n.OpsAt {
+				if w.err == nil {
+					w.err = e.EncodeTime(at)
+				}
+			}
+		}
+	}
+	if n.Sold != 0 {
+		w.int("so", int64(n.Sold))
+	}
+	if h := n.Handover; h != nil && w.key("hv") {
+		w.mapLen(3 + count(h.Alerted))
+		w.str("r", h.Reason)
+		w.int("u", int64(h.From))
+		w.time("s", h.Since)
+		if h.Alerted {
+			w.bool("al", true)
+		}
+	}
+	if n.Codes != 0 {
+		w.uint("cs", uint64(n.Codes))
+	}
+	if len(n.Refunds) > 0 && w.key("rf") {
+		if w.err = e.EncodeArrayLen(len(n.Refunds)); w.err == nil {
+			for _, r := range n.Refunds {
+				w.mapLen(3)
+				w.str("op", string(r.Op))
+				w.int("u", int64(r.User))
+				w.int("a", int64(r.Amount))
+			}
+		}
+	}
+	w.uint("sq", n.Seq)
+	return w.err
+}
+
+// DecodeMsgpack reads a number written by EncodeMsgpack or by reflection.
+func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
+	*n = Number{}
+	r := &stateReader{d: d}
+	r.fields("number", func(k []byte) bool {
+		switch string(k) {
+		case "id":
+			n.ID = r.str()
+		case "ad":
+			n.Added = r.time()
+		case "pr":
+			if !r.isNil() {
+				r.err = d.Decode(&n.Prices)
+			}
+		case "bl":
+			n.Blocked = r.bool()
+		case "rx":
+			n.Removed = r.bool()
+		case "br":
+			n.Reason = r.str()
+		case "ho":
+			n.Hold = r.hold()
+		case "re":
+			n.Rental = r.rental()
+		case "of":
+			n.Offer = r.offer()
+		case "hi":
+			r.items("history", func(c, i int) {
+				if i == 0 {
+					n.History = make([]Holding, c)
+				}
+				n.History[i] = r.holding()
+			})
+		case "op":
+			r.items("ops", func(c, i int) {
+				if i == 0 {
+					n.Ops = make([]OpID, c)
+				}
+				n.Ops[i] = OpID(r.str())
+			})
+		case "oa":
+			r.items("op times", func(c, i int) {
+				if i == 0 {
+					n.OpsAt = make([]time.Time, c)
+				}
+				n.OpsAt[i] = r.time()
+			})
+		case "so":
+			n.Sold = Nano(r.int())
+		case "hv":
+			n.Handover = r.handover()
+		case "cs":
+			n.Codes = CodesState(r.uint())
+		case "rf":
+			r.items("refunds", func(c, i int) {
+				if i == 0 {
+					n.Refunds = make([]OwedRefund, c)
+				}
+				n.Refunds[i] = r.owedRefund()
+			})
+		case "sq":
+			n.Seq = r.uint()
+		default:
+			return false
+		}
+		return true
+	})
+	return r.err
+}
+
+func (r *stateReader) hold() *Hold {
+	if r.isNil() {
+		return nil
+	}
+	h := &Hold{}
+	r.fields("hold", func(k []byte) bool {
+		switch string(k) {
+		case "op":
+			h.Op = OpID(r.str())
+		case "u":
+			h.User = UserID(r.int())
+		case "d":
+			h.Days = int(r.int())
+		case "p":
+			h.Price = Nano(r.int())
+		case "t":
+			h.Until = r.time()
+		default:
+			return false
+		}
+		return true
+	})
+	return h
+}
+
+func (r *stateReader) rental() *Rental {
+	if r.isNil() {
+		return nil
+	}
+	x := &Rental{}
+	r.fields("rental", func(k []byte) bool {
+		switch string(k) {
+		case "u":
+			x.Renter = UserID(r.int())
+		case "s":
+			x.Since = r.time()
+		case "t":
+			x.Until = r.time()
+		case "p":
+			x.Paid = Nano(r.int())
+		case "x":
+			x.Expired = r.bool()
+		case "r":
+			x.Reminded = int(r.int())
+		case "d":
+			x.Days = int(r.int())
+		case "g":
+			x.Granted = time.Duration(r.int())
+		default:
+			return false
+		}
+		return true
+	})
+	return x
+}
+
+func (r *stateReader) owedRefund() OwedRefund {
+	var x OwedRefund
+	r.fields("refund", func(k []byte) bool {
+		switch string(k) {
+		case "op":
+			x.Op = OpID(r.str())
+		case "u":
+			x.User = UserID(r.int())
+		case "a":
+			x.Amount = Nano(r.int())
+		default:
+			return false
+		}
+		return true
+	})
+	return x
+}
+
+func (r *stateReader) handover() *Handover {
+	if r.isNil() {
+		return nil
+	}
+	h := &Handover{}
+	r.fields("handover", func(k []byte) bool {
+		switch string(k) {
+		case "r":
+			h.Reason = r.str()
+		case "u":
+			h.From = UserID(r.int())
+		case "s":
+			h.Since = r.time()
+		case "al":
+			h.Alerted = r.bool()
+		default:
+			return false
+		}
+		return true
+	})
+	return h
+}
+
+func (r *stateReader) offer() *Offer {
+	if r.isNil() {
+		return nil
+	}
+	o := &Offer{}
+	r.fields("offer", func(k []byte) bool {
+		switch string(k) {
+		case "op":
+			o.Op = OpID(r.str())
+		case "f":
+			o.From = UserID(r.int())
+		case "to":
+			o.To = UserID(r.int())
+		case "x":
+			o.Expires = r.time()
+		default:
+			return false
+		}
+		return true
+	})
+	return o
+}
+
+func (r *stateReader) holding() Holding {
+	var h Holding
+	r.fields("holding", func(k []byte) bool {
+		switch string(k) {
+		case "u":
+			h.User = UserID(r.int())
+		case "f":
+			h.From = r.time()
+		case "t":
+			h.To = r.time()
+		case "h":
+			h.How = r.str()
+		case "e":
+			h.Until = r.time()
+		default:
+			return false
+		}
+		return true
+	})
+	return h
+}
