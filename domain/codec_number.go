@@ -27,102 +27,139 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	if n.Reason != "" {
 		w.str("br", n.Reason)
 	}
-	if h := n.Hold; h != nil && w.key("ho") {
-		w.mapLen(5)
-		w.str("op", string(h.Op))
-		w.int("u", int64(h.User))
-		w.int("d", int64(h.Days))
-		w.int("p", int64(h.Price))
-		w.time("t", h.Until)
-	}
-	if r := n.Rental; r != nil && w.key("re") {
-		w.mapLen(4 + count(r.Expired, r.Reminded != 0, r.Days != 0, r.Granted != 0))
-		w.int("u", int64(r.Renter))
-		w.time("s", r.Since)
-		w.time("t", r.Until)
-		w.int("p", int64(r.Paid))
-		if r.Expired {
-			w.bool("x", true)
-		}
-		if r.Reminded != 0 {
-			w.int("r", int64(r.Reminded))
-		}
-		if r.Days != 0 {
-			w.int("d", int64(r.Days))
-		}
-		if r.Granted != 0 {
-			w.int("g", int64(r.Granted))
-		}
-	}
-	if o := n.Offer; o != nil && w.key("of") {
-		w.mapLen(4)
-		w.str("op", string(o.Op))
-		w.int("f", int64(o.From))
-		w.int("to", int64(o.To))
-		w.time("x", o.Expires)
-	}
-	if len(n.History) > 0 && w.key("hi") {
-		if w.err = e.EncodeArrayLen(len(n.History)); w.err == nil {
-			for i := range n.History {
-				h := &n.History[i]
-				w.mapLen(3 + count(!h.To.IsZero(), !h.Until.IsZero()))
-				w.int("u", int64(h.User))
-				w.time("f", h.From)
-				if !h.To.IsZero() {
-					w.time("t", h.To)
-				}
-				w.str("h", h.How)
-				if !h.Until.IsZero() {
-					w.time("e", h.Until)
-				}
-			}
-		}
-	}
-	if len(n.Ops) > 0 && w.key("op") {
-		if w.err = e.EncodeArrayLen(len(n.Ops)); w.err == nil {
-			for _, op := range n.Ops {
-				if w.err == nil {
-					w.err = e.EncodeString(string(op))
-				}
-			}
-		}
-	}
-	if len(n.OpsAt) > 0 && w.key("oa") {
-		if w.err = e.EncodeArrayLen(len(n.OpsAt)); w.err == nil {
-			for _, at := range n.OpsAt {
-				if w.err == nil {
-					w.err = e.EncodeTime(at)
-				}
-			}
-		}
-	}
+	w.hold(n.Hold)
+	w.rental(n.Rental)
+	w.offer(n.Offer)
+	w.history(n.History)
+	w.ops(n.Ops, n.OpsAt)
 	if n.Sold != 0 {
 		w.int("so", int64(n.Sold))
 	}
-	if h := n.Handover; h != nil && w.key("hv") {
-		w.mapLen(3 + count(h.Alerted))
-		w.str("r", h.Reason)
-		w.int("u", int64(h.From))
-		w.time("s", h.Since)
-		if h.Alerted {
-			w.bool("al", true)
-		}
-	}
+	w.handover(n.Handover)
 	if n.Codes != 0 {
 		w.uint("cs", uint64(n.Codes))
 	}
-	if len(n.Refunds) > 0 && w.key("rf") {
-		if w.err = e.EncodeArrayLen(len(n.Refunds)); w.err == nil {
-			for _, r := range n.Refunds {
-				w.mapLen(3)
-				w.str("op", string(r.Op))
-				w.int("u", int64(r.User))
-				w.int("a", int64(r.Amount))
+	w.refunds(n.Refunds)
+	w.uint("sq", n.Seq)
+	return w.err
+}
+
+func (w *stateWriter) hold(h *Hold) {
+	if h == nil || !w.key("ho") {
+		return
+	}
+	w.mapLen(5)
+	w.str("op", string(h.Op))
+	w.int("u", int64(h.User))
+	w.int("d", int64(h.Days))
+	w.int("p", int64(h.Price))
+	w.time("t", h.Until)
+}
+
+func (w *stateWriter) rental(r *Rental) {
+	if r == nil || !w.key("re") {
+		return
+	}
+	w.mapLen(4 + count(r.Expired, r.Reminded != 0, r.Days != 0, r.Granted != 0))
+	w.int("u", int64(r.Renter))
+	w.time("s", r.Since)
+	w.time("t", r.Until)
+	w.int("p", int64(r.Paid))
+	if r.Expired {
+		w.bool("x", true)
+	}
+	if r.Reminded != 0 {
+		w.int("r", int64(r.Reminded))
+	}
+	if r.Days != 0 {
+		w.int("d", int64(r.Days))
+	}
+	if r.Granted != 0 {
+		w.int("g", int64(r.Granted))
+	}
+}
+
+func (w *stateWriter) offer(o *Offer) {
+	if o == nil || !w.key("of") {
+		return
+	}
+	w.mapLen(4)
+	w.str("op", string(o.Op))
+	w.int("f", int64(o.From))
+	w.int("to", int64(o.To))
+	w.time("x", o.Expires)
+}
+
+func (w *stateWriter) history(hs []Holding) {
+	if len(hs) == 0 || !w.key("hi") {
+		return
+	}
+	if w.err = w.e.EncodeArrayLen(len(hs)); w.err != nil {
+		return
+	}
+	for i := range hs {
+		h := &hs[i]
+		w.mapLen(3 + count(!h.To.IsZero(), !h.Until.IsZero()))
+		w.int("u", int64(h.User))
+		w.time("f", h.From)
+		if !h.To.IsZero() {
+			w.time("t", h.To)
+		}
+		w.str("h", h.How)
+		if !h.Until.IsZero() {
+			w.time("e", h.Until)
+		}
+	}
+}
+
+// ops writes the remembered operations and, when kept, their times.
+func (w *stateWriter) ops(ops []OpID, at []time.Time) {
+	if len(ops) > 0 && w.key("op") {
+		if w.err = w.e.EncodeArrayLen(len(ops)); w.err == nil {
+			for _, op := range ops {
+				if w.err == nil {
+					w.err = w.e.EncodeString(string(op))
+				}
 			}
 		}
 	}
-	w.uint("sq", n.Seq)
-	return w.err
+	if len(at) > 0 && w.key("oa") {
+		if w.err = w.e.EncodeArrayLen(len(at)); w.err == nil {
+			for _, t := range at {
+				if w.err == nil {
+					w.err = w.e.EncodeTime(t)
+				}
+			}
+		}
+	}
+}
+
+func (w *stateWriter) handover(h *Handover) {
+	if h == nil || !w.key("hv") {
+		return
+	}
+	w.mapLen(3 + count(h.Alerted))
+	w.str("r", h.Reason)
+	w.int("u", int64(h.From))
+	w.time("s", h.Since)
+	if h.Alerted {
+		w.bool("al", true)
+	}
+}
+
+func (w *stateWriter) refunds(rs []OwedRefund) {
+	if len(rs) == 0 || !w.key("rf") {
+		return
+	}
+	if w.err = w.e.EncodeArrayLen(len(rs)); w.err != nil {
+		return
+	}
+	for _, r := range rs {
+		w.mapLen(3)
+		w.str("op", string(r.Op))
+		w.int("u", int64(r.User))
+		w.int("a", int64(r.Amount))
+	}
 }
 
 // DecodeMsgpack reads a number written by EncodeMsgpack or by reflection.

@@ -139,6 +139,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := httpapi.CheckAccess(c.HTTPAddr, c.IntrospectionToken); err != nil {
 		bad("INTROSPECTION_TOKEN", err) // the message never quotes the token
 	}
+	errs = append(errs, c.loadServices(getenv)...)
+	return c, errors.Join(errs...)
+}
+
+// loadServices reads the settings of the services outside the bot: TON,
+// Fragment, and the distribution's kinds and stock. Each error names its
+// variable and never quotes a secret.
+func (c *config) loadServices(getenv func(string) string) []error {
+	var errs []error
+	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
 	tc, err := ton.ConfigFromEnv(getenv)
 	if err != nil {
 		errs = append(errs, err) // names its variable
@@ -171,7 +181,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.Sheets = sc
 	}
-	return c, errors.Join(errs...)
+	return errs
 }
 
 var (

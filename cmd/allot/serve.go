@@ -61,20 +61,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	defer rel.close() // after the engine: its hand-overs use the client until it closes
-	opts := actors.Options{
-		Dir: cfg.DataDir, Fsync: cfg.Fsync, SnapshotInterval: cfg.SnapshotInterval,
-		SnapshotKeep: cfg.SnapshotKeep, Logger: log, Kinds: cfg.Kinds,
-		OnFatal: func(err error) { fatal <- err },
-		Notify: func(n actors.Notice) {
-			if b := bot.Load(); b != nil {
-				b.Notify(n)
-			}
-		},
-	}
-	if rel != nil {
-		opts.Fragment = rel.client
-	}
-	eng, err := actors.Open(opts)
+	eng, err := openEngine(cfg, log, rel, &bot, fatal)
 	if err != nil {
 		return err
 	}
@@ -155,6 +142,26 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	numSync.Close()
 	dist.close() // before the engine, so a load or flush in progress ends first
 	return errors.Join(runErr, eng.Close(shut))
+}
+
+// openEngine opens the engine on the data directory. Its notices go to the
+// bot once it exists; a failed journal is sent on fatal; the relay's
+// client, when there is one, does the numbers' hand-overs.
+func openEngine(cfg config, log *slog.Logger, rel *relay, bot *atomic.Pointer[telegram.Bot], fatal chan<- error) (*actors.Engine, error) {
+	opts := actors.Options{
+		Dir: cfg.DataDir, Fsync: cfg.Fsync, SnapshotInterval: cfg.SnapshotInterval,
+		SnapshotKeep: cfg.SnapshotKeep, Logger: log, Kinds: cfg.Kinds,
+		OnFatal: func(err error) { fatal <- err },
+		Notify: func(n actors.Notice) {
+			if b := bot.Load(); b != nil {
+				b.Notify(n)
+			}
+		},
+	}
+	if rel != nil {
+		opts.Fragment = rel.client // never a typed nil in the interface
+	}
+	return actors.Open(opts)
 }
 
 // telegramState says what the bot does with Telegram.
