@@ -37,10 +37,12 @@ type handovers struct {
 	alert int           // failures in a row before the admins are told
 	base  time.Duration // the first wait after a failure
 
-	mu    sync.Mutex
-	due   map[string]time.Time // number → when to try next
-	fails map[string]int
-	kick  chan struct{}
+	mu      sync.Mutex
+	due     map[string]time.Time // number → when to try next
+	fails   map[string]int
+	working bool // numbers taken from due are being worked on
+	stopped bool // closed: nothing more is done in this process
+	kick    chan struct{}
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -84,6 +86,9 @@ func (h *handovers) poke(number string) {
 func (h *handovers) close() {
 	h.stop()
 	<-h.done
+	h.mu.Lock()
+	h.stopped = true // what is still due is for the next start: Drain waits for none of it
+	h.mu.Unlock()
 }
 
 // Pending is how many numbers owe Fragment something, for metrics and readiness.
@@ -105,6 +110,9 @@ func (h *handovers) run(ctx context.Context) {
 			}
 			h.work(ctx, id)
 		}
+		h.mu.Lock()
+		h.working = false
+		h.mu.Unlock()
 		if len(ready) > 0 {
 			continue
 		}
@@ -131,7 +139,31 @@ func (h *handovers) ready() ([]string, time.Duration) {
 		}
 		ids = append(ids, id)
 	}
+	h.working = len(ids) > 0
 	return ids, wait
+}
+
+// busy reports whether the worker has a chore due now or in hand, for
+// Drain; nil has none. A chore waiting out a backoff is not busy.
+func (h *handovers) busy() bool {
+	if h == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return false
+	}
+	if h.working {
+		return true
+	}
+	now := h.now()
+	for _, at := range h.due {
+		if !at.After(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // work does number's chores once. It asks the number what it owes (in the

@@ -112,11 +112,6 @@ func mustNumber(t testing.TB, e *Engine, id string) *domain.Number {
 
 func mustCheck(t testing.TB, e *Engine) Totals {
 	t.Helper()
-	if h := e.handovers; h != nil { // Check reads states: the Fragment worker must be idle too
-		for deadline := time.Now().Add(10 * time.Second); h.pending() > 0 && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-	}
 	if err := e.Drain(ctxT(t)); err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
