@@ -57,6 +57,12 @@ type exec struct {
 	e    *entry
 	self *actor.PID
 	now  time.Time
+	// later holds the turn's replies and outside effects until the turn
+	// ends, so that whatever else the turn does (arming the scheduler, say)
+	// happens before anybody hears the answer: a caller that acts on a
+	// reply must find the engine already in step with it.
+	later []func()
+	ended bool
 }
 
 func (a *entityActor) Receive(ctx actor.Context) {
@@ -86,7 +92,30 @@ func (a *entityActor) handle(ctx actor.Context, c command) {
 			}
 		}
 	}()
-	c.run(&exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()})
+	x := &exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()}
+	defer x.end()
+	c.run(x)
+}
+
+// end hands the turn's replies and effects to the durability watcher.
+func (x *exec) end() {
+	x.ended = true
+	for _, f := range x.later {
+		f()
+	}
+	x.later = nil
+}
+
+// afterDurable runs fn with the journal's verdict once everything this
+// entity has applied so far is durable; registered at the end of the turn.
+func (x *exec) afterDurable(fn func(error)) {
+	seq := x.seq()
+	reg := func() { x.eng.durable.after(seq, fn) }
+	if x.ended {
+		reg()
+		return
+	}
+	x.later = append(x.later, reg)
 }
 
 // emit journals ev for this entity and applies it; it returns the event's
@@ -129,7 +158,7 @@ func (x *exec) reply(r replyTo, v any, err error) {
 	if r == nil {
 		return
 	}
-	x.eng.durable.after(x.seq(), func(jerr error) {
+	x.afterDurable(func(jerr error) {
 		if jerr != nil {
 			r.send(nil, jerr)
 			return
@@ -142,7 +171,7 @@ func (x *exec) reply(r replyTo, v any, err error) {
 // engine (telling a person), which must never reflect a change a crash
 // could still undo.
 func (x *exec) then(fn func()) {
-	x.eng.durable.after(x.seq(), func(err error) {
+	x.afterDurable(func(err error) {
 		if err == nil {
 			fn()
 		}
