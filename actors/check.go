@@ -160,6 +160,9 @@ func checkNumber(n *domain.Number) error {
 	if h := n.Handover; h != nil && (n.Hold != nil || n.Rental != nil && n.Rental.Since.After(h.Since)) {
 		return fmt.Errorf("number %s: held or rented again before %d's sessions were ended", n.ID, h.From)
 	}
+	if a := n.Account; a.Holds() && (n.Hold != nil || n.Rental != nil) {
+		return fmt.Errorf("number %s: held or rented again before the account %d gave back was checked", n.ID, a.From)
+	}
 	if r := n.Rental; r != nil {
 		if paid := r.PaidUntil(); !paid.IsZero() && !r.Until.Equal(paid) {
 			return fmt.Errorf("number %s: rental ends %s, but what was paid and granted ends it %s",

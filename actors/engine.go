@@ -42,6 +42,9 @@ type Options struct {
 	Fragment           Fragment
 	HandoverAlertAfter int
 	HandoverBackoff    time.Duration // the first wait after a failed step; default 2 s, doubling to 10 min
+	// Accounts signs in to returned numbers' accounts (account.go); nil
+	// leaves those checks to the admins. It needs Fragment for the codes.
+	Accounts AccountChecker
 }
 
 // Engine is Allot's state: the actor system, the directory of entities, the
@@ -101,7 +104,7 @@ func Open(opts Options) (*Engine, error) {
 	}
 	e.startActors()
 	if opts.Fragment != nil {
-		e.handovers = startHandovers(e, opts.Fragment, opts.HandoverAlertAfter, opts.HandoverBackoff)
+		e.handovers = startHandovers(e, opts.Fragment, opts.Accounts, opts.HandoverAlertAfter, opts.HandoverBackoff)
 	}
 	if err := e.recover(); err != nil {
 		if e.handovers != nil {

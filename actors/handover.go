@@ -31,11 +31,12 @@ type Fragment interface {
 // until Fragment confirms; after a restart, recovery finds every chore still
 // owed and pokes it again. A chore that keeps failing tells the admins once.
 type handovers struct {
-	e     *Engine
-	port  Fragment
-	now   func() time.Time
-	alert int           // failures in a row before the admins are told
-	base  time.Duration // the first wait after a failure
+	e       *Engine
+	port    Fragment
+	checker AccountChecker // nil: account checks are left to the admins
+	now     func() time.Time
+	alert   int           // failures in a row before the admins are told
+	base    time.Duration // the first wait after a failure
 
 	mu      sync.Mutex
 	due     map[string]time.Time // number → when to try next
@@ -54,7 +55,7 @@ func (h *handovers) backoff(n int) time.Duration {
 	return min(h.base<<min(n-1, 9), 10*time.Minute)
 }
 
-func startHandovers(e *Engine, port Fragment, alertAfter int, base time.Duration) *handovers {
+func startHandovers(e *Engine, port Fragment, checker AccountChecker, alertAfter int, base time.Duration) *handovers {
 	ctx, stop := context.WithCancel(context.Background())
 	if base <= 0 {
 		base = 2 * time.Second
@@ -62,7 +63,7 @@ func startHandovers(e *Engine, port Fragment, alertAfter int, base time.Duration
 	if alertAfter <= 0 {
 		alertAfter = 5
 	}
-	h := &handovers{e: e, port: port, now: time.Now, alert: alertAfter, base: base,
+	h := &handovers{e: e, port: port, checker: checker, now: time.Now, alert: alertAfter, base: base,
 		due: map[string]time.Time{}, fails: map[string]int{}, kick: make(chan struct{}, 1),
 		stop: stop, done: make(chan struct{})}
 	go h.run(ctx)
@@ -194,6 +195,9 @@ func (h *handovers) work(ctx context.Context, id string) {
 }
 
 func (h *handovers) do(ctx context.Context, id string, c domain.Chore) error {
+	if c.CheckAccount && h.checker == nil {
+		return h.checkAccount(ctx, id, c) // left to the admins, without switching codes on for nothing
+	}
 	if c.Codes != domain.CodesUnknown {
 		// In doubt first: an answer lost after Fragment switched them must
 		// not leave the record saying what they no longer are.
@@ -209,19 +213,20 @@ func (h *handovers) do(ctx context.Context, id string, c domain.Chore) error {
 			return err
 		}
 	}
-	if !c.EndSessions {
-		return nil
+	if c.EndSessions {
+		if err := h.port.TerminateSessions(ctx, id); err != nil {
+			return err
+		}
+		_, err := h.e.number(ctx, id, false, func(r replyTo) command {
+			return &choreDone{asker: asker{r}, ended: true, since: c.Since}
+		})
+		// ErrAlreadyDecided: a newer hand-over replaced it; the next look does that one
+		return ignoreDecided(err)
 	}
-	if err := h.port.TerminateSessions(ctx, id); err != nil {
-		return err
+	if c.CheckAccount {
+		return h.checkAccount(ctx, id, c)
 	}
-	_, err := h.e.number(ctx, id, false, func(r replyTo) command {
-		return &choreDone{asker: asker{r}, ended: true, since: c.Since}
-	})
-	if errors.Is(err, domain.ErrAlreadyDecided) {
-		return nil // a newer hand-over replaced it: the next look does that one
-	}
-	return err
+	return nil
 }
 
 func (h *handovers) settle(id string) {
@@ -252,7 +257,7 @@ func (h *handovers) failed(ctx context.Context, id string, err error) {
 type numberChore struct{ asker }
 
 func (c *numberChore) run(x *exec) {
-	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, n.Chore(), nil) })
+	x.withNumber(c.r, func(n *domain.Number) { x.reply(c.r, n.Chore(x.now), nil) })
 }
 
 // choreDone records what Fragment confirmed: login codes set, or the
@@ -316,29 +321,44 @@ func (c *choreAlert) run(x *exec) {
 	})
 }
 
-// noteChore is called after a number applied an event: with no Fragment
-// configured, a hand-over it owes is recorded as skipped in the same turn
-// (the relay is off, nothing can be ended, and the number is not held back
-// for it); with one, the worker is poked once the event is durable.
+// noteChore is called after a number applied an event (and when its
+// wake-up comes): with no Fragment configured, what it owes is settled in
+// the same turn — a hand-over recorded as skipped (the relay is off, nothing
+// can be ended, and the number is not held back for it), an account check
+// left to the admins; with Fragment, the worker is poked once the change is
+// durable.
 func (x *exec) noteChore(n *domain.Number, ev domain.Event) {
-	if _, done := ev.(*domain.HandoverDone); done {
-		return
+	switch ev.(type) {
+	case *domain.HandoverDone, *domain.AccountCheckDeferred:
+		return // settled in this turn already; the outer call goes on
 	}
-	c := n.Chore()
+	c := n.Chore(x.now)
 	if !c.Any() {
 		return
 	}
 	h := x.eng.handovers
 	if h == nil {
-		if c.EndSessions {
-			if d, err := n.SessionsEnded(c.Since, true, x.now); err == nil {
-				_, _ = x.emit(d)
-			}
-		}
+		x.settleWithoutFragment(n, c)
 		return
 	}
 	id := n.ID
 	x.then(func() { h.poke(id) })
+}
+
+// settleWithoutFragment records what a number owes Fragment as settled
+// without it: the hand-over skipped, the account check left to the admins.
+func (x *exec) settleWithoutFragment(n *domain.Number, c domain.Chore) {
+	if c.EndSessions {
+		if d, err := n.SessionsEnded(c.Since, true, x.now); err == nil {
+			_, _ = x.emit(d)
+		}
+		c = n.Chore(x.now) // the check may be due now
+	}
+	if c.CheckAccount {
+		if d, err := n.DeferAccountCheck(c.CheckSince); err == nil {
+			_, _ = x.emit(d)
+		}
+	}
 }
 
 // resumeChores hands the worker every chore recovery found owed: a crash
@@ -355,15 +375,10 @@ func (e *Engine) resumeChores(ids []string) {
 	}
 }
 
-// skipHandover records an owed hand-over as skipped: the relay is off.
+// skipHandover records an owed hand-over as skipped and an owed account
+// check as left to the admins: the relay is off.
 type skipHandover struct{ asker }
 
 func (c *skipHandover) run(x *exec) {
-	x.withNumber(nil, func(n *domain.Number) {
-		if ch := n.Chore(); ch.EndSessions {
-			if d, err := n.SessionsEnded(ch.Since, true, x.now); err == nil {
-				_, _ = x.emit(d)
-			}
-		}
-	})
+	x.withNumber(nil, func(n *domain.Number) { x.settleWithoutFragment(n, n.Chore(x.now)) })
 }

@@ -219,6 +219,7 @@ func (c *tick) run(x *exec) {
 			}
 			x.notice(n, ev)
 		}
+		x.noteChore(n, nil) // a pending account deletion may be ready to finish
 	})
 }
 

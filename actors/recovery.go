@@ -189,7 +189,7 @@ func (e *Engine) resume() {
 			if at := n.NextWake(reminders); !at.IsZero() {
 				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindNumber, n.ID}})
 			}
-			if n.Chore().Any() {
+			if n.Chore(e.clock()).Any() {
 				chores = append(chores, n.ID)
 			}
 		}

@@ -25,6 +25,11 @@ type NumberView struct {
 	Offer   domain.UserID    // a pending transfer offer to this user
 	Prices  domain.PriceList // per-number overrides of the default prices
 	Blocked bool
+	// Unchecked: the number came back and its account was not looked at
+	// yet (domain.AccountCheck); DeleteAt is when a pending deletion of an
+	// account left with a cloud password can finish.
+	Unchecked bool
+	DeleteAt  time.Time
 }
 
 type numberView struct {
@@ -71,6 +76,9 @@ func summarize(n *domain.Number, now time.Time) NumberView {
 	}
 	if n.Offer != nil {
 		v.Offer = n.Offer.To
+	}
+	if a := n.Account; a != nil {
+		v.Unchecked, v.DeleteAt = true, a.DeleteAt
 	}
 	return v
 }

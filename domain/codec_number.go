@@ -12,7 +12,7 @@ import (
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
-		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0))
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0, n.Account != nil))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
 	if len(n.Prices) > 0 && w.key("pr") {
@@ -40,6 +40,7 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 		w.uint("cs", uint64(n.Codes))
 	}
 	w.refunds(n.Refunds)
+	w.account(n.Account)
 	w.uint("sq", n.Seq)
 	return w.err
 }
@@ -147,6 +148,27 @@ func (w *stateWriter) handover(h *Handover) {
 	}
 }
 
+func (w *stateWriter) account(a *AccountCheck) {
+	if a == nil || !w.key("ac") {
+		return
+	}
+	w.mapLen(2 + count(a.Manual, !a.DeleteAt.IsZero(), a.Blocked, a.Alerted))
+	w.int("u", int64(a.From))
+	w.time("s", a.Since)
+	if a.Manual {
+		w.bool("m", true)
+	}
+	if !a.DeleteAt.IsZero() {
+		w.time("d", a.DeleteAt)
+	}
+	if a.Blocked {
+		w.bool("b", true)
+	}
+	if a.Alerted {
+		w.bool("al", true)
+	}
+}
+
 func (w *stateWriter) refunds(rs []OwedRefund) {
 	if len(rs) == 0 || !w.key("rf") {
 		return
@@ -222,6 +244,8 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 				}
 				n.Refunds[i] = r.owedRefund()
 			})
+		case "ac":
+			n.Account = r.account()
 		case "sq":
 			n.Seq = r.uint()
 		default:
@@ -327,6 +351,33 @@ func (r *stateReader) handover() *Handover {
 		return true
 	})
 	return h
+}
+
+func (r *stateReader) account() *AccountCheck {
+	if r.isNil() {
+		return nil
+	}
+	a := &AccountCheck{}
+	r.fields("account check", func(k []byte) bool {
+		switch string(k) {
+		case "u":
+			a.From = UserID(r.int())
+		case "s":
+			a.Since = r.time()
+		case "m":
+			a.Manual = r.bool()
+		case "d":
+			a.DeleteAt = r.time()
+		case "b":
+			a.Blocked = r.bool()
+		case "al":
+			a.Alerted = r.bool()
+		default:
+			return false
+		}
+		return true
+	})
+	return a
 }
 
 func (r *stateReader) offer() *Offer {

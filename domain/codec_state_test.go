@@ -64,6 +64,13 @@ func arbitraryNumber(r *rand.Rand) Number {
 	if r.IntN(3) == 0 {
 		n.Refunds = []OwedRefund{{Op: "c", User: 7, Amount: TON(2)}}
 	}
+	if r.IntN(3) == 0 {
+		n.Account = &AccountCheck{From: 7, Since: randomTime(r), Manual: r.IntN(2) == 0, Blocked: r.IntN(2) == 0,
+			Alerted: r.IntN(2) == 0}
+		if r.IntN(2) == 0 {
+			n.Account.DeleteAt = randomTime(r)
+		}
+	}
 	return n
 }
 

@@ -57,6 +57,10 @@ var (
 	ErrBadRegion       = errors.New("domain: unknown region")
 	ErrUnknownKind     = errors.New("domain: unknown resource kind")
 	ErrItemNotFound    = errors.New("domain: unknown item")
+	ErrNoAccountCheck  = errors.New("domain: no account check is owed for this number")
+	// ErrBadAccountVerdict is an account checker's answer that makes no
+	// sense (an unknown outcome, a pending deletion without a date).
+	ErrBadAccountVerdict = errors.New("domain: bad account check verdict")
 )
 
 // InsufficientFundsError says how much is missing, so the bot can offer a

@@ -80,6 +80,9 @@ const (
 	TypeHandoverDone     EventType = 119
 	TypeHandoverAlerted  EventType = 120
 	TypeRefundCredited   EventType = 121
+	TypeAccountDeferred  EventType = 122
+	TypeAccountDeletion  EventType = 123
+	TypeAccountChecked   EventType = 124
 
 	TypeWalletCredited EventType = 200
 	TypeWalletDebited  EventType = 201
@@ -125,62 +128,65 @@ const (
 )
 
 // EventType implementations: one line each, so the table reads as a list.
-func (*NumberAdded) EventType() EventType      { return TypeNumberAdded }
-func (*NumberPriceSet) EventType() EventType   { return TypeNumberPriceSet }
-func (*NumberReserved) EventType() EventType   { return TypeNumberReserved }
-func (*NumberReleased) EventType() EventType   { return TypeNumberReleased }
-func (*NumberRented) EventType() EventType     { return TypeNumberRented }
-func (*NumberRenewed) EventType() EventType    { return TypeNumberRenewed }
-func (*TransferOffered) EventType() EventType  { return TypeTransferOffered }
-func (*TransferAccepted) EventType() EventType { return TypeTransferAccepted }
-func (*TransferClosed) EventType() EventType   { return TypeTransferClosed }
-func (*ReminderDue) EventType() EventType      { return TypeReminderDue }
-func (*RentalExpired) EventType() EventType    { return TypeRentalExpired }
-func (*NumberReclaimed) EventType() EventType  { return TypeNumberReclaimed }
-func (*NumberBlocked) EventType() EventType    { return TypeNumberBlocked }
-func (*NumberUnblocked) EventType() EventType  { return TypeNumberUnblocked }
-func (*RentalExtended) EventType() EventType   { return TypeRentalExtended }
-func (*RentalCancelled) EventType() EventType  { return TypeRentalCancelled }
-func (*LoginCodesSet) EventType() EventType    { return TypeLoginCodesSet }
-func (*HandoverDone) EventType() EventType     { return TypeHandoverDone }
-func (*HandoverAlerted) EventType() EventType  { return TypeHandoverAlerted }
-func (*RefundCredited) EventType() EventType   { return TypeRefundCredited }
-func (*NumberRemoved) EventType() EventType    { return TypeNumberRemoved }
-func (*NumberRestored) EventType() EventType   { return TypeNumberRestored }
-func (*WalletCredited) EventType() EventType   { return TypeWalletCredited }
-func (*WalletDebited) EventType() EventType    { return TypeWalletDebited }
-func (*EntryOpened) EventType() EventType      { return TypeEntryOpened }
-func (*EntrySettled) EventType() EventType     { return TypeEntrySettled }
-func (*EntriesPruned) EventType() EventType    { return TypeEntriesPruned }
-func (*InvoiceOpened) EventType() EventType    { return TypeInvoiceOpened }
-func (*InvoiceClosed) EventType() EventType    { return TypeInvoiceClosed }
-func (*PaymentReceived) EventType() EventType  { return TypePaymentReceived }
-func (*OrphanAssigned) EventType() EventType   { return TypeOrphanAssigned }
-func (*InvoicesPruned) EventType() EventType   { return TypeInvoicesPruned }
-func (*UserSeen) EventType() EventType         { return TypeUserSeen }
-func (*StaffRequested) EventType() EventType   { return TypeStaffRequested }
-func (*StaffDecided) EventType() EventType     { return TypeStaffDecided }
-func (*AuditRecorded) EventType() EventType    { return TypeAuditRecorded }
-func (*DefaultPriceSet) EventType() EventType  { return TypeDefaultPriceSet }
-func (*WatcherAdvanced) EventType() EventType  { return TypeWatcherAdvanced }
-func (*ProxyAdded) EventType() EventType       { return TypeProxyAdded }
-func (*ProxyReserved) EventType() EventType    { return TypeProxyReserved }
-func (*ProxyReleased) EventType() EventType    { return TypeProxyReleased }
-func (*ProxyIssued) EventType() EventType      { return TypeProxyIssued }
-func (*ProxyExpired) EventType() EventType     { return TypeProxyExpired }
-func (*ProxyRemoved) EventType() EventType     { return TypeProxyRemoved }
-func (*ProxySynced) EventType() EventType      { return TypeProxySynced }
-func (*StockLoaded) EventType() EventType      { return TypeStockLoaded }
-func (*StockIssued) EventType() EventType      { return TypeStockIssued }
-func (*FeedbackGiven) EventType() EventType    { return TypeFeedbackGiven }
-func (*FlushStarted) EventType() EventType     { return TypeFlushStarted }
-func (*FlushFinished) EventType() EventType    { return TypeFlushFinished }
-func (*StockDeleted) EventType() EventType     { return TypeStockDeleted }
-func (*StockReturning) EventType() EventType   { return TypeStockReturning }
-func (*StockReturned) EventType() EventType    { return TypeStockReturned }
-func (*ReplacementTaken) EventType() EventType { return TypeReplacementTaken }
-func (*RegionsChanged) EventType() EventType   { return TypeRegionsChanged }
-func (*TodayOnlySet) EventType() EventType     { return TypeTodayOnlySet }
+func (*NumberAdded) EventType() EventType          { return TypeNumberAdded }
+func (*NumberPriceSet) EventType() EventType       { return TypeNumberPriceSet }
+func (*NumberReserved) EventType() EventType       { return TypeNumberReserved }
+func (*NumberReleased) EventType() EventType       { return TypeNumberReleased }
+func (*NumberRented) EventType() EventType         { return TypeNumberRented }
+func (*NumberRenewed) EventType() EventType        { return TypeNumberRenewed }
+func (*TransferOffered) EventType() EventType      { return TypeTransferOffered }
+func (*TransferAccepted) EventType() EventType     { return TypeTransferAccepted }
+func (*TransferClosed) EventType() EventType       { return TypeTransferClosed }
+func (*ReminderDue) EventType() EventType          { return TypeReminderDue }
+func (*RentalExpired) EventType() EventType        { return TypeRentalExpired }
+func (*NumberReclaimed) EventType() EventType      { return TypeNumberReclaimed }
+func (*NumberBlocked) EventType() EventType        { return TypeNumberBlocked }
+func (*NumberUnblocked) EventType() EventType      { return TypeNumberUnblocked }
+func (*RentalExtended) EventType() EventType       { return TypeRentalExtended }
+func (*RentalCancelled) EventType() EventType      { return TypeRentalCancelled }
+func (*LoginCodesSet) EventType() EventType        { return TypeLoginCodesSet }
+func (*HandoverDone) EventType() EventType         { return TypeHandoverDone }
+func (*HandoverAlerted) EventType() EventType      { return TypeHandoverAlerted }
+func (*RefundCredited) EventType() EventType       { return TypeRefundCredited }
+func (*AccountCheckDeferred) EventType() EventType { return TypeAccountDeferred }
+func (*AccountDeletionAsked) EventType() EventType { return TypeAccountDeletion }
+func (*AccountChecked) EventType() EventType       { return TypeAccountChecked }
+func (*NumberRemoved) EventType() EventType        { return TypeNumberRemoved }
+func (*NumberRestored) EventType() EventType       { return TypeNumberRestored }
+func (*WalletCredited) EventType() EventType       { return TypeWalletCredited }
+func (*WalletDebited) EventType() EventType        { return TypeWalletDebited }
+func (*EntryOpened) EventType() EventType          { return TypeEntryOpened }
+func (*EntrySettled) EventType() EventType         { return TypeEntrySettled }
+func (*EntriesPruned) EventType() EventType        { return TypeEntriesPruned }
+func (*InvoiceOpened) EventType() EventType        { return TypeInvoiceOpened }
+func (*InvoiceClosed) EventType() EventType        { return TypeInvoiceClosed }
+func (*PaymentReceived) EventType() EventType      { return TypePaymentReceived }
+func (*OrphanAssigned) EventType() EventType       { return TypeOrphanAssigned }
+func (*InvoicesPruned) EventType() EventType       { return TypeInvoicesPruned }
+func (*UserSeen) EventType() EventType             { return TypeUserSeen }
+func (*StaffRequested) EventType() EventType       { return TypeStaffRequested }
+func (*StaffDecided) EventType() EventType         { return TypeStaffDecided }
+func (*AuditRecorded) EventType() EventType        { return TypeAuditRecorded }
+func (*DefaultPriceSet) EventType() EventType      { return TypeDefaultPriceSet }
+func (*WatcherAdvanced) EventType() EventType      { return TypeWatcherAdvanced }
+func (*ProxyAdded) EventType() EventType           { return TypeProxyAdded }
+func (*ProxyReserved) EventType() EventType        { return TypeProxyReserved }
+func (*ProxyReleased) EventType() EventType        { return TypeProxyReleased }
+func (*ProxyIssued) EventType() EventType          { return TypeProxyIssued }
+func (*ProxyExpired) EventType() EventType         { return TypeProxyExpired }
+func (*ProxyRemoved) EventType() EventType         { return TypeProxyRemoved }
+func (*ProxySynced) EventType() EventType          { return TypeProxySynced }
+func (*StockLoaded) EventType() EventType          { return TypeStockLoaded }
+func (*StockIssued) EventType() EventType          { return TypeStockIssued }
+func (*FeedbackGiven) EventType() EventType        { return TypeFeedbackGiven }
+func (*FlushStarted) EventType() EventType         { return TypeFlushStarted }
+func (*FlushFinished) EventType() EventType        { return TypeFlushFinished }
+func (*StockDeleted) EventType() EventType         { return TypeStockDeleted }
+func (*StockReturning) EventType() EventType       { return TypeStockReturning }
+func (*StockReturned) EventType() EventType        { return TypeStockReturned }
+func (*ReplacementTaken) EventType() EventType     { return TypeReplacementTaken }
+func (*RegionsChanged) EventType() EventType       { return TypeRegionsChanged }
+func (*TodayOnlySet) EventType() EventType         { return TypeTodayOnlySet }
 
 // newEvent allocates an empty event of type t for decoding.
 func newEvent(t EventType) (Event, bool) {
@@ -212,6 +218,9 @@ var eventFactory = map[EventType]func() Event{
 	TypeHandoverDone:     func() Event { return new(HandoverDone) },
 	TypeHandoverAlerted:  func() Event { return new(HandoverAlerted) },
 	TypeRefundCredited:   func() Event { return new(RefundCredited) },
+	TypeAccountDeferred:  func() Event { return new(AccountCheckDeferred) },
+	TypeAccountDeletion:  func() Event { return new(AccountDeletionAsked) },
+	TypeAccountChecked:   func() Event { return new(AccountChecked) },
 	TypeNumberRemoved:    func() Event { return new(NumberRemoved) },
 	TypeNumberRestored:   func() Event { return new(NumberRestored) },
 	TypeWalletCredited:   func() Event { return new(WalletCredited) },

@@ -53,29 +53,37 @@ type Chore struct {
 	Codes       CodesState // the state to set; CodesUnknown when they are as they should be
 	EndSessions bool
 	Since       time.Time // the hand-over the sessions are ended for
+	// CheckAccount: sign in to the returned number's account (account.go),
+	// for the check begun at CheckSince. Its login codes are on for it.
+	CheckAccount bool
+	CheckSince   time.Time
 }
 
 // Any reports whether there is anything to do.
-func (c Chore) Any() bool { return c.Codes != CodesUnknown || c.EndSessions }
+func (c Chore) Any() bool { return c.Codes != CodesUnknown || c.EndSessions || c.CheckAccount }
 
 // wantCodes is the login-code state the number should have: on while
-// someone rents it, off otherwise.
-func (n *Number) wantCodes() CodesState {
-	if n.Rental != nil && !n.Rental.Expired && !n.Removed {
+// someone rents it or the bot signs in to check its account, off otherwise.
+func (n *Number) wantCodes(now time.Time) CodesState {
+	if n.Rental != nil && !n.Rental.Expired && !n.Removed || n.accountDue(now) {
 		return CodesOn
 	}
 	return CodesOff
 }
 
-// Chore is what the number owes Fragment. Codes go off before the sessions
-// are ended, so nobody logs in again between the two.
-func (n *Number) Chore() Chore {
+// Chore is what the number owes Fragment at now. Codes go off before the
+// sessions are ended, so nobody logs in again between the two; an account
+// check comes after both, with the codes on for it.
+func (n *Number) Chore(now time.Time) Chore {
 	var c Chore
-	if want := n.wantCodes(); want != n.Codes {
+	if want := n.wantCodes(now); want != n.Codes {
 		c.Codes = want
 	}
 	if h := n.Handover; h != nil {
 		c.EndSessions, c.Since = true, h.Since
+	}
+	if n.accountDue(now) {
+		c.CheckAccount, c.CheckSince = true, n.Account.Since
 	}
 	return c
 }
@@ -101,9 +109,13 @@ func (n *Number) SessionsEnded(since time.Time, skipped bool, now time.Time) (*H
 }
 
 // AlertHandover decides recording that the admins were told the hand-over
-// keeps failing, so that they are told once.
+// (or, with none pending, the account check) keeps failing, so that they
+// are told once.
 func (n *Number) AlertHandover(why string) (*HandoverAlerted, error) {
-	if n.Handover == nil || n.Handover.Alerted {
+	switch {
+	case n.Handover != nil && !n.Handover.Alerted:
+	case n.Handover == nil && n.Account != nil && !n.Account.Alerted:
+	default:
 		return nil, ErrAlreadyDecided
 	}
 	return &HandoverAlerted{Why: why}, nil
@@ -141,7 +153,10 @@ func (e *HandoverDone) applyNumber(n *Number) {
 	}
 }
 func (e *HandoverAlerted) applyNumber(n *Number) {
-	if n.Handover != nil {
+	switch {
+	case n.Handover != nil:
 		n.Handover.Alerted = true
+	case n.Account != nil:
+		n.Account.Alerted = true
 	}
 }

@@ -42,7 +42,7 @@ func TestNumber_Chore(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.setup(t).Chore(); got != tc.want {
+			if got := tc.setup(t).Chore(t0.Add(31 * day)); got != tc.want {
 				t.Errorf("Chore = %+v, want %+v", got, tc.want)
 			}
 		})
@@ -73,5 +73,7 @@ func TestNumber_SessionsEnded(t *testing.T) {
 		t.Errorf("done twice: %v, want ErrAlreadyDecided", err)
 	}
 	must(t, n)(ev(n.Reclaim(end.Add(day))))
+	wantStatus(t, n, StatusHandover) // its account is checked before it is offered
+	must(t, n)(ev(n.DeferAccountCheck(end.Add(day))))
 	wantStatus(t, n, StatusAvailable)
 }

@@ -62,7 +62,10 @@ type Number struct {
 	// Refunds are cancels' refunds not yet confirmed by the renter's
 	// wallet (refund.go).
 	Refunds []OwedRefund `msgpack:"rf,omitempty"`
-	Seq     uint64       `msgpack:"sq"` // journal sequence of the last applied event
+	// Account is the look at the number's Telegram account owed since it
+	// came back to the operator (account.go).
+	Account *AccountCheck `msgpack:"ac,omitempty"`
+	Seq     uint64        `msgpack:"sq"` // journal sequence of the last applied event
 }
 
 // Hold reserves a number for one invoice until Until.
@@ -125,7 +128,7 @@ func (n *Number) Status() NumberStatus {
 		return StatusBlocked
 	case n.Rental != nil && n.Rental.Expired:
 		return StatusExpired
-	case n.Rental == nil && n.Handover != nil:
+	case n.Rental == nil && (n.Handover != nil || n.Account.Holds()):
 		return StatusHandover
 	case n.Rental != nil:
 		return StatusRented
@@ -188,6 +191,9 @@ func (n *Number) NextWake(schedule []time.Duration) time.Time {
 			earliest(r.Until.Add(-schedule[r.Reminded]))
 		}
 	}
+	if a := n.Account; a.Holds() {
+		earliest(a.DeleteAt) // a pending deletion can be finished
+	}
 	return t
 }
 
@@ -214,6 +220,10 @@ func (n *Number) Clone() *Number {
 	if n.Handover != nil {
 		h := *n.Handover
 		c.Handover = &h
+	}
+	if n.Account != nil {
+		a := *n.Account
+		c.Account = &a
 	}
 	return &c
 }

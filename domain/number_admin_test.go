@@ -12,13 +12,16 @@ func TestNumber_Reclaim(t *testing.T) {
 	runNumberCases(t, []numberCase{
 		{name: "expired", setup: expiredNumber, decide: reclaim,
 			check: func(t *testing.T, n *Number, e NumberEvent) {
-				wantEvent(t, e, &NumberReclaimed{At: at})
+				wantEvent(t, e, &NumberReclaimed{At: at, Check: true})
 				wantStatus(t, n, StatusHandover) // offered once the renter's sessions are ended
 				if n.Handover == nil || n.Handover.From != alice || n.Handover.Reason != HandoverExpired {
 					t.Errorf("handover %+v, want alice's, from the expiry", n.Handover)
 				}
 				if n.Rental != nil {
 					t.Errorf("rental %+v after reclaim", n.Rental)
+				}
+				if a := n.Account; a == nil || a.From != alice || !a.Since.Equal(at) || !a.Holds() {
+					t.Errorf("account check %+v, want one owed for alice's return", a)
 				}
 				sameState(t, "history", n.History, []Holding{
 					{User: alice, From: t0, To: at, Until: t0.Add(30 * day), How: "rented"},
@@ -37,6 +40,10 @@ func TestNumber_Reclaim(t *testing.T) {
 			t.Fatalf("rented before the hand-over: %v", err)
 		}
 		must(t, n)(ev(n.SessionsEnded(n.Handover.Since, false, at)))
+		if _, err := n.Rent("early", bob, 30, TON(10), DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
+			t.Fatalf("rented before its account was checked: %v", err)
+		}
+		must(t, n)(ev(n.AccountFound(at, AccountVerdict{Outcome: AccountAbsent}, at)))
 		wantStatus(t, n, StatusAvailable)
 		must(t, n)(ev(n.Rent("again", bob, 30, TON(10), DefaultPolicy(), at)))
 		if n.Renter() != bob || len(n.History) != 3 || n.History[2].How != "rented" {
@@ -151,7 +158,7 @@ func TestNumber_Cancel(t *testing.T) {
 	}
 	wantCancelled := func(refund Nano) func(t *testing.T, n *Number, e NumberEvent) {
 		return func(t *testing.T, n *Number, e NumberEvent) {
-			wantEvent(t, e, &RentalCancelled{Op: "c1", Renter: alice, Refund: refund, At: at})
+			wantEvent(t, e, &RentalCancelled{Op: "c1", Renter: alice, Refund: refund, At: at, Check: true})
 			wantStatus(t, n, StatusHandover)
 			if n.Rental != nil || n.Offer != nil || !n.HasOp("c1") {
 				t.Errorf("rental %+v, offer %+v, HasOp %v", n.Rental, n.Offer, n.HasOp("c1"))
@@ -182,6 +189,7 @@ func TestNumber_Cancel(t *testing.T) {
 			n := rentedNumber(t, alice)
 			must(t, n)(ev(n.Cancel("c1", 0, at)))
 			must(t, n)(ev(n.SessionsEnded(at, false, at)))
+			must(t, n)(ev(n.AccountFound(at, AccountVerdict{Outcome: AccountClean}, at)))
 			must(t, n)(ev(n.Rent("later", bob, 30, TON(10), DefaultPolicy(), at.Add(time.Hour))))
 			return n
 		}, decide: cancel("c1", 0), wErr: ErrDuplicateOp},

@@ -32,6 +32,8 @@ func (n *Number) checkFree(user UserID) error {
 		return ErrNotAvailable
 	case n.Handover != nil: // offered again only once the last holder's sessions are ended
 		return ErrNotAvailable
+	case n.Account.Holds(): // and once their account is known to let the next renter in
+		return ErrNotAvailable
 	}
 	return nil
 }
@@ -252,7 +254,7 @@ func (n *Number) Reclaim(now time.Time) (*NumberReclaimed, error) {
 	if n.Rental == nil || !n.Rental.Expired {
 		return nil, ErrNotExpired
 	}
-	return &NumberReclaimed{At: now}, nil
+	return &NumberReclaimed{At: now, Check: true}, nil
 }
 
 // Remove takes the number out of the catalogue. Only a number nobody holds
@@ -325,7 +327,7 @@ func (n *Number) Cancel(op OpID, refund Nano, now time.Time) (*RentalCancelled, 
 	if refund < 0 || refund > n.Rental.Paid {
 		return nil, fmt.Errorf("%w: refund must be between 0 and %s", ErrBadAmount, n.Rental.Paid)
 	}
-	return &RentalCancelled{Op: op, Renter: n.Rental.Renter, Refund: refund, At: now}, nil
+	return &RentalCancelled{Op: op, Renter: n.Rental.Renter, Refund: refund, At: now, Check: true}, nil
 }
 
 func validateOpUser(op OpID, user UserID) error {

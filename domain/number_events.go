@@ -102,6 +102,9 @@ type RentalExpired struct {
 // NumberReclaimed returns an expired number to stock.
 type NumberReclaimed struct {
 	At time.Time `msgpack:"at"`
+	// Check: the returned number owes a look at its account (account.go).
+	// Unset in events from before the check existed.
+	Check bool `msgpack:"ck,omitempty"`
 }
 
 // NumberRemoved takes a number out of the catalogue.
@@ -132,6 +135,8 @@ type RentalCancelled struct {
 	Renter UserID    `msgpack:"u"`
 	Refund Nano      `msgpack:"rf"`
 	At     time.Time `msgpack:"at"`
+	// Check: as NumberReclaimed's.
+	Check bool `msgpack:"ck,omitempty"`
 }
 
 func (e *NumberAdded) applyNumber(n *Number) { *n = Number{ID: e.ID, Added: e.At} }
@@ -155,6 +160,7 @@ func (e *NumberRented) applyNumber(n *Number) {
 	n.openHolding(e.User, e.Since, e.Until, "rented")
 	n.noteOp(e.Op, e.Since)
 	n.Handover = nil // only in journals from before hand-overs: Rent waits for one now
+	n.Account = nil  // a check left to the admins is moot once someone rents it again
 }
 func (e *NumberRenewed) applyNumber(n *Number) {
 	if n.Rental != nil {
@@ -197,6 +203,9 @@ func (e *RentalExpired) applyNumber(n *Number) {
 	}
 }
 func (e *NumberReclaimed) applyNumber(n *Number) {
+	if e.Check && n.Rental != nil {
+		n.owesAccountCheck(n.Rental.Renter, e.At)
+	}
 	n.Rental = nil
 	n.closeHolding(e.At)
 	n.History = append(n.History, Holding{From: e.At, To: e.At, How: "reclaimed"})
@@ -220,6 +229,9 @@ func (e *RentalCancelled) applyNumber(n *Number) {
 	}
 	if e.Refund > 0 {
 		n.Refunds = append(n.Refunds, OwedRefund{Op: e.Op, User: e.Renter, Amount: e.Refund})
+	}
+	if e.Check {
+		n.owesAccountCheck(e.Renter, e.At)
 	}
 	n.Rental, n.Offer = nil, nil
 	n.closeHolding(e.At)

@@ -87,7 +87,7 @@ func (s *numberSim) step() {
 		s.apply(e.(NumberEvent))
 	}
 	n := s.n
-	switch s.rng.IntN(26) { // 24, 25: time only passes
+	switch s.rng.IntN(26) { // 25: time only passes
 	case 0, 1, 2:
 		d, _ := s.days()
 		s.try(ev(n.Reserve(s.op(), s.user(), d, s.p, s.now)))
@@ -141,17 +141,43 @@ func (s *numberSim) step() {
 		s.try(ev(n.Cancel(s.op(), Nano(s.rng.Int64N(int64(paid)+2))-1, s.now)))
 	case 21:
 		s.try(ev(n.SetPrice(s.p.Prices[s.rng.IntN(len(s.p.Prices))].Days, TON(s.rng.Int64N(3)*5))))
-	case 22: // the hand-over worker: what Fragment confirmed
-		c := n.Chore()
+	case 22, 24: // the hand-over worker: what Fragment confirmed
+		c := n.Chore(s.now)
 		if c.Codes != CodesUnknown {
 			s.apply(n.SetCodes(c.Codes, s.now))
 		}
 		if c.EndSessions {
 			s.try(ev(n.SessionsEnded(c.Since, false, s.now)))
 		}
+		if c.CheckAccount {
+			s.checkAccount(c.CheckSince)
+		}
+		if len(n.Refunds) > 0 { // the wallet confirmed a cancel's refund
+			if e := n.RefundDone(n.Refunds[0].Op); e != nil {
+				s.apply(e)
+			}
+		}
 	case 23:
+		if n.Account != nil && s.rng.IntN(4) == 0 {
+			s.try(ev(n.CheckedByAdmin(carol, s.now)))
+			break
+		}
 		s.try(ev(n.AlertHandover("Fragment is not answering")))
 	}
+}
+
+// checkAccount plays the account checker: any verdict, or no checker.
+func (s *numberSim) checkAccount(since time.Time) {
+	if s.rng.IntN(4) == 0 {
+		s.try(ev(s.n.DeferAccountCheck(since)))
+		return
+	}
+	v := AccountVerdict{Outcome: []AccountOutcome{AccountClean, AccountAbsent, AccountDeleted,
+		AccountDeletionPending, AccountDeletionPending, AccountBanned}[s.rng.IntN(6)]}
+	if v.Outcome == AccountDeletionPending {
+		v.Until = s.now.Add(7 * day)
+	}
+	s.try(s.n.AccountFound(since, v, s.now))
 }
 
 // check asserts what must hold of a number whatever happened to it.
@@ -191,7 +217,7 @@ func (s *numberSim) check() {
 		if evs := n.Tick(s.p, w.Add(-1)); len(evs) != 0 {
 			fail("Tick before NextWake %v = %#v", w, evs)
 		}
-		if evs := n.Tick(s.p, w); len(evs) == 0 {
+		if evs := n.Tick(s.p, w); len(evs) == 0 && !n.Chore(w).CheckAccount {
 			fail("Tick at NextWake %v has nothing to do", w)
 		}
 	}
@@ -217,7 +243,7 @@ func TestNumber_RandomLifecycle(t *testing.T) {
 			for _, r := range s.j {
 				seen[r.Event.EventType()]++
 			}
-			for typ := TypeNumberAdded; typ <= TypeHandoverAlerted; typ++ {
+			for typ := TypeNumberAdded; typ <= TypeAccountChecked; typ++ {
 				if typ == TypeNumberRemoved || typ == TypeNumberRestored { // admin-only, not in the walk
 					continue
 				}
@@ -278,7 +304,12 @@ func TestNumber_Replay(t *testing.T) {
 	}
 	step(n.SetCodes(CodesOff, end.Add(day)), nil)
 	step(ev(n.SessionsEnded(n.Handover.Since, false, end.Add(day))))
-	step(ev(n.Rent("buy", bob, 7, TON(3), p, end.Add(2*day))))
+	if _, err := n.Rent("early2", bob, 7, TON(3), p, end.Add(2*day)); !errors.Is(err, ErrNotAvailable) {
+		t.Fatalf("rented before the returned account was checked: %v", err)
+	}
+	step(ev(n.AccountFound(n.Account.Since, AccountVerdict{Outcome: AccountDeletionPending, Until: end.Add(8 * day)}, end.Add(day))))
+	step(ev(n.AccountFound(n.Account.Since, AccountVerdict{Outcome: AccountDeleted}, end.Add(8*day))))
+	step(ev(n.Rent("buy", bob, 7, TON(3), p, end.Add(9*day))))
 	step(ev(n.OfferTransfer("o3", bob, alice, p, end.Add(2*day))))
 	step(ev(n.Cancel("c1", TON(1), end.Add(3*day))))
 

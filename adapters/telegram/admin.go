@@ -76,6 +76,10 @@ var adminCmds = map[string]adminCmd{
 		_, err := s.bot.eng.Reclaim(ctx, s.user, f[0])
 		return err
 	}},
+	"/checked": {"/checked +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+		_, err := s.bot.eng.MarkAccountChecked(ctx, s.user, strings.Join(f, "")) // a look made by hand
+		return err
+	}},
 	"/adjust": {"/adjust USER TON reason", 3, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
 		u, err := s.bot.eng.FindUser(ctx, f[0])
 		if err != nil {
@@ -111,7 +115,7 @@ var adminCmds = map[string]adminCmd{
 // applies once.
 func (s *session) adminCommand(updateID int, cmd, rest string) bool {
 	c, isChange := adminCmds[cmd]
-	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" && cmd != "/sync_numbers" {
+	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" && cmd != "/sync_numbers" && cmd != "/unchecked" {
 		return false
 	}
 	if !s.adminMayAct() {
@@ -128,6 +132,9 @@ func (s *session) adminCommand(updateID int, cmd, rest string) bool {
 		return true
 	case "/sync_numbers":
 		s.syncNumbers()
+		return true
+	case "/unchecked":
+		s.uncheckedNumbers(ctx)
 		return true
 	case "/audit":
 		s.audit(ctx, rest)

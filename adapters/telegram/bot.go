@@ -203,6 +203,9 @@ func (b *Bot) Notify(n actors.Notice) {
 		b.alertHandover(n.Number, a.Why)
 		return
 	}
+	if b.accountNotice(n) { // for the admins too
+		return
+	}
 	if n.User == 0 {
 		return
 	}

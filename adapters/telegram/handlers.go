@@ -738,6 +738,8 @@ func (s *session) errText(err error) string {
 		return s.t("err_duplicate")
 	case errors.Is(err, domain.ErrBadNumber):
 		return s.t("err_bad_number")
+	case errors.Is(err, domain.ErrNoAccountCheck):
+		return s.t("err_no_account_check")
 	case errors.Is(err, domain.ErrBadPeriod):
 		return s.t("err_bad_period")
 	case errors.Is(err, domain.ErrStaleButton), errors.Is(err, domain.ErrInvoiceNotFound), errors.Is(err, domain.ErrBadCode):

@@ -32,7 +32,7 @@ func (t *handoverTally) verify(f flags, dir string, numbers int, cfg handoverChi
 		return nil, err
 	}
 	t.owed += owed
-	left, err := waitChores(ctx, eng, numbers, time.Minute)
+	left, err := waitChores(ctx, eng, numbers, vclock{base: time.Unix(0, cfg.Base)}, time.Minute)
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +57,9 @@ func (t *handoverTally) verify(f flags, dir string, numbers int, cfg handoverChi
 
 // waitChores waits, at most limit, until no number owes Fragment anything,
 // and returns how many numbers still owe a hand-over.
-func waitChores(ctx context.Context, eng *actors.Engine, numbers int, limit time.Duration) (int, error) {
+func waitChores(ctx context.Context, eng *actors.Engine, numbers int, clock vclock, limit time.Duration) (int, error) {
 	for deadline := time.Now().Add(limit); ; time.Sleep(20 * time.Millisecond) {
-		k, err := countOwed(ctx, eng, numbers, func(n *domain.Number) bool { return n.Chore().Any() })
+		k, err := countOwed(ctx, eng, numbers, func(n *domain.Number) bool { return n.Chore(clock.now()).Any() })
 		if err != nil || k == 0 || time.Now().After(deadline) {
 			if err == nil && k > 0 {
 				k, err = countOwed(ctx, eng, numbers, func(n *domain.Number) bool { return n.Handover != nil })
