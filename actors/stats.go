@@ -37,6 +37,10 @@ type Stats struct {
 	Renewals  uint64            // rentals renewed
 	Transfers uint64            // rentals handed to another person
 	Issued    uint64            // distribution items issued to staff
+	// AccountChecks counts returned numbers' account checks by outcome
+	// (domain.AccountOutcome names: clean, absent, deleted,
+	// deletion_pending, banned, admin).
+	AccountChecks map[string]uint64
 }
 
 // eventCounts counts the business events the engine emits, lock-free, for
@@ -45,6 +49,7 @@ type Stats struct {
 type eventCounts struct {
 	payments                             [5]atomic.Uint64 // by domain.Outcome (0 unused)
 	rentals, renewals, transfers, issued atomic.Uint64
+	accounts                             [domain.AccountCheckedByAdmin + 1]atomic.Uint64 // by domain.AccountOutcome
 }
 
 func (c *eventCounts) count(ev domain.Event) {
@@ -61,6 +66,12 @@ func (c *eventCounts) count(ev domain.Event) {
 		c.transfers.Add(1)
 	case *domain.StockIssued:
 		c.issued.Add(uint64(len(e.IDs)))
+	case *domain.AccountDeletionAsked:
+		c.accounts[domain.AccountDeletionPending].Add(1)
+	case *domain.AccountChecked:
+		if int(e.Outcome) < len(c.accounts) {
+			c.accounts[e.Outcome].Add(1)
+		}
 	}
 }
 
@@ -73,6 +84,10 @@ func (c *eventCounts) fill(st *Stats) {
 	}
 	st.Rentals, st.Renewals = c.rentals.Load(), c.renewals.Load()
 	st.Transfers, st.Issued = c.transfers.Load(), c.issued.Load()
+	st.AccountChecks = map[string]uint64{}
+	for o := domain.AccountClean; int(o) < len(c.accounts); o++ {
+		st.AccountChecks[o.String()] = c.accounts[o].Load()
+	}
 }
 
 // Histogram is a distribution as Prometheus wants it: Counts[i]

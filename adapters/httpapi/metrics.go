@@ -83,14 +83,17 @@ var (
 	descRentalsUp = desc("rentals_started_total", "Rentals started since start.")
 	descRenewals  = desc("rentals_renewed_total", "Rentals renewed since start.")
 	descTransfers = desc("transfers_total", "Rentals handed over to another person since start (per day: increase over 1d).")
-	descIssued    = desc("distribution_items_issued_total", "Distribution items issued to staff since start.")
+	descAccounts  = desc("account_checks_total", "Returned numbers' account checks since start, by outcome: clean, absent, "+
+		"deleted, deletion_pending (a cloud password: blocked until the deletion can finish), banned, admin (checked by hand).",
+		"outcome")
+	descIssued = desc("distribution_items_issued_total", "Distribution items issued to staff since start.")
 )
 
 var engineDescs = []*prometheus.Desc{descReady, descEntities, descActive, descMailbox, descInflight, descNumbers,
 	descRentals, descBatch, descBytes, descSyncs, descRollovers, descSegments, descCommit, descCommitMax,
 	descFsync, descBatchSize, descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descSnapDur, descSnapLast,
 	descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll,
-	descPayments, descRentalsUp, descRenewals, descTransfers, descIssued}
+	descPayments, descRentalsUp, descRenewals, descTransfers, descIssued, descAccounts}
 
 // engineCollector reads the engine's counters at each scrape.
 type engineCollector struct{ src source }
@@ -147,6 +150,9 @@ func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric, st actors.
 	ch <- counter(descRentalsUp, float64(st.Rentals))
 	ch <- counter(descRenewals, float64(st.Renewals))
 	ch <- counter(descTransfers, float64(st.Transfers))
+	for outcome, n := range st.AccountChecks {
+		ch <- counter(descAccounts, float64(n), outcome)
+	}
 	ch <- counter(descIssued, float64(st.Issued))
 	ch <- histogram(descFsync, st.CommitTimes)
 	if st.BatchSizes.Count > 0 { // an engine that is not told batch sizes has none to show
