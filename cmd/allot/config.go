@@ -52,6 +52,9 @@ type config struct {
 	// Fragment is the login-code relay's settings (fragment.go); off
 	// without FRAGMENT_COOKIES or FRAGMENT_COOKIES_FILE.
 	Fragment fragmentConfig
+	// Accounts signs in to returned numbers' accounts (accounts.go); off
+	// without API_ID and API_HASH.
+	Accounts accountsConfig
 }
 
 // loadConfig reads .env (if present; the environment wins) and validates.
@@ -159,6 +162,11 @@ func (c *config) loadServices(getenv func(string) string) []error {
 		errs = append(errs, err) // names its variable, never a cookie
 	}
 	c.Fragment = fc
+	ac, err := accountsFromEnv(getenv, fc.enabled())
+	if err != nil {
+		errs = append(errs, err) // names its variable, never the hash
+	}
+	c.Accounts = ac
 	c.StockLocation = time.UTC
 	if v := strings.TrimSpace(getenv("STOCK_TIMEZONE")); v != "" {
 		loc, err := time.LoadLocation(v)

@@ -85,7 +85,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		_ = ln.Close()
 		return errors.Join(err, eng.Close(context.Background()))
 	}
-	mux := healthMux(eng, watcher, dist, rel, bot.Load)
+	mux := healthMux(eng, watcher, dist, rel, cfg.Accounts, bot.Load)
 	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
 		Collectors: metricCollectors(eng, dist, rel, bot.Load)})
 	if err != nil {
@@ -123,7 +123,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	numSync := startNumberSync(eng, rel, log, bot.Load)
 	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
 		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
-		"distribution", distState(cfg, dist), "fragment", rel.state())
+		"distribution", distState(cfg, dist), "fragment", rel.state(),
+		"accounts", cfg.Accounts.state())
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -160,6 +161,9 @@ func openEngine(cfg config, log *slog.Logger, rel *relay, bot *atomic.Pointer[te
 	}
 	if rel != nil {
 		opts.Fragment = rel.client // never a typed nil in the interface
+	}
+	if err := withAccounts(&opts, cfg.Accounts, rel, log); err != nil {
+		return nil, err
 	}
 	return actors.Open(opts)
 }
@@ -238,7 +242,8 @@ func tonState(cfg config) string {
 	return "mainnet"
 }
 
-func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, rel *relay, bot func() *telegram.Bot) *http.ServeMux {
+func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, rel *relay, accounts accountsConfig,
+	bot func() *telegram.Bot) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -264,7 +269,8 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, 
 				tg = "degraded"
 			}
 		}
-		_, _ = fmt.Fprintf(w, "ready\ntelegram: %s\nton: %s\nsheets: %s\nfragment: %s\n", tg, ton, dist.state(), rel.state())
+		_, _ = fmt.Fprintf(w, "ready\ntelegram: %s\nton: %s\nsheets: %s\nfragment: %s\naccounts: %s\n", tg, ton, dist.state(),
+			rel.state(), accounts.state())
 	})
 	return mux
 }
