@@ -138,16 +138,20 @@ func (s *Server) takeHash(d, hash string) *tgerr.Error {
 // with Fragment as the next type, or on Fragment. The caller holds s.mu.
 func (s *Server) issue(d string, inApp bool) (*tg.AuthSentCode, string) {
 	hash := rand.Text()
-	code := fmt.Sprintf("%0*d", codeLength, mrand.IntN(100000))
+	limit := 1
+	for range s.codeLen {
+		limit *= 10
+	}
+	code := fmt.Sprintf("%0*d", s.codeLen, mrand.IntN(limit))
 	s.codes[hash] = issued{number: d, code: code}
 	if inApp {
 		return &tg.AuthSentCode{
-			Type: &tg.AuthSentCodeTypeApp{Length: codeLength}, PhoneCodeHash: hash,
+			Type: &tg.AuthSentCodeTypeApp{Length: s.codeLen}, PhoneCodeHash: hash,
 			NextType: &tg.AuthCodeTypeFragmentSMS{}, Timeout: 60,
 		}, code
 	}
 	return &tg.AuthSentCode{
-		Type:          &tg.AuthSentCodeTypeFragmentSMS{URL: "https://fragment.com/number/" + d + "/code", Length: codeLength},
+		Type:          &tg.AuthSentCodeTypeFragmentSMS{URL: "https://fragment.com/number/" + d + "/code", Length: s.codeLen},
 		PhoneCodeHash: hash,
 	}, code
 }

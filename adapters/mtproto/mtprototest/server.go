@@ -24,8 +24,9 @@ const dcID = 2
 type Option func(*settings)
 
 type settings struct {
-	addr string
-	key  *rsa.PrivateKey
+	addr    string
+	key     *rsa.PrivateKey
+	codeLen int
 }
 
 // WithAddr listens on addr (host:port) instead of a random localhost
@@ -38,6 +39,13 @@ func WithAddr(addr string) Option { return func(s *settings) { s.addr = addr } }
 // restart. Without it every Server of the process shares one key,
 // generated once, because a 2048-bit key costs time under -race.
 func WithKey(key *rsa.PrivateKey) Option { return func(s *settings) { s.key = key } }
+
+// WithCodeLength makes the codes n digits long (1 to 9) instead of
+// Telegram's 5: a test that looks for a code in logs wants one that cannot
+// turn up there by chance (in a port, a byte count, a time).
+func WithCodeLength(n int) Option {
+	return func(s *settings) { s.codeLen = min(max(n, 1), 9) }
+}
 
 // sharedKey is the key of every Server started without WithKey.
 var sharedKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
@@ -61,6 +69,7 @@ type Server struct {
 	codes   map[string]issued         // by phone_code_hash
 	faults  map[string][]*tgerr.Error // by method, oldest first
 	onCode  func(number, code string)
+	codeLen int // digits in a code
 }
 
 // New starts a Server on a random localhost port and returns once it
@@ -80,6 +89,9 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("mtprototest: listen: %w", err)
 	}
 	s := newServer(key, nl)
+	if st.codeLen > 0 {
+		s.codeLen = st.codeLen
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go s.serve(ctx)
@@ -99,7 +111,7 @@ func keyOf(st settings) (*rsa.PrivateKey, error) {
 
 func newServer(key *rsa.PrivateKey, nl net.Listener) *Server {
 	s := &Server{
-		ln: newListener(nl), key: key, done: make(chan struct{}), now: time.Now(),
+		ln: newListener(nl), key: key, done: make(chan struct{}), now: time.Now(), codeLen: codeLength,
 		numbers: map[string]*number{}, keys: map[[8]byte]*authKey{},
 		codes: map[string]issued{}, faults: map[string][]*tgerr.Error{},
 	}
