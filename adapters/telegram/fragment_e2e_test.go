@@ -48,7 +48,8 @@ type fragmentWorld struct {
 // newFragmentWorld starts the fake fragment.com, a client logged in to it,
 // and a world around both; a failed hand-over step waits backoff. Waits for
 // a code are short, so that they are over before requests are counted.
-func newFragmentWorld(t *testing.T, backoff time.Duration) *fragmentWorld {
+// more changes the engine's options further, seeing the client.
+func newFragmentWorld(t *testing.T, backoff time.Duration, more ...func(*actors.Options, *fragment.Client, *testClock)) *fragmentWorld {
 	t.Helper()
 	fake := fragmenttest.New()
 	t.Cleanup(fake.Close)
@@ -70,6 +71,9 @@ func newFragmentWorld(t *testing.T, backoff time.Duration) *fragmentWorld {
 		PaymentsPerMin: 6000, PaymentBurst: 1000}
 	w := newWorldWith(t, srv, t.TempDir(), clock, func(o *actors.Options, c *Config) {
 		o.Fragment, o.HandoverBackoff = client, backoff
+		for _, m := range more {
+			m(o, client, clock)
+		}
 		c.Codes, c.CodeWatch, c.CodePoll = relayCodes{client}, 300*time.Millisecond, 50*time.Millisecond
 		c.SetFragmentCookies = func(header string) error { // as cmd/allot's relay.setCookies
 			ck, err := fragment.ParseCookies(header)
