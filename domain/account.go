@@ -151,7 +151,10 @@ func (e *AccountChecked) applyNumber(n *Number) {
 		n.Blocked, n.Reason = false, ""
 	}
 	n.Account = nil
-	if e.Outcome == AccountBanned && !n.Blocked {
+	switch {
+	case e.Outcome == AccountBanned && !n.Blocked:
 		n.Blocked, n.Reason = true, "Telegram bans this number"
+	case e.Outcome == AccountClean:
+		n.startHandover(HandoverChecked, 0, e.At) // the bot was signed in: no session of it may outlive a crash
 	}
 }

@@ -71,7 +71,7 @@ func TestAccount_Verdicts(t *testing.T) {
 		wErr    error
 		blocked bool
 	}{
-		{"clean", AccountVerdict{Outcome: AccountClean}, nil, false},
+		{"clean", AccountVerdict{Outcome: AccountClean}, nil, false}, // sessions ended once more: see below
 		{"absent", AccountVerdict{Outcome: AccountAbsent}, nil, false},
 		{"banned", AccountVerdict{Outcome: AccountBanned}, nil, true},
 		{"pending without a date", AccountVerdict{Outcome: AccountDeletionPending}, ErrBadAccountVerdict, false},
@@ -97,6 +97,20 @@ func TestAccount_Verdicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAccount_CleanSignInEndsEverySessionAgain(t *testing.T) {
+	n, at := returnedNumber(t)
+	must(t, n)(ev(n.AccountFound(at, AccountVerdict{Outcome: AccountClean}, at.Add(time.Minute))))
+	if h := n.Handover; h == nil || h.Reason != HandoverChecked || h.From != 0 {
+		t.Fatalf("handover %+v, want one for the bot's own sign-in", h)
+	}
+	wantStatus(t, n, StatusHandover)
+	if c := n.Chore(at); !c.EndSessions || c.CheckAccount {
+		t.Errorf("chore %+v, want the sessions ended, no check", c)
+	}
+	must(t, n)(ev(n.SessionsEnded(at.Add(time.Minute), false, at.Add(2*time.Minute))))
+	wantStatus(t, n, StatusAvailable)
 }
 
 func TestAccount_LeftToTheAdmins(t *testing.T) {

@@ -37,6 +37,10 @@ const (
 	HandoverExpired     = "expired"
 	HandoverCancelled   = "cancelled"
 	HandoverTransferred = "transferred"
+	// HandoverChecked: the bot itself signed in to check the account
+	// (account.go). It signs out again, but a crash between the two would
+	// leave its session behind, so every session is ended once more.
+	HandoverChecked = "checked"
 )
 
 // Handover is the clean hand-over a number owes since From lost it.

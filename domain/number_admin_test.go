@@ -189,7 +189,7 @@ func TestNumber_Cancel(t *testing.T) {
 			n := rentedNumber(t, alice)
 			must(t, n)(ev(n.Cancel("c1", 0, at)))
 			must(t, n)(ev(n.SessionsEnded(at, false, at)))
-			must(t, n)(ev(n.AccountFound(at, AccountVerdict{Outcome: AccountClean}, at)))
+			must(t, n)(ev(n.AccountFound(at, AccountVerdict{Outcome: AccountAbsent}, at)))
 			must(t, n)(ev(n.Rent("later", bob, 30, TON(10), DefaultPolicy(), at.Add(time.Hour))))
 			return n
 		}, decide: cancel("c1", 0), wErr: ErrDuplicateOp},
