@@ -107,7 +107,7 @@ func (c handoverChild) client() (*fragment.Client, error) {
 
 func handoverOptions(dir string, mode persistence.FsyncMode, clock vclock, fr actors.Fragment) actors.Options {
 	return actors.Options{Dir: dir, Fsync: mode, IdleTimeout: time.Minute, Clock: clock.now, ManualClock: true,
-		Fragment: fr, HandoverBackoff: 20 * time.Millisecond}
+		Fragment: fr, Accounts: loadAccounts{clock}, HandoverBackoff: 20 * time.Millisecond}
 }
 
 // hoAck is an operation a child had a success reply for. at is the
@@ -241,8 +241,9 @@ func (t *handoverTally) ack(fs []string) {
 	t.lat.add(time.Duration(us) * time.Microsecond)
 }
 
-func (t *handoverTally) report(f flags, numbers int, s handoverScore, left, lost int, checkErr error) map[string]any {
-	ok := checkErr == nil && left == 0 && s.completed == s.handovers && s.early == 0 && s.codes == 0
+func (t *handoverTally) report(f flags, numbers int, s handoverScore, acc accountScore, left, lost int,
+	checkErr error) map[string]any {
+	ok := checkErr == nil && left == 0 && s.completed == s.handovers && s.early == 0 && s.codes == 0 && acc.owed == 0
 	secs := max(t.busy.Seconds(), 1e-9)
 	kinds := map[string]int{}
 	for _, a := range t.acks {
@@ -257,6 +258,8 @@ func (t *handoverTally) report(f flags, numbers int, s handoverScore, left, lost
 		len(t.acks), kinds["rent"], kinds["cancel"], kinds["accept"], kinds["reclaim"], lost)
 	fmt.Printf("  %d hand-overs in the journal, %d confirmed by Fragment (%d endings of sessions), %d owed after a kill, %d left owed\n",
 		s.handovers, s.completed, s.terminations, t.owed, left)
+	fmt.Printf("  account checks: %d left owed, %d deletions pending (every fourth account has a cloud password)\n",
+		acc.owed, acc.pending)
 	fmt.Printf("  offered before clean: %d numbers; re-rents refused while owed: %d; login codes wrong: %d; invariants ok: %v\n",
 		s.earlyNumbers, t.guards, s.codes, ok)
 	for _, n := range s.notes {
@@ -278,5 +281,5 @@ func (t *handoverTally) report(f flags, numbers int, s handoverScore, left, lost
 		"p50_ms": round(t.lat.quantile(0.5)), "p99_ms": round(t.lat.quantile(0.99)), "terminations": s.terminations,
 		"owed_after_kill": t.owed, "left_owed": left, "kills_mid_call": t.midCalls, "faults": t.faults,
 		"refused_while_owed": t.guards, "codes_wrong": s.codes, "unrecorded_terminations": s.unrecorded,
-		"expiries_seen": seen}
+		"expiries_seen": seen, "accounts_owed": acc.owed, "accounts_pending": acc.pending}
 }
