@@ -16,7 +16,8 @@ import (
 // out again before it answers. One with a cloud password has its deletion
 // asked for, and the verdict says when Telegram lets it finish. An error
 // (the code never came, a flood wait) means nothing was decided and the
-// check is tried again; it says nothing secret.
+// check is tried again, no sooner than a RetryAfter() time.Duration
+// method of the error (a flood wait's) asks; it says nothing secret.
 type AccountChecker interface {
 	CheckAccount(ctx context.Context, number string) (domain.AccountVerdict, error)
 }
@@ -39,6 +40,15 @@ func (h *handovers) checkAccount(ctx context.Context, id string, c domain.Chore)
 		return &accountFound{asker: asker{r}, since: c.CheckSince, verdict: v}
 	})
 	return ignoreDecided(err)
+}
+
+// retryAfter is the wait an error asks for before the next try, or 0.
+func retryAfter(err error) time.Duration {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		return ra.RetryAfter()
+	}
+	return 0
 }
 
 // ignoreDecided treats a step another step already decided as done: the

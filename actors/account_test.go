@@ -3,8 +3,10 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,5 +267,39 @@ func TestAccount_PendingDeletionSurvivesARestart(t *testing.T) {
 	}
 	if checks, _ := a.count(num1); checks != 2 {
 		t.Errorf("%d checks, want 2", checks)
+	}
+}
+
+// floodErr is a checker's error that asks for a wait, as a flood wait does.
+type floodErr struct{ wait time.Duration }
+
+func (e floodErr) Error() string             { return "mtproto: flood wait" }
+func (e floodErr) RetryAfter() time.Duration { return e.wait }
+
+type floodingAccounts struct{ calls atomic.Int32 }
+
+func (a *floodingAccounts) CheckAccount(context.Context, string) (domain.AccountVerdict, error) {
+	a.calls.Add(1)
+	return domain.AccountVerdict{}, fmt.Errorf("account check: %w", floodErr{time.Hour})
+}
+
+func TestAccount_AFloodWaitIsKeptTo(t *testing.T) {
+	c, f := newClock(), newFakeFragment()
+	a := &floodingAccounts{}
+	e := accountEngine(t, t.TempDir(), c, f, a, nil)
+	seed(t, e, domain.TON(100), num1)
+	rentAndCancel(t, e)
+	eventually(t, "the first check", func() bool { return a.calls.Load() == 1 })
+	h := e.handovers
+	eventually(t, "the next try scheduled", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return !h.due[num1].IsZero() && h.fails[num1] == 1
+	})
+	h.mu.Lock()
+	next := h.due[num1]
+	h.mu.Unlock()
+	if wait := time.Until(next); wait < 59*time.Minute {
+		t.Errorf("the next try in %v, want no sooner than the hour Telegram asked for", wait)
 	}
 }

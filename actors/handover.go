@@ -242,7 +242,7 @@ func (h *handovers) failed(ctx context.Context, id string, err error) {
 	h.mu.Lock()
 	h.fails[id]++
 	n := h.fails[id]
-	h.due[id] = h.now().Add(h.backoff(n))
+	h.due[id] = h.now().Add(max(h.backoff(n), retryAfter(err))) // a flood wait is kept to
 	h.mu.Unlock()
 	h.e.log.Warn("hand-over step failed", "number", id, "attempt", n, "err", err)
 	if n != h.alert {

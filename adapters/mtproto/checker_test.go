@@ -3,6 +3,7 @@ package mtproto_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -134,6 +135,11 @@ func TestChecker_CheckAccount_floodWait(t *testing.T) {
 	}
 	if got := mtproto.RetryAfter(err); got != 30*time.Second {
 		t.Errorf("RetryAfter = %v, want 30s", got)
+	}
+	// The engine reads the wait through a method, wrapped as it wraps it.
+	var ra interface{ RetryAfter() time.Duration }
+	if !errors.As(fmt.Errorf("account check: %w", err), &ra) || ra.RetryAfter() != 30*time.Second {
+		t.Errorf("err = %v: no RetryAfter method saying 30s", err)
 	}
 	var rpc *tgerr.Error
 	if !errors.As(err, &rpc) || rpc.Type != "FLOOD_WAIT" {

@@ -50,6 +50,11 @@ func (e *rpcError) Error() string {
 	return fmt.Sprintf("%s: %s: telegram says %d %s", prefix, e.step, e.rpc.Code, clip(e.rpc.Message))
 }
 
+// RetryAfter is the wait Telegram asked for (a flood wait), or 0: the
+// engine's hand-over worker waits at least that long before the next try
+// (actors.AccountChecker).
+func (e *rpcError) RetryAfter() time.Duration { return RetryAfter(e.rpc) }
+
 func (e *rpcError) Unwrap() []error {
 	if e.kind == nil {
 		return []error{e.rpc}
