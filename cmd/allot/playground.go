@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"allot/actors"
@@ -65,7 +64,7 @@ func playgroundConfig(cfg config) (config, error) {
 // and closes done once everything has stopped after ctx ends. Off loopback
 // it only closes done.
 func startPlayground(ctx context.Context, cfg config, eng *actors.Engine, mux *http.ServeMux, log *slog.Logger,
-	bot *atomic.Pointer[telegram.Bot], done chan struct{}) error {
+	bot *botSlot, done chan struct{}) error {
 	if !isPlayground(cfg) {
 		log.Warn("no BOT_TOKEN and HTTP_ADDR is not loopback: the engine runs without a bot and without the playground")
 		close(done)

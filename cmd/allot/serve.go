@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,7 +49,7 @@ func runServe(_ []string) int {
 
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	fatal := make(chan error, 1)
-	var bot atomic.Pointer[telegram.Bot] // set once the bot exists; the engine may notify before
+	var bot botSlot // set once the bot exists; the engine's notices before that wait in it
 	rel, err := startRelay(ctx, cfg.Fragment, log, func(why string) {
 		log.Warn("the Fragment login is lost", "why", why)
 		if b := bot.Load(); b != nil {
@@ -148,16 +147,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 // openEngine opens the engine on the data directory. Its notices go to the
 // bot once it exists; a failed journal is sent on fatal; the relay's
 // client, when there is one, does the numbers' hand-overs.
-func openEngine(cfg config, log *slog.Logger, rel *relay, bot *atomic.Pointer[telegram.Bot], fatal chan<- error) (*actors.Engine, error) {
+func openEngine(cfg config, log *slog.Logger, rel *relay, bot *botSlot, fatal chan<- error) (*actors.Engine, error) {
 	opts := actors.Options{
 		Dir: cfg.DataDir, Fsync: cfg.Fsync, SnapshotInterval: cfg.SnapshotInterval,
 		SnapshotKeep: cfg.SnapshotKeep, Logger: log, Kinds: cfg.Kinds,
 		OnFatal: func(err error) { fatal <- err },
-		Notify: func(n actors.Notice) {
-			if b := bot.Load(); b != nil {
-				b.Notify(n)
-			}
-		},
+		Notify:  bot.notify,
 	}
 	if rel != nil {
 		opts.Fragment = rel.client // never a typed nil in the interface
