@@ -22,6 +22,54 @@ type AccountChecker interface {
 	CheckAccount(ctx context.Context, number string) (domain.AccountVerdict, error)
 }
 
+// accountChecksAtOnce bounds the account checks in flight: each holds an
+// MTProto connection and polls Fragment for its code.
+const accountChecksAtOnce = 2
+
+// errCheckStarted says the chore's account check went on its own
+// goroutine: the number is looked at again when it ends.
+var errCheckStarted = errors.New("actors: account check started")
+
+// startCheck checks the account on a goroutine of its own, so that the
+// worker goes on with other numbers' chores meanwhile. Its end is
+// handed back like a step's: the number looked at again, or the failure
+// counted and retried with backoff.
+func (h *handovers) startCheck(ctx context.Context, id string, c domain.Chore) {
+	h.mu.Lock()
+	h.checking[id] = true
+	delete(h.due, id)
+	h.mu.Unlock()
+	h.checks.Add(1)
+	go func() {
+		defer h.checks.Done()
+		var err error
+		select {
+		case h.slots <- struct{}{}:
+			err = h.checkAccount(ctx, id, c)
+			<-h.slots
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		switch {
+		case ctx.Err() != nil: // closing: the next start checks it again
+		case err != nil:
+			h.failed(ctx, id, err)
+		default:
+			h.mu.Lock()
+			delete(h.fails, id)
+			h.mu.Unlock()
+			h.poke(id) // codes off, and the sessions ended after the bot's sign-in
+		}
+		h.mu.Lock()
+		delete(h.checking, id) // after the next look is set: Drain never sees a gap
+		h.mu.Unlock()
+		select {
+		case h.kick <- struct{}{}:
+		default:
+		}
+	}()
+}
+
 // checkAccount does the account check the chore c asks for: with no
 // checker it is left to the admins; with one, the verdict is recorded by
 // the number, which blocks it for a pending deletion.

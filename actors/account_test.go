@@ -303,3 +303,58 @@ func TestAccount_AFloodWaitIsKeptTo(t *testing.T) {
 		t.Errorf("the next try in %v, want no sooner than the hour Telegram asked for", wait)
 	}
 }
+
+// blockingAccounts holds every check until release is closed.
+type blockingAccounts struct {
+	started chan string
+	release chan struct{}
+}
+
+func (a *blockingAccounts) CheckAccount(ctx context.Context, number string) (domain.AccountVerdict, error) {
+	a.started <- number
+	select {
+	case <-a.release:
+		return domain.AccountVerdict{Outcome: domain.AccountAbsent}, nil
+	case <-ctx.Done():
+		return domain.AccountVerdict{}, ctx.Err()
+	}
+}
+
+// TestAccount_ASlowCheckHoldsUpNoOtherHandover: a check waits for a code
+// for minutes; meanwhile another number's transfer has its giver's
+// sessions ended all the same.
+func TestAccount_ASlowCheckHoldsUpNoOtherHandover(t *testing.T) {
+	c, f := newClock(), newFakeFragment()
+	a := &blockingAccounts{started: make(chan string, 4), release: make(chan struct{})}
+	e := accountEngine(t, t.TempDir(), c, f, a, nil)
+	seed(t, e, domain.TON(100), num1, num2)
+	rentAndCancel(t, e)
+	if got := <-a.started; got != num1 {
+		t.Fatalf("check of %s, want %s", got, num1)
+	}
+	ctx := ctxT(t)
+	if _, err := e.RentFromBalance(ctx, "tg:1002:rent", bob, num2, 30); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.OfferTransfer(ctx, "tg:1002:o", bob, num2, "@alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AcceptTransfer(ctx, alice, num2); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bob's sessions ended while num1's check waits", func() bool {
+		_, ended := f.state(num2)
+		return ended == 1 && mustNumber(t, e, num2).Handover == nil
+	})
+	if n := mustNumber(t, e, num1); n.Account == nil || n.Status() != domain.StatusHandover {
+		t.Fatalf("num1 %s with account %+v: its check should still be running", n.Status(), n.Account)
+	}
+	close(a.release)
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustNumber(t, e, num1); n.Account != nil || n.Status() != domain.StatusAvailable {
+		t.Errorf("num1 %s, account %+v after its check; want available", n.Status(), n.Account)
+	}
+	mustCheck(t, e)
+}

@@ -44,6 +44,12 @@ type handovers struct {
 	working bool // numbers taken from due are being worked on
 	stopped bool // closed: nothing more is done in this process
 	kick    chan struct{}
+	// checking are the numbers whose account is being checked, each on a
+	// goroutine of its own (account.go): a check waits for a code for
+	// minutes, and must not hold up the other numbers' hand-overs.
+	checking map[string]bool
+	checks   sync.WaitGroup
+	slots    chan struct{} // at most cap(slots) checks at once
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -65,6 +71,7 @@ func startHandovers(e *Engine, port Fragment, checker AccountChecker, alertAfter
 	}
 	h := &handovers{e: e, port: port, checker: checker, now: time.Now, alert: alertAfter, base: base,
 		due: map[string]time.Time{}, fails: map[string]int{}, kick: make(chan struct{}, 1),
+		checking: map[string]bool{}, slots: make(chan struct{}, accountChecksAtOnce),
 		stop: stop, done: make(chan struct{})}
 	go h.run(ctx)
 	return h
@@ -87,6 +94,7 @@ func (h *handovers) poke(number string) {
 func (h *handovers) close() {
 	h.stop()
 	<-h.done
+	h.checks.Wait()
 	h.mu.Lock()
 	h.stopped = true // what is still due is for the next start: Drain waits for none of it
 	h.mu.Unlock()
@@ -96,7 +104,13 @@ func (h *handovers) close() {
 func (h *handovers) pending() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.due)
+	n := len(h.due)
+	for id := range h.checking {
+		if _, also := h.due[id]; !also {
+			n++
+		}
+	}
+	return n
 }
 
 func (h *handovers) run(ctx context.Context) {
@@ -134,6 +148,9 @@ func (h *handovers) ready() ([]string, time.Duration) {
 	now, wait := h.now(), time.Hour
 	var ids []string
 	for id, at := range h.due {
+		if h.checking[id] {
+			continue // looked at again when its check ends
+		}
 		if d := at.Sub(now); d > 0 {
 			wait = min(wait, d)
 			continue
@@ -155,12 +172,12 @@ func (h *handovers) busy() bool {
 	if h.stopped {
 		return false
 	}
-	if h.working {
+	if h.working || len(h.checking) > 0 {
 		return true
 	}
 	now := h.now()
-	for _, at := range h.due {
-		if !at.After(now) {
+	for id, at := range h.due {
+		if !at.After(now) && !h.checking[id] {
 			return true
 		}
 	}
@@ -179,6 +196,9 @@ func (h *handovers) work(ctx context.Context, id string) {
 	}
 	if err == nil {
 		err = h.do(ctx, id, chore)
+	}
+	if errors.Is(err, errCheckStarted) {
+		return
 	}
 	if err == nil {
 		h.mu.Lock()
@@ -224,7 +244,8 @@ func (h *handovers) do(ctx context.Context, id string, c domain.Chore) error {
 		return ignoreDecided(err)
 	}
 	if c.CheckAccount {
-		return h.checkAccount(ctx, id, c)
+		h.startCheck(ctx, id, c)
+		return errCheckStarted
 	}
 	return nil
 }
