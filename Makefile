@@ -65,3 +65,19 @@ bench: build
 
 clean:
 	rm -rf $(BIN)
+
+# help lists the targets, one line each (a test in cmd/allot checks that
+# every target is here).
+.PHONY: help
+help:
+	@echo 'make build           build every command under cmd/ into $(BIN)/'
+	@echo 'make run             build and start allot (the playground without BOT_TOKEN; KINDS_FILE=$(KINDS_FILE))'
+	@echo 'make test            what CI runs: fmt-check, lint, unit and loadtest-short'
+	@echo 'make fmt-check       fail if gofmt would change a file'
+	@echo 'make vet             go vet ./...'
+	@echo 'make lint            vet, then staticcheck ./...'
+	@echo 'make unit            the unit tests, with -race'
+	@echo 'make loadtest-short  short runs of every load-test mode'
+	@echo 'make bench           Go benchmarks and the full-size load tests, and the README table they give'
+	@echo 'make clean           remove $(BIN)/'
+	@echo 'make help            this list'

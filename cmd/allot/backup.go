@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"filippo.io/age"
+
 	"allot/actors"
 	"allot/persistence"
 )
@@ -38,19 +40,25 @@ func runBackup(args []string) int {
 	return 0
 }
 
-// runRestore is `allot restore --from FILE [--data DIR] [--force]`.
+// runRestore is `allot restore --from FILE [--identity KEYFILE] [--data DIR] [--force]`.
 func runRestore(args []string) int {
 	fl := flag.NewFlagSet("allot restore", flag.ContinueOnError)
-	from := fl.String("from", "", "the archive to restore")
+	from := fl.String("from", "", "the archive to restore (FILE.age: encrypted by the scheduled backups)")
+	identity := fl.String("identity", "", "the age identity file (age-keygen's output) that decrypts an encrypted archive")
 	data := fl.String("data", "", "the data directory to restore into (default: DATA_DIR, else ./data)")
 	force := fl.Bool("force", false, "move a non-empty data directory aside to DIR.before-restore-TIME first")
 	if err := fl.Parse(args); err != nil || *from == "" || fl.NArg() > 0 {
-		fmt.Fprint(os.Stderr, "usage: allot restore --from FILE [--data DIR] [--force]\n")
+		fmt.Fprint(os.Stderr, "usage: allot restore --from FILE [--identity KEYFILE] [--data DIR] [--force]\n")
 		return 2
 	}
 	dir, err := dataDir(*data)
 	if err == nil {
-		_, err = restore(*from, dir, *force, os.Stdout)
+		var plain string
+		var cleanup func()
+		if plain, cleanup, err = decrypted(*from, *identity); err == nil {
+			defer cleanup()
+			_, err = restore(plain, dir, *force, os.Stdout)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "allot restore:", err)
@@ -334,4 +342,51 @@ func prove(dir string, m persistence.ArchiveManifest, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "start it with DATA_DIR=%s\n", dir)
 	return nil
+}
+
+// decrypted returns the path of archive in plain form: archive itself when
+// it is not encrypted, else a temporary file decrypted with the age
+// identities in identityFile (removed by cleanup).
+func decrypted(archive, identityFile string) (string, func(), error) {
+	if !strings.HasSuffix(archive, ".age") {
+		if identityFile != "" {
+			return "", nil, fmt.Errorf("%s is not encrypted (no .age): --identity is not needed", archive)
+		}
+		return archive, func() {}, nil
+	}
+	if identityFile == "" {
+		return "", nil, fmt.Errorf("%s is encrypted: give the age identity file with --identity", archive)
+	}
+	kf, err := os.Open(identityFile)
+	if err != nil {
+		return "", nil, err
+	}
+	defer kf.Close()
+	ids, err := age.ParseIdentities(kf)
+	if err != nil {
+		return "", nil, fmt.Errorf("--identity %s: %w", identityFile, err)
+	}
+	in, err := os.Open(archive)
+	if err != nil {
+		return "", nil, err
+	}
+	defer in.Close()
+	r, err := age.Decrypt(in, ids...)
+	if err != nil {
+		return "", nil, fmt.Errorf("decrypt %s: %w", archive, err)
+	}
+	tmp, err := os.CreateTemp("", "allot-restore-*"+strings.TrimSuffix(filepath.Base(archive), ".age"))
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { _ = os.Remove(tmp.Name()) }
+	_, err = io.Copy(tmp, r)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("decrypt %s: %w", archive, err)
+	}
+	return tmp.Name(), cleanup, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"allot/adapters/httpapi"
 	"allot/adapters/sheets"
+	"allot/adapters/telegram"
 	"allot/adapters/ton"
 	"allot/domain"
 	"allot/persistence"
@@ -55,10 +56,30 @@ type config struct {
 	// Accounts signs in to returned numbers' accounts (accounts.go); off
 	// without API_ID and API_HASH.
 	Accounts accountsConfig
+	// Backup is the scheduled backups (backup_schedule.go); off without
+	// BACKUP_DIR.
+	Backup backupConfig
+	// Limits are the per-person rate limits, RATE_LIMIT_* (limits.go);
+	// zero fields are the telegram adapter's defaults. For
+	// telegram.Config.Limits.
+	Limits telegram.LimitOptions
+	// Breaker is CIRCUIT_BREAKER_* (limits.go), already copied into
+	// Sheets' BreakerFailures and BreakerCoolDown when Sheets is on; the
+	// Fragment client takes the same two.
+	Breaker breakerConfig
+	// Warnings are for the start to log, once: the seed bots' names read
+	// as Allot's or ignored, seed variables that mean nothing here and
+	// what replaces each, settings not applied (aliases.go, limits.go).
+	Warnings []string
 }
 
-// loadConfig reads .env (if present; the environment wins) and validates.
+// loadConfig reads the settings through getenv (envWithDotenv: the
+// environment, then .env) and validates them. The seed bots' names stand
+// in for Allot's that are unset (aliases.go); an error about a value read
+// under a seed name says that name.
 func loadConfig(getenv func(string) string) (config, error) {
+	seeds := withSeedNames(getenv)
+	getenv = seeds.get
 	c := config{DataDir: "./data", HTTPAddr: "127.0.0.1:8080", SnapshotInterval: 10 * time.Minute,
 		SnapshotKeep: 3, LogFormat: "text"}
 	var errs []error
@@ -143,7 +164,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		bad("INTROSPECTION_TOKEN", err) // the message never quotes the token
 	}
 	errs = append(errs, c.loadServices(getenv)...)
-	return c, errors.Join(errs...)
+	errs = append(errs, c.loadLimits(getenv)...)
+	c.Warnings = append(seeds.warnings(&c), c.Warnings...)
+	return c, errors.Join(seeds.blame(errs)...)
 }
 
 // loadServices reads the settings of the services outside the bot: TON,
@@ -167,6 +190,11 @@ func (c *config) loadServices(getenv func(string) string) []error {
 		errs = append(errs, err) // names its variable, never the hash
 	}
 	c.Accounts = ac
+	bc, err := backupFromEnv(getenv)
+	if err != nil {
+		errs = append(errs, err) // names its variable
+	}
+	c.Backup = bc
 	c.StockLocation = time.UTC
 	if v := strings.TrimSpace(getenv("STOCK_TIMEZONE")); v != "" {
 		loc, err := time.LoadLocation(v)

@@ -6,48 +6,119 @@
 //	allot snapshot repair [DIR]      set aside a corrupt journal tail so the engine can start
 //	allot backup --to FILE           archive the newest snapshot and the journal after it, live
 //	allot restore --from FILE        unpack an archive into an empty data directory and prove it opens
-//	allot version                    print the version
+//	allot version                    print the version, VCS revision and build time
+//	allot help                       print the commands and every environment variable
 //
-// Configuration comes from the environment and an optional .env file; see
-// .env.example.
+// Configuration comes from the environment and an optional .env file;
+// `allot help` lists every variable (envdoc.go), as does .env.example.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"runtime/debug"
+	"slices"
 	_ "time/tzdata" // STOCK_TIMEZONE works on hosts without a zone database
 )
 
-// version is set by the linker in release builds.
+// version is set by the linker in release builds; "dev" means it was not,
+// and `allot version` says what the build info knows instead.
 var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-func run(args []string) int {
+func run(args []string) int { return dispatch(args, os.Stdout, os.Stderr) }
+
+// dispatch runs the command args name. Help, version and the arguments'
+// checks write to stdout and stderr; the commands themselves to the
+// process's own.
+func dispatch(args []string, stdout, stderr io.Writer) int {
 	cmd := "run"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "run":
-		return runServe(args)
+		if len(args) > 0 {
+			return refuseArgs("allot run", args, stdout, stderr)
+		}
+		return runServe(nil)
 	case "snapshot":
+		if code, done := checkSnapshotArgs(args, stdout, stderr); done {
+			return code
+		}
 		return runSnapshot(args)
-	case "backup":
-		return runBackup(args)
-	case "restore":
-		return runRestore(args)
+	case "backup", "restore":
+		return runFlagged(cmd, args)
 	case "version", "-version", "--version":
-		fmt.Println("allot", version)
+		if len(args) > 0 {
+			return refuseArgs("allot version", args, stdout, stderr)
+		}
+		bi, ok := debug.ReadBuildInfo()
+		fmt.Fprint(stdout, versionText(version, bi, ok))
 		return 0
-	case "help", "-h", "--help":
-		fmt.Print(usage)
+	case "help", "-h", "-help", "--help":
+		writeHelp(stdout)
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "allot: unknown command %q\n\n%s", cmd, usage)
+	fmt.Fprintf(stderr, "allot: unknown command %q\n\n%s", cmd, usage)
 	return 2
+}
+
+// isHelp reports whether arg asks for help, as the flag package reads it.
+func isHelp(arg string) bool { return slices.Contains([]string{"-h", "--h", "-help", "--help"}, arg) }
+
+// refuseArgs answers a command that takes no arguments: help if that is
+// what the first one asks, else exit status 2 with the usage.
+func refuseArgs(cmd string, args []string, stdout, stderr io.Writer) int {
+	switch a := args[0]; {
+	case isHelp(a):
+		writeHelp(stdout)
+		return 0
+	case len(a) > 1 && a[0] == '-':
+		fmt.Fprintf(stderr, "%s: unknown flag %s\n\n%s", cmd, a, usage)
+	default:
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n\n%s", cmd, a, usage)
+	}
+	return 2
+}
+
+// checkSnapshotArgs refuses what runSnapshot would misread: a flag taken
+// for the directory, or words after it ignored. done is false when the
+// arguments are for runSnapshot to run.
+func checkSnapshotArgs(args []string, stdout, stderr io.Writer) (code int, done bool) {
+	for i, a := range args {
+		switch {
+		case isHelp(a):
+			fmt.Fprint(stdout, usage)
+			return 0, true
+		case len(a) > 1 && a[0] == '-':
+			fmt.Fprintf(stderr, "allot snapshot: unknown flag %s\n\n%s", a, usage)
+			return 2, true
+		case i >= 2:
+			fmt.Fprintf(stderr, "allot snapshot: unexpected argument %q (one DIR or FILE at most)\n\n%s", a, usage)
+			return 2, true
+		}
+	}
+	return 0, false
+}
+
+// runFlagged runs backup or restore, whose flag sets refuse unknown flags
+// and arguments with exit status 2. Help is not an error: their flag set
+// prints it (on stderr), and the exit status is 0.
+func runFlagged(cmd string, args []string) int {
+	f := runBackup
+	if cmd == "restore" {
+		f = runRestore
+	}
+	if slices.ContainsFunc(args, isHelp) {
+		f([]string{"-h"})
+		return 0
+	}
+	return f(args)
 }
 
 const usage = `usage:
@@ -60,8 +131,10 @@ const usage = `usage:
   allot backup --to FILE [--data DIR]
                                  archive the newest snapshot and the journal after it,
                                  while allot runs (FILE.tar.gz, or FILE.tar uncompressed)
-  allot restore --from FILE [--data DIR] [--force]
-                                 check an archive, unpack it into an empty data directory
-                                 (--force: move a non-empty one aside) and open it
-  allot version                  print the version
+  allot restore --from FILE [--identity KEYFILE] [--data DIR] [--force]
+                                 check (and decrypt) an archive, unpack it into an empty
+                                 data directory (--force: move a non-empty one aside)
+                                 and open it
+  allot version                  print the version, VCS revision and build time
+  allot help                     print this and every environment variable allot run reads
 `

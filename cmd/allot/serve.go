@@ -38,6 +38,9 @@ func runServe(_ []string) int {
 		return 1
 	}
 	log := newLogger(cfg)
+	for _, w := range cfg.Warnings {
+		log.Warn(w) // the seed bots' names read or ignored, settings not applied; never a value
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, cfg, log); err != nil {
@@ -84,9 +87,20 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		_ = ln.Close()
 		return errors.Join(err, eng.Close(context.Background()))
 	}
+	bk, err := startBackups(ctx, cfg.Backup, cfg.DataDir, log, func(text string) {
+		if b := bot.Load(); b != nil {
+			b.AlertAdmins(text)
+		}
+	})
+	if err != nil {
+		_ = ln.Close()
+		dist.close()
+		return errors.Join(err, eng.Close(context.Background()))
+	}
+	defer bk.close()
 	mux := healthMux(eng, watcher, dist, rel, cfg.Accounts, bot.Load)
 	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
-		Collectors: metricCollectors(eng, dist, rel, bot.Load)})
+		Collectors: append(metricCollectors(eng, dist, rel, bot.Load), backupCollector{bk})})
 	if err != nil {
 		_ = ln.Close()
 		dist.close()
@@ -123,7 +137,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
 		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
 		"distribution", distState(cfg, dist), "fragment", rel.state(),
-		"accounts", cfg.Accounts.state())
+		"accounts", cfg.Accounts.state(), "backups", cfg.Backup.state())
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -189,7 +203,7 @@ func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, lo
 		return nil, errors.New("BOT_TOKEN: telego refused the token") // its error would quote the token
 	}
 	tc := telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, WebhookURL: cfg.WebhookURL,
-		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux, Kinds: cfg.Kinds}
+		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux, Kinds: cfg.Kinds, Limits: cfg.Limits}
 	if cfg.TON.Enabled {
 		tc.TONWallet, tc.TONTestnet = cfg.TON.Wallet, cfg.TON.Testnet
 	}
