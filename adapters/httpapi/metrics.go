@@ -2,7 +2,11 @@ package httpapi
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -16,17 +20,62 @@ import (
 // registry leaks in): Go runtime, process, the engine, and extra.
 func registry(src source, extra []prometheus.Collector) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
-	cs := append([]prometheus.Collector{
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&engineCollector{src: src},
-	}, extra...)
-	for _, c := range cs {
+	for _, c := range allCollectors(src, extra) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("httpapi: register collector %T: %w", c, err)
 		}
 	}
 	return reg, nil
+}
+
+// allCollectors is what /metrics registers, in one place so that
+// MetricNames lists exactly what registry serves.
+func allCollectors(src source, extra []prometheus.Collector) []prometheus.Collector {
+	return append([]prometheus.Collector{
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&engineCollector{src: src},
+	}, extra...)
+}
+
+// MetricNames returns the name of every metric family /metrics can serve
+// with extra registered beside the engine's (pass the collectors the binary
+// registers), sorted and without duplicates. The names come from the
+// collectors' descriptions, not from a scrape, so a series that appears
+// only when a feature is on is listed as well. Dashboards and alert rules
+// are checked against it.
+func MetricNames(extra ...prometheus.Collector) []string {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		defer close(ch)
+		for _, c := range allCollectors(nil, extra) { // Describe never reads the engine
+			c.Describe(ch)
+		}
+	}()
+	seen := map[string]bool{}
+	for d := range ch {
+		if name, ok := descName(d); ok {
+			seen[name] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// descName reads a Desc's fully-qualified name, which it has no getter
+// for: its String() holds `fqName: "…"`, quoted with %q.
+func descName(d *prometheus.Desc) (string, bool) {
+	s := d.String()
+	const key = "fqName: "
+	i := strings.Index(s, key)
+	if i < 0 {
+		return "", false
+	}
+	quoted, err := strconv.QuotedPrefix(s[i+len(key):])
+	if err != nil {
+		return "", false
+	}
+	name, err := strconv.Unquote(quoted)
+	return name, err == nil && name != ""
 }
 
 func metricsHandler(reg *prometheus.Registry) http.Handler {
