@@ -146,17 +146,11 @@ func (b *Bot) run(ctx context.Context) error {
 	return nil
 }
 
+// setCommands sets the command menus (commands.go): everyone's in each
+// language, then the admins' in each admin's chat.
 func (b *Bot) setCommands(ctx context.Context) {
 	for _, l := range Langs {
-		cmds := []telego.BotCommand{{Command: "start", Description: b.txt.T(l, "btn_menu")},
-			{Command: "lang", Description: b.txt.T(l, "btn_lang")}}
-		if len(b.cfg.Kinds.Kinds) > 0 {
-			cmds = append(cmds, telego.BotCommand{Command: "get", Description: b.txt.T(l, "cmd_get")},
-				telego.BotCommand{Command: "proxy", Description: b.txt.T(l, "cmd_proxy")},
-				telego.BotCommand{Command: "stats", Description: b.txt.T(l, "cmd_stats")},
-				telego.BotCommand{Command: "staff", Description: b.txt.T(l, "cmd_staff")})
-		}
-		p := &telego.SetMyCommandsParams{Commands: cmds}
+		p := &telego.SetMyCommandsParams{Commands: b.userCommands(l)}
 		if l != Langs[0] {
 			p.LanguageCode = l
 		}
@@ -164,6 +158,7 @@ func (b *Bot) setCommands(ctx context.Context) {
 			b.log.Warn("setMyCommands failed", "lang", l, "err", err)
 		}
 	}
+	b.setAdminCommands(ctx)
 }
 
 // Close ends every session after the update it is handling.

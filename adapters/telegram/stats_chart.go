@@ -10,16 +10,21 @@ import (
 	"image/png"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
 	"allot/domain"
 )
 
-// The statistics as a PNG bar chart, drawn with the standard library and a
-// bitmap font.
+// The statistics as a PNG bar chart, drawn with the standard library and
+// the Go font, which has Cyrillic: its words are in the reader's language.
 
 // Bounds of the chart: Telegram takes photos up to 10 MB and 10000 pixels
 // a side, but a phone shows a wide picture small, so a chart draws at
@@ -30,11 +35,14 @@ const (
 	chartMaxGroups   = 20
 	chartMaxStatuses = 12 // bars of one group besides issued; more would be hairlines
 	chartPlotH       = 400
-	chartLine        = 14 // a line of basicfont.Face7x13 text
-	chartChar        = 7  // its advance
+	chartFontSize    = 12 // pixels to the em
+	chartLine        = 16 // a line of text in chartFontSize
 	chartMargin      = 10
 	chartGroupGap    = 14
 	chartBarW        = 12
+	chartLabelMaxW   = 96   // a group's label may widen its group up to this
+	chartLegendMaxW  = 200  // a legend's label is cut beyond this
+	chartMaxRunes    = 200  // a text is cut to this many runes before it is measured
 	chartMaxScale    = 1e15 // beyond any real count; higher bars are cut, the grid's sums never overflow
 )
 
@@ -49,15 +57,42 @@ var (
 	chartFallback = []color.RGBA{{0x99, 0x99, 0x99, 0xFF}, {0xC2, 0x7B, 0xA0, 0xFF}, {0x8E, 0x7C, 0xC3, 0xFF}, {0x6A, 0xA8, 0x4F, 0xFF}}
 )
 
+// chartFont is the Go font, parsed once; it covers WGL4 (Latin, Greek,
+// Cyrillic), so both of the bot's languages draw. A parsed font is safe
+// for concurrent use; a face made from it is not, so each chart makes its
+// own (chartFace).
+var chartFont = sync.OnceValues(func() (*opentype.Font, error) { return opentype.Parse(goregular.TTF) })
+
+// chartTexts are the catalog's texts for the chart's words. The chart is
+// drawn from the report and a language alone, so it loads its own copy of
+// the embedded catalog, once.
+var chartTexts = sync.OnceValues(loadCatalog)
+
+// chartFace is a face of the Go font in chartFontSize. Full hinting makes
+// advances and metrics whole pixels, so a text draws the same wherever it
+// is put.
+func chartFace() (font.Face, error) {
+	f, err := chartFont()
+	if err != nil {
+		return nil, fmt.Errorf("telegram: parse the chart's font: %w", err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: chartFontSize, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, fmt.Errorf("telegram: make the chart's font face: %w", err)
+	}
+	return face, nil
+}
+
 // statsChart draws r as a PNG bar chart: a group of bars per row of the
 // report (kind, variant, region), the first bar issued and one per status
 // of the kind in the status's colour, a legend and a title with the
-// period. The font has ASCII only, so groups are labelled with codes,
-// which are ASCII, and the legend falls back from the label in lang to the
-// English one to the code. At most chartMaxGroups groups are drawn, the
-// rows with most issued, and the chart says so when it leaves rows out.
+// period, all in lang. At most chartMaxGroups groups are drawn, the rows
+// with most issued, and the chart says so when it leaves rows out.
 func statsChart(r domain.StatsReport, _ domain.KindsConfig, lang string) ([]byte, error) {
-	c := newChart(r, lang)
+	c, err := newChart(r, lang)
+	if err != nil {
+		return nil, err
+	}
 	c.draw()
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, c.img); err != nil {
@@ -68,16 +103,19 @@ func statsChart(r domain.StatsReport, _ domain.KindsConfig, lang string) ([]byte
 
 // chartGroup is one row of the report, as its bars.
 type chartGroup struct {
-	label  [3]string // kind, region, variant: codes, one a line
+	label  [3]string // kind, region, variant, one a line
 	values []int     // issued, then one per status of the chart
 	drawn  []bool    // whether values[i] has a bar: the row's kind has the status
 }
 
 // chart is a chart laid out, ready to draw.
 type chart struct {
+	face     font.Face
+	tr       func(key string, kv ...any) string // the catalog's text in the reader's language, not escaped
 	img      *image.RGBA
 	title    string
 	note     string
+	noData   string
 	statuses []domain.FeedbackStatus
 	colors   []color.RGBA // issued, then one per status
 	legend   []string
@@ -85,44 +123,73 @@ type chart struct {
 	plot     image.Rectangle
 	yMax     int
 	barW     int
+	groupW   int
 }
 
-// newChart lays out r's chart; tests read its plot to look for bars.
-func newChart(r domain.StatsReport, lang string) *chart {
-	c := &chart{title: chartTitle(r), statuses: r.Statuses[:min(len(r.Statuses), chartMaxStatuses)]}
+// newChart lays out r's chart in lang; tests read its plot to look for
+// bars, and its face to draw what they look for.
+func newChart(r domain.StatsReport, lang string) (*chart, error) {
+	face, err := chartFace()
+	if err != nil {
+		return nil, err
+	}
+	texts, err := chartTexts()
+	if err != nil {
+		return nil, err
+	}
+	c := &chart{face: face, statuses: r.Statuses[:min(len(r.Statuses), chartMaxStatuses)]}
+	c.tr = func(key string, kv ...any) string { return texts.T(lang, key, plainArgs(kv)...) }
+	c.title = c.fit(chartTitle(r, c.tr), chartMaxW-2*chartMargin)
+	c.noData = c.drawable(c.tr("chart_no_data"))
 	c.colors = []color.RGBA{chartIssued}
-	c.legend = []string{"Issued"}
+	c.legend = []string{c.fit(c.tr("stats_issued"), chartLegendMaxW)}
 	for i, s := range c.statuses {
 		c.colors = append(c.colors, parseColor(s.Color, chartFallback[i%len(chartFallback)]))
-		c.legend = append(c.legend, asciiLabel(s, lang))
+		c.legend = append(c.legend, c.fit(cmp.Or(s.LabelIn(lang), s.Code), chartLegendMaxW))
 	}
-	c.groups, c.note = chartGroups(r, c.statuses)
+	var left int
+	c.groups, left = chartGroups(r, c.statuses)
+	if left > 0 {
+		c.note = c.fit(c.tr("chart_top", "n", len(c.groups), "all", len(c.groups)+left), chartMaxW-2*chartMargin)
+	}
 	c.layout()
-	return c
+	return c, nil
 }
 
-// chartTitle is the title in English: the font cannot draw Cyrillic.
-func chartTitle(r domain.StatsReport) string {
-	what := map[domain.Category]string{domain.CategoryAccount: "Accounts", domain.CategoryEmail: "E-mails", domain.CategoryPhone: "Phone numbers"}[r.Category]
-	when := map[domain.Period]string{domain.PeriodDay: "today", domain.PeriodWeek: "last 7 days", domain.PeriodMonth: "last 30 days"}[r.Period]
-	title := cmp.Or(what, string(r.Category), "Statistics")
-	if when = cmp.Or(when, string(r.Period)); when != "" {
-		title += ", " + when
+// plainArgs marks every value of a catalog call as raw: the chart draws
+// text, so nothing is HTML-escaped.
+func plainArgs(kv []any) []any {
+	out := slices.Clone(kv)
+	for i := 1; i < len(out); i += 2 {
+		out[i] = raw(fmt.Sprint(out[i]))
 	}
-	if r.From != "" || r.To != "" {
-		title += ": " + r.From + ".." + r.To + " UTC"
-	}
-	return title
+	return out
 }
 
-// chartGroups picks the rows to draw: the chartMaxGroups with most issued,
-// in the report's order, and a note when some are left out.
-func chartGroups(r domain.StatsReport, statuses []domain.FeedbackStatus) ([]chartGroup, string) {
+// chartTitle is the title in the reader's language: the category, the
+// period and, when the period is known, its days.
+func chartTitle(r domain.StatsReport, tr func(string, ...any) string) string {
+	what := cmp.Or(statsCategory(r.Category, tr), "?")
+	when := cmp.Or(statsPeriod(r.Period, tr), "?")
+	if r.From == "" && r.To == "" {
+		return tr("chart_title_undated", "category", what, "period", when)
+	}
+	return tr("chart_title", "category", what, "period", when, "from", r.From, "to", r.To)
+}
+
+// chartGroups picks the rows to draw, the chartMaxGroups with most issued
+// in the report's order, and says how many it left out. A group is
+// labelled with its kind's name, which the config gives in one language.
+func chartGroups(r domain.StatsReport, statuses []domain.FeedbackStatus) ([]chartGroup, int) {
 	var all []chartGroup
 	for _, k := range r.Kinds {
 		cols := columnsIn(statuses, k.Statuses)
+		name := k.Name
+		if !k.Known || name == "" {
+			name = k.Code + " ?" // the config no longer names it, as in the table
+		}
 		for _, row := range k.Rows {
-			g := chartGroup{label: [3]string{k.Code, row.Region, row.Variant}, values: []int{row.Issued}, drawn: []bool{true}}
+			g := chartGroup{label: [3]string{name, row.Region, row.Variant}, values: []int{row.Issued}, drawn: []bool{true}}
 			for _, i := range cols {
 				has := i >= 0 && i < len(row.Status)
 				g.values = append(g.values, 0)
@@ -135,7 +202,7 @@ func chartGroups(r domain.StatsReport, statuses []domain.FeedbackStatus) ([]char
 		}
 	}
 	if len(all) <= chartMaxGroups {
-		return all, ""
+		return all, 0
 	}
 	order := make([]int, len(all))
 	for i := range order {
@@ -148,25 +215,33 @@ func chartGroups(r domain.StatsReport, statuses []domain.FeedbackStatus) ([]char
 	for _, i := range keep {
 		picked = append(picked, all[i])
 	}
-	return picked, fmt.Sprintf("top %d of %d rows by issued", chartMaxGroups, len(all))
+	return picked, len(all) - len(picked)
 }
 
-// layout sizes the image for its groups and legend, within chartMaxW.
+// layout sizes the image for its groups and legend, within chartMaxW: a
+// group is as wide as its bars, or its widest label up to chartLabelMaxW,
+// and narrower bars and labels make room for many groups.
 func (c *chart) layout() {
 	bars := 1 + len(c.statuses)
+	labelW := 0
 	for _, g := range c.groups {
 		for _, v := range g.values {
 			c.yMax = max(c.yMax, v)
 		}
+		for _, l := range g.label {
+			labelW = max(labelW, c.width(l))
+		}
 	}
 	c.yMax = niceStep((min(c.yMax, chartMaxScale)+3)/4) * 4
-	left := chartMargin + chartChar*len(strconv.Itoa(c.yMax)) + 6
+	left := chartMargin + c.width(strconv.Itoa(c.yMax)) + 6
 	c.barW = chartBarW
-	if n := len(c.groups); n > 0 && left+n*(bars*c.barW+chartGroupGap)+chartMargin > chartMaxW {
-		c.barW = max(1, ((chartMaxW-left-chartMargin)/n-chartGroupGap)/bars)
+	c.groupW = max(bars*c.barW, min(labelW, chartLabelMaxW)) + chartGroupGap
+	if n := len(c.groups); n > 0 && left+n*c.groupW+chartMargin > chartMaxW {
+		c.groupW = max(chartGroupGap+bars, (chartMaxW-left-chartMargin)/n)
+		c.barW = min(c.barW, max(1, (c.groupW-chartGroupGap)/bars))
 	}
-	w := left + len(c.groups)*(bars*c.barW+chartGroupGap) + chartMargin
-	w = min(max(w, chartMinW, chartMargin*2+chartChar*len(c.title)), chartMaxW)
+	w := left + len(c.groups)*c.groupW + chartMargin
+	w = min(max(w, chartMinW, chartMargin*2+c.width(c.title), chartMargin*2+c.width(c.note)), chartMaxW)
 	at := c.legendAt(w)
 	top := at[len(at)-1].Y + 2*chartLine // below the legend, a line's room for the grid's top value
 	c.plot = image.Rect(left, top, w-chartMargin, top+chartPlotH)
@@ -182,7 +257,7 @@ func (c *chart) legendAt(w int) []image.Point {
 	at := make([]image.Point, 0, len(c.legend))
 	x, y := chartMargin, chartMargin+2*chartLine
 	for _, l := range c.legend {
-		iw := 16 + chartChar*len(l) + 12 // swatch, gap, label, gap
+		iw := 16 + c.width(l) + 12 // swatch, gap, label, gap
 		if x+iw > w-chartMargin && x > chartMargin {
 			x, y = chartMargin, y+chartLine
 		}
@@ -198,11 +273,11 @@ func (c *chart) draw() {
 	c.text(chartMargin, chartMargin, c.title)
 	c.text(chartMargin, chartMargin+chartLine, c.note)
 	for i, p := range c.legendAt(c.img.Bounds().Dx()) {
-		c.fill(image.Rect(p.X, p.Y+1, p.X+12, p.Y+13), c.colors[i])
+		c.fill(image.Rect(p.X, p.Y+2, p.X+12, p.Y+14), c.colors[i])
 		c.text(p.X+16, p.Y, c.legend[i])
 	}
 	if len(c.groups) == 0 {
-		c.text(c.plot.Min.X+(c.plot.Dx()-chartChar*len("no data"))/2, c.plot.Min.Y+chartLine, "no data")
+		c.text(c.plot.Min.X+max(0, c.plot.Dx()-c.width(c.noData))/2, c.plot.Min.Y+chartLine, c.noData)
 		return
 	}
 	c.drawGrid()
@@ -212,19 +287,20 @@ func (c *chart) draw() {
 }
 
 // drawGroup draws the i-th group's bars, a bar at least a pixel high so
-// that a count of 1 among thousands still shows, and its label below.
+// that a count of 1 among thousands still shows, and its label below,
+// each line cut to the group's width.
 func (c *chart) drawGroup(i int, g chartGroup) {
-	groupW := (1+len(c.statuses))*c.barW + chartGroupGap
-	x0 := c.plot.Min.X + chartGroupGap/2 + i*groupW
+	bars := 1 + len(c.statuses)
+	x0 := c.plot.Min.X + chartGroupGap/2 + i*c.groupW
+	xb := x0 + max(0, c.groupW-chartGroupGap-bars*c.barW)/2 // bars centred under a wide label
 	for j, v := range g.values {
 		if g.drawn[j] && v > 0 {
 			h := min(max(1, int(float64(v)/float64(c.yMax)*float64(c.plot.Dy()))), c.plot.Dy())
-			c.fill(image.Rect(x0+j*c.barW, c.plot.Max.Y-h, x0+(j+1)*c.barW-1, c.plot.Max.Y), c.colors[j])
+			c.fill(image.Rect(xb+j*c.barW, c.plot.Max.Y-h, xb+(j+1)*c.barW-1, c.plot.Max.Y), c.colors[j])
 		}
 	}
-	chars := max(1, (groupW-2)/chartChar)
 	for li, l := range g.label {
-		c.text(x0, c.plot.Max.Y+4+li*chartLine, truncASCII(l, chars))
+		c.text(x0, c.plot.Max.Y+4+li*chartLine, c.fit(l, c.groupW-2))
 	}
 }
 
@@ -239,7 +315,7 @@ func (c *chart) drawGrid() {
 		}
 		c.fill(image.Rect(c.plot.Min.X, y, c.plot.Max.X, y+1), col)
 		v := strconv.Itoa(c.yMax / 4 * i)
-		c.text(c.plot.Min.X-6-chartChar*len(v), y-chartLine/2, v)
+		c.text(c.plot.Min.X-6-c.width(v), y-chartLine/2, v)
 	}
 }
 
@@ -247,38 +323,60 @@ func (c *chart) fill(r image.Rectangle, col color.RGBA) {
 	draw.Draw(c.img, r, image.NewUniform(col), image.Point{}, draw.Src)
 }
 
-// text draws s with its top left at x, y. Runes the font lacks become '?',
-// so that no label is ever wider than it was measured.
+// text draws s, which fit or drawable has made safe to draw, with its top
+// left at x, y.
 func (c *chart) text(x, y int, s string) {
-	d := font.Drawer{Dst: c.img, Src: image.NewUniform(chartInk), Face: basicfont.Face7x13,
-		Dot: fixed.P(x, y+basicfont.Face7x13.Ascent)}
-	d.DrawString(truncASCII(s, len(s)))
+	d := font.Drawer{Dst: c.img, Src: image.NewUniform(chartInk), Face: c.face,
+		Dot: fixed.Point26_6{X: fixed.I(x), Y: fixed.I(y) + c.face.Metrics().Ascent}}
+	d.DrawString(s)
 }
 
-// truncASCII is s with non-ASCII runes as '?', cut to n characters.
-func truncASCII(s string, n int) string {
-	b := make([]byte, 0, min(len(s), n))
+// width is how many pixels s takes.
+func (c *chart) width(s string) int { return font.MeasureString(c.face, s).Ceil() }
+
+// drawable is s as the face can draw it: control characters and runes the
+// font lacks (emoji, scripts beyond WGL4) become '?' rather than boxes, and
+// it is cut to chartMaxRunes so that measuring it stays cheap.
+func (c *chart) drawable(s string) string {
+	var b strings.Builder
+	n := 0
 	for _, r := range s {
-		if len(b) == n {
+		if n == chartMaxRunes {
 			break
 		}
-		if r < ' ' || r > '~' {
+		if _, ok := c.face.GlyphAdvance(r); !ok || unicode.IsControl(r) || r == utf8.RuneError {
 			r = '?'
 		}
-		b = append(b, byte(r))
+		b.WriteRune(r)
+		n++
 	}
-	return string(b)
+	return b.String()
 }
 
-// asciiLabel is the legend's name of s: its label in lang, in English, or
-// its code, the first the font can draw.
-func asciiLabel(s domain.FeedbackStatus, lang string) string {
-	for _, l := range []string{s.LabelIn(lang), s.Label["en"]} {
-		if l != "" && truncASCII(l, len(l)) == l {
-			return truncASCII(l, 24)
-		}
+// fit is drawable(s) cut to w pixels, with "…" where it was cut. It adds
+// the runes' advances once rather than measuring every shorter prefix.
+func (c *chart) fit(s string, w int) string {
+	s = c.drawable(s)
+	if c.width(s) <= w {
+		return s
 	}
-	return truncASCII(s.Code, 24)
+	limit := fixed.I(w) - font.MeasureString(c.face, "…")
+	var x fixed.Int26_6
+	prev := rune(-1)
+	for i, r := range s {
+		if prev >= 0 {
+			x += c.face.Kern(prev, r)
+		}
+		a, _ := c.face.GlyphAdvance(r)
+		if x += a; x > limit {
+			if i == 0 {
+				return ""
+			}
+			return s[:i] + "…"
+		}
+		prev = r
+	}
+	return s
 }
 
 // parseColor reads "#RRGGBB", or gives def.

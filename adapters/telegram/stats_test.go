@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
 	"allot/domain"
@@ -222,10 +221,15 @@ func chartHasColor(img image.Image, r image.Rectangle, c color.RGBA) bool {
 }
 
 // chartHasText reports whether img shows s, drawn in the chart's font and ink.
-func chartHasText(img image.Image, s string) bool {
-	want := image.NewRGBA(image.Rect(0, 0, chartChar*len(s), chartLine-1))
+func chartHasText(t testing.TB, img image.Image, s string) bool {
+	t.Helper()
+	face, err := chartFace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := image.NewRGBA(image.Rect(0, 0, font.MeasureString(face, s).Ceil(), chartLine-1))
 	draw.Draw(want, want.Bounds(), image.NewUniform(chartBackground), image.Point{}, draw.Src)
-	d := font.Drawer{Dst: want, Src: image.NewUniform(chartInk), Face: basicfont.Face7x13, Dot: fixed.P(0, basicfont.Face7x13.Ascent)}
+	d := font.Drawer{Dst: want, Src: image.NewUniform(chartInk), Face: face, Dot: fixed.Point26_6{Y: face.Metrics().Ascent}}
 	d.DrawString(s)
 	b, w := img.Bounds(), want.Bounds().Size()
 	for y := b.Min.Y; y+w.Y <= b.Max.Y; y++ {
@@ -269,7 +273,7 @@ func TestStatsChart_BarsInTheStatusesColours(t *testing.T) {
 			r := domain.BuildStats(kinds, tc.pools, domain.CategoryAccount, domain.PeriodWeek, statsNow)
 			b, err := statsChart(r, kinds, "ru")
 			img := decodeChart(t, b, err)
-			plot := newChart(r, "ru").plot
+			plot := mustChart(t, r, "ru").plot
 			for _, c := range tc.wHas {
 				if !chartHasColor(img, plot, c) {
 					t.Errorf("no bar of %v", c)
@@ -283,8 +287,8 @@ func TestStatsChart_BarsInTheStatusesColours(t *testing.T) {
 					t.Errorf("a bar of %v, which has no counts", c)
 				}
 			}
-			if !chartHasText(img, "Accounts, last 7 days: 2026-02-23..2026-03-01 UTC") || !chartHasText(img, "Good") {
-				t.Error("no title or no English legend (the font has no Cyrillic)")
+			if !chartHasText(t, img, "Аккаунты, 7 дней: 2026-02-23 – 2026-03-01 UTC") || !chartHasText(t, img, "Хороший") {
+				t.Error("no Russian title or legend")
 			}
 		})
 	}
@@ -295,7 +299,7 @@ func TestStatsChart_NoData(t *testing.T) {
 	r := domain.BuildStats(kinds, nil, domain.CategoryPhone, domain.PeriodDay, statsNow)
 	b, err := statsChart(r, kinds, "en")
 	img := decodeChart(t, b, err)
-	if !chartHasText(img, "no data") {
+	if !chartHasText(t, img, "no data") {
 		t.Fatal("an empty chart does not say there is no data")
 	}
 }
@@ -315,7 +319,7 @@ func TestStatsChart_KeepsToItsBounds(t *testing.T) {
 		r     domain.StatsReport
 		wNote string
 	}{
-		{name: "many rows", r: huge, wNote: "top 20 of 200 rows by issued"},
+		{name: "many rows", r: huge, wNote: "20 строк из 200, где выдано больше всего"},
 		{name: "many statuses", r: many},
 		{name: "a report of nothing at all", r: domain.StatsReport{}},
 		{name: "rows without status counts", r: domain.StatsReport{Statuses: many.Statuses[:3],
@@ -324,7 +328,7 @@ func TestStatsChart_KeepsToItsBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := statsChart(tc.r, domain.KindsConfig{}, "ru")
 			img := decodeChart(t, b, err)
-			if tc.wNote != "" && !chartHasText(img, tc.wNote) {
+			if tc.wNote != "" && !chartHasText(t, img, tc.wNote) {
 				t.Errorf("no note %q", tc.wNote)
 			}
 		})
@@ -332,9 +336,9 @@ func TestStatsChart_KeepsToItsBounds(t *testing.T) {
 }
 
 func TestStatsChart_PicksTheRowsWithMostIssued(t *testing.T) {
-	groups, _ := chartGroups(statsHugeReport(50), nil)
-	if len(groups) != chartMaxGroups {
-		t.Fatalf("%d groups, want %d", len(groups), chartMaxGroups)
+	groups, left := chartGroups(statsHugeReport(50), nil)
+	if len(groups) != chartMaxGroups || left != 50-chartMaxGroups {
+		t.Fatalf("%d groups, %d left out, want %d and %d", len(groups), left, chartMaxGroups, 50-chartMaxGroups)
 	}
 	for i, g := range groups { // rows issued 31..50, in the report's order
 		if g.values[0] != 31+i {

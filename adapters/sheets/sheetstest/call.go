@@ -37,12 +37,15 @@ func newCall(method string, r *http.Request) (*call, *apiError) {
 	return c, nil
 }
 
-// decode reads the JSON body. Unknown fields are ignored: the fake does
-// not model every field Google accepts, and the Go client sends only
-// fields it knows.
+// decode reads the JSON body into v, which holds the fields the fake
+// models. A field the API does not have is refused first, as Google
+// refuses it (checkNames); one the API has and v lacks is ignored.
 func (c *call) decode(v any) *apiError {
 	if len(c.body) == 0 {
 		return nil
+	}
+	if err := checkNames(c.method, c.body); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {
 		return errInvalid("Invalid JSON payload received. %v", err)

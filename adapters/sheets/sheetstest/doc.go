@@ -57,6 +57,12 @@
 //   - Errors in Google's shape {"error":{"code","message","status",
 //     "details"}}, which the Go client turns into *googleapi.Error. A 502
 //     is an HTML page, as from Google's front end.
+//   - Request bodies are held to the API's schema (the Go client's types):
+//     a field the API does not have is 400 "Invalid JSON payload received.
+//     Unknown name "x" at 'requests[0].append_cells': Cannot find field.",
+//     with a google.rpc.BadRequest detail, so a misspelt field in a
+//     hand-written client fails here as it would on Google. Fields the API
+//     has and the fake does not model are accepted and ignored.
 //   - Faults: FailNext fails calls before they apply; FailAfterApply applies
 //     the change and then fails or cuts the connection, the ambiguous case
 //     after which a blind retry duplicates rows; SetDelay adds latency.
@@ -76,6 +82,8 @@
 // transposes it, and a pasted formula keeps its text where Google shifts
 // its relative references. spreadsheets.get returns properties only (no
 // grid data) and ignores fields. Title matching is exact. Authentication is not checked.
+// Google also takes a body's fields under their proto names ("sheet_id");
+// the fake takes the lowerCamel names only, as every Go client sends them.
 //
 // Observability: Stats counts reads, writes, 429s, faults, the most
 // requests in any minute and calls per method; Requests is the call log.

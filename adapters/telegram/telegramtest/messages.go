@@ -286,9 +286,27 @@ func (s *Server) setMyCommands(_ context.Context, c *call) (result, *apiError) {
 			return result{}, badRequest("BOT_COMMAND_DESCRIPTION_INVALID")
 		}
 	}
+	var scope struct {
+		Type   string  `json:"type"`
+		ChatID chatRef `json:"chat_id"`
+	}
+	if err := c.p.Scope.decode(&scope); err != nil {
+		return result{}, badRequest("can't parse BotCommandScope JSON object")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.commands[string(c.p.LanguageCode)] = cmds
+	if scope.Type != "chat" { // the default scope; others are kept with it
+		s.commands[string(c.p.LanguageCode)] = cmds
+		return result{value: true}, nil
+	}
+	ch, e := s.targetLocked(scope.ChatID)
+	if e != nil {
+		return result{}, e
+	}
+	if s.chatCmds[ch.user.ID] == nil {
+		s.chatCmds[ch.user.ID] = map[string][]telego.BotCommand{}
+	}
+	s.chatCmds[ch.user.ID][string(c.p.LanguageCode)] = cmds
 	return result{value: true}, nil
 }
 

@@ -39,6 +39,7 @@ type params struct {
 	Action          flexString `json:"action"`
 	Commands        jsonArg    `json:"commands"`
 	LanguageCode    flexString `json:"language_code"`
+	Scope           jsonArg    `json:"scope"`
 	Offset          flexInt    `json:"offset"`
 	Limit           flexInt    `json:"limit"`
 	Timeout         flexInt    `json:"timeout"`

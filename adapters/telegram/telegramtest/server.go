@@ -97,6 +97,7 @@ type Server struct {
 	files     map[string]*File
 	nextFile  int
 	commands  map[string][]telego.BotCommand
+	chatCmds  map[int64]map[string][]telego.BotCommand // a chat scope's lists, by chat, then language
 	subs      map[*subscription]struct{}
 	faults    []fault
 	global    bucket
@@ -126,7 +127,7 @@ func New(opts ...Option) *Server {
 		queued: make(chan struct{}), changed: make(chan struct{}),
 		queries: map[string]*callbackQuery{}, nextQuery: 4_382_000_000_000_000_001,
 		files: map[string]*File{}, commands: map[string][]telego.BotCommand{},
-		subs: map[*subscription]struct{}{},
+		subs: map[*subscription]struct{}{}, chatCmds: map[int64]map[string][]telego.BotCommand{},
 	}
 	s.stats = Stats{Calls: map[string]int{}, Errors: map[int]int{}}
 	s.table = s.routes()

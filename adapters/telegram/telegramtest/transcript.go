@@ -181,11 +181,20 @@ func (s *Server) File(id string) (File, bool) {
 }
 
 // Commands returns the command list the bot set for a language ("" for the
-// default), whatever the scope.
+// default), in any scope but a chat's (see ChatCommands).
 func (s *Server) Commands(languageCode string) []telego.BotCommand {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.commands[languageCode])
+}
+
+// ChatCommands returns the command list the bot set for one chat's scope
+// (BotCommandScopeChat) and a language ("" for the default), nil when it
+// set none: that chat's menu then shows Commands.
+func (s *Server) ChatCommands(chatID int64, languageCode string) []telego.BotCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.chatCmds[chatID][languageCode])
 }
 
 // Answer returns the bot's answer to a callback query, once it has answered.
