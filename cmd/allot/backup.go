@@ -96,7 +96,7 @@ func backup(dir, file string, out io.Writer) (persistence.ArchiveManifest, error
 		return m, fmt.Errorf("%s holds no journal: %w", dir, err)
 	}
 	opts := persistence.BackupOptions{JournalDir: jdir, SnapshotDir: filepath.Join(dir, "snapshots"),
-		Version: version, Compress: !strings.HasSuffix(file, ".tar"), SnapshotTop: actors.SnapshotTop,
+		Version: releaseVersion(), Compress: !strings.HasSuffix(file, ".tar"), SnapshotTop: actors.SnapshotTop,
 		Skipped: func(path string, err error) {
 			fmt.Fprintf(out, "skipped the damaged snapshot %s: %v\n", path, err)
 		}}

@@ -50,3 +50,26 @@ func versionText(linker string, bi *debug.BuildInfo, ok bool) string {
 	}
 	return b.String()
 }
+
+// releaseVersion is the version an archive's manifest records: the
+// linker's when set, else the module's from the build info (with the
+// revision when there is one), else "dev".
+func releaseVersion() string {
+	if version != "" && version != "dev" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += "+" + s.Value[:12]
+		}
+	}
+	if v == "" {
+		return "dev"
+	}
+	return v
+}
