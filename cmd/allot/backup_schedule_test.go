@@ -57,7 +57,8 @@ func TestBackupFromEnv(t *testing.T) {
 	}
 }
 
-// smallDataDir is a closed data directory with some history.
+// smallDataDir is a closed data directory with some history, its final
+// snapshot written.
 func smallDataDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()

@@ -225,17 +225,7 @@ func smallArchive(t *testing.T) string { return smallArchiveNamed(t, "small.tar.
 
 func smallArchiveNamed(t *testing.T, name string) string {
 	t.Helper()
-	dir := t.TempDir()
-	e, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, SegmentSize: 4 << 10, ManualClock: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := startLoad(t, e, 3, 5)
-	l.waitOps(t, 40)
-	l.stop(t)
-	if err := e.Close(context.Background()); err != nil { // with its final snapshot
-		t.Fatal(err)
-	}
+	dir := smallDataDir(t)
 	file := filepath.Join(t.TempDir(), name)
 	if code, stderr := runQuiet(t, "backup", "--to", file, "--data", dir); code != 0 {
 		t.Fatalf("backup: exit %d: %s", code, stderr)
