@@ -76,6 +76,10 @@ type Bot struct {
 	watches  codeWatches // the waits for a login code running (codes.go)
 
 	shown atomic.Uint64 // login codes shown to their holders, for metrics
+
+	// dispatch is how long polling hands an update on: HandleAck when nil;
+	// tests wrap it to hold an update's handling.
+	dispatch func(u telego.Update, done func())
 }
 
 // New builds a bot; Run starts it.
@@ -118,33 +122,55 @@ func (b *Bot) Run(ctx context.Context) error {
 
 func (b *Bot) run(ctx context.Context) error {
 	defer b.Close() // Run ends the bot: sessions finish the update in hand and stop
-	var updates <-chan telego.Update
-	var err error
 	if b.cfg.WebhookURL != "" {
-		if b.cfg.Mux == nil || b.cfg.WebhookPath == "" {
-			return errors.New("telegram: webhook mode needs the HTTP mux and a path")
-		}
-		updates, err = b.api.UpdatesViaWebhook(ctx,
-			serveWebhook(b.cfg.Mux, "POST "+b.cfg.WebhookPath, b.cfg.WebhookSecret),
-			telego.WithWebhookSet(ctx, &telego.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret,
-				AllowedUpdates: []string{"message", "callback_query"}}))
-	} else {
-		if err := b.api.DeleteWebhook(ctx, &telego.DeleteWebhookParams{}); err != nil {
-			return fmt.Errorf("telegram: deleteWebhook: %w", err)
-		}
-		updates, err = b.api.UpdatesViaLongPolling(ctx, &telego.GetUpdatesParams{Timeout: b.cfg.PollTimeout,
-			AllowedUpdates: []string{"message", "callback_query"}},
-			telego.WithLongPollingRetryTimeout(time.Second))
+		return b.runWebhook(ctx)
 	}
-	if err != nil {
-		return fmt.Errorf("telegram: receiving updates: %w", err)
+	return b.runPolling(ctx)
+}
+
+// runPolling receives by long polling (intake.go), once the command menus
+// are set (updates are handled with them in place, as before). After the
+// receive stops and the sessions have finished, one last getUpdates
+// confirms the updates handled meanwhile, so that the next start does not
+// get them again.
+func (b *Bot) runPolling(ctx context.Context) error {
+	if err := b.api.DeleteWebhook(ctx, &telego.DeleteWebhookParams{}); err != nil {
+		return fmt.Errorf("telegram: deleteWebhook: %w", err)
 	}
+	dispatch := b.dispatch
+	if dispatch == nil {
+		dispatch = b.HandleAck
+	}
+	in := newIntake(b.api, b.cfg.PollTimeout, allowedUpdates, dispatch, b.log)
 	b.setCommands(ctx)
-	for u := range updates {
-		b.Handle(u)
-	}
+	in.receive(ctx)
+	b.Close()
+	in.confirm()
 	return nil
 }
+
+// runWebhook sets the webhook and serves it on the mux until ctx ends; a
+// post is answered once its update is handled (webhook.go), and waits for
+// the command menus to be set first.
+func (b *Bot) runWebhook(ctx context.Context) error {
+	if b.cfg.Mux == nil || b.cfg.WebhookPath == "" {
+		return errors.New("telegram: webhook mode needs the HTTP mux and a path")
+	}
+	err := b.api.SetWebhook(ctx, &telego.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret,
+		AllowedUpdates: allowedUpdates})
+	if err != nil {
+		return fmt.Errorf("telegram: receiving updates: setWebhook: %w", err)
+	}
+	ready := make(chan struct{})
+	b.cfg.Mux.Handle("POST "+b.cfg.WebhookPath, webhookHandler(b.cfg.WebhookSecret, webhookBodyLimit, b.takeUpdates(ready)))
+	b.setCommands(ctx)
+	close(ready)
+	<-ctx.Done()
+	return nil
+}
+
+// allowedUpdates are the update types the bot asks Telegram for.
+var allowedUpdates = []string{"message", "callback_query"}
 
 // setCommands sets the command menus (commands.go): everyone's in each
 // language, then the admins' in each admin's chat.
@@ -172,7 +198,18 @@ func (b *Bot) wait() { b.wg.Wait() }
 // Handle queues an update for its person's session. A person whose queue
 // is full is flooding: the update is dropped (their limiter would refuse
 // it anyway) rather than slowing anyone else.
-func (b *Bot) Handle(u telego.Update) {
+func (b *Bot) Handle(u telego.Update) { b.HandleAck(u, nil) }
+
+// HandleAck is Handle that calls done (when not nil) once the update needs
+// nothing more: after its session's handler returned (the engine answers
+// only once a change is durable, so its effect is), even by a panic, or at
+// once when the update is ignored or dropped as a flood. An update the bot
+// stops before handling never calls done: it was not handled, and Telegram
+// must deliver it again.
+func (b *Bot) HandleAck(u telego.Update, done func()) {
+	if done == nil {
+		done = func() {}
+	}
 	var from *telego.User
 	switch {
 	case u.Message != nil:
@@ -181,13 +218,18 @@ func (b *Bot) Handle(u telego.Update) {
 		from = &u.CallbackQuery.From
 	}
 	if from == nil || from.IsBot {
+		done()
 		return
 	}
-	b.enqueue(from.ID, false, func(s *session) {
+	dropped := b.enqueue(from.ID, false, func(s *session) {
+		defer done()
 		start := time.Now()
 		s.update(u, *from)
 		b.handled.observe(time.Since(start))
 	})
+	if dropped {
+		done()
+	}
 }
 
 // Notify tells a person about something the engine did without being
@@ -210,11 +252,13 @@ func (b *Bot) Notify(n actors.Notice) {
 // enqueue adds task to the person's queue. A full queue drops an update
 // (must false) but never a notice of the engine's (must true), which waits
 // for room instead: a payment must be told even to someone flooding.
-func (b *Bot) enqueue(user int64, must bool, task func(*session)) {
+// dropped reports the flood's drop; a task queued, or refused because the
+// bot is stopping, is not dropped.
+func (b *Bot) enqueue(user int64, must bool, task func(*session)) (dropped bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ctx.Err() != nil {
-		return
+		return false
 	}
 	s, ok := b.sessions[user]
 	if !ok {
@@ -228,7 +272,7 @@ func (b *Bot) enqueue(user int64, must bool, task func(*session)) {
 	default:
 		if !must {
 			b.dropped++
-			return
+			return true
 		}
 		b.wg.Add(1)
 		go func() {
@@ -239,6 +283,7 @@ func (b *Bot) enqueue(user int64, must bool, task func(*session)) {
 			}
 		}()
 	}
+	return false
 }
 
 // session is one person's conversation: an actor in all but name, whose

@@ -1,31 +1,64 @@
 package telegram
 
 import (
+	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/mymmrac/telego"
 )
 
 // webhookBodyLimit is the largest webhook request body read. Telegram's
-// updates are a few kilobytes; telego's own handler reads a body whole,
-// however large, once the secret matches.
+// updates are a few kilobytes; telego's own handler read a body whole,
+// however large, once the secret matched.
 const webhookBodyLimit = 1 << 20
 
-// serveWebhook registers the webhook on mux under pattern, in place of
-// telego.WebhookHTTPServeMux: the same answers (401 without the secret, 500
-// when the update is refused, 200 when taken), but a body over
-// webhookBodyLimit is refused with 413 without being read whole, and the
-// secret is compared in constant time.
-func serveWebhook(mux *http.ServeMux, pattern, secret string) func(telego.WebhookHandler) error {
-	return func(handle telego.WebhookHandler) error {
-		mux.Handle(pattern, webhookHandler(secret, webhookBodyLimit, handle))
-		return nil
+// errBadUpdate is a webhook body that is not an update: answered 400, and
+// nothing is handled.
+var errBadUpdate = errors.New("telegram: webhook body is not an update")
+
+// webhookWait caps how long a post waits for its update to be handled;
+// Telegram gives up on a post after about a minute.
+const webhookWait = 50 * time.Second
+
+// takeUpdates is the webhook's update handler: it returns once the update
+// is handled, so that Telegram hears 200 only when the effect is durable.
+// An error (500) makes Telegram post it again. Updates wait for ready.
+func (b *Bot) takeUpdates(ready <-chan struct{}) telego.WebhookHandler {
+	return func(ctx context.Context, data []byte) error {
+		var u telego.Update
+		if err := json.Unmarshal(data, &u); err != nil || u.UpdateID <= 0 {
+			return errBadUpdate
+		}
+		ctx, cancel := context.WithTimeout(ctx, webhookWait)
+		defer cancel()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return fmt.Errorf("telegram: update %d: not ready: %w", u.UpdateID, ctx.Err())
+		}
+		done := make(chan struct{})
+		b.HandleAck(u, func() { close(done) })
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("telegram: update %d not handled yet: %w", u.UpdateID, ctx.Err())
+		case <-b.ctx.Done():
+			return fmt.Errorf("telegram: update %d: the bot is stopping", u.UpdateID)
+		}
 	}
 }
 
+// webhookHandler serves the webhook in place of telego's: 401 without the
+// secret, 413 for a body over limit (not read whole), 400 for a body that
+// is not an update, 500 when the update is not handled, 200 once it is.
+// The secret is compared in constant time.
 func webhookHandler(secret string, limit int64, handle telego.WebhookHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() { _ = r.Body.Close() }()
@@ -48,7 +81,10 @@ func webhookHandler(secret string, limit int64, handle telego.WebhookHandler) ht
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		if err := handle(r.Context(), data); err != nil {
+		if err := handle(r.Context(), data); errors.Is(err, errBadUpdate) {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		} else if err != nil {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}

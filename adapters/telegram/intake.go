@@ -1,0 +1,157 @@
+package telegram
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mymmrac/telego"
+)
+
+// Long polling's pauses.
+const (
+	pollRetry   = time.Second            // after a failed getUpdates
+	pollPause   = 250 * time.Millisecond // longest wait for a handler while only updates in flight come back
+	confirmWait = 2 * time.Second        // the last getUpdates, after the stop
+)
+
+// intake receives updates by long polling, and lets Telegram forget an
+// update only once it is handled: the offset each getUpdates sends moves
+// past an update when it, and every update fetched before it, is done.
+// Until then Telegram returns it again with each poll; it is recognised by
+// its update_id and not dispatched twice.
+//
+// Telegram returns at most 100 updates from the offset, so one slow
+// handler holds the window: updates past the hundredth wait for it.
+type intake struct {
+	api      *telego.Bot
+	timeout  int // long-poll seconds
+	allowed  []string
+	dispatch func(u telego.Update, done func()) // must not block; done once handled
+	log      *slog.Logger
+	retry    time.Duration
+	pause    time.Duration
+
+	mu      sync.Mutex
+	offset  int           // every update below it is done
+	fetched []int         // update_ids at or above offset fetched so far, ascending
+	done    map[int]bool  // fetched ones: whether handled
+	moved   chan struct{} // a token when offset moves
+}
+
+func newIntake(api *telego.Bot, timeout int, allowed []string, dispatch func(telego.Update, func()), log *slog.Logger) *intake {
+	return &intake{api: api, timeout: timeout, allowed: allowed, dispatch: dispatch, log: log,
+		retry: pollRetry, pause: pollPause, done: map[int]bool{}, moved: make(chan struct{}, 1)}
+}
+
+// receive polls until ctx ends. It returns at once then; handlers still
+// running call their done later, and confirm tells Telegram.
+func (in *intake) receive(ctx context.Context) {
+	for ctx.Err() == nil {
+		ups, err := in.api.GetUpdates(ctx, &telego.GetUpdatesParams{Offset: in.next(), Timeout: in.timeout,
+			AllowedUpdates: in.allowed})
+		if err != nil {
+			if ctx.Err() == nil {
+				in.log.Warn("getUpdates failed", "err", redactErr(err, in.api.Token()))
+				in.sleep(ctx, in.retry)
+			}
+			continue
+		}
+		if in.take(ups) == 0 && len(ups) > 0 {
+			in.awaitMove(ctx) // only updates in flight came back: polling now would return them again
+		}
+	}
+}
+
+// confirm sends the final offset, so that updates handled since the last
+// poll are not delivered again to the next start. What it returns is not
+// dispatched: it stays with Telegram.
+func (in *intake) confirm() {
+	offset := in.next()
+	if offset == 0 {
+		return // nothing was handled
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), confirmWait)
+	defer cancel()
+	_, err := in.api.GetUpdates(ctx, &telego.GetUpdatesParams{Offset: offset, Limit: 1, AllowedUpdates: in.allowed})
+	if err != nil {
+		in.log.Warn("confirming the handled updates failed; Telegram will deliver them again",
+			"offset", offset, "err", redactErr(err, in.api.Token()))
+	}
+}
+
+// next is the offset to send: one past the last update done with all
+// before it.
+func (in *intake) next() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.offset
+}
+
+// take dispatches the updates not seen before and returns how many there were.
+func (in *intake) take(ups []telego.Update) int {
+	in.mu.Lock()
+	var fresh []telego.Update
+	for _, u := range ups {
+		id := u.UpdateID
+		if _, seen := in.done[id]; seen || id < in.offset {
+			continue
+		}
+		i, _ := slices.BinarySearch(in.fetched, id)
+		in.fetched = slices.Insert(in.fetched, i, id)
+		in.done[id] = false
+		fresh = append(fresh, u)
+	}
+	in.mu.Unlock()
+	for _, u := range fresh {
+		id := u.UpdateID
+		in.dispatch(u, func() { in.finish(id) })
+	}
+	return len(fresh)
+}
+
+// finish marks an update done and moves the offset past the done prefix.
+func (in *intake) finish(id int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if _, ok := in.done[id]; !ok {
+		return
+	}
+	in.done[id] = true
+	moved := false
+	for len(in.fetched) > 0 && in.done[in.fetched[0]] {
+		in.offset = in.fetched[0] + 1
+		delete(in.done, in.fetched[0])
+		in.fetched = in.fetched[1:]
+		moved = true
+	}
+	if moved {
+		select {
+		case in.moved <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// awaitMove waits for the offset to move, at most in.pause: updates that
+// arrived meanwhile are behind the ones in flight and need a poll to be seen.
+func (in *intake) awaitMove(ctx context.Context) {
+	t := time.NewTimer(in.pause)
+	defer t.Stop()
+	select {
+	case <-in.moved:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+func (in *intake) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
