@@ -123,7 +123,6 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 			return
 		}
 	}
-	found := 0
 	if len(need) > 0 {
 		var loaded int
 		rows, loaded, err = s.claim(ctx, tp, rows, need)
@@ -131,12 +130,15 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 			s.fail("claiming stock", err, "tab", t.Tab)
 			return
 		}
-		found = loaded
 		s.mu.Lock()
 		if loaded == 0 {
 			s.emptyAt[t.Tab] = time.Now()
 		} else {
 			delete(s.emptyAt, t.Tab)
+			// Counted as soon as the pools hold the rows: a later step of
+			// this pass failing does not undo the load.
+			s.status.Loads++
+			s.status.RowsLoaded += uint64(loaded)
 		}
 		s.mu.Unlock()
 		if tp, err = s.poolsOf(ctx, k, t); err != nil {
@@ -158,12 +160,6 @@ func (s *Stocker) pass(ctx context.Context, k domain.ResourceKind, t domain.Stoc
 		}
 	}
 	s.ok("tab", t.Tab)
-	if found > 0 {
-		s.mu.Lock()
-		s.status.Loads++
-		s.status.RowsLoaded += uint64(found)
-		s.mu.Unlock()
-	}
 }
 
 // needs returns how many rows each pool of the tab wants. Today-only mode

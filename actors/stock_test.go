@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -380,5 +382,47 @@ func TestOneFlushIsOneWriteForEveryIssuedTab(t *testing.T) {
 		if rows := r.rows("issued", tab); len(rows) != 1 {
 			t.Errorf("%s: %v", tab, rows)
 		}
+	}
+}
+
+// trashReadFailing fails the next n reads of a trash tab, as Google's 500
+// would: a step after the claim fails.
+type trashReadFailing struct {
+	StockStore
+	n atomic.Int32
+}
+
+func (s *trashReadFailing) ReadRows(ctx context.Context, sheet, tab string) ([][]string, error) {
+	if tab == trashOf("ВКонтакте") && s.n.Add(-1) >= 0 {
+		return nil, errors.New("google: 500 INTERNAL: internal error encountered")
+	}
+	return s.StockStore.ReadRows(ctx, sheet, tab)
+}
+
+// TestStockLoadIsCountedWhenALaterStepFails: the pools got their rows, then
+// deleting them from the tab failed. The load happened and is counted
+// (the load test waited for a count that never came).
+func TestStockLoadIsCountedWhenALaterStepFails(t *testing.T) {
+	r := newStockRig(t, map[string][][]string{}) // nothing to load at the start
+	r.s.Close()
+	ctx := ctxT(t)
+	var rows []domain.SheetRow
+	for _, c := range vkRows("495", 0, 40) {
+		rows = append(rows, domain.SheetRow{Cells: c})
+	}
+	if err := r.store.AppendRows(ctx, "stock", "ВКонтакте", rows); err != nil {
+		t.Fatal(err)
+	}
+	w := &trashReadFailing{StockStore: r.store}
+	w.n.Store(1)
+	s, err := r.e.Distribute(StockOptions{Store: w, StockSheet: "stock", IssuedSheet: "issued", FlushEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	eventually(t, "the pool loaded", func() bool { return len(r.pool("vk/495/male").Available) > 0 })
+	_ = s.RefillNow(ctx) // after the first pass, whatever it met
+	if st := s.Status(); st.Loads == 0 || st.RowsLoaded == 0 || !strings.Contains(st.LastError, "deleting claimed rows") {
+		t.Errorf("status %+v: want the load counted and the failed delete told", st)
 	}
 }
