@@ -84,40 +84,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SnapshotKeep: 3, LogFormat: "text"}
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
-	c.BotToken = strings.TrimSpace(getenv("BOT_TOKEN"))
-	if c.BotToken != "" && !botToken.MatchString(c.BotToken) {
-		bad("BOT_TOKEN", errors.New("want the token BotFather gave, digits:35 characters")) // the token itself is never echoed
-	}
-	if v := strings.TrimSpace(getenv("TELEGRAM_API_URL")); v != "" {
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("TELEGRAM_API_URL", fmt.Errorf("want an http(s) URL, got %q", v))
-		}
-		c.TelegramAPIURL = strings.TrimRight(v, "/")
-	}
-	c.WebhookURL, c.WebhookSecret = strings.TrimSpace(getenv("WEBHOOK_URL")), strings.TrimSpace(getenv("WEBHOOK_SECRET"))
-	if c.WebhookURL != "" {
-		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			bad("WEBHOOK_URL", fmt.Errorf("want an https URL Telegram can reach, got %q", c.WebhookURL))
-		}
-		if err := checkWebhookSecret(c.WebhookSecret); err != nil {
-			bad("WEBHOOK_SECRET", err)
-		}
-	}
-	if v := getenv("OWNER_ID"); v != "" {
-		id, err := parseUserID(v)
-		if err != nil {
-			bad("OWNER_ID", err)
-		}
-		c.OwnerID = id
-	}
-	for _, f := range strings.FieldsFunc(getenv("ADMIN_IDS"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		id, err := parseUserID(f)
-		if err != nil {
-			bad("ADMIN_IDS", err)
-			continue
-		}
-		c.AdminIDs = append(c.AdminIDs, id)
-	}
+	c.loadTelegram(getenv, bad)
 	if v := getenv("DATA_DIR"); v != "" {
 		c.DataDir = v
 	}
@@ -167,6 +134,45 @@ func loadConfig(getenv func(string) string) (config, error) {
 	errs = append(errs, c.loadLimits(getenv)...)
 	c.Warnings = append(seeds.warnings(&c), c.Warnings...)
 	return c, errors.Join(seeds.blame(errs)...)
+}
+
+// loadTelegram reads the bot's token, how it receives updates, and who
+// its admins are; each error goes to bad with its variable's name.
+func (c *config) loadTelegram(getenv func(string) string, bad func(string, error)) {
+	c.BotToken = strings.TrimSpace(getenv("BOT_TOKEN"))
+	if c.BotToken != "" && !botToken.MatchString(c.BotToken) {
+		bad("BOT_TOKEN", errors.New("want the token BotFather gave, digits:35 characters")) // the token itself is never echoed
+	}
+	if v := strings.TrimSpace(getenv("TELEGRAM_API_URL")); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("TELEGRAM_API_URL", fmt.Errorf("want an http(s) URL, got %q", v))
+		}
+		c.TelegramAPIURL = strings.TrimRight(v, "/")
+	}
+	c.WebhookURL, c.WebhookSecret = strings.TrimSpace(getenv("WEBHOOK_URL")), strings.TrimSpace(getenv("WEBHOOK_SECRET"))
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("WEBHOOK_URL", fmt.Errorf("want an https URL Telegram can reach, got %q", c.WebhookURL))
+		}
+		if err := checkWebhookSecret(c.WebhookSecret); err != nil {
+			bad("WEBHOOK_SECRET", err)
+		}
+	}
+	if v := getenv("OWNER_ID"); v != "" {
+		id, err := parseUserID(v)
+		if err != nil {
+			bad("OWNER_ID", err)
+		}
+		c.OwnerID = id
+	}
+	for _, f := range strings.FieldsFunc(getenv("ADMIN_IDS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := parseUserID(f)
+		if err != nil {
+			bad("ADMIN_IDS", err)
+			continue
+		}
+		c.AdminIDs = append(c.AdminIDs, id)
+	}
 }
 
 // loadServices reads the settings of the services outside the bot: TON,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"sync"
 
 	"allot/actors"
@@ -46,4 +47,29 @@ func (s *botSlot) notify(n actors.Notice) {
 		return
 	}
 	s.bot.Notify(n)
+}
+
+// alertAdmins returns a function that tells the admins text through the
+// bot once it exists (and, with log, logs it as what first): for the
+// services that start before the bot.
+func (s *botSlot) alertAdmins(log *slog.Logger, what string) func(string) {
+	return func(text string) {
+		if log != nil {
+			log.Warn(what, "problem", text)
+		}
+		if b := s.Load(); b != nil {
+			b.AlertAdmins(text)
+		}
+	}
+}
+
+// alertFragment returns the relay's way to tell the admins, once the bot
+// exists, that the Fragment login was lost (and to log it).
+func (s *botSlot) alertFragment(log *slog.Logger) func(string) {
+	return func(why string) {
+		log.Warn("the Fragment login is lost", "why", why)
+		if b := s.Load(); b != nil {
+			b.AlertFragment(why)
+		}
+	}
 }

@@ -53,12 +53,7 @@ func runServe(_ []string) int {
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	fatal := make(chan error, 1)
 	var bot botSlot // set once the bot exists; the engine's notices before that wait in it
-	rel, err := startRelay(ctx, cfg.Fragment, log, func(why string) {
-		log.Warn("the Fragment login is lost", "why", why)
-		if b := bot.Load(); b != nil {
-			b.AlertFragment(why)
-		}
-	})
+	rel, err := startRelay(ctx, cfg.Fragment, log, bot.alertFragment(log))
 	if err != nil {
 		return err
 	}
@@ -67,77 +62,47 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// abort closes what started so far, the engine last, with err.
+	var closers []func()
+	abort := func(err error) error {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+		return errors.Join(err, eng.Close(context.Background()))
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return errors.Join(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err), eng.Close(context.Background()))
+		return abort(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
 	}
+	closers = append(closers, func() { _ = ln.Close() })
 	watcher, closeChain, err := startWatcher(ctx, cfg, eng, log)
 	if err != nil {
-		_ = ln.Close()
-		return errors.Join(err, eng.Close(context.Background()))
+		return abort(err)
 	}
 	defer closeChain()
-	dist, err := startDistribution(ctx, cfg, eng, log, func(text string) {
-		log.Warn("distribution needs an admin", "problem", text)
-		if b := bot.Load(); b != nil {
-			b.AlertAdmins(text)
-		}
-	})
+	dist, err := startDistribution(ctx, cfg, eng, log, bot.alertAdmins(log, "distribution needs an admin"))
 	if err != nil {
-		_ = ln.Close()
-		return errors.Join(err, eng.Close(context.Background()))
+		return abort(err)
 	}
-	bk, err := startBackups(ctx, cfg.Backup, cfg.DataDir, log, func(text string) {
-		if b := bot.Load(); b != nil {
-			b.AlertAdmins(text)
-		}
-	})
+	closers = append(closers, dist.close)
+	bk, err := startBackups(ctx, cfg.Backup, cfg.DataDir, log, bot.alertAdmins(nil, ""))
 	if err != nil {
-		_ = ln.Close()
-		dist.close()
-		return errors.Join(err, eng.Close(context.Background()))
+		return abort(err)
 	}
 	defer bk.close()
-	mux := healthMux(eng, watcher, dist, rel, cfg.Accounts, bot.Load)
-	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
-		Collectors: append(metricCollectors(eng, dist, rel, bot.Load), backupCollector{bk})})
+	mux, srv, err := startHTTP(ln, cfg, eng, watcher, dist, rel, bk, &bot)
 	if err != nil {
-		_ = ln.Close()
-		dist.close()
-		return errors.Join(fmt.Errorf("INTROSPECTION_TOKEN: %w", err), eng.Close(context.Background()))
+		return abort(err)
 	}
-	api.Register(mux)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
 	botDone := make(chan struct{})
 	botCtx, stopBot := context.WithCancel(ctx)
 	defer stopBot()
-	if cfg.BotToken == "" {
-		if err := startPlayground(botCtx, cfg, eng, mux, log, &bot, botDone); err != nil {
-			_ = srv.Close()
-			dist.close()
-			return errors.Join(err, eng.Close(context.Background()))
-		}
-	} else {
-		b, err := startBot(cfg, eng, mux, rel, log)
-		if err != nil {
-			_ = srv.Close()
-			dist.close()
-			return errors.Join(err, eng.Close(context.Background()))
-		}
-		bot.Store(b)
-		go func() {
-			defer close(botDone)
-			if err := b.Run(botCtx); err != nil {
-				log.Error("the Telegram bot stopped", "err", err)
-			}
-		}()
+	if err := startReceiving(botCtx, cfg, eng, mux, rel, log, &bot, botDone); err != nil {
+		closers[0] = func() { _ = srv.Close() } // the server owns the listener now
+		return abort(err)
 	}
 	numSync := startNumberSync(eng, rel, log, bot.Load)
-	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
-		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
-		"distribution", distState(cfg, dist), "fragment", rel.state(),
-		"accounts", cfg.Accounts.state(), "backups", cfg.Backup.state())
+	logRunning(log, cfg, ln, dist, rel)
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -145,17 +110,81 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	case runErr = <-fatal:
 		log.Error("journal failed: stopping so that recovery can start from what is durable", "err", runErr)
 	}
-	stopBot()
-	<-botDone
-	if b := bot.Load(); b != nil {
+	r := running{eng: eng, dist: dist, srv: srv, numSync: numSync, bot: &bot, stopBot: stopBot, botDone: botDone}
+	return errors.Join(runErr, r.stop())
+}
+
+// logRunning says, once started, where allot serves and what of each
+// outside service is on.
+func logRunning(log *slog.Logger, cfg config, ln net.Listener, dist *distribution, rel *relay) {
+	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
+		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
+		"distribution", distState(cfg, dist), "fragment", rel.state(),
+		"accounts", cfg.Accounts.state(), "backups", cfg.Backup.state())
+}
+
+// running is what serve started, to stop in order: the bot first (it
+// finishes the updates in hand), then HTTP, the syncs and the
+// distribution, and the engine last, with its final snapshot.
+type running struct {
+	eng     *actors.Engine
+	dist    *distribution
+	srv     *http.Server
+	numSync *actors.NumberSync
+	bot     *botSlot
+	stopBot context.CancelFunc
+	botDone chan struct{}
+}
+
+func (r running) stop() error {
+	r.stopBot()
+	<-r.botDone
+	if b := r.bot.Load(); b != nil {
 		b.Close()
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shut)
-	numSync.Close()
-	dist.close() // before the engine, so a load or flush in progress ends first
-	return errors.Join(runErr, eng.Close(shut))
+	_ = r.srv.Shutdown(shut)
+	r.numSync.Close()
+	r.dist.close() // before the engine, so a load or flush in progress ends first
+	return r.eng.Close(shut)
+}
+
+// startHTTP serves health, metrics and introspection on ln; the bot's
+// webhook and the playground register on the mux it returns.
+func startHTTP(ln net.Listener, cfg config, eng *actors.Engine, watcher *actors.Watcher, dist *distribution, rel *relay,
+	bk *backups, bot *botSlot) (*http.ServeMux, *http.Server, error) {
+	mux := healthMux(eng, watcher, dist, rel, cfg.Accounts, bot.Load)
+	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
+		Collectors: append(metricCollectors(eng, dist, rel, bot.Load), backupCollector{bk})})
+	if err != nil {
+		return nil, nil, fmt.Errorf("INTROSPECTION_TOKEN: %w", err)
+	}
+	api.Register(mux)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return mux, srv, nil
+}
+
+// startReceiving starts the Telegram bot on ctx, or without BOT_TOKEN the
+// playground; done is closed once it has stopped.
+func startReceiving(ctx context.Context, cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay,
+	log *slog.Logger, bot *botSlot, done chan struct{}) error {
+	if cfg.BotToken == "" {
+		return startPlayground(ctx, cfg, eng, mux, log, bot, done)
+	}
+	b, err := startBot(cfg, eng, mux, rel, log)
+	if err != nil {
+		return err
+	}
+	bot.Store(b)
+	go func() {
+		defer close(done)
+		if err := b.Run(ctx); err != nil {
+			log.Error("the Telegram bot stopped", "err", err)
+		}
+	}()
+	return nil
 }
 
 // openEngine opens the engine on the data directory. Its notices go to the
