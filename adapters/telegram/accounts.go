@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/mymmrac/telego"
-
 	"allot/actors"
 	"allot/domain"
 )
@@ -34,14 +32,7 @@ func (b *Bot) accountNotice(n actors.Notice) bool {
 	default:
 		return false
 	}
-	for _, a := range b.adminIDs() {
-		b.enqueue(int64(a), true, func(r *session) {
-			if r.lang == "" {
-				r.start(telego.User{ID: int64(r.user)})
-			}
-			r.send(r.t(key, args...), nil)
-		})
-	}
+	b.tellAdmins(func(r *session) string { return r.t(key, args...) })
 	return true
 }
 

@@ -122,12 +122,19 @@ func (s *session) distButton(msgID int, c domain.Callback) {
 // AlertAdmins tells the owner and admins about a distribution problem only
 // they can fix (a missing tab, a refused service account, a bad row).
 func (b *Bot) AlertAdmins(text string) {
+	b.tellAdmins(func(r *session) string { return r.t("dist_alert", "text", text) })
+}
+
+// tellAdmins sends each admin the text made in their own session (their
+// language), after whatever they are doing; an admin who never opened
+// the bot gets a session started first.
+func (b *Bot) tellAdmins(text func(r *session) string) {
 	for _, a := range b.adminIDs() {
 		b.enqueue(int64(a), true, func(r *session) {
 			if r.lang == "" {
 				r.start(telego.User{ID: int64(r.user)})
 			}
-			r.send(r.t("dist_alert", "text", text), nil)
+			r.send(text(r), nil)
 		})
 	}
 }
@@ -135,14 +142,7 @@ func (b *Bot) AlertAdmins(text string) {
 // alertHandover tells the owner and admins, once, that ending the sessions
 // on a number keeps failing: it is not offered again until that succeeds.
 func (b *Bot) alertHandover(number, why string) {
-	for _, a := range b.adminIDs() {
-		b.enqueue(int64(a), true, func(r *session) {
-			if r.lang == "" {
-				r.start(telego.User{ID: int64(r.user)})
-			}
-			r.send(r.t("handover_alert", "number", number, "why", why), nil)
-		})
-	}
+	b.tellAdmins(func(r *session) string { return r.t("handover_alert", "number", number, "why", why) })
 }
 
 // --- registration ---------------------------------------------------------

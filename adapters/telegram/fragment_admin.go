@@ -44,12 +44,5 @@ func (s *session) fragmentCookies(chat telego.Chat, msgID int, header string) {
 // AlertFragment tells the owner and admins that the relay's Fragment login
 // is lost, and what to do about it.
 func (b *Bot) AlertFragment(why string) {
-	for _, a := range b.adminIDs() {
-		b.enqueue(int64(a), true, func(r *session) {
-			if r.lang == "" {
-				r.start(telego.User{ID: int64(r.user)})
-			}
-			r.send(r.t("fragment_alert", "why", why), nil)
-		})
-	}
+	b.tellAdmins(func(r *session) string { return r.t("fragment_alert", "why", why) })
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mymmrac/telego"
-
 	"allot/actors"
 )
 
@@ -48,14 +46,7 @@ func (b *Bot) AlertNumbersSync(r actors.SyncReport, err error) {
 	if err == nil && !r.Changed() {
 		return
 	}
-	for _, a := range b.adminIDs() {
-		b.enqueue(int64(a), true, func(s *session) {
-			if s.lang == "" {
-				s.start(telego.User{ID: int64(s.user)})
-			}
-			s.send(s.t("sync_alert")+"\n\n"+s.syncText(r, err), nil)
-		})
-	}
+	b.tellAdmins(func(s *session) string { return s.t("sync_alert") + "\n\n" + s.syncText(r, err) })
 }
 
 // syncText words a sync's outcome: a refusal and why, or what the account
