@@ -13,6 +13,7 @@
 //	loadtest -mode telegram -users N -duration D
 //	loadtest -mode sheets -items N
 //	loadtest -mode handover -numbers N -cycles K
+//	loadtest -mode tgcrash -cycles K [-users N -numbers M]   (needs bin/allot: make build)
 package main
 
 import (
@@ -44,12 +45,12 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | table")
-	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram)")
-	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000)")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | table")
+	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram; tgcrash: default 20)")
+	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000; tgcrash: default a number for two customers)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
-	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash)")
+	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
 	flag.StringVar(&f.in, "in", "", "JSON lines of earlier runs to tabulate (table; default stdin)")
 	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
@@ -102,11 +103,13 @@ func main() {
 		res, err = runSheets(f)
 	case "handover":
 		res, err = runHandover(f)
+	case "tgcrash":
+		res, err = runTgCrash(f)
 	case "handover-child": // runs until the parent kills it
 		fmt.Fprintln(os.Stderr, "handover child:", runHandoverChild(f))
 		os.Exit(1)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, table)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, table)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -123,6 +126,10 @@ func main() {
 	}
 	if lost, _ := res["lost"].(int); lost > 0 {
 		fmt.Fprintln(os.Stderr, "loadtest: ACKNOWLEDGED OPERATIONS LOST")
+		os.Exit(1)
+	}
+	if twice, _ := res["applied_twice"].(int); twice > 0 {
+		fmt.Fprintln(os.Stderr, "loadtest: OPERATIONS APPLIED TWICE")
 		os.Exit(1)
 	}
 }
