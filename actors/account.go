@@ -162,7 +162,7 @@ func tellAdmins(ev domain.Event) bool {
 // MarkAccountChecked records that admin by checked the returned number's
 // account by hand; a block for a pending deletion is lifted with it.
 func (e *Engine) MarkAccountChecked(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
-	return e.admin(ctx, by, "number.account_checked", raw, "",
+	return e.admin(ctx, OperationOf(ctx), by, "number.account_checked", raw, "",
 		func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) {
 			return n.CheckedByAdmin(by, now)
 		}, nil)

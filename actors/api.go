@@ -69,7 +69,7 @@ func (e *Engine) AddNumber(ctx context.Context, by domain.UserID, raw string) (s
 	}
 	_, err = e.ask(ctx, domain.KindNumber, id, true, func(r replyTo) command { return &addNumber{asker{r}} })
 	if err == nil {
-		e.audit(by, "number.add", id, "")
+		e.audit(OperationOf(ctx), by, "number.add", id, "")
 	}
 	return id, err
 }
@@ -147,7 +147,7 @@ func (e *Engine) AuthorizeLoginCode(ctx context.Context, user domain.UserID, raw
 		return &numberRead{asker: asker{r}, check: func(n *domain.Number) error { return n.MayReadCodes(user) }}
 	}))
 	if err == nil {
-		e.audit(user, "code.shown", n.ID, "")
+		e.audit(OperationOf(ctx), user, "code.shown", n.ID, "")
 	}
 	return n, err
 }
@@ -213,14 +213,14 @@ func (e *Engine) SetDefaultPrice(ctx context.Context, by domain.UserID, days int
 		return &setDefaultPrice{asker{r}, days, amount}
 	})
 	if err == nil {
-		e.audit(by, "price.default", strconv.Itoa(days)+"d", amount.String())
+		e.audit(OperationOf(ctx), by, "price.default", strconv.Itoa(days)+"d", amount.String())
 	}
 	return err
 }
 
 // SetNumberPrice sets one number's own price for a period (0 removes it).
 func (e *Engine) SetNumberPrice(ctx context.Context, by domain.UserID, raw string, days int, amount domain.Nano) (*domain.Number, error) {
-	return e.admin(ctx, by, "number.price", raw, fmt.Sprintf("%dd %s", days, amount),
+	return e.admin(ctx, OperationOf(ctx), by, "number.price", raw, fmt.Sprintf("%dd %s", days, amount),
 		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) {
 			return n.SetPrice(days, amount)
 		}, nil)
@@ -228,43 +228,44 @@ func (e *Engine) SetNumberPrice(ctx context.Context, by domain.UserID, raw strin
 
 // Block takes a number out of use.
 func (e *Engine) Block(ctx context.Context, by domain.UserID, raw, reason string) (*domain.Number, error) {
-	return e.admin(ctx, by, "number.block", raw, reason,
+	return e.admin(ctx, OperationOf(ctx), by, "number.block", raw, reason,
 		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) { return n.Block(reason) }, nil)
 }
 
 // Unblock puts a blocked number back in use.
 func (e *Engine) Unblock(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
-	return e.admin(ctx, by, "number.unblock", raw, "",
+	return e.admin(ctx, OperationOf(ctx), by, "number.unblock", raw, "",
 		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) { return n.Unblock() }, nil)
 }
 
 // Extend moves a rental's end by days (negative shortens). The number
 // adds them to its end as it stands when the change applies, so a renewal
 // paid in between is kept.
-func (e *Engine) Extend(ctx context.Context, by domain.UserID, raw string, days int) (*domain.Number, error) {
-	return e.admin(ctx, by, "rental.extend", raw, fmt.Sprintf("%+d days", days),
+// op (the admin's update) makes it happen once: the number remembers it.
+func (e *Engine) Extend(ctx context.Context, op domain.OpID, by domain.UserID, raw string, days int) (*domain.Number, error) {
+	return e.admin(ctx, op, by, "rental.extend", raw, fmt.Sprintf("%+d days", days),
 		func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
-			return n.ExtendBy(days, p, now)
+			return n.ExtendBy(op, days, p, now)
 		}, nil)
 }
 
 // RemoveNumber takes a number nobody holds out of the catalogue; adding it
 // again restores it.
 func (e *Engine) RemoveNumber(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
-	return e.admin(ctx, by, "number.remove", raw, "",
+	return e.admin(ctx, OperationOf(ctx), by, "number.remove", raw, "",
 		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) { return n.Remove() }, nil)
 }
 
 // Reclaim returns an expired number to stock.
 func (e *Engine) Reclaim(ctx context.Context, by domain.UserID, raw string) (*domain.Number, error) {
-	return e.admin(ctx, by, "number.reclaim", raw, "",
+	return e.admin(ctx, OperationOf(ctx), by, "number.reclaim", raw, "",
 		func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) { return n.Reclaim(now) }, nil)
 }
 
 // CancelRental ends a rental early and refunds refund to the renter's
 // balance. The refund is keyed by op, so a retry never pays twice.
 func (e *Engine) CancelRental(ctx context.Context, op domain.OpID, by domain.UserID, raw string, refund domain.Nano) (*domain.Number, error) {
-	return e.admin(ctx, by, "rental.cancel", raw, "refund "+refund.String(),
+	return e.admin(ctx, op, by, "rental.cancel", raw, "refund "+refund.String(),
 		func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) {
 			return n.Cancel(op, refund, now)
 		},
@@ -292,8 +293,8 @@ func (e *Engine) AdjustBalance(ctx context.Context, op domain.OpID, by, user dom
 		}
 		return &credit{asker: asker{r}, op: op, kind: domain.KindAdjustment, amount: amount, note: reason}
 	})
-	if err == nil {
-		e.audit(by, "wallet.adjust", walletID(user), amount.String()+": "+reason)
+	if err == nil || errors.Is(err, domain.ErrDuplicateOp) { // keyed by op: a lost entry is written, a kept one not again
+		e.audit(op, by, "wallet.adjust", walletID(user), amount.String()+": "+reason)
 	}
 	return askAs[domain.Nano](v, err)
 }
@@ -305,26 +306,40 @@ func (e *Engine) AuditLog(ctx context.Context, page, size int) (AuditPage, error
 	}))
 }
 
-func (e *Engine) admin(ctx context.Context, by domain.UserID, action, raw, detail string,
+// admin makes an admin's change to a number and records it in the audit
+// log under op (the call's own, or its context's). An operation the
+// number already applied is recorded too: the entry is keyed by op, so one
+// a crash lost is written and one kept is not written again.
+func (e *Engine) admin(ctx context.Context, op domain.OpID, by domain.UserID, action, raw, detail string,
 	decide func(*domain.Number, domain.Policy, time.Time) (domain.Event, error),
 	after func(*exec, *domain.Number, domain.Event)) (*domain.Number, error) {
 	n, err := e.change(ctx, raw, decide, after)
-	if err == nil {
-		e.audit(by, action, n.ID, detail)
+	switch {
+	case err == nil:
+		e.audit(op, by, action, n.ID, detail)
+	case errors.Is(err, domain.ErrDuplicateOp):
+		if id, perr := domain.ParseNumber(raw); perr == nil {
+			e.audit(op, by, action, id, detail)
+		}
 	}
 	return n, err
 }
 
 // Audit records an admin action taken outside the engine (fresh Fragment
 // cookies, say) in the audit log under by. Never pass it a secret.
-func (e *Engine) Audit(by domain.UserID, action, target string) { e.audit(by, action, target, "") }
+// ctx's operation keys it (WithOperation).
+func (e *Engine) Audit(ctx context.Context, by domain.UserID, action, target string) {
+	e.audit(OperationOf(ctx), by, action, target, "")
+}
 
 // audit records an admin action; it is journaled after the action itself.
 // by 0 is the system (an import, the load test): not a person's action.
-func (e *Engine) audit(by domain.UserID, action, target, detail string) {
+// op keys the entry: the same operation, action and target are recorded
+// once however often the call is made.
+func (e *Engine) audit(op domain.OpID, by domain.UserID, action, target, detail string) {
 	if by <= 0 {
 		return
 	}
 	e.dir.route(e.root, domain.KindAudit, singleton, &audit{entry: domain.AuditEntry{
-		At: e.clock(), Actor: by, Action: action, Target: target, Detail: detail}}, false)
+		At: e.clock(), Actor: by, Action: action, Target: target, Detail: detail, Op: op}}, false)
 }

@@ -174,10 +174,10 @@ func (e *Engine) syncOne(ctx context.Context, by domain.UserID, id string, held,
 	switch ev := done.(type) {
 	case *domain.NumberBlocked:
 		rep.Blocked = append(rep.Blocked, id)
-		e.audit(by, "number.block", id, ev.Reason)
+		e.audit(OperationOf(ctx), by, "number.block", id, ev.Reason)
 	case *domain.NumberUnblocked:
 		rep.Unblocked = append(rep.Unblocked, id)
-		e.audit(by, "number.unblock", id, "in the Fragment account again")
+		e.audit(OperationOf(ctx), by, "number.unblock", id, "in the Fragment account again")
 	}
 	return nil
 }

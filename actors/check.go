@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -49,16 +50,16 @@ func (e *Engine) Check() (Totals, error) {
 	var t Totals
 	var errs []error
 	txs := map[domain.OpID]domain.UserID{}
-	e.dir.each(domain.KindWallet, func(en *entry, _ bool) {
-		w, _ := en.state.(*domain.Wallet)
+	errs = append(errs, e.eachState(domain.KindWallet, func(state any) {
+		w, _ := state.(*domain.Wallet)
 		if w == nil {
 			return
 		}
 		t.Wallets++
 		errs = append(errs, checkWallet(w, txs, &t)...)
-	})
-	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
-		n, _ := en.state.(*domain.Number)
+	}))
+	errs = append(errs, e.eachState(domain.KindNumber, func(state any) {
+		n, _ := state.(*domain.Number)
 		if n == nil {
 			return
 		}
@@ -69,7 +70,7 @@ func (e *Engine) Check() (Totals, error) {
 		}
 		t.Sold += n.Sold
 		errs = append(errs, checkNumber(n))
-	})
+	}))
 	errs = append(errs, e.CheckPools())
 	if t.Spent != t.Sold {
 		errs = append(errs, fmt.Errorf("wallets spent %s on rentals but the numbers were sold for %s", t.Spent, t.Sold))
@@ -170,4 +171,37 @@ func checkNumber(n *domain.Number) error {
 		}
 	}
 	return nil
+}
+
+// eachState calls fn with the state of every entity of kind: a passive
+// one's read in place, an active one's as a copy its actor makes in its own
+// turn. Drain leaves nothing of the engine's own in flight, but the outside
+// may still be talking to an entity (the bot acknowledging a notice it just
+// sent), and reading that state in place would race with it.
+func (e *Engine) eachState(kind domain.Kind, fn func(state any)) error {
+	var active []string
+	e.dir.each(kind, func(en *entry, passive bool) {
+		switch {
+		case !passive:
+			active = append(active, en.id)
+		case en.state != nil:
+			fn(en.state)
+		}
+	})
+	var errs []error
+	for _, id := range active {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		v, err := e.ask(ctx, kind, id, false, func(r replyTo) command { return &copyState{asker{r}} })
+		cancel()
+		var state any
+		if b, _ := v.([]byte); err == nil && b != nil { // nil: the entity holds no state
+			state, err = decodeState(kind, id, b, nil)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading %s %s: %w", kind, id, err))
+			continue
+		}
+		fn(state)
+	}
+	return errors.Join(errs...)
 }

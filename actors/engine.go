@@ -80,8 +80,8 @@ type Engine struct {
 	pools     poolView
 	settings  atomic.Pointer[distSettings]
 	stocker   atomic.Pointer[Stocker]
-	handovers *handovers                                    // nil when Options.Fragment is
-	snapSizes [domain.KindPool + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
+	handovers *handovers                                   // nil when Options.Fragment is
+	snapSizes [domain.MaxKind + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
 }
 
 // ErrClosed is returned by entry points after Close or a journal failure.
@@ -187,7 +187,8 @@ func (e *Engine) startActors() {
 	e.root = e.system.Root
 	e.workers = newWorkers(8*runtime.GOMAXPROCS(0), 300)
 	e.dir = newDirectory(e.spawnEntity, domain.KindNumber, domain.KindWallet, domain.KindPayments,
-		domain.KindUsers, domain.KindAudit, domain.KindCatalog, domain.KindWatcher, domain.KindProxy, domain.KindPool)
+		domain.KindUsers, domain.KindAudit, domain.KindCatalog, domain.KindWatcher, domain.KindProxy, domain.KindPool,
+		domain.KindIntake)
 	for k, byID := range registers(e.opts.Policy.Prices) {
 		for id, st := range byID {
 			e.dir.put(k, id, st)

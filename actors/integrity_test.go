@@ -80,7 +80,10 @@ func TestEngine_ExtendRacingRenewalsKeepsEveryDay(t *testing.T) {
 			_, err := e.RenewFromBalance(ctx, domain.OpID(fmt.Sprintf("tg:1001:r%d", round)), alice, num1, 30)
 			errs <- err
 		}()
-		go func() { _, err := e.Extend(ctx, admin, num1, 1); errs <- err }()
+		go func() {
+			_, err := e.Extend(ctx, domain.OpID(fmt.Sprintf("tg:1:x%d", round)), admin, num1, 1)
+			errs <- err
+		}()
 		for range 2 {
 			if err := <-errs; err != nil {
 				t.Fatalf("round %d: %v", round, err)
@@ -99,7 +102,7 @@ func TestEngine_ExtendRacingRenewalsKeepsEveryDay(t *testing.T) {
 func TestEngine_ExtendIsBounded(t *testing.T) {
 	e, ctx := rentedEngine(t, domain.TON(100))
 	before := mustNumber(t, e, num1).Rental.Until
-	_, err := e.Extend(ctx, admin, num1, 213504)
+	_, err := e.Extend(ctx, "tg:1:x", admin, num1, 213504)
 	var bound *domain.RangeError
 	if !errors.As(err, &bound) || bound.Max != "3660" {
 		t.Fatalf("Extend(213504 days) = %v, want a RangeError naming 3660", err)
@@ -109,6 +112,56 @@ func TestEngine_ExtendIsBounded(t *testing.T) {
 	}
 	if _, err := e.AdjustBalance(ctx, "adj", admin, alice, domain.MaxAdminAmount+1, "typo"); !errors.Is(err, domain.ErrOutOfRange) {
 		t.Errorf("AdjustBalance past the bound: %v", err)
+	}
+	mustCheck(t, e)
+}
+
+// TestEngine_AnUpdateDeliveredAgainAppliesAndAuditsOnce: Telegram delivers
+// an admin's update again after a crash; the change and its audit entry
+// happen once, and an entry lost between the change and the log (the
+// crash) is written by the second delivery.
+func TestEngine_AnUpdateDeliveredAgainAppliesAndAuditsOnce(t *testing.T) {
+	e, ctx := rentedEngine(t, domain.TON(100))
+	before := mustNumber(t, e, num1).Rental.Until
+	op := domain.OpID("tg:1:u41")
+	if _, err := e.Extend(ctx, op, admin, num1, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Extend(ctx, op, admin, num1, 2); !errors.Is(err, domain.ErrDuplicateOp) {
+		t.Errorf("the same update again: %v, want ErrDuplicateOp", err)
+	}
+	if got := mustNumber(t, e, num1).Rental.Until; !got.Equal(before.Add(48 * time.Hour)) {
+		t.Errorf("until %v, want two days after %v", got, before)
+	}
+	upd := WithOperation(ctx, "tg:1:u42")
+	for range 2 {
+		if err := e.SetDefaultPrice(upd, admin, 7, domain.TON(3)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The adjustment's entry is lost, as by a crash before the log had it:
+	// the wallet applied it, and the second delivery writes the entry.
+	if _, err := e.ask(ctx, domain.KindWallet, walletID(alice), true, func(r replyTo) command {
+		return &credit{asker: asker{r}, op: "tg:1:u43", kind: domain.KindAdjustment, amount: domain.TON(1), note: "gift"}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AdjustBalance(ctx, "tg:1:u43", admin, alice, domain.TON(1), "gift"); !errors.Is(err, domain.ErrDuplicateOp) {
+		t.Errorf("the adjustment again: %v, want ErrDuplicateOp", err)
+	}
+	if err := e.Drain(ctx); err != nil { // the audit entries are written after the changes
+		t.Fatal(err)
+	}
+	page, err := e.AuditLog(ctx, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, a := range page.Entries {
+		count[a.Action]++
+	}
+	if count["rental.extend"] != 1 || count["price.default"] != 1 || count["wallet.adjust"] != 1 {
+		t.Errorf("audit entries by action %v, want one each of rental.extend, price.default, wallet.adjust", count)
 	}
 	mustCheck(t, e)
 }

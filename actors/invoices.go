@@ -221,7 +221,7 @@ func (e *Engine) AssignOrphan(ctx context.Context, by domain.UserID, tx string, 
 			continue
 		}
 		if err == nil {
-			e.audit(by, "orphan.assign", tx, "to "+walletID(user))
+			e.audit(OperationOf(ctx), by, "orphan.assign", tx, "to "+walletID(user))
 		}
 		return b, err
 	}

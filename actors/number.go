@@ -212,19 +212,53 @@ func (c *tick) run(x *exec) {
 		return
 	}
 	x.withNumber(nil, func(n *domain.Number) {
-		for _, ev := range n.Tick(x.eng.policy(), x.now) {
-			if _, err := x.emit(ev); err != nil {
-				x.eng.log.Error("tick failed", "number", n.ID, "err", err)
-				return
-			}
-			x.notice(n, ev)
+		seqs, err := x.emitAll(n.Tick(x.eng.policy(), x.now))
+		// Raised after the whole tick, so that a notice a later event of
+		// the same tick replaced or made untrue is not told at all.
+		for _, seq := range seqs {
+			x.noticeOwed(n, seq)
+		}
+		if err != nil {
+			x.eng.log.Error("tick failed", "number", n.ID, "err", err)
+			return
 		}
 		x.noteChore(n, nil) // a pending account deletion may be ready to finish
 	})
 }
 
-// notice tells the outside world (the bot) about an event a person should
-// hear of, once it is durable.
+// emitAll journals evs in order up to the first refused, and returns the
+// sequences of those journaled.
+func (x *exec) emitAll(evs []domain.Event) ([]uint64, error) {
+	seqs := make([]uint64, 0, len(evs))
+	for _, ev := range evs {
+		seq, err := x.emit(ev)
+		if err != nil {
+			return seqs, err
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs, nil
+}
+
+// noticeOwed raises, once it is durable, the notice that the event
+// journaled under seq owes a person (domain/notice.go), if it still does.
+// The bot acknowledges it with Engine.NoticeTold; until then recovery
+// raises it again at every start (notices.go).
+func (x *exec) noticeOwed(n *domain.Number, seq uint64) {
+	if x.eng.opts.Notify == nil {
+		return
+	}
+	o, ok := n.OwedNotice(seq)
+	if !ok {
+		return
+	}
+	nt := noticeOf(n.ID, o)
+	x.then(func() { x.eng.opts.Notify(nt) })
+}
+
+// notice raises, once it is durable, an event the admins hear of (a
+// hand-over that keeps failing, an account check's finding). Nothing owes
+// it: a crash before the bot sent it loses it.
 func (x *exec) notice(n *domain.Number, ev domain.Event) {
 	if x.eng.opts.Notify == nil {
 		return
@@ -233,19 +267,21 @@ func (x *exec) notice(n *domain.Number, ev domain.Event) {
 	if r := n.Rental; r != nil {
 		nt.User, nt.Until = r.Renter, r.Until
 	}
-	if o, ok := ev.(*domain.TransferClosed); ok && o.Why == "expired" {
-		nt.User = 0
-	}
 	x.then(func() { x.eng.opts.Notify(nt) })
 }
 
 // Notice is an event a person should hear of without asking: a reminder,
-// an expiry, a lapsed reservation.
+// an expiry, a lapsed reservation, a payment; or the admins, an alert.
 type Notice struct {
-	Number  string
-	User    domain.UserID
-	Until   time.Time
-	Event   domain.Event
+	Number string
+	User   domain.UserID
+	Until  time.Time
+	Event  domain.Event
+	// Seq names a notice the number owes until it is told: whoever tells
+	// it calls Engine.NoticeTold(Number, Seq) afterwards. 0 for a notice
+	// nothing owes (a payment, the admins' alerts), which is told at most
+	// once.
+	Seq     uint64
 	Payment *DepositResult // set for an incoming payment the user should hear of
 }
 
@@ -288,8 +324,9 @@ func (c *releaseHold) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) {
 		ev, err := n.Release(c.op, c.reason, x.now)
 		if err == nil {
-			if _, err = x.emit(ev); err == nil {
-				x.notice(n, ev)
+			var seq uint64
+			if seq, err = x.emit(ev); err == nil {
+				x.noticeOwed(n, seq)
 			}
 		}
 		if errors.Is(err, domain.ErrNoHold) {

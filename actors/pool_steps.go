@@ -90,7 +90,7 @@ func (e *Engine) ReleaseStock(ctx context.Context, by domain.UserID) (int, error
 		}
 		n += v.(int)
 	}
-	e.audit(by, "stock.release", "", strconv.Itoa(n))
+	e.audit(OperationOf(ctx), by, "stock.release", "", strconv.Itoa(n))
 	e.stockPoke("")
 	return n, nil
 }
@@ -102,6 +102,6 @@ func (e *Engine) FlushStock(ctx context.Context, by domain.UserID) error {
 	if s == nil {
 		return errors.New("actors: distribution is not running")
 	}
-	e.audit(by, "stock.flush", "", "")
+	e.audit(OperationOf(ctx), by, "stock.flush", "", "")
 	return s.FlushNow(ctx)
 }

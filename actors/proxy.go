@@ -128,7 +128,7 @@ func (e *Engine) CancelProxy(ctx context.Context, user domain.UserID, id string)
 func (e *Engine) RemoveProxy(ctx context.Context, by domain.UserID, id string) (*domain.Proxy, error) {
 	p, err := e.proxyChange(ctx, id, func(p *domain.Proxy, now time.Time) (domain.Event, error) { return p.Remove(by, now) })
 	if err == nil {
-		e.audit(by, "proxy.remove", domain.ProxyRef(id), "")
+		e.audit(OperationOf(ctx), by, "proxy.remove", domain.ProxyRef(id), "")
 	}
 	return p, err
 }

@@ -118,7 +118,7 @@ func readBlock(d *msgpack.Decoder) (block, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return block{}, err
 	}
-	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.KindPool {
+	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.MaxKind {
 		return block{}, fmt.Errorf("unknown kind %d", kind)
 	}
 	return block{kind: domain.Kind(kind), count: int(count), body: body}, nil
@@ -159,6 +159,8 @@ func emptyState(kind domain.Kind) any {
 		return domain.NewUsers()
 	case domain.KindAudit:
 		return &domain.AuditLog{}
+	case domain.KindIntake:
+		return &domain.Intake{}
 	case domain.KindWatcher:
 		return domain.NewWatcher("")
 	case domain.KindProxy:
@@ -181,10 +183,15 @@ func (e *Engine) resume() {
 	reminders := e.opts.Policy.Reminders
 	var chores []string
 	refunds := map[string][]domain.OwedRefund{}
+	var notices []Notice
+	now := e.clock()
 	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
 		if n, _ := en.state.(*domain.Number); n != nil {
 			if len(n.Refunds) > 0 {
 				refunds[n.ID] = slices.Clone(n.Refunds)
+			}
+			if len(n.Notices) > 0 {
+				notices = append(notices, owedNotices(n, now)...)
 			}
 			if at := n.NextWake(reminders); !at.IsZero() {
 				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindNumber, n.ID}})
@@ -195,6 +202,9 @@ func (e *Engine) resume() {
 		}
 	})
 	e.resumeChores(chores)
+	// Before the scheduler is armed: a notice owed from before the stop is
+	// raised before any the ticks below raise, in the order it fell due.
+	e.resumeNotices(notices)
 	e.dir.each(domain.KindProxy, func(en *entry, _ bool) {
 		if p, _ := en.state.(*domain.Proxy); p != nil {
 			if at := p.NextWake(); !at.IsZero() {

@@ -38,14 +38,20 @@ func (c *findUser) run(x *exec) {
 	x.reply(c.r, *u, nil)
 }
 
-// audit appends to the audit log; nobody waits for it.
+// audit appends to the audit log, unless the log has the entry of the same
+// operation already; nobody waits for it.
 type audit struct {
 	asker
 	entry domain.AuditEntry
 }
 
 func (c *audit) run(x *exec) {
-	if _, err := x.emit(&domain.AuditRecorded{Entry: c.entry}); err != nil {
+	ev := x.e.state.(*domain.AuditLog).Record(c.entry)
+	if ev == nil {
+		x.reply(c.r, nil, nil)
+		return
+	}
+	if _, err := x.emit(ev); err != nil {
 		x.eng.log.Error("audit entry lost", "action", c.entry.Action, "err", err)
 	}
 	x.reply(c.r, nil, nil)

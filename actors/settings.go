@@ -56,7 +56,7 @@ func (c *catalogChange) run(x *exec) {
 func (e *Engine) catalogChange(ctx context.Context, by domain.UserID, action, target string, decide func(c *domain.Catalog) (domain.Event, error)) error {
 	_, err := e.ask(ctx, domain.KindCatalog, singleton, false, func(r replyTo) command { return &catalogChange{asker{r}, decide} })
 	if err == nil {
-		e.audit(by, action, target, "")
+		e.audit(OperationOf(ctx), by, action, target, "")
 	}
 	return err
 }

@@ -216,7 +216,7 @@ func onCores(n int, fn func(i int)) {
 
 // kindOrder fixes the order of kinds in a snapshot: registers first.
 var kindOrder = []domain.Kind{domain.KindCatalog, domain.KindUsers, domain.KindPayments,
-	domain.KindAudit, domain.KindNumber, domain.KindWallet, domain.KindWatcher, domain.KindProxy, domain.KindPool}
+	domain.KindAudit, domain.KindIntake, domain.KindNumber, domain.KindWallet, domain.KindWatcher, domain.KindProxy, domain.KindPool}
 
 func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, buf *bytes.Buffer) (block, error) {
 	if err := ctx.Err(); err != nil {

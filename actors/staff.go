@@ -61,7 +61,7 @@ func (e *Engine) RequestStaff(ctx context.Context, id domain.UserID, nickname st
 func (e *Engine) DecideStaff(ctx context.Context, by, id domain.UserID, to domain.Approval) (domain.User, error) {
 	u, err := e.staffChange(ctx, id, func(d *domain.Users) (domain.Event, error) { return d.Decide(id, to) })
 	if err == nil {
-		e.audit(by, "staff."+to.String(), strconv.FormatInt(int64(id), 10), u.Nickname)
+		e.audit(OperationOf(ctx), by, "staff."+to.String(), strconv.FormatInt(int64(id), 10), u.Nickname)
 	}
 	return u, err
 }
@@ -72,7 +72,7 @@ func (e *Engine) DecideStaff(ctx context.Context, by, id domain.UserID, to domai
 func (e *Engine) DecideRequest(ctx context.Context, by, id domain.UserID, request int, to domain.Approval) (domain.User, error) {
 	u, err := e.staffChange(ctx, id, func(d *domain.Users) (domain.Event, error) { return d.DecideRequest(id, request, to) })
 	if err == nil {
-		e.audit(by, "staff."+to.String(), strconv.FormatInt(int64(id), 10), u.Nickname)
+		e.audit(OperationOf(ctx), by, "staff."+to.String(), strconv.FormatInt(int64(id), 10), u.Nickname)
 	}
 	return u, err
 }

@@ -69,6 +69,8 @@ func applyEvent(kind domain.Kind, id string, state any, ev domain.Event, seq uin
 		state.(*domain.Users).Apply(ev.(domain.UsersEvent), seq)
 	case domain.KindAudit:
 		state.(*domain.AuditLog).Apply(ev.(*domain.AuditRecorded), seq)
+	case domain.KindIntake:
+		state.(*domain.Intake).Apply(ev.(*domain.UpdateHandled), seq)
 	case domain.KindCatalog:
 		state.(*domain.Catalog).Apply(ev.(domain.CatalogEvent), seq)
 	case domain.KindProxy:
@@ -111,6 +113,8 @@ func stateSeq(state any) uint64 {
 		return s.Seq
 	case *domain.AuditLog:
 		return s.Seq
+	case *domain.Intake:
+		return s.Seq
 	case *domain.Catalog:
 		return s.Seq
 	case *domain.Watcher:
@@ -136,6 +140,7 @@ func registers(prices domain.PriceList) map[domain.Kind]map[string]any {
 	out := map[domain.Kind]map[string]any{
 		domain.KindPayments: {}, domain.KindUsers: {},
 		domain.KindAudit:   {singleton: &domain.AuditLog{}},
+		domain.KindIntake:  {singleton: &domain.Intake{}},
 		domain.KindCatalog: {singleton: &domain.Catalog{Prices: prices}},
 	}
 	for i := 0; i < registerShards; i++ {

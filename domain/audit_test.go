@@ -75,6 +75,34 @@ func TestAuditLog_Apply(t *testing.T) {
 	}
 }
 
+func TestAuditLog_RecordOncePerOperation(t *testing.T) {
+	l := auditLog(t, 2)
+	e := AuditEntry{At: t0, Actor: alice, Action: "rental.extend", Target: "+88800000001", Op: "tg:1:u7"}
+	first := l.Record(e)
+	if first == nil {
+		t.Fatal("a new operation recorded nothing")
+	}
+	l.Apply(first, 3)
+	again := e
+	again.At = t0.Add(time.Minute) // the update delivered again, later
+	if ev := l.Record(again); ev != nil {
+		t.Errorf("the same update recorded twice: %+v", ev)
+	}
+	other := e
+	other.Target = "+88800000002"
+	if l.Record(other) == nil {
+		t.Error("the same update's action on another target was taken for a repeat")
+	}
+	fresh := &AuditLog{Entries: append([]AuditEntry(nil), l.Entries...), Seq: l.Seq} // as restored from a snapshot
+	if fresh.Record(again) != nil {
+		t.Error("a restored log forgot the operations in it")
+	}
+	unkeyed := AuditEntry{At: t0, Actor: alice, Action: "number.block", Target: "t1"}
+	if l.Record(unkeyed) == nil {
+		t.Error("an entry without an operation was taken for a repeat")
+	}
+}
+
 func TestPriceList_Lookup(t *testing.T) {
 	base := DefaultPrices()
 	for _, tc := range []struct {

@@ -12,7 +12,8 @@ import (
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
-		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0, n.Account != nil))
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0, n.Account != nil,
+		len(n.Notices) > 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
 	if len(n.Prices) > 0 && w.key("pr") {
@@ -41,6 +42,7 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	}
 	w.refunds(n.Refunds)
 	w.account(n.Account)
+	w.notices(n.Notices)
 	w.uint("sq", n.Seq)
 	return w.err
 }
@@ -184,6 +186,34 @@ func (w *stateWriter) refunds(rs []OwedRefund) {
 	}
 }
 
+func (w *stateWriter) notices(ns []OwedNotice) {
+	if len(ns) == 0 || !w.key("nt") {
+		return
+	}
+	if w.err = w.e.EncodeArrayLen(len(ns)); w.err != nil {
+		return
+	}
+	for i := range ns {
+		o := &ns[i]
+		w.mapLen(3 + count(!o.Until.IsZero(), o.Step != 0, o.Op != "", !o.At.IsZero()))
+		w.uint("sq", o.Seq)
+		w.uint("k", uint64(o.About))
+		w.int("u", int64(o.User))
+		if !o.Until.IsZero() {
+			w.time("t", o.Until)
+		}
+		if o.Step != 0 {
+			w.int("s", int64(o.Step))
+		}
+		if o.Op != "" {
+			w.str("op", string(o.Op))
+		}
+		if !o.At.IsZero() {
+			w.time("at", o.At)
+		}
+	}
+}
+
 // DecodeMsgpack reads a number written by EncodeMsgpack or by reflection.
 func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 	*n = Number{}
@@ -246,6 +276,13 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 			})
 		case "ac":
 			n.Account = r.account()
+		case "nt":
+			r.items("notices", func(c, i int) {
+				if i == 0 {
+					n.Notices = make([]OwedNotice, c)
+				}
+				n.Notices[i] = r.owedNotice()
+			})
 		case "sq":
 			n.Seq = r.uint()
 		default:
@@ -328,6 +365,32 @@ func (r *stateReader) owedRefund() OwedRefund {
 		return true
 	})
 	return x
+}
+
+func (r *stateReader) owedNotice() OwedNotice {
+	var o OwedNotice
+	r.fields("notice", func(k []byte) bool {
+		switch string(k) {
+		case "sq":
+			o.Seq = r.uint()
+		case "k":
+			o.About = NoticeKind(r.uint())
+		case "u":
+			o.User = UserID(r.int())
+		case "t":
+			o.Until = r.time()
+		case "s":
+			o.Step = int(r.int())
+		case "op":
+			o.Op = OpID(r.str())
+		case "at":
+			o.At = r.time()
+		default:
+			return false
+		}
+		return true
+	})
+	return o
 }
 
 func (r *stateReader) handover() *Handover {

@@ -128,6 +128,8 @@ func TestEventFactory(t *testing.T) {
 				_, applies = e.(ProxyEvent)
 			case KindPool:
 				_, applies = e.(PoolEvent)
+			case KindIntake:
+				_, applies = e.(*UpdateHandled)
 			}
 			if !applies {
 				t.Errorf("%T has kind %v but does not apply to it", e, kindOf(typ))

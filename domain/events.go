@@ -28,9 +28,13 @@ const (
 	KindWatcher
 	KindProxy
 	KindPool
+	KindIntake
 )
 
-var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher", "proxy", "pool"}
+// MaxKind is the highest kind: an array indexed by kind has MaxKind+1 slots.
+const MaxKind = KindIntake
+
+var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher", "proxy", "pool", "intake"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindLabels) && k > 0 {
@@ -83,6 +87,7 @@ const (
 	TypeAccountDeferred  EventType = 122
 	TypeAccountDeletion  EventType = 123
 	TypeAccountChecked   EventType = 124
+	TypeNoticeTold       EventType = 125
 
 	TypeWalletCredited EventType = 200
 	TypeWalletDebited  EventType = 201
@@ -125,6 +130,8 @@ const (
 	TypeStockReturning   EventType = 1006
 	TypeStockReturned    EventType = 1007
 	TypeReplacementTaken EventType = 1008
+
+	TypeUpdateHandled EventType = 1100
 )
 
 // EventType implementations: one line each, so the table reads as a list.
@@ -151,6 +158,7 @@ func (*RefundCredited) EventType() EventType       { return TypeRefundCredited }
 func (*AccountCheckDeferred) EventType() EventType { return TypeAccountDeferred }
 func (*AccountDeletionAsked) EventType() EventType { return TypeAccountDeletion }
 func (*AccountChecked) EventType() EventType       { return TypeAccountChecked }
+func (*NoticeTold) EventType() EventType           { return TypeNoticeTold }
 func (*NumberRemoved) EventType() EventType        { return TypeNumberRemoved }
 func (*NumberRestored) EventType() EventType       { return TypeNumberRestored }
 func (*WalletCredited) EventType() EventType       { return TypeWalletCredited }
@@ -167,6 +175,7 @@ func (*UserSeen) EventType() EventType             { return TypeUserSeen }
 func (*StaffRequested) EventType() EventType       { return TypeStaffRequested }
 func (*StaffDecided) EventType() EventType         { return TypeStaffDecided }
 func (*AuditRecorded) EventType() EventType        { return TypeAuditRecorded }
+func (*UpdateHandled) EventType() EventType        { return TypeUpdateHandled }
 func (*DefaultPriceSet) EventType() EventType      { return TypeDefaultPriceSet }
 func (*WatcherAdvanced) EventType() EventType      { return TypeWatcherAdvanced }
 func (*ProxyAdded) EventType() EventType           { return TypeProxyAdded }
@@ -221,6 +230,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeAccountDeferred:  func() Event { return new(AccountCheckDeferred) },
 	TypeAccountDeletion:  func() Event { return new(AccountDeletionAsked) },
 	TypeAccountChecked:   func() Event { return new(AccountChecked) },
+	TypeNoticeTold:       func() Event { return new(NoticeTold) },
 	TypeNumberRemoved:    func() Event { return new(NumberRemoved) },
 	TypeNumberRestored:   func() Event { return new(NumberRestored) },
 	TypeWalletCredited:   func() Event { return new(WalletCredited) },
@@ -257,6 +267,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeReplacementTaken: func() Event { return new(ReplacementTaken) },
 	TypeRegionsChanged:   func() Event { return new(RegionsChanged) },
 	TypeTodayOnlySet:     func() Event { return new(TodayOnlySet) },
+	TypeUpdateHandled:    func() Event { return new(UpdateHandled) },
 }
 
 // kindOf is the entity kind each event type belongs to, checked on decode so
@@ -281,6 +292,8 @@ func kindOf(t EventType) Kind {
 		return KindProxy
 	case 10:
 		return KindPool
+	case 11:
+		return KindIntake
 	}
 	return 0
 }

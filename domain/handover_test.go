@@ -36,7 +36,7 @@ func TestNumber_Chore(t *testing.T) {
 			n := rentedNumber(t, alice)
 			applyN(t, n, n.SetCodes(CodesOn, t0))
 			applyN(t, n, &RentalExpired{At: t0.Add(30 * day)})
-			must(t, n)(ev(n.ExtendBy(5, p, t0.Add(30*day+time.Hour))))
+			must(t, n)(ev(n.ExtendBy("x1", 5, p, t0.Add(30*day+time.Hour))))
 			return n
 		}, Chore{}},
 	}

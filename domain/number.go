@@ -65,7 +65,10 @@ type Number struct {
 	// Account is the look at the number's Telegram account owed since it
 	// came back to the operator (account.go).
 	Account *AccountCheck `msgpack:"ac,omitempty"`
-	Seq     uint64        `msgpack:"sq"` // journal sequence of the last applied event
+	// Notices are those its events owe people until the bot has told them
+	// (notice.go), oldest first.
+	Notices []OwedNotice `msgpack:"nt,omitempty"`
+	Seq     uint64       `msgpack:"sq"` // journal sequence of the last applied event
 }
 
 // Hold reserves a number for one invoice until Until.
@@ -205,6 +208,7 @@ func (n *Number) Clone() *Number {
 	c.Ops = slices.Clone(n.Ops)
 	c.OpsAt = slices.Clone(n.OpsAt)
 	c.Refunds = slices.Clone(n.Refunds)
+	c.Notices = slices.Clone(n.Notices)
 	if n.Hold != nil {
 		h := *n.Hold
 		c.Hold = &h

@@ -98,7 +98,12 @@ func TestNumber_ExtendBy(t *testing.T) {
 	p := DefaultPolicy()
 	now := t0.Add(day)
 	extend := func(days int, at time.Time) func(n *Number) (NumberEvent, error) {
-		return func(n *Number) (NumberEvent, error) { return ev(n.ExtendBy(days, p, at)) }
+		return func(n *Number) (NumberEvent, error) { return ev(n.ExtendBy("x1", days, p, at)) }
+	}
+	extendedOnce := func(t testing.TB) *Number { // an admin's update, handled
+		n := rentedNumber(t, alice)
+		must(t, n)(ev(n.ExtendBy("x1", 10, p, now)))
+		return n
 	}
 	rented := func(t testing.TB) *Number { return rentedNumber(t, alice) }
 	renewed := func(t testing.TB) *Number { // a renewal paid after the admin looked
@@ -109,7 +114,7 @@ func TestNumber_ExtendBy(t *testing.T) {
 	runNumberCases(t, []numberCase{
 		{name: "longer", setup: rented, decide: extend(10, now),
 			check: func(t *testing.T, n *Number, e NumberEvent) {
-				wantEvent(t, e, &RentalExtended{Until: t0.Add(40 * day), Days: 10})
+				wantEvent(t, e, &RentalExtended{Until: t0.Add(40 * day), Days: 10, Op: "x1", At: now})
 				if !n.Rental.Until.Equal(t0.Add(40*day)) || n.Rental.Reminded != 0 || n.Rental.Paid != TON(10) {
 					t.Errorf("rental %+v", n.Rental)
 				}
@@ -143,6 +148,9 @@ func TestNumber_ExtendBy(t *testing.T) {
 		{name: "overflowing days", setup: rented, decide: extend(213504, now), wErr: ErrOutOfRange},
 		{name: "past the bound", setup: rented, decide: extend(MaxAdminDays+1, now), wErr: ErrOutOfRange},
 		{name: "at the bound", setup: rented, decide: extend(MaxAdminDays, now)},
+		{name: "the same update again", setup: extendedOnce, decide: extend(10, now.Add(time.Hour)), wErr: ErrDuplicateOp},
+		{name: "no operation", setup: rented, decide: func(n *Number) (NumberEvent, error) { return ev(n.ExtendBy("", 1, p, now)) },
+			wErr: ErrBadOp},
 	})
 }
 

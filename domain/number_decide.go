@@ -298,7 +298,13 @@ func (n *Number) Unblock() (*NumberUnblocked, error) {
 // shortens). It is decided in the number's own turn, against the end as it
 // stands then, so a renewal paid between the admin's look and this change is
 // kept, never overwritten. The new end must be in the future.
-func (n *Number) ExtendBy(days int, p Policy, now time.Time) (*RentalExtended, error) {
+func (n *Number) ExtendBy(op OpID, days int, p Policy, now time.Time) (*RentalExtended, error) {
+	if err := op.Validate(); err != nil {
+		return nil, err
+	}
+	if n.HasOp(op) {
+		return nil, ErrDuplicateOp
+	}
 	if err := CheckAdminDays(days, true); err != nil {
 		return nil, err
 	}
@@ -309,7 +315,7 @@ func (n *Number) ExtendBy(days int, p Policy, now time.Time) (*RentalExtended, e
 	if !until.After(now) {
 		return nil, fmt.Errorf("%w: the end would be %s, not in the future", ErrNotPermitted, until.UTC().Format(time.RFC3339))
 	}
-	return &RentalExtended{Until: until, Days: days, Reminded: stepsPassed(until, now, p.Reminders)}, nil
+	return &RentalExtended{Until: until, Days: days, Reminded: stepsPassed(until, now, p.Reminders), Op: op, At: now}, nil
 }
 
 // Cancel ends a rental early on an admin's decision; refund (possibly 0, at

@@ -12,6 +12,7 @@ type NumberEvent interface {
 // n may be a zero Number for NumberAdded.
 func (n *Number) Apply(e NumberEvent, seq uint64) {
 	e.applyNumber(n)
+	n.settleNotices(seq)
 	n.Seq = seq
 }
 
@@ -123,10 +124,14 @@ type NumberUnblocked struct{}
 
 // RentalExtended is an admin's change of the rental's end. Days is the
 // change asked for (0 in records from before ExtendBy, which set an end).
+// Op is the admin's update, remembered so that Telegram delivering it again
+// extends once (empty in older records).
 type RentalExtended struct {
 	Until    time.Time `msgpack:"t"`
 	Reminded int       `msgpack:"r"`
 	Days     int       `msgpack:"d,omitempty"`
+	Op       OpID      `msgpack:"op,omitempty"`
+	At       time.Time `msgpack:"at,omitempty"`
 }
 
 // RentalCancelled ends a rental early; Refund goes to the renter's balance.
@@ -148,6 +153,9 @@ func (e *NumberReserved) applyNumber(n *Number) {
 }
 func (e *NumberReleased) applyNumber(n *Number) {
 	if n.Hold != nil && n.Hold.Op == e.Op {
+		if e.Reason == lapsed { // not when the person cancelled their invoice
+			n.owe(OwedNotice{About: NoticeHoldLapsed, User: n.Hold.User, Op: e.Op, At: e.At})
+		}
 		n.Hold = nil
 		n.noteOp(e.Op, e.At) // a retried reservation of this op is recognised, not made anew
 	}
@@ -193,6 +201,7 @@ func (e *TransferClosed) applyNumber(n *Number) {
 func (e *ReminderDue) applyNumber(n *Number) {
 	if n.Rental != nil && e.Step+1 > n.Rental.Reminded {
 		n.Rental.Reminded = e.Step + 1
+		n.owe(OwedNotice{About: NoticeReminder, User: n.Rental.Renter, Until: n.Rental.Until, Step: e.Step})
 	}
 }
 func (e *RentalExpired) applyNumber(n *Number) {
@@ -200,6 +209,7 @@ func (e *RentalExpired) applyNumber(n *Number) {
 	if n.Rental != nil {
 		n.Rental.Expired = true
 		n.startHandover(HandoverExpired, n.Rental.Renter, e.At)
+		n.owe(OwedNotice{About: NoticeExpired, User: n.Rental.Renter, Until: n.Rental.Until, At: e.At})
 	}
 }
 func (e *NumberReclaimed) applyNumber(n *Number) {
@@ -222,6 +232,7 @@ func (e *RentalExtended) applyNumber(n *Number) {
 			n.Handover = nil // revived before its sessions were ended: the renter keeps them
 		}
 	}
+	n.noteOp(e.Op, e.At)
 }
 func (e *RentalCancelled) applyNumber(n *Number) {
 	if n.Rental != nil {

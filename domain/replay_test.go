@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -129,7 +130,7 @@ func (s *numberSim) step() {
 		if s.rng.IntN(3) != 0 {
 			break
 		}
-		s.try(ev(n.ExtendBy(s.rng.IntN(81)-40, s.p, s.now)))
+		s.try(ev(n.ExtendBy(OpID("x"+strconv.Itoa(s.rng.IntN(1<<20))), s.rng.IntN(81)-40, s.p, s.now)))
 	case 20:
 		if s.rng.IntN(4) != 0 {
 			break
@@ -294,7 +295,7 @@ func TestNumber_Replay(t *testing.T) {
 	step(ev(n.AcceptTransfer(carol, t0.Add(4*day+time.Hour))))
 	step(ev(n.Block("court order")))
 	step(ev(n.Unblock()))
-	step(ev(n.ExtendBy(1, p, t0.Add(5*day))))
+	step(ev(n.ExtendBy("x1", 1, p, t0.Add(5*day))))
 	end = end.Add(day)
 	tick(end.Add(-5 * time.Hour))
 	tick(end)

@@ -154,8 +154,8 @@ func replayCases() []replayCase {
 		}
 	}
 	return []replayCase{
-		{name: "pay from the balance", first: pay("pay", "b"), op: offerAndCancel, says: "err_duplicate"},
-		{name: "renew from the balance", first: pay("rnp", "b"), op: offerAndCancel, says: "err_duplicate"},
+		{name: "pay from the balance", first: pay("pay", "b"), op: offerAndCancel, says: "purchase_repeat"},
+		{name: "renew from the balance", first: pay("rnp", "b"), op: offerAndCancel, says: "purchase_repeat"},
 		// An invoice's button pressed again after the invoice closed: the
 		// number remembers the operation for OpRetention, past 8 more on it,
 		// and the closed invoice is never shown as payable.

@@ -53,12 +53,12 @@ var adminCmds = map[string]adminCmd{
 		_, err := s.bot.eng.Unblock(ctx, s.user, f[0])
 		return err
 	}},
-	"/extend": {"/extend +888… DAYS", 2, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+	"/extend": {"/extend +888… DAYS", 2, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
 		days, err := adminDays(f[1], true)
 		if err != nil {
 			return err
 		}
-		_, err = s.bot.eng.Extend(ctx, s.user, f[0], days) // added to the end as it is when it applies
+		_, err = s.bot.eng.Extend(ctx, op, s.user, f[0], days) // added to the end as it is when it applies
 		return err
 	}},
 	"/cancel_rental": {"/cancel_rental +888… REFUND_TON", 2, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
@@ -145,7 +145,8 @@ func (s *session) adminCommand(updateID int, cmd, rest string) bool {
 		s.send(s.t("admin_usage", "usage", c.usage), nil)
 		return true
 	}
-	if err := c.run(s, ctx, s.op("u"+strconv.Itoa(updateID)), f); err != nil {
+	// An update delivered again finds its operation done: the same answer.
+	if err := c.run(s, ctx, s.op("u"+strconv.Itoa(updateID)), f); err != nil && !errors.Is(err, domain.ErrDuplicateOp) {
 		s.send(s.adminErrText(err)+"\n"+s.t("admin_usage", "usage", c.usage), nil)
 		return true
 	}

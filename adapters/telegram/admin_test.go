@@ -30,10 +30,31 @@ func TestAdmin_RedeliveredUpdateAppliesOnce(t *testing.T) {
 	w.see(alice, "Hello, Alice")
 	srv.Command(admin, "start", "")
 	w.see(admin, "Hello")
-	for range 2 {
-		before := lastID(srv, admin)
-		w.bot.Handle(adminUpdate(900001, "/adjust @alice 5 goodwill"))
-		w.seeOn(admin, -before)
+	// The second time as if the record that they were handled was lost
+	// too (actors.Engine.UpdateHandled): the /adjust finds its operation
+	// done and says so as the first time; the number is there already.
+	for round, says := range [][]string{{"Done.", "Done."}, {"Done.", "already done"}} {
+		for i, text := range []string{"/adjust @alice 5 goodwill", "/add_number +888 0000 0777"} {
+			before := lastID(srv, admin)
+			w.bot.Handle(adminUpdate(900001+i, text))
+			if m := w.seeOn(admin, -before); !strings.Contains(m.Text, says[i]) {
+				t.Errorf("round %d, %s: answered %q, want %q", round, text, m.Text, says[i])
+			}
+		}
+	}
+	if err := w.eng.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log, err := w.eng.AuditLog(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := map[string]int{}
+	for _, a := range log.Entries {
+		audited[a.Action]++
+	}
+	if audited["wallet.adjust"] != 1 || audited["number.add"] != 1 {
+		t.Errorf("audit entries %v: want one wallet.adjust and one number.add", audited)
 	}
 	wl, err := w.eng.Wallet(context.Background(), domain.UserID(alice.ID))
 	if err != nil {

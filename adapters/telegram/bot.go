@@ -80,6 +80,11 @@ type Bot struct {
 	// dispatch is how long polling hands an update on: HandleAck when nil;
 	// tests wrap it to hold an update's handling.
 	dispatch func(u telego.Update, done func())
+
+	// recognised are the updates handled before this start (the engine's
+	// intake register), read once by Run before any update is received:
+	// Telegram delivers them again when a crash came before it was told.
+	recognised map[int]bool
 }
 
 // New builds a bot; Run starts it.
@@ -122,6 +127,7 @@ func (b *Bot) Run(ctx context.Context) error {
 
 func (b *Bot) run(ctx context.Context) error {
 	defer b.Close() // Run ends the bot: sessions finish the update in hand and stop
+	b.recall(ctx)
 	if b.cfg.WebhookURL != "" {
 		return b.runWebhook(ctx)
 	}
@@ -187,6 +193,23 @@ func (b *Bot) setCommands(ctx context.Context) {
 	b.setAdminCommands(ctx)
 }
 
+// recall reads the updates handled before this start. Without them (the
+// engine did not answer) an update delivered again is still applied once,
+// by the operations derived from it; the person may get a second answer.
+func (b *Bot) recall(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ids, err := b.eng.HandledUpdates(ctx)
+	if err != nil {
+		b.log.Warn("reading the updates handled before the start failed", "err", err)
+		return
+	}
+	b.recognised = make(map[int]bool, len(ids))
+	for _, id := range ids {
+		b.recognised[int(id)] = true
+	}
+}
+
 // Close ends every session after the update it is handling.
 func (b *Bot) Close() {
 	b.stop()
@@ -217,14 +240,17 @@ func (b *Bot) HandleAck(u telego.Update, done func()) {
 	case u.CallbackQuery != nil:
 		from = &u.CallbackQuery.From
 	}
-	if from == nil || from.IsBot {
+	if from == nil || from.IsBot || b.recognised[u.UpdateID] {
 		done()
 		return
 	}
 	dropped := b.enqueue(from.ID, false, func(s *session) {
 		defer done()
 		start := time.Now()
+		s.updateOp = s.op("u" + strconv.Itoa(u.UpdateID))
+		defer func() { s.updateOp = "" }()
 		s.update(u, *from)
+		b.eng.UpdateHandled(int64(u.UpdateID))
 		b.handled.observe(time.Since(start))
 	})
 	if dropped {
@@ -234,7 +260,10 @@ func (b *Bot) HandleAck(u telego.Update, done func()) {
 
 // Notify tells a person about something the engine did without being
 // asked: a payment, a reminder, an expiry. It runs in their session, after
-// whatever they are doing.
+// whatever they are doing; a notice the number owes (n.Seq) is
+// acknowledged to the engine once told (notices.go), so that the next
+// start does not raise it again. One that cannot be queued now (the bot
+// is stopping) stays owed and comes back with the next start.
 func (b *Bot) Notify(n actors.Notice) {
 	if a, ok := n.Event.(*domain.HandoverAlerted); ok { // for the admins, never the renter
 		b.alertHandover(n.Number, a.Why)
@@ -303,6 +332,7 @@ type session struct {
 	arg      string          // its number
 	proxy    *proxyDraft     // the proxy being added or picked (proxies.go)
 	confirm  *pendingConfirm // a destructive admin command awaiting its confirmation (distrib.go)
+	updateOp domain.OpID     // the operation of the update being handled ("" for a notice)
 }
 
 func (s *session) run() {
@@ -342,9 +372,20 @@ func (s *session) safely(task func(*session)) {
 	task(s)
 }
 
-// ctx bounds one engine or Telegram call.
+// ctx bounds one engine or Telegram call. While an update is handled it
+// carries the update's operation, which keys the audit entries the engine
+// writes, so an update delivered again is audited once.
 func (s *session) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(s.bot.ctx, 15*time.Second)
+	return context.WithTimeout(s.base(), 15*time.Second)
+}
+
+// base is the bot's context with the update's operation, for a call that
+// needs its own bound.
+func (s *session) base() context.Context {
+	if s.updateOp == "" {
+		return s.bot.ctx
+	}
+	return actors.WithOperation(s.bot.ctx, s.updateOp)
 }
 
 func (s *session) t(key string, kv ...any) string { return s.bot.txt.T(s.lang, key, kv...) }

@@ -36,7 +36,9 @@ func (s *session) fragmentCookies(chat telego.Chat, msgID int, header string) {
 			s.send(s.t("fragment_cookies_bad", "why", err.Error()), nil)
 			return
 		}
-		s.bot.eng.Audit(s.user, "fragment.cookies", "")
+		ctx, cancel := s.ctx()
+		defer cancel()
+		s.bot.eng.Audit(ctx, s.user, "fragment.cookies", "")
 		s.send(s.t("fragment_cookies_set"), nil)
 	}
 }

@@ -357,14 +357,15 @@ func (s *session) pay(msgID int, renew bool, id string, days int, method, nonce 
 		} else {
 			rc, err = s.bot.eng.RentFromBalance(ctx, op, s.user, id, days)
 		}
-		if err == nil && rc.Repeat {
-			err = domain.ErrDuplicateOp // a button pressed again: its number may have moved on since
-		}
 		if err != nil {
 			s.fail(msgID, err)
 			return
 		}
-		s.show(msgID, s.t(key, "number", rc.Number, "until", when(rc.Until)),
+		text := s.t(key, "number", rc.Number, "until", when(rc.Until))
+		if rc.Repeat { // pressed again, or delivered again after a crash: its number may have moved on since
+			text = s.t("purchase_repeat", "number", rc.Number, "days", rc.Days)
+		}
+		s.show(msgID, text,
 			s.kb(s.row(s.btn("btn_my", "my")), s.row(s.btn("btn_menu", "menu"))))
 	case "t":
 		if s.bot.cfg.TONWallet == nil {
@@ -629,27 +630,24 @@ func containsInt(xs []int64, x int64) bool {
 	return false
 }
 
-// notice renders something the engine did on its own.
-func (s *session) notice(n actors.Notice) {
-	if s.lang == "" {
-		s.start(telego.User{ID: int64(s.user)})
-	}
-	kb := s.kb(s.row(s.btn("btn_my", "my")), s.row(s.btn("btn_menu", "menu")))
+// noticeText renders something the engine did on its own, or "" for
+// nothing to say; notices.go tells it.
+func (s *session) noticeText(n actors.Notice) string {
 	if p := n.Payment; p != nil {
-		s.send(s.paymentText(p), kb)
-		return
+		return s.paymentText(p)
 	}
 	switch ev := n.Event.(type) {
 	case *domain.ReminderDue:
 		left := time.Until(n.Until).Round(time.Hour)
-		s.send(s.t("reminder", "number", n.Number, "until", when(n.Until), "left", left.String()), kb)
+		return s.t("reminder", "number", n.Number, "until", when(n.Until), "left", left.String())
 	case *domain.RentalExpired:
-		s.send(s.t("expired", "number", n.Number), kb)
+		return s.t("expired", "number", n.Number)
 	case *domain.NumberReleased:
-		s.send(s.t("hold_lapsed", "number", n.Number), kb)
+		return s.t("hold_lapsed", "number", n.Number)
 	case *domain.TransferClosed:
-		s.send(s.t("transfer_closed_notice", "number", n.Number, "why", ev.Why), kb)
+		return s.t("transfer_closed_notice", "number", n.Number, "why", ev.Why)
 	}
+	return ""
 }
 
 func (s *session) paymentText(p *actors.DepositResult) string {

@@ -17,6 +17,7 @@ import (
 
 	"allot/actors"
 	"allot/adapters/telegram/telegramtest"
+	"allot/domain"
 	"allot/persistence"
 )
 
@@ -338,5 +339,89 @@ func TestBot_WebhookAnswersAfterHandling(t *testing.T) {
 	}
 	if code := postUpdate(t, url, "", start); code != http.StatusUnauthorized {
 		t.Errorf("a post without the secret got %d, want 401", code)
+	}
+}
+
+// TestBot_AnUpdateHandledBeforeACrashIsRecognised: the bot handled an
+// update, and the process died before Telegram was told (its done never
+// ran). The next start gets it again and recognises it by its update_id:
+// no second answer, no second effect.
+func TestBot_AnUpdateHandledBeforeACrashIsRecognised(t *testing.T) {
+	srv := telegramtest.New(telegramtest.WithoutLimits())
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	open := func() *actors.Engine {
+		eng, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng
+	}
+	run := func(eng *actors.Engine, confirm bool) (stop func()) {
+		b, err := New(eng, testAPI(t, srv), Config{PollTimeout: 1, Owner: domain.UserID(admin.ID)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !confirm {
+			b.dispatch = func(u telego.Update, _ func()) { b.HandleAck(u, nil) } // handled; Telegram never told
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan error, 1)
+		go func() { stopped <- b.Run(ctx) }()
+		return func() {
+			cancel()
+			if err := <-stopped; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	answers := func(part string) int {
+		k := 0
+		for _, m := range srv.Messages(admin.ID) {
+			if strings.Contains(m.Text, part) {
+				k++
+			}
+		}
+		return k
+	}
+	wait := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	eng := open()
+	stop := run(eng, false)
+	id := srv.Command(admin, "add_number", "+88800000777")
+	wait("the first answer", func() bool { return answers("Done") == 1 })
+	stop()
+	if err := eng.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ids := held(t, srv); !slices.Contains(ids, id) {
+		t.Fatalf("update %d was confirmed; the test needs it held: %v", id, ids)
+	}
+
+	eng = open()
+	t.Cleanup(func() { _ = eng.Close(context.Background()) })
+	stop = run(eng, true)
+	defer stop()
+	srv.Command(admin, "start", "") // handled after the one delivered again: a person's updates are in order
+	wait("the answer to /start", func() bool { return answers("Hello") == 1 })
+	wait("Telegram told", func() bool { return !slices.Contains(held(t, srv), id) })
+	if ms := srv.Messages(admin.ID); len(ms) != 2 { // "Done." before the crash, "Hello" after it
+		t.Errorf("the admin got %d messages, want 2: the update handled before the crash was handled again", len(ms))
+	}
+	if err := eng.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log, err := eng.AuditLog(context.Background(), 0, 10)
+	if err != nil || len(log.Entries) != 1 {
+		t.Errorf("audit log %+v, %v: want the one number.add", log.Entries, err)
 	}
 }

@@ -386,7 +386,7 @@ func TestARestartKeepsOffersAndOldButtonsStayHarmless(t *testing.T) {
 	// The old "pay from balance" button, pressed again after the restart, is
 	// the same operation: it pays nothing twice.
 	w.forge(alice, pay.Buttons()[0].CallbackData)
-	w.see(alice, "already done")
+	w.see(alice, "Already paid")
 	if err := w.eng.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (s *session) syncNumbers() {
 		s.send(s.t("sync_off"), nil)
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.bot.ctx, syncTimeout)
+	ctx, cancel := context.WithTimeout(s.base(), syncTimeout)
 	defer cancel()
 	r, err := s.bot.eng.SyncNumbers(ctx, s.user, s.bot.cfg.Numbers)
 	if err != nil {

@@ -12,7 +12,9 @@ import (
 // the moment it opens — recovery finishing a saga, reminders and expiries
 // that fell due while the process was down — and those would be lost if
 // told to a bot not made yet: they wait here, in order, and are told the
-// moment the bot is stored.
+// moment the bot is stored. A number's notice stays owed in the engine
+// until the bot has told it (actors/notices.go), so one still waiting here
+// when the process dies is raised again at the next start.
 type botSlot struct {
 	mu      sync.Mutex
 	bot     *telegram.Bot

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -22,35 +23,105 @@ func TestServe_NoticesOfTheDowntimeAreTold(t *testing.T) {
 	const num = "+88800000055"
 	dir := t.TempDir()
 	rentInThePast(t, dir, num)
-	ended := func(tg *telegramtest.Server) int {
-		k := 0
-		for _, m := range tg.Messages(worker.ID) {
-			if strings.Contains(m.Text, num) && strings.Contains(m.Text, "has ended") {
-				k++
-			}
-		}
-		return k
-	}
 	for start := 1; start <= 2; start++ {
-		tg := telegramtest.New(telegramtest.WithoutLimits())
-		tg.AddUser(worker) // she met the bot before
-		stop := serveFor(t, dir, tg)
-		j := &journey{t: t, tg: tg}
-		if start == 1 {
-			j.wait(worker, "the expiry notice", func(m telegramtest.Message) bool {
-				return strings.Contains(m.Text, num) && strings.Contains(m.Text, "has ended")
-			})
-		}
-		// Notices raised as the engine opens are queued before any update,
-		// so once /start is answered every one of them has been sent.
-		before := j.last(worker)
-		tg.Command(worker, "start", "")
-		j.see(worker, -before, "Hello")
-		if k := ended(tg); k != 2-start {
+		if k := startTold(t, dir, num, nil); k != 2-start {
 			t.Errorf("start %d: told of the end %d times, want %d", start, k, 2-start)
 		}
-		stop()
-		tg.Close()
+	}
+}
+
+// TestServe_NoticeOfAKilledBotIsToldAfterTheRestart: the expiry of Alice's
+// rental is durable, but the bot never got it to Telegram — killed first,
+// or Telegram failing every message for the whole run. The next start
+// tells her once, and the one after it no more.
+func TestServe_NoticeOfAKilledBotIsToldAfterTheRestart(t *testing.T) {
+	t.Run("killed before the send", func(t *testing.T) {
+		const num = "+88800000056"
+		dir := t.TempDir()
+		rentInThePast(t, dir, num)
+		expireUntold(t, dir, num)
+		for start := 2; start <= 3; start++ {
+			if k := startTold(t, dir, num, nil); k != 3-start {
+				t.Errorf("start %d: told of the end %d times, want %d", start, k, 3-start)
+			}
+		}
+	})
+	t.Run("Telegram failing the whole run", func(t *testing.T) {
+		const num = "+88800000057"
+		dir := t.TempDir()
+		rentInThePast(t, dir, num)
+		failing := func(tg *telegramtest.Server) {
+			tg.FailNext("sendMessage", 1<<20, http.StatusBadGateway, 0)
+		}
+		if k := startTold(t, dir, num, failing); k != 0 {
+			t.Fatalf("start 1: told %d times through a failing Telegram", k)
+		}
+		for start := 2; start <= 3; start++ {
+			if k := startTold(t, dir, num, nil); k != 3-start {
+				t.Errorf("start %d: told of the end %d times, want %d", start, k, 3-start)
+			}
+		}
+	})
+}
+
+// startTold runs allot once on dir, Alice having met the bot before, and
+// returns how often it told her that num's rental ended. fault, when not
+// nil, breaks the fake Bot API first: then the start waits for a message
+// to have failed, as nothing gets through to wait for.
+func startTold(t *testing.T, dir, num string, fault func(*telegramtest.Server)) int {
+	t.Helper()
+	tg := telegramtest.New(telegramtest.WithoutLimits())
+	defer tg.Close()
+	tg.AddUser(worker)
+	if fault != nil {
+		fault(tg)
+	}
+	stop := serveFor(t, dir, tg)
+	defer stop()
+	j := &journey{t: t, tg: tg}
+	if fault != nil {
+		j.until("a failed message", func() bool { return tg.Stats().Errors[http.StatusBadGateway] > 0 })
+		return ended(tg, num)
+	}
+	// Notices raised as the engine opens are queued before any update,
+	// so once /start is answered every one of them has been sent.
+	before := j.last(worker)
+	tg.Command(worker, "start", "")
+	j.see(worker, -before, "Hello")
+	return ended(tg, num)
+}
+
+// ended counts the messages that told Alice num's rental ended.
+func ended(tg *telegramtest.Server, num string) int {
+	k := 0
+	for _, m := range tg.Messages(worker.ID) {
+		if strings.Contains(m.Text, num) && strings.Contains(m.Text, "has ended") {
+			k++
+		}
+	}
+	return k
+}
+
+// expireUntold opens dir without anyone to tell (as a bot killed before
+// it sent anything), lets num's rental expire, and closes: the expiry is
+// durable and nobody heard of it.
+func expireUntold(t *testing.T, dir, num string) {
+	t.Helper()
+	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, ManualClock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	eng.Advance()
+	if err := eng.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := eng.Number(ctx, num)
+	if err != nil || n.Rental == nil || !n.Rental.Expired || len(n.Notices) != 1 {
+		t.Fatalf("after the tick: %+v, %v; want the rental expired and its notice owed", n, err)
+	}
+	if err := eng.Close(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

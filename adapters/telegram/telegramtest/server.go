@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mymmrac/telego"
@@ -67,7 +68,14 @@ func WithoutListener() Option { return func(c *config) { c.listen = false } }
 
 // WithFirstUpdateID sets the first update_id. Telegram's IDs are large and
 // start anywhere, so the default is not 1, to catch bots that assume it is.
+// By default each server a process starts begins a million past the one
+// before: one bot's update ids never repeat, and a bot remembers those it
+// handled, so a test that restarts it with a fresh server over the same data
+// must not send it the same ids again.
 func WithFirstUpdateID(id int) Option { return func(c *config) { c.updateID = id } }
+
+// servers counts the servers started, for the default first update_id.
+var servers atomic.Int64
 
 // Server is the fake Bot API with its simulated people. Create it with New
 // and Close it when done.
@@ -111,7 +119,7 @@ type Server struct {
 func New(opts ...Option) *Server {
 	cfg := config{
 		token: Token, limits: DefaultLimits(), now: time.Now,
-		listen: true, addr: "127.0.0.1:0", updateID: 573_000_001,
+		listen: true, addr: "127.0.0.1:0", updateID: 573_000_001 + int(servers.Add(1)-1)%1000*1_000_000,
 	}
 	cfg.bot = telego.User{IsBot: true, FirstName: "Allot", Username: "allot_test_bot", CanJoinGroups: true}
 	for _, o := range opts {

@@ -1,0 +1,72 @@
+package domain
+
+import "slices"
+
+// IntakeMemory is how many handled updates the intake remembers. Telegram
+// delivers again only the updates it was not told were received: by long
+// polling at most the 100 it returns from the offset, by webhook the posts
+// in flight (at most 100 connections). A thousand is ten times that.
+const IntakeMemory = 1024
+
+// Intake remembers the Telegram updates the bot has handled, so that one
+// delivered again after a crash — handled, but Telegram not yet told — is
+// recognised by its update_id and not handled twice.
+//
+// It keeps the most recently handled ones in the order they were handled,
+// not the highest: after a week without updates Telegram numbers the next
+// one at random, possibly below everything remembered.
+type Intake struct {
+	Recent []int64 `msgpack:"r"` // oldest first, at most IntakeMemory
+	Seq    uint64  `msgpack:"sq"`
+
+	index map[int64]struct{} // Recent as a set, built on first use; not stored
+}
+
+// UpdateHandled records that the bot handled an update.
+type UpdateHandled struct {
+	ID int64 `msgpack:"u"`
+}
+
+// Handled reports whether the update id was handled.
+func (in *Intake) Handled(id int64) bool {
+	_, ok := in.set()[id]
+	return ok
+}
+
+// Handle decides recording id: nil when it is already recorded (or is no
+// update id: Telegram's are positive).
+func (in *Intake) Handle(id int64) *UpdateHandled {
+	if id <= 0 || in.Handled(id) {
+		return nil
+	}
+	return &UpdateHandled{ID: id}
+}
+
+// Apply records e's update, forgetting the oldest beyond IntakeMemory.
+func (in *Intake) Apply(e *UpdateHandled, seq uint64) {
+	in.Seq = seq
+	if in.Handled(e.ID) {
+		return
+	}
+	in.Recent = append(in.Recent, e.ID)
+	in.index[e.ID] = struct{}{}
+	if over := len(in.Recent) - IntakeMemory; over > 0 {
+		for _, old := range in.Recent[:over] {
+			delete(in.index, old)
+		}
+		in.Recent = slices.Clone(in.Recent[over:]) // a fresh array: the old one's head is not kept alive
+	}
+}
+
+// Snapshot returns the remembered ids, oldest first (a copy).
+func (in *Intake) Snapshot() []int64 { return slices.Clone(in.Recent) }
+
+func (in *Intake) set() map[int64]struct{} {
+	if in.index == nil {
+		in.index = make(map[int64]struct{}, len(in.Recent))
+		for _, id := range in.Recent {
+			in.index[id] = struct{}{}
+		}
+	}
+	return in.index
+}
