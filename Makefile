@@ -46,6 +46,7 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode telegram -users 50 -duration 2s
 	./$(BIN)/loadtest -mode sheets -items 1000
 	./$(BIN)/loadtest -mode handover -numbers 50 -cycles 4
+	./$(BIN)/loadtest -mode powerloss -cycles 300
 	./$(BIN)/loadtest -mode tgcrash -cycles 8
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps

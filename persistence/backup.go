@@ -40,7 +40,8 @@ func SnapshotFiles(dir string) ([]SnapshotInfo, error) {
 // SegmentScan is what ScanSegment found in one segment's bytes.
 type SegmentScan struct {
 	// SegmentInfo describes the valid records from the start: Bytes is the
-	// offset just after the last of them.
+	// offset just after the last of them (version 2: after the commit
+	// frame of the last complete batch).
 	SegmentInfo
 	// TailBytes counts the bytes from Bytes to the last non-zero byte: a
 	// torn write, damage, or (in a copy of a live segment) a write in
@@ -49,7 +50,8 @@ type SegmentScan struct {
 	// TailReason says why the records stop at Bytes when TailBytes > 0.
 	TailReason string
 	// ValidAfter is the offset of a valid record with a later sequence
-	// inside the tail, or -1: with one, the tail is not a torn write.
+	// inside the tail (format version 2: of a complete batch), or -1: with
+	// one, the tail is not a write still in progress.
 	ValidAfter int64
 }
 

@@ -142,9 +142,9 @@ func TestWriteBackup_CutsTheLiveTail(t *testing.T) {
 	}
 	unpackT(t, archive)
 
-	// A valid record after the bad bytes is not a write in progress once
+	// A complete batch after the bad bytes is not a write in progress once
 	// it stays so: damage, reported with the file and offset.
-	writeAt(t, last, end+7, appendRecord(nil, 41, []byte("later")))
+	writeAt(t, last, end+7, appendBatch(nil, 41, []byte("later")))
 	_, err = WriteBackup(io.Discard, d.options(false))
 	if ce := asCorrupt(t, err); ce.File != last || ce.Offset != end {
 		t.Errorf("error at %s:%d, want %s:%d", ce.File, ce.Offset, last, end)

@@ -33,10 +33,19 @@ func FuzzDecodeRecord(f *testing.F) {
 	})
 }
 
-// segmentBytes builds a segment image holding payloads from first on,
-// padded with zeros to size.
+// segmentBytes builds a version 2 segment image holding payloads from
+// first on, each in a batch of its own, padded with zeros to size.
 func segmentBytes(first uint64, size int, ps ...string) []byte {
 	b := encodeSegmentHeader(first)
+	for i, p := range ps {
+		b = appendBatch(b, first+uint64(i), []byte(p))
+	}
+	return append(b, make([]byte, max(0, size-len(b)))...)
+}
+
+// segmentBytesV1 builds a version 1 segment image: records only.
+func segmentBytesV1(first uint64, size int, ps ...string) []byte {
+	b := encodeSegmentHeaderVersion(first, segmentVersion1)
 	for i, p := range ps {
 		b = appendRecord(b, first+uint64(i), []byte(p))
 	}
@@ -44,19 +53,20 @@ func segmentBytes(first uint64, size int, ps ...string) []byte {
 }
 
 func FuzzScanSegment(f *testing.F) {
-	good := segmentBytes(3, 400, "a", "bb", "ccc")
-	f.Add(good)
-	f.Add(good[:100])
+	for _, good := range [][]byte{segmentBytes(3, 400, "a", "bb", "ccc"), segmentBytesV1(3, 400, "a", "bb", "ccc")} {
+		f.Add(good)
+		f.Add(good[:100])
+		flipped := bytes.Clone(good)
+		flipped[segmentHeaderSize+recordHeaderSize] ^= 1
+		f.Add(flipped)
+	}
 	f.Add(encodeSegmentHeader(1))
 	f.Add(append(segmentBytes(1, 0, "x"), 0xff, 0xfe, 1, 0))
-	flipped := bytes.Clone(good)
-	flipped[segmentHeaderSize+recordHeaderSize] ^= 1
-	f.Add(flipped)
 	f.Add([]byte("ALLOTWAL"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := scanSegment("seg", 3, data)
-		if s.dataEnd < s.end || s.dataEnd > int64(len(data)) || s.end > int64(len(data)) {
-			t.Fatalf("end %d, data end %d, %d bytes", s.end, s.dataEnd, len(data))
+		if s.dataEnd < s.end || s.dataEnd > int64(len(data)) || s.end > int64(len(data)) || s.badAt < s.end {
+			t.Fatalf("end %d, bad at %d, data end %d, %d bytes", s.end, s.badAt, s.dataEnd, len(data))
 		}
 		if s.validAt != -1 && (s.validAt < s.end || s.validAt >= int64(len(data))) {
 			t.Fatalf("valid record at %d outside [%d, %d)", s.validAt, s.end, len(data))
@@ -65,22 +75,32 @@ func FuzzScanSegment(f *testing.F) {
 			checkScannedRecords(t, s, data)
 		}
 		v := judge([]segmentScan{s})
-		wantErr := s.headerBad != "" || s.first != 3 || s.validAt >= 0
-		if (v.err != nil) != wantErr || v.torn != (!wantErr && s.dirty()) {
+		mustErr := s.headerBad != "" || s.first != 3 || (s.version == segmentVersion1 && s.validAt >= 0)
+		switch {
+		case mustErr && v.err == nil, !s.dirty() && !mustErr && v.err != nil:
+			t.Fatalf("verdict %+v for scan %+v", v, s)
+		case v.err == nil && v.torn != s.dirty():
 			t.Fatalf("verdict %+v for scan %+v", v, s)
 		}
 	})
 }
 
-// checkScannedRecords decodes the records a scan accepted, independently.
+// checkScannedRecords decodes the records a scan accepted, independently
+// (in version 2 skipping commit frames, which the scan checked).
 func checkScannedRecords(t *testing.T, s segmentScan, data []byte) {
 	off, seq := segmentHeaderSize, s.first
 	for range s.records {
+		for s.version != segmentVersion1 && isCommit(data[off:]) {
+			off += commitSize
+		}
 		got, _, n, st := decodeRecord(data[off:])
 		if st != recOK || got != seq {
 			t.Fatalf("record at %d: %v seq %d, want seq %d", off, st, got, seq)
 		}
 		off, seq = off+n, seq+1
+	}
+	if s.version != segmentVersion1 && s.records > 0 {
+		off += commitSize
 	}
 	if int64(off) != s.end || seq-1 != s.last {
 		t.Fatalf("records end at %d seq %d; scan says %d seq %d", off, seq-1, s.end, s.last)
@@ -112,12 +132,15 @@ func FuzzDecodeSnapshot(f *testing.F) {
 // torn tail, and leave a journal that verifies clean and replays what it
 // kept.
 func FuzzOpenJournal(f *testing.F) {
-	f.Add(segmentBytes(1, 2048, "a", "bb", "ccc"))
-	f.Add(segmentBytes(1, 0, "a", "bb", "ccc")[:70])
-	f.Add(append(segmentBytes(1, 0, "a"), 0xff, 0xfe, 1, 0))
-	torn := segmentBytes(1, 1024, "a", "bb", "ccc")
-	torn[segmentHeaderSize+recordHeaderSize] ^= 1 // first record bad, valid ones after
-	f.Add(torn)
+	for _, seg := range []func(uint64, int, ...string) []byte{segmentBytes, segmentBytesV1} {
+		f.Add(seg(1, 2048, "a", "bb", "ccc"))
+		f.Add(seg(1, 0, "a", "bb", "ccc")[:70])
+		f.Add(append(seg(1, 0, "a"), 0xff, 0xfe, 1, 0))
+		torn := seg(1, 1024, "a", "bb", "ccc")
+		torn[segmentHeaderSize+recordHeaderSize] ^= 1 // first record bad, valid ones after
+		f.Add(torn)
+		f.Add(append(seg(1, 600, "a", "bb"), seg(3, 600, "ccc")[segmentHeaderSize:]...)) // a sector of zeros
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, segmentName(1)), data, 0o640); err != nil {

@@ -88,7 +88,7 @@ func TestGolden_Generate(t *testing.T) {
 func generateGolden(tb testing.TB, root string) {
 	tb.Helper()
 	jdir := filepath.Join(tb.TempDir(), "journal")
-	j := openJournal(tb, JournalOptions{Dir: jdir, SegmentSize: MinSegmentSize})
+	j := openJournal(tb, JournalOptions{Dir: jdir, SegmentSize: MinSegmentSize, version: segmentVersion1})
 	for _, p := range goldenPayloads {
 		if _, err := j.AppendSync([]byte(p)); err != nil {
 			tb.Fatal(err)
@@ -163,7 +163,7 @@ func TestGolden_V1CorruptJournal(t *testing.T) {
 	if _, err := OpenJournal(JournalOptions{Dir: dir}); err == nil {
 		t.Fatal("OpenJournal accepted the corrupt fixture")
 	}
-	if _, err := RepairJournal(dir); err != nil {
+	if _, err := RepairJournal(dir, RepairOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	j := openJournal(t, JournalOptions{Dir: dir, SegmentSize: MinSegmentSize})

@@ -129,11 +129,18 @@ func segmentPaths(tb testing.TB, dir string) []string {
 }
 
 // recordOffset is where record index i (0-based) of a segment starts,
-// given the payloads in it.
-func recordOffset(ps []string, i int) int64 {
+// given the payloads in it, each appended alone (AppendSync: one record a
+// batch, so in format version 2 each is followed by a commit frame).
+func recordOffset(ps []string, i int) int64 { return recordOffsetIn(ps, i, segmentVersion) }
+
+// recordOffsetIn is recordOffset for a segment of the given format version.
+func recordOffsetIn(ps []string, i int, version uint16) int64 {
 	off := int64(segmentHeaderSize)
 	for _, p := range ps[:i] {
 		off += recordSize(len(p))
+		if version != segmentVersion1 {
+			off += commitSize
+		}
 	}
 	return off
 }
@@ -223,4 +230,13 @@ func writeSnapshot(tb testing.TB, s *SnapshotStore, seq uint64, payload string) 
 		tb.Fatalf("Write(%d): %v", seq, err)
 	}
 	return info
+}
+
+// appendBatch appends a version 2 batch holding one record: the record
+// and its commit frame.
+func appendBatch(dst []byte, seq uint64, payload []byte) []byte {
+	start := len(dst)
+	dst = appendRecord(dst, seq, payload)
+	return appendCommit(dst, commitFrame{flags: commitSynced, last: seq, length: uint64(len(dst) - start),
+		crc: crc32c(dst[start:])})
 }

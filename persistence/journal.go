@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +34,14 @@ type JournalOptions struct {
 	// that holds no segment yet (default 1). Restoring a snapshot into an
 	// empty directory sets it to the snapshot's seq + 1.
 	FirstSeq uint64
+	// FS is the file layer (default: the operating system). Tests and
+	// `loadtest -mode powerloss` pass a simulated disk (package simdisk)
+	// that cuts the power between any two file operations.
+	FS FS
+
+	// version is the segment format new segments are written in
+	// (default segmentVersion); the golden tests write version 1.
+	version uint16
 }
 
 func (o JournalOptions) withDefaults() (JournalOptions, error) {
@@ -52,6 +58,12 @@ func (o JournalOptions) withDefaults() (JournalOptions, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.FS == nil {
+		o.FS = osFS{}
+	}
+	if o.version == 0 {
+		o.version = segmentVersion
+	}
 	o.FirstSeq = max(o.FirstSeq, 1)
 	return o, nil
 }
@@ -60,9 +72,11 @@ func (o JournalOptions) withDefaults() (JournalOptions, error) {
 // sequence that only grows, and one writer goroutine makes them durable in
 // batches (group commit). All methods are safe for concurrent use.
 type Journal struct {
-	opts JournalOptions
-	log  *slog.Logger
-	lock *os.File
+	opts    JournalOptions
+	log     *slog.Logger
+	fs      FS
+	version uint16 // of the segments this journal creates
+	lock    io.Closer
 
 	mu      sync.Mutex // guards the fields below; held only briefly
 	wake    sync.Cond  // on mu: wakes the idle writer
@@ -84,12 +98,13 @@ type Journal struct {
 	segs      []segmentMeta // oldest first; the last one is active
 	compactMu sync.Mutex    // serializes Replay and Compact
 
-	w         writerState                         // owned by the writer goroutine
-	syncFile  func(f *os.File, path string) error // fdatasync; tests inject failures
+	w         writerState                     // owned by the writer goroutine
+	syncFile  func(f File, path string) error // fdatasync; tests inject failures
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 	stats     counters
+	losses    []Loss // what load set aside; see Losses
 }
 
 type pendingRecord struct {
@@ -121,23 +136,27 @@ type JournalStats struct {
 }
 
 // OpenJournal opens (or creates) the journal in opts.Dir. It checks every
-// record of every segment: a torn tail of the last segment (a write cut by
-// a crash, never acknowledged) is zeroed and logged at Warn; any other bad
-// record fails with an error wrapping a *CorruptError, which RepairJournal
-// answers. It then starts the writer goroutine; Close stops it.
+// record of every segment (see doc.go): an unfinished write at the end of
+// the last segment (a crash or power cut before its batch was complete)
+// is copied to a ".broken" file, zeroed, logged and reported by Losses;
+// after a failed write or fdatasync it also sets aside what that failure
+// left unacknowledged; any other bad record fails with an error wrapping a
+// *CorruptError, which RepairJournal answers. It then starts the writer
+// goroutine; Close stops it.
 func OpenJournal(opts JournalOptions) (*Journal, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Dir, dirPerm); err != nil {
+	if err := opts.FS.MkdirAll(opts.Dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("persistence: open journal: %w", err)
 	}
-	lock, err := lockDir(opts.Dir)
+	lock, err := opts.FS.Lock(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{opts: opts, log: opts.Logger, lock: lock, done: make(chan struct{}), syncFile: fdatasync}
+	j := &Journal{opts: opts, log: opts.Logger, fs: opts.FS, version: opts.version, lock: lock,
+		done: make(chan struct{}), syncFile: fdatasync}
 	j.wake.L = &j.mu
 	j.w.next = make(chan preparedSegment, 1)
 	if err := j.load(); err != nil {
@@ -151,74 +170,6 @@ func OpenJournal(opts JournalOptions) (*Journal, error) {
 	return j, nil
 }
 
-// load scans the directory and makes the last segment the active one.
-func (j *Journal) load() error {
-	dir := j.opts.Dir
-	if err := os.Remove(filepath.Join(dir, nextSegmentName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("persistence: open journal: %w", err)
-	}
-	scans, err := scanDir(dir)
-	if err != nil {
-		return err
-	}
-	v := judge(scans)
-	if v.err != nil {
-		return fmt.Errorf("%w; take a copy of %s, then run `allot snapshot repair` to set the damaged records aside",
-			v.err, dir)
-	}
-	if len(scans) == 0 {
-		return j.createFirst()
-	}
-	for _, s := range scans {
-		j.segs = append(j.segs, segmentMeta{path: s.path, first: s.first, last: s.last, records: s.records, end: s.end})
-	}
-	last := scans[len(scans)-1]
-	f, err := os.OpenFile(last.path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("persistence: open journal: %w", err)
-	}
-	j.w.activate(f, last.path, last.end, last.size, last.records, last.last)
-	if v.torn {
-		if err := j.dropTornTail(last); err != nil {
-			return err
-		}
-	}
-	j.setLast(last.last)
-	return nil
-}
-
-func (j *Journal) createFirst() error {
-	f, err := prepareSegment(j.opts.Dir, j.opts.SegmentSize)
-	if err != nil {
-		return err
-	}
-	path, err := installSegment(j.opts.Dir, f, j.opts.FirstSeq)
-	if err != nil {
-		_ = f.Close()
-		return err
-	}
-	first := j.opts.FirstSeq
-	j.segs = []segmentMeta{{path: path, first: first, last: first - 1, end: segmentHeaderSize}}
-	j.w.activate(f, path, segmentHeaderSize, j.opts.SegmentSize, 0, first-1)
-	j.setLast(first - 1)
-	return nil
-}
-
-// dropTornTail zeroes the bytes a crash left after the last valid record.
-// None of them was acknowledged: acknowledgement follows the write (and in
-// FsyncAlways the sync) of a whole batch.
-func (j *Journal) dropTornTail(s segmentScan) error {
-	if err := writeZeros(j.w.f, s.end, s.dataEnd); err != nil {
-		return err
-	}
-	if err := fdatasync(j.w.f, s.path); err != nil {
-		return err
-	}
-	j.log.Warn("persistence: dropped the torn tail of the journal", "file", s.path, "offset", s.end,
-		"bytes", s.dataEnd-s.end, "reason", s.reason(), "last_seq", s.last)
-	return nil
-}
-
 func (j *Journal) setLast(seq uint64) {
 	j.last = seq
 	j.lastSeq.Store(seq)
@@ -229,9 +180,11 @@ func (j *Journal) setLast(seq uint64) {
 // sequence order is file order. The journal owns payload from now on: the
 // caller must not change it. done (may be nil) is called exactly once, from
 // the writer goroutine and in sequence order, when the record is durable
-// per the fsync mode or with the error that failed it; it must be quick
-// and must not call Close, AppendSync or anything that waits for the
-// journal (it runs on the writer goroutine).
+// per the fsync mode or with the error that failed it (the outcome is then
+// unknown: the bytes may have reached the file, and a restart may replay
+// the record; see doc.go). It must be quick and must not call Close,
+// AppendSync or anything that waits for the journal (it runs on the
+// writer goroutine).
 //
 // An empty or oversized payload, or an Append after Close or a failure, is
 // refused: done is called synchronously on the caller's goroutine with
@@ -412,7 +365,7 @@ func (j *Journal) close() error {
 	if j.w.preparing {
 		if p := <-j.w.next; p.f != nil {
 			_ = p.f.Close()
-			_ = os.Remove(p.f.Name())
+			_ = j.fs.Remove(p.f.Name())
 		}
 	}
 	return errors.Join(append(errs, j.lock.Close())...)

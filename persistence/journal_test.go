@@ -336,7 +336,7 @@ func TestJournal_Lock(t *testing.T) {
 	if _, err := OpenJournal(JournalOptions{Dir: dir}); err == nil {
 		t.Fatal("a second OpenJournal on the same directory succeeded")
 	}
-	if _, err := RepairJournal(dir); err == nil {
+	if _, err := RepairJournal(dir, RepairOptions{}); err == nil {
 		t.Fatal("RepairJournal ran on an open journal")
 	}
 	if err := j.Close(); err != nil {
@@ -375,7 +375,7 @@ func TestJournal_SyncFailure(t *testing.T) {
 			fatals.Add(1)
 			fatalDone <- j.Close() // shutting down from OnFatal must not deadlock
 		}})
-	j.syncFile = func(f *os.File, path string) error {
+	j.syncFile = func(f File, path string) error {
 		if syncCalls.Add(1) >= 3 {
 			return boom
 		}

@@ -3,6 +3,8 @@ package persistence
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -15,6 +17,12 @@ type RecoveryInfo struct {
 	Duration        time.Duration
 	RestoreDuration time.Duration // reading and restoring the snapshot
 	ReplayDuration  time.Duration
+	// Losses is what this start set aside or fell back from: a journal
+	// tail the open set aside, a damaged snapshot passed over for an older
+	// one, and what a repair since the last start set aside (NoteLosses).
+	// Empty after a clean start: anything here is logged at Error, and the
+	// service shows it to its operators.
+	Losses []Loss
 }
 
 // Recover rebuilds the state: it restores the newest valid snapshot (if
@@ -31,7 +39,11 @@ func Recover(j *Journal, s *SnapshotStore, restore func(seq uint64, payload []by
 	apply func(seq uint64, payload []byte) error) (RecoveryInfo, error) {
 	start := time.Now()
 	var info RecoveryInfo
-	if err := restoreNewest(s, restore, &info); err != nil {
+	noted := takeLossNote(j.opts.Dir)
+	err := restoreNewest(s, restore, &info)
+	info.Losses = slices.Concat(j.Losses(), s.fallbacks(), noted)
+	logLosses(j.log, info.Losses)
+	if err != nil {
 		return info, err
 	}
 	info.RestoreDuration = time.Since(start)
@@ -39,12 +51,17 @@ func Recover(j *Journal, s *SnapshotStore, restore func(seq uint64, payload []by
 		return info, err
 	}
 	replayStart := time.Now()
-	err := j.Replay(info.SnapshotSeq, func(seq uint64, payload []byte) error {
+	err = j.Replay(info.SnapshotSeq, func(seq uint64, payload []byte) error {
 		info.Replayed++
 		return apply(seq, payload)
 	})
 	if err != nil {
 		return info, wrap(err, "recover")
+	}
+	if len(noted) > 0 { // told once: this start reports them
+		if err := dropLossNote(j.opts.Dir); err != nil {
+			j.log.Warn("persistence: the repair's note of losses stays; the next start reports them again", "err", err)
+		}
 	}
 	info.LastSeq = j.LastSeq()
 	info.ReplayDuration = time.Since(replayStart)
@@ -89,4 +106,13 @@ func checkJoin(j *Journal, snapSeq uint64) error {
 			"directory aside and open a new one with FirstSeq %d)", ErrMissingRecords, snapSeq, last, last+1, snapSeq, snapSeq+1)
 	}
 	return nil
+}
+
+// logLosses says at Error what the start set aside or fell back from: the
+// state may lack acknowledged changes, and an operator must look.
+func logLosses(log *slog.Logger, losses []Loss) {
+	for _, l := range losses {
+		log.Error("persistence: recovered with loss", "what", l.What, "file", l.File, "offset", l.Offset,
+			"bytes", l.Bytes, "acknowledged", l.Acknowledged)
+	}
 }

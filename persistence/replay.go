@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 )
 
@@ -31,7 +30,7 @@ func (j *Journal) Replay(after uint64, fn func(seq uint64, payload []byte) error
 			break
 		}
 		var err error
-		if buf, err = readFile(s.path, s.end, buf); err != nil {
+		if buf, err = readFileFS(j.fs, s.path, s.end, buf); err != nil {
 			return err
 		}
 		if err := replaySegment(s, buf, after, upTo, fn); err != nil {
@@ -41,12 +40,21 @@ func (j *Journal) Replay(after uint64, fn func(seq uint64, payload []byte) error
 	return nil
 }
 
-// replaySegment decodes data (the segment up to its last written record).
+// replaySegment decodes data (the segment up to its last written record),
+// passing over commit frames: OpenJournal checked them, and the batches
+// written since are whole by the time DurableSeq covers them.
 func replaySegment(s segmentMeta, data []byte, after, upTo uint64, fn func(uint64, []byte) error) error {
 	if first, bad := decodeSegmentHeader(data); bad != "" || first != s.first {
 		return corruptf(s.path, 0, "segment header changed since open")
 	}
+	v2 := segmentHeaderVersion(data) != segmentVersion1
 	for off, expect := segmentHeaderSize, s.first; off < len(data) && expect <= upTo; expect++ {
+		for v2 && isCommit(data[off:]) && off+commitSize <= len(data) {
+			off += commitSize
+		}
+		if off >= len(data) {
+			break
+		}
 		seq, payload, n, st := decodeRecord(data[off:])
 		if st != recOK || seq != expect {
 			return corruptf(s.path, int64(off), "replay: %s at seq %d", st, expect)
@@ -107,7 +115,7 @@ func (j *Journal) Compact(upTo uint64) error {
 	removed := 0
 	var err error
 	for _, v := range victims {
-		if e := os.Remove(v.path); e != nil && !errors.Is(e, fs.ErrNotExist) {
+		if e := j.fs.Remove(v.path); e != nil && !errors.Is(e, fs.ErrNotExist) {
 			err = fmt.Errorf("persistence: compact: %w", e)
 			break
 		}
@@ -119,5 +127,5 @@ func (j *Journal) Compact(upTo uint64) error {
 	j.segMu.Lock()
 	j.segs = slices.Clone(j.segs[removed:])
 	j.segMu.Unlock()
-	return errors.Join(err, SyncDir(j.opts.Dir))
+	return errors.Join(err, j.fs.SyncDir(j.opts.Dir))
 }

@@ -3,8 +3,6 @@ package persistence
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
-	"os"
 )
 
 // segmentScan is what one pass over a segment's bytes found. Open, verify
@@ -14,14 +12,22 @@ type segmentScan struct {
 	nameFirst uint64 // first sequence according to the file name
 	size      int64
 	headerBad string // why the header is unusable; the rest is then empty
+	version   uint16 // the header's format version (guessed when the header is bad)
 	first     uint64 // first sequence according to the header
 	last      uint64 // last valid record's sequence; first-1 when none
 	records   int
-	end       int64  // offset just after the last valid record
-	bad       string // why decoding stopped early; "" at a clean end
-	dataEnd   int64  // offset just after the last non-zero byte (>= end)
-	validAt   int64  // offset of a valid record after end, or -1
-	validSeq  uint64 // its sequence
+	// end is the offset just after the last valid record; in version 2,
+	// after the commit frame of the last complete batch.
+	end      int64
+	bad      string // why decoding stopped early; "" at a clean end
+	badAt    int64  // where it stopped: the first bad frame (>= end)
+	dataEnd  int64  // offset just after the last non-zero byte (>= end)
+	validAt  int64  // a valid record (version 2: complete batch) after the damage, or -1
+	validSeq uint64 // its sequence (version 2: the batch's last)
+	// Version 2 only, when dirty (see inspectTail):
+	zeroed    bool // a zeroed sector lies where the first bad frame should be: an unfinished write
+	laterSync bool // a complete batch after the damage was written in FsyncAlways mode
+	osBatch   bool // the bad batch's own commit holds and says FsyncOS: acknowledged after write()
 }
 
 // dirty reports bytes after the valid records: a torn write or damage.
@@ -44,10 +50,22 @@ func scanSegment(path string, nameFirst uint64, data []byte) segmentScan {
 		bad = "segment first seq is 0"
 	}
 	if bad != "" {
-		s.headerBad = bad
+		s.headerBad, s.version = bad, sniffVersion(data, nameFirst)
 		s.dataEnd = nonZeroEnd(data, 0)
 		return s
 	}
+	s.version = segmentHeaderVersion(data)
+	if s.version == segmentVersion1 {
+		s.scanV1(data, first)
+	} else {
+		s.scanV2(data, first)
+	}
+	return s
+}
+
+// scanV1 decodes the records of a version 1 segment: they end at the first
+// frame that does not decode.
+func (s *segmentScan) scanV1(data []byte, first uint64) {
 	off, expect := segmentHeaderSize, first
 	for {
 		seq, _, n, st := decodeRecord(data[off:])
@@ -63,13 +81,12 @@ func scanSegment(path string, nameFirst uint64, data []byte) segmentScan {
 		expect++
 		s.records++
 	}
-	s.first, s.last, s.end = first, expect-1, int64(off)
+	s.first, s.last, s.end, s.badAt = first, expect-1, int64(off), int64(off)
 	s.dataEnd = nonZeroEnd(data, off)
 	if s.dirty() {
 		at, seq := findValidRecord(data, off, expect)
 		s.validAt, s.validSeq = int64(at), seq
 	}
-	return s
 }
 
 // findValidRecord looks for any record at or after from whose CRC holds and
@@ -143,11 +160,14 @@ type verdict struct {
 	err   *CorruptError // damage an operator must look at; nil if none
 	at    int           // index of the segment concerned
 	whole bool          // the segment itself is unusable (header, name, gap)
-	torn  bool          // the last segment ends in a torn write
+	torn  bool          // the last segment ends in a torn (unfinished) write
+	// acked: the torn bytes may hold acknowledged records, written in
+	// FsyncOS mode (acknowledged after write()) and cut by a power loss.
+	acked bool
 }
 
 // judge applies the rules of doc.go: bad bytes after the last valid record
-// of the last segment, with no valid record after them, are a torn write;
+// of the last segment that look like an unfinished write are torn;
 // anything else is corruption.
 func judge(scans []segmentScan) verdict {
 	for i := range scans {
@@ -160,28 +180,49 @@ func judge(scans []segmentScan) verdict {
 		case i > 0 && s.first != scans[i-1].last+1:
 			return verdict{err: corruptf(s.path, 16, "first seq %d, want %d: records missing between segments",
 				s.first, scans[i-1].last+1), at: i, whole: true}
-		case s.validAt >= 0:
-			return verdict{err: corruptf(s.path, s.end, "%s; a valid record (seq %d) follows at offset %d",
+		case !s.dirty():
+			continue
+		case s.version == segmentVersion1 && s.validAt >= 0:
+			return verdict{err: corruptf(s.path, s.badAt, "%s; a valid record (seq %d) follows at offset %d",
 				s.reason(), s.validSeq, s.validAt), at: i}
-		case s.dirty() && i < len(scans)-1:
-			return verdict{err: corruptf(s.path, s.end, "%s in a segment that is not the last", s.reason()), at: i}
-		case s.dirty():
+		case i < len(scans)-1:
+			return verdict{err: corruptf(s.path, s.badAt, "%s in a segment that is not the last", s.reason()), at: i}
+		case s.version == segmentVersion1:
 			return verdict{at: i, torn: true}
 		}
+		return judgeTailV2(s, i)
 	}
 	return verdict{}
 }
 
+// judgeTailV2 judges the damaged tail of a version 2 last segment: torn
+// only if a zeroed sector explains it and no batch that the writer synced
+// before writing the next one follows it.
+func judgeTailV2(s *segmentScan, i int) verdict {
+	switch {
+	case !s.zeroed:
+		return verdict{err: corruptf(s.path, s.badAt, "%s, and no zeroed sector explains it: damage, not an unfinished write",
+			s.reason()), at: i}
+	case s.laterSync:
+		return verdict{err: corruptf(s.path, s.badAt, "%s; a complete batch (up to seq %d) written after it was synced follows at offset %d",
+			s.reason(), s.validSeq, s.validAt), at: i}
+	}
+	return verdict{at: i, torn: true, acked: s.validAt >= 0 || s.osBatch}
+}
+
 // scanDir reads and scans every segment of dir, one at a time.
-func scanDir(dir string) ([]segmentScan, error) {
-	files, err := listSegments(dir)
+func scanDir(dir string) ([]segmentScan, error) { return scanDirFS(osFS{}, dir) }
+
+// scanDirFS is scanDir through fsys.
+func scanDirFS(fsys FS, dir string) ([]segmentScan, error) {
+	files, err := listSegmentsFS(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	scans := make([]segmentScan, 0, len(files))
 	var buf []byte
 	for _, f := range files {
-		if buf, err = readFile(f.path, -1, buf); err != nil {
+		if buf, err = readFileFS(fsys, f.path, -1, buf); err != nil {
 			return nil, err
 		}
 		scans = append(scans, scanSegment(f.path, f.first, buf))
@@ -192,24 +233,5 @@ func scanDir(dir string) ([]segmentScan, error) {
 // readFile reads the first n bytes of path (all of it when n < 0) into
 // buf, growing it as needed.
 func readFile(path string, n int64, buf []byte) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return buf, fmt.Errorf("persistence: %w", err)
-	}
-	defer f.Close()
-	if n < 0 {
-		st, err := f.Stat()
-		if err != nil {
-			return buf, fmt.Errorf("persistence: %w", err)
-		}
-		n = st.Size()
-	}
-	if int64(cap(buf)) < n {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return buf, fmt.Errorf("persistence: read %s: %w", path, err)
-	}
-	return buf, nil
+	return readFileFS(osFS{}, path, n, buf)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,8 +25,12 @@ const (
 )
 
 const (
-	segmentMagic      = "ALLOTWAL"
-	segmentVersion    = 1
+	segmentMagic = "ALLOTWAL"
+	// segmentVersion is the format new segments are written in: version 2
+	// ends every batch with a commit frame. Version 1 segments (records
+	// only) are still read, with the rules they were written under.
+	segmentVersion    = 2
+	segmentVersion1   = 1
 	segmentHeaderSize = 32
 	segmentExt        = ".wal"
 	// nextSegmentName is the file being preallocated for the next rollover;
@@ -49,11 +54,19 @@ func parseSeqName(name, ext string) (uint64, bool) {
 	return n, err == nil
 }
 
-// encodeSegmentHeader lays out the 32-byte segment header (see doc.go).
+// encodeSegmentHeader lays out the 32-byte header of a segment in the
+// format new segments are written in (see doc.go).
 func encodeSegmentHeader(first uint64) []byte {
+	return encodeSegmentHeaderVersion(first, segmentVersion)
+}
+
+// encodeSegmentHeaderVersion lays out a segment header of the given format
+// version: a segment rewritten from another keeps that one's version,
+// since its records are framed by it.
+func encodeSegmentHeaderVersion(first uint64, version uint16) []byte {
 	h := make([]byte, segmentHeaderSize)
 	copy(h, segmentMagic)
-	binary.LittleEndian.PutUint16(h[8:10], segmentVersion)
+	binary.LittleEndian.PutUint16(h[8:10], version)
 	binary.LittleEndian.PutUint64(h[16:24], first)
 	binary.LittleEndian.PutUint32(h[24:28], crc32c(h[:24]))
 	return h
@@ -69,11 +82,15 @@ func decodeSegmentHeader(b []byte) (first uint64, bad string) {
 	case crc32c(b[:24]) != binary.LittleEndian.Uint32(b[24:28]):
 		return 0, "segment header crc mismatch"
 	}
-	if v := binary.LittleEndian.Uint16(b[8:10]); v != segmentVersion {
+	if v := segmentHeaderVersion(b); v != segmentVersion && v != segmentVersion1 {
 		return 0, fmt.Sprintf("unsupported segment format version %d", v)
 	}
 	return binary.LittleEndian.Uint64(b[16:24]), ""
 }
+
+// segmentHeaderVersion is the format version of a header that
+// decodeSegmentHeader accepted.
+func segmentHeaderVersion(b []byte) uint16 { return binary.LittleEndian.Uint16(b[8:10]) }
 
 // segmentFile is a segment found in a directory listing.
 type segmentFile struct {
@@ -82,8 +99,11 @@ type segmentFile struct {
 }
 
 // listSegments returns the directory's segments in sequence order.
-func listSegments(dir string) ([]segmentFile, error) {
-	ents, err := os.ReadDir(dir)
+func listSegments(dir string) ([]segmentFile, error) { return listSegmentsFS(osFS{}, dir) }
+
+// listSegmentsFS is listSegments through fsys.
+func listSegmentsFS(fsys FS, dir string) ([]segmentFile, error) {
+	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("persistence: list journal: %w", err)
 	}
@@ -118,20 +138,29 @@ var zeroChunk = make([]byte, 1<<20)
 // (ftruncate) space, because each first write into an "unwritten" extent
 // makes fdatasync commit extent metadata. So space is zero-written. The
 // fallocate first is kept because it fails fast with ENOSPC and asks for
-// contiguous blocks; where it is unsupported the zero writes suffice.
-func preallocate(f *os.File, from, to int64) error {
+// contiguous blocks; where it is unsupported (or the file has no
+// descriptor) the zero writes suffice.
+func preallocate(f File, from, to int64) error {
 	if to <= from {
 		return nil
 	}
-	err := syscall.Fallocate(int(f.Fd()), 0, from, to-from)
-	if err != nil && !errors.Is(err, syscall.EOPNOTSUPP) && !errors.Is(err, syscall.ENOSYS) {
-		return fmt.Errorf("persistence: fallocate %s: %w", f.Name(), err)
+	if d, ok := f.(fdFile); ok {
+		err := syscall.Fallocate(int(d.Fd()), 0, from, to-from)
+		if err != nil && !errors.Is(err, syscall.EOPNOTSUPP) && !errors.Is(err, syscall.ENOSYS) {
+			return fmt.Errorf("persistence: fallocate %s: %w", f.Name(), err)
+		}
 	}
 	return writeZeros(f, from, to)
 }
 
+// namedWriterAt is what writeZeros needs of a file (*os.File and File).
+type namedWriterAt interface {
+	io.WriterAt
+	Name() string
+}
+
 // writeZeros overwrites [from, to) of f with zeros.
-func writeZeros(f *os.File, from, to int64) error {
+func writeZeros(f namedWriterAt, from, to int64) error {
 	for off := from; off < to; {
 		n := min(int64(len(zeroChunk)), to-off)
 		if _, err := f.WriteAt(zeroChunk[:n], off); err != nil {
@@ -145,52 +174,42 @@ func writeZeros(f *os.File, from, to int64) error {
 // prepareSegment creates the next segment file, preallocated to size and
 // synced, under a temporary name. installSegment later gives it its header
 // and its real name.
-func prepareSegment(dir string, size int64) (f *os.File, err error) {
+func prepareSegment(fsys FS, dir string, size int64) (File, error) {
 	path := filepath.Join(dir, nextSegmentName)
-	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, filePerm)
+	f, err := fsys.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, filePerm)
 	if err != nil {
 		return nil, fmt.Errorf("persistence: create segment: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(path)
-		}
-	}()
-	if err = preallocate(f, 0, size); err != nil {
-		return nil, err
+	if err = preallocate(f, 0, size); err == nil {
+		err = fdatasync(f, path)
 	}
-	if err = f.Sync(); err != nil {
-		return nil, fmt.Errorf("persistence: sync new segment: %w", err)
+	if err != nil {
+		_ = f.Close()
+		_ = fsys.Remove(path)
+		return nil, fmt.Errorf("persistence: prepare segment: %w", err)
 	}
 	return f, nil
 }
 
-// installSegment turns a prepared file into the segment starting at first.
-// The header is synced before the rename, so a file with a segment's name
-// always has a valid header; the directory sync makes the name durable.
-func installSegment(dir string, f *os.File, first uint64) (string, error) {
-	if _, err := f.WriteAt(encodeSegmentHeader(first), 0); err != nil {
+// installSegment turns a prepared file into the segment starting at first,
+// in the given format version. The header is synced before the rename, so
+// a file with a segment's name always has a valid header; the directory
+// sync makes the name durable. replace allows taking the name of an
+// existing segment (an empty one being rewritten in the current version).
+func installSegment(fsys FS, dir string, f File, first uint64, version uint16, replace bool) (string, error) {
+	if _, err := f.WriteAt(encodeSegmentHeaderVersion(first, version), 0); err != nil {
 		return "", fmt.Errorf("persistence: write segment header: %w", err)
 	}
 	path := filepath.Join(dir, segmentName(first))
-	if err := fdatasync(f, f.Name()); err != nil {
+	tmp := filepath.Join(dir, nextSegmentName)
+	if err := fdatasync(f, tmp); err != nil {
 		return "", err
 	}
-	if _, err := os.Lstat(path); err == nil {
+	if _, err := fsys.Stat(path); err == nil && !replace {
 		return "", fmt.Errorf("persistence: segment %s already exists", path)
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := fsys.Rename(tmp, path); err != nil {
 		return "", fmt.Errorf("persistence: install segment: %w", err)
 	}
-	return path, SyncDir(dir)
-}
-
-// fdatasync flushes f's data (and the metadata needed to read it back);
-// path names the file in the error, as f.Name() goes stale after a rename.
-func fdatasync(f *os.File, path string) error {
-	if err := syscall.Fdatasync(int(f.Fd())); err != nil {
-		return fmt.Errorf("persistence: fdatasync %s: %w", path, err)
-	}
-	return nil
+	return path, fsys.SyncDir(dir)
 }

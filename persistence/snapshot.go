@@ -25,6 +25,7 @@ type SnapshotStore struct {
 	keep int
 	log  *slog.Logger
 	mu   sync.Mutex
+	lost []Loss // snapshots set aside since open; see fallbacks
 }
 
 // OpenSnapshots opens (or creates) the snapshot directory dir, keeping the
@@ -40,7 +41,7 @@ func OpenSnapshots(dir string, keep int, logger *slog.Logger) (*SnapshotStore, e
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, dirPerm); err != nil {
+	if err := mkdirAllSync(dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("persistence: open snapshots: %w", err)
 	}
 	s := &SnapshotStore{dir: dir, keep: keep, log: logger}
@@ -189,6 +190,7 @@ func (s *SnapshotStore) setAside(path string, cause error) error {
 		return fmt.Errorf("persistence: set aside snapshot: %w", err)
 	}
 	s.log.Warn("persistence: damaged snapshot set aside", "file", path, "moved_to", to, "err", cause)
+	s.lost = append(s.lost, snapshotLoss(to, cause))
 	return SyncDir(s.dir)
 }
 

@@ -8,12 +8,14 @@ import (
 	"testing"
 )
 
-// TestJournal_TornTail damages the end of the last segment the way a
-// crash can, and checks that reopening keeps every complete record.
+// TestJournal_TornTail damages the end of the last segment of a version 1
+// journal the way a crash can, and checks that reopening keeps every
+// complete record: version 1 journals still open under version 1's rules.
+// (Version 2's are in TestJournal_UnfinishedBatch.)
 func TestJournal_TornTail(t *testing.T) {
 	ps := payloads(0, 8)
-	end := recordOffset(ps, len(ps))
-	lastStart := recordOffset(ps, len(ps)-1)
+	end := recordOffsetIn(ps, len(ps), segmentVersion1)
+	lastStart := recordOffsetIn(ps, len(ps)-1, segmentVersion1)
 	tests := []struct {
 		name     string
 		damage   func(t *testing.T, path string)
@@ -40,7 +42,7 @@ func TestJournal_TornTail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			opts := JournalOptions{Dir: dir, SegmentSize: 4 << 10}
+			opts := JournalOptions{Dir: dir, SegmentSize: 4 << 10, version: segmentVersion1}
 			j := openJournal(t, opts)
 			appendAll(t, j, ps)
 			if err := j.Close(); err != nil {
@@ -110,7 +112,7 @@ func TestJournal_Corrupt(t *testing.T) {
 		{"segment header", func(t *testing.T, info JournalInfo) (string, int64, int) {
 			s := info.Segments[2]
 			flipByte(t, s.Path, 1)
-			return s.Path, 0, int(s.FirstSeq) - 1
+			return s.Path, 0, len(ps) // the records under it are intact and in sequence: none is lost
 		}},
 		{"missing segment", func(t *testing.T, info JournalInfo) (string, int64, int) {
 			if err := os.Remove(info.Segments[1].Path); err != nil {
@@ -144,15 +146,15 @@ func TestJournal_Corrupt(t *testing.T) {
 				t.Fatalf("VerifyJournal says %v, OpenJournal said %v", vce, ce)
 			}
 
-			dropped, err := RepairJournal(dir)
-			if err != nil || dropped <= 0 {
-				t.Fatalf("RepairJournal = %d, %v", dropped, err)
+			rep, err := RepairJournal(dir, RepairOptions{})
+			if err != nil || rep.Bytes() <= 0 {
+				t.Fatalf("RepairJournal = %+v, %v", rep, err)
 			}
 			if !hasBroken(t, dir) {
 				t.Fatalf("no .broken file in %v", dirNames(t, dir))
 			}
-			if n, err := RepairJournal(dir); n != 0 || err != nil {
-				t.Fatalf("second RepairJournal = %d, %v", n, err)
+			if rep, err := RepairJournal(dir, RepairOptions{}); len(rep.SetAside) != 0 || err != nil {
+				t.Fatalf("second RepairJournal = %+v, %v", rep, err)
 			}
 			j = openJournal(t, opts)
 			checkRecords(t, replayAll(t, j, 0), wantRecords(1, ps[:kept]))
@@ -164,8 +166,9 @@ func TestJournal_Corrupt(t *testing.T) {
 	}
 }
 
-// TestRepairJournal_FirstSegment sets aside the first segment entirely; the
-// journal must still remember where it started so Recover can refuse.
+// TestRepairJournal_FirstSegment loses the journal's first record, so
+// nothing after it can be kept: the journal must still remember where it
+// started so Recover can refuse.
 func TestRepairJournal_FirstSegment(t *testing.T) {
 	dir := t.TempDir()
 	opts := JournalOptions{Dir: dir, SegmentSize: MinSegmentSize, FirstSeq: 10}
@@ -175,8 +178,8 @@ func TestRepairJournal_FirstSegment(t *testing.T) {
 		t.Fatal(err)
 	}
 	segs := segmentPaths(t, dir)
-	flipByte(t, segs[0], 17)
-	if _, err := RepairJournal(dir); err != nil {
+	flipByte(t, segs[0], segmentHeaderSize+recordHeaderSize+1)
+	if _, err := RepairJournal(dir, RepairOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	j = openJournal(t, opts)

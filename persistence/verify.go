@@ -3,7 +3,6 @@ package persistence
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -68,94 +67,6 @@ func journalInfo(scans []segmentScan) JournalInfo {
 	return info
 }
 
-// RepairJournal is the operator's answer to a *CorruptError from
-// OpenJournal (the `allot snapshot repair` command). It keeps every record
-// before the first bad one and sets the rest aside, never deleting a byte:
-// the bad segment's bytes from the first bad record on are copied to
-// "<segment>.broken" and zeroed in place, and every later segment is
-// renamed to "<name>.broken". Records after the damage are lost to the
-// journal; Recover will refuse to start if a snapshot does not cover them.
-// It takes the journal's lock (the service must be stopped), logs nothing,
-// and returns how many bytes of data it set aside (0 when the journal was
-// sound).
-func RepairJournal(dir string) (dropped int64, err error) {
-	lock, err := lockDir(dir)
-	if err != nil {
-		return 0, err
-	}
-	defer lock.Close()
-	scans, err := scanDir(dir)
-	if err != nil {
-		return 0, err
-	}
-	v := judge(scans)
-	if v.err == nil && !v.torn {
-		return 0, nil
-	}
-	if !v.whole {
-		n, err := setAsideTail(scans[v.at])
-		if err != nil {
-			return 0, err
-		}
-		dropped, v.at = n, v.at+1
-	}
-	for _, s := range scans[v.at:] {
-		if err := os.Rename(s.path, brokenPath(s.path)); err != nil {
-			return dropped, fmt.Errorf("persistence: set aside %s: %w", s.path, err)
-		}
-		dropped += s.dataEnd
-	}
-	if v.at == 0 { // keep the journal's starting point, so Recover can see what is missing
-		if err := writeEmptySegment(dir, max(scans[0].nameFirst, 1)); err != nil {
-			return dropped, err
-		}
-	}
-	return dropped, SyncDir(dir)
-}
-
-// setAsideTail copies the bytes after a segment's valid records to
-// "<segment>.broken", then zeroes them in the segment.
-func setAsideTail(s segmentScan) (int64, error) {
-	data, err := readFile(s.path, s.dataEnd, nil)
-	if err != nil {
-		return 0, err
-	}
-	tail := data[s.end:]
-	err = WriteFileAtomic(brokenPath(s.path), filePerm, func(w io.Writer) error {
-		_, err := w.Write(tail)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	return int64(len(tail)), zeroRange(s.path, s.end, s.dataEnd)
-}
-
-// zeroRange overwrites [from, to) of path with zeros and syncs it.
-func zeroRange(path string, from, to int64) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("persistence: %w", err)
-	}
-	if err := writeZeros(f, from, to); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := fdatasync(f, path); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func writeEmptySegment(dir string, first uint64) error {
-	path := filepath.Join(dir, segmentName(first))
-	return WriteFileAtomic(path, filePerm, func(w io.Writer) error {
-		_, err := w.Write(encodeSegmentHeader(first))
-		return err
-	})
-}
-
 // brokenPath returns "<path>.broken", or "<path>.broken.N" for the first
 // free N, so that setting something aside never overwrites earlier evidence.
 func brokenPath(path string) string {
@@ -168,20 +79,47 @@ func brokenPath(path string) string {
 	}
 }
 
-// lockDir takes an exclusive lock on dir/LOCK. Two processes appending to
-// one journal would interleave sequences; the kernel drops the lock when
-// the holder dies, so a crash never leaves it stuck.
-func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_RDWR|os.O_CREATE, filePerm)
+// dirLock holds a journal directory for one writer.
+type dirLock struct{ dir, file *os.File }
+
+// Close releases both locks.
+func (l *dirLock) Close() error { return errors.Join(l.file.Close(), l.dir.Close()) }
+
+// lockDir takes an exclusive lock on dir. Two processes appending to one
+// journal would interleave sequences and overwrite each other's records;
+// the kernel drops the lock when the holder dies, so a crash never leaves
+// it stuck. The lock is an flock on the directory itself, which no
+// deleted file can defeat (an flock on a file that someone removes, then
+// recreates, lets a second writer in), and one on dir/LOCK, the lock
+// earlier releases take, so that an old and a new binary exclude each
+// other too.
+func lockDir(dir string) (*dirLock, error) {
+	d, err := os.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("persistence: lock journal: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		_ = f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("persistence: journal %s is in use by another process or journal", dir)
-		}
-		return nil, fmt.Errorf("persistence: lock journal %s: %w", dir, err)
+	if err := flock(d, dir); err != nil {
+		_ = d.Close()
+		return nil, err
 	}
-	return f, nil
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_RDWR|os.O_CREATE, filePerm)
+	if err != nil {
+		_ = d.Close()
+		return nil, fmt.Errorf("persistence: lock journal: %w", err)
+	}
+	if err := flock(f, dir); err != nil {
+		return nil, errors.Join(err, f.Close(), d.Close())
+	}
+	return &dirLock{dir: d, file: f}, nil
+}
+
+func flock(f *os.File, dir string) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return fmt.Errorf("persistence: journal %s is in use by another process (or another Journal in this one): %w", dir, err)
+	}
+	if err != nil {
+		return fmt.Errorf("persistence: lock journal %s: %w", dir, err)
+	}
+	return nil
 }

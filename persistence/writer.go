@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"fmt"
-	"os"
 	"time"
 )
 
@@ -13,30 +12,61 @@ const maxWriteChunk = 4 << 20
 // writerState belongs to the writer goroutine (and to Close once the
 // writer has returned).
 type writerState struct {
-	f       *os.File // active segment
+	f       File // active segment
 	path    string
-	off     int64 // where the next record goes
-	cap     int64 // file size: records never go past it
-	records int   // records written to the active segment
+	version uint16 // the active segment's format: 2 ends batches with commit frames
+	off     int64  // where the next record goes
+	cap     int64  // file size: records never go past it
+	records int    // records written to the active segment
 	lastSeq uint64
 	dirty   bool // written since the last fdatasync
 	buf     []byte
 	spare   []pendingRecord // the previous batch's slice, reused
+
+	// The batch being written into the active segment and not yet
+	// committed (version 2): how many records, their bytes and CRC.
+	open      int
+	openBytes int64
+	openCRC   uint32
+	// syncedSeq is the last sequence known on stable storage: an
+	// fdatasync that covered it returned. After a failure it bounds what
+	// the next start may trust (see failmark.go).
+	syncedSeq uint64
 
 	next      chan preparedSegment // the next segment, prepared in the background
 	preparing bool
 }
 
 type preparedSegment struct {
-	f    *os.File
+	f    File
 	size int64
 	err  error
 }
 
 // activate makes f the active segment; lastSeq is its last record's (or
 // its first seq - 1 while empty).
-func (w *writerState) activate(f *os.File, path string, off, size int64, records int, lastSeq uint64) {
-	w.f, w.path, w.off, w.cap, w.records, w.lastSeq, w.dirty = f, path, off, size, records, lastSeq, false
+func (w *writerState) activate(f File, path string, version uint16, off, size int64, records int, lastSeq uint64) {
+	w.f, w.path, w.version, w.off, w.cap, w.records, w.lastSeq, w.dirty = f, path, version, off, size, records, lastSeq, false
+}
+
+// commitOverhead is the room a batch needs besides its records.
+func (w *writerState) commitOverhead() int64 {
+	if w.version == segmentVersion1 {
+		return 0
+	}
+	return commitSize
+}
+
+// seal ends the open batch in the active segment with its commit frame
+// (version 2; nothing to do in version 1 or without records). flags say
+// whether every earlier batch was synced before this one was written.
+func (w *writerState) seal(buf []byte, flags uint32) []byte {
+	if w.open == 0 || w.version == segmentVersion1 {
+		return buf
+	}
+	buf = appendCommit(buf, commitFrame{flags: flags, last: w.lastSeq, length: uint64(w.openBytes), crc: w.openCRC})
+	w.open, w.openBytes, w.openCRC = 0, 0, 0
+	return buf
 }
 
 // run is the writer goroutine: it takes everything queued, writes it with
@@ -127,18 +157,21 @@ func (j *Journal) publishActive() {
 }
 
 // writeBatch encodes and writes the batch, rolling over to a new segment
-// whenever the next record does not fit in the active one.
+// whenever the next record (with the batch's commit frame) does not fit
+// in the active one. The part of the batch in the segment left behind is
+// committed first.
 func (j *Journal) writeBatch(batch []pendingRecord) (int, error) {
 	w := &j.w
 	buf, total := w.buf[:0], 0
 	for i := range batch {
 		r := &batch[i]
 		size := recordSize(len(r.payload))
-		if w.off+int64(len(buf))+size > w.cap {
+		if w.off+int64(len(buf))+size+w.commitOverhead() > w.cap {
+			buf = w.seal(buf, j.commitFlags())
 			if err := j.flush(&buf); err != nil {
 				return total, err
 			}
-			if err := j.makeRoom(size, r.seq); err != nil {
+			if err := j.makeRoom(size+w.commitOverhead(), r.seq); err != nil {
 				return total, err
 			}
 		} else if len(buf) > 0 && int64(len(buf))+size > maxWriteChunk {
@@ -146,11 +179,16 @@ func (j *Journal) writeBatch(batch []pendingRecord) (int, error) {
 				return total, err
 			}
 		}
+		start := len(buf)
 		buf = appendRecord(buf, r.seq, r.payload)
+		if w.version != segmentVersion1 {
+			w.open, w.openBytes, w.openCRC = w.open+1, w.openBytes+size, updateCRC(w.openCRC, buf[start:])
+		}
 		w.records++
 		w.lastSeq = r.seq
 		total += int(size)
 	}
+	buf = w.seal(buf, j.commitFlags())
 	err := j.flush(&buf)
 	if cap(buf) <= 2*maxWriteChunk { // keep the buffer unless one giant record grew it
 		w.buf = buf
@@ -179,11 +217,20 @@ func (j *Journal) flush(buf *[]byte) error {
 	return nil
 }
 
+// commitFlags are the flags of the commit frames this journal writes.
+func (j *Journal) commitFlags() uint32 {
+	if j.opts.Fsync == FsyncAlways {
+		return commitSynced
+	}
+	return 0
+}
+
 func (j *Journal) syncActive() error {
 	if err := j.syncFile(j.w.f, j.w.path); err != nil {
 		return err
 	}
 	j.w.dirty = false
+	j.w.syncedSeq = j.w.lastSeq
 	j.stats.syncs.Add(1)
 	return nil
 }
@@ -198,8 +245,10 @@ func (j *Journal) makeRoom(size int64, seq uint64) error {
 		if err := preallocate(w.f, w.cap, to); err != nil {
 			return err
 		}
-		w.cap, w.dirty = to, true
-		return nil
+		w.cap = to
+		// Synced at once, so that no record ever runs past the end of the
+		// file a crash leaves: OpenJournal takes such a frame for damage.
+		return j.syncActive()
 	}
 	if w.dirty {
 		if err := j.syncActive(); err != nil {
@@ -221,12 +270,12 @@ func (j *Journal) rollover(size int64, first uint64) error {
 	if err != nil {
 		return err
 	}
-	path, err := installSegment(j.opts.Dir, f, first)
+	path, err := installSegment(j.fs, j.opts.Dir, f, first, j.version, false)
 	if err != nil {
 		_ = f.Close()
 		return err
 	}
-	w.activate(f, path, segmentHeaderSize, fsize, 0, first-1)
+	w.activate(f, path, j.version, segmentHeaderSize, fsize, 0, first-1)
 	j.segMu.Lock()
 	j.segs = append(j.segs, segmentMeta{path: path, first: first, last: first - 1, end: segmentHeaderSize})
 	j.segMu.Unlock()
@@ -238,14 +287,14 @@ func (j *Journal) rollover(size int64, first uint64) error {
 // active one is half full, so that a rollover rarely waits for it.
 func (j *Journal) startPrepare() {
 	j.w.preparing = true
-	dir, size, next := j.opts.Dir, j.opts.SegmentSize, j.w.next
+	fsys, dir, size, next := j.fs, j.opts.Dir, j.opts.SegmentSize, j.w.next
 	go func() {
-		f, err := prepareSegment(dir, size)
+		f, err := prepareSegment(fsys, dir, size)
 		next <- preparedSegment{f: f, size: size, err: err}
 	}()
 }
 
-func (j *Journal) takePrepared(size int64) (*os.File, int64, error) {
+func (j *Journal) takePrepared(size int64) (File, int64, error) {
 	if !j.w.preparing {
 		j.startPrepare()
 	}
@@ -284,6 +333,7 @@ func (j *Journal) fail(cause error, batch []pendingRecord) {
 	rest, syncCh := j.pending, j.syncReq
 	j.pending, j.syncReq = nil, nil
 	j.mu.Unlock()
+	j.markFailed()
 	j.broadcast()
 	for _, list := range [][]pendingRecord{batch, rest} {
 		for i := range list {

@@ -103,6 +103,7 @@ type source interface {
 	LastSnapshot() (persistence.SnapshotInfo, bool, bool)
 	Stats() actors.Stats
 	Ready() error
+	Recovery() persistence.RecoveryInfo
 }
 
 var _ source = (*actors.Engine)(nil)

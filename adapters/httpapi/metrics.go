@@ -136,13 +136,16 @@ var (
 		"deleted, deletion_pending (a cloud password: blocked until the deletion can finish), banned, admin (checked by hand).",
 		"outcome")
 	descIssued = desc("distribution_items_issued_total", "Distribution items issued to staff since start.")
+	descLosses = desc("recovery_losses", "What this start set aside or fell back from: a damaged snapshot, a journal "+
+		"tail, what a repair before it set aside (/readyz: journal: recovered with loss). acknowledged=\"true\" counts "+
+		"those that lost acknowledged records. 0 after a clean start.", "acknowledged")
 )
 
 var engineDescs = []*prometheus.Desc{descReady, descEntities, descActive, descMailbox, descInflight, descNumbers,
 	descRentals, descBatch, descBytes, descSyncs, descRollovers, descSegments, descCommit, descCommitMax,
 	descFsync, descBatchSize, descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descSnapDur, descSnapLast,
 	descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll,
-	descPayments, descRentalsUp, descRenewals, descTransfers, descIssued, descAccounts}
+	descPayments, descRentalsUp, descRenewals, descTransfers, descIssued, descAccounts, descLosses}
 
 // engineCollector reads the engine's counters at each scrape.
 type engineCollector struct{ src source }
@@ -165,6 +168,22 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	c.collectJournal(ch, st)
 	c.collectSnapshot(ch, st)
 	c.collectWatchers(ch)
+	c.collectRecovery(ch)
+}
+
+// collectRecovery counts the start's losses, both label values always, so
+// that an alert on either has a series to read.
+func (c *engineCollector) collectRecovery(ch chan<- prometheus.Metric) {
+	var acked, other float64
+	for _, l := range c.src.Recovery().Losses {
+		if l.Acknowledged {
+			acked++
+		} else {
+			other++
+		}
+	}
+	ch <- gauge(descLosses, acked, "true")
+	ch <- gauge(descLosses, other, "false")
 }
 
 func (c *engineCollector) collectKinds(ch chan<- prometheus.Metric) {

@@ -3,7 +3,7 @@
 //	allot [run]                      start the engine (restore, serve, snapshot on exit)
 //	allot snapshot inspect [DIR]     print what a data directory holds
 //	allot snapshot verify [DIR|FILE] check every CRC of a data directory or a backup archive
-//	allot snapshot repair [DIR]      set aside a corrupt journal tail so the engine can start
+//	allot snapshot repair [DIR]      set aside what a damaged journal cannot prove (--dry-run: say what)
 //	allot backup --to FILE           archive the newest snapshot and the journal after it, live
 //	allot restore --from FILE        unpack an archive into an empty data directory and prove it opens
 //	allot version                    print the version, VCS revision and build time
@@ -90,6 +90,7 @@ func refuseArgs(cmd string, args []string, stdout, stderr io.Writer) int {
 // for the directory, or words after it ignored. done is false when the
 // arguments are for runSnapshot to run.
 func checkSnapshotArgs(args []string, stdout, stderr io.Writer) (code int, done bool) {
+	args, _ = splitDryRun(args)
 	for i, a := range args {
 		switch {
 		case isHelp(a):
@@ -127,7 +128,10 @@ const usage = `usage:
   allot snapshot verify [DIR|FILE]
                                  check every CRC in the snapshots and the journal,
                                  or every checksum and CRC of a backup archive
-  allot snapshot repair [DIR]    set aside a corrupt journal tail (after a backup!)
+  allot snapshot repair [--dry-run] [DIR]
+                                 set aside what a damaged journal cannot prove, keeping
+                                 every record it can (after a backup!); --dry-run says
+                                 what it would set aside and changes nothing
   allot backup --to FILE [--data DIR]
                                  archive the newest snapshot and the journal after it,
                                  while allot runs (FILE.tar.gz, or FILE.tar uncompressed)

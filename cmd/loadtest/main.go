@@ -14,6 +14,7 @@
 //	loadtest -mode sheets -items N
 //	loadtest -mode handover -numbers N -cycles K
 //	loadtest -mode tgcrash -cycles K [-users N -numbers M]   (needs bin/allot: make build)
+//	loadtest -mode powerloss -cycles K   (the journal on a simulated disk, through power cuts)
 package main
 
 import (
@@ -45,12 +46,12 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | table")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | powerloss | table")
 	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram; tgcrash: default 20)")
 	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000; tgcrash: default a number for two customers)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
-	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash)")
+	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash); power cuts (powerloss)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
 	flag.StringVar(&f.in, "in", "", "JSON lines of earlier runs to tabulate (table; default stdin)")
 	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
@@ -105,11 +106,13 @@ func main() {
 		res, err = runHandover(f)
 	case "tgcrash":
 		res, err = runTgCrash(f)
+	case "powerloss":
+		res, err = runPowerLoss(f)
 	case "handover-child": // runs until the parent kills it
 		fmt.Fprintln(os.Stderr, "handover child:", runHandoverChild(f))
 		os.Exit(1)
 	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, table)", f.mode)
+		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, powerloss, table)", f.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
