@@ -13,4 +13,8 @@
 // Faults are injected by FailNext (the next n requests fail), SetFault (a
 // function that decides per request), SetDelay, SetPageLimit (short pages,
 // as real liteservers give) and SetLag (a liteserver a few blocks behind).
+//
+// Notify sends our wallet a jetton transfer_notification from any address
+// (our jetton wallet for a genuine USDT payment, another for a forged one),
+// and JettonMaster answers get_wallet_address as a jetton master would.
 package tontest
