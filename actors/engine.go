@@ -33,6 +33,7 @@ type Options struct {
 	Logger           *slog.Logger          // default: discard
 	Notify           func(Notice)          // called after durable events a person should hear of
 	OnFatal          func(error)           // called once if the journal fails; the engine then refuses all work
+	AlertGap         func(text string)     // tells the admins, once per gap, that payments may have been missed (watcher_gap.go)
 	NoFinalSnapshot  bool                  // Close skips the snapshot, leaving the journal to replay (as after a crash)
 	Kinds            domain.KindsConfig    // the distribution's resource kinds; none means no pools
 	// Fragment ends sessions and switches login codes when numbers change
@@ -73,6 +74,7 @@ type Engine struct {
 	stopLoop  context.CancelFunc
 	loopDone  chan struct{}
 	recovery  persistence.RecoveryInfo
+	gaps      gapBook // the watchers' history gaps, for pruning and /readyz
 	watchMu   sync.Mutex
 	watchers  []*Watcher
 	view      *numberView

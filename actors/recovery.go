@@ -31,6 +31,7 @@ func (e *Engine) recover() error {
 	}
 	e.rebuildView()
 	e.rebuildProxies()
+	e.rebuildGaps()
 	if c, ok := e.dir.peek(domain.KindCatalog, singleton); ok {
 		e.setPrices(c.state.(*domain.Catalog).Prices)
 		e.setSettings(c.state.(*domain.Catalog))

@@ -105,7 +105,7 @@ func (x *exec) pruneInvoices() {
 	p := x.e.state.(*domain.Payments)
 	var owners []domain.UserID
 	for {
-		ev := p.Prune(x.now, domain.InvoiceRetention)
+		ev := p.Prune(x.now, domain.InvoiceRetention, x.eng.gaps.open(x.now)...)
 		if ev == nil {
 			break
 		}

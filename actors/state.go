@@ -92,7 +92,7 @@ func applyEvent(kind domain.Kind, id string, state any, ev domain.Event, seq uin
 		if w == nil {
 			w = domain.NewWatcher(id)
 		}
-		w.Apply(ev.(*domain.WatcherAdvanced), seq)
+		w.Apply(ev.(domain.WatcherEvent), seq)
 		return w
 	default:
 		panic(fmt.Sprintf("actors: no state for kind %d", kind))

@@ -162,6 +162,10 @@ func (w *Watcher) run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			if to, ok := w.resume(ctx, cursor, err); ok { // a gap in the history: read on after it
+				cursor, wait = to, 0
+				continue
+			}
 			wait = w.failed(err)
 			log.Warn("chain poll failed", "err", err, "retry_in", wait)
 			continue
@@ -414,6 +418,7 @@ type advanceWatcher struct {
 func (c *advanceWatcher) run(x *exec) {
 	ev, err := x.watcher().Advance(c.to, c.batch)
 	if err == nil && ev != nil {
+		ev.At = x.now
 		_, err = x.emit(ev)
 	}
 	if err != nil || ev == nil {

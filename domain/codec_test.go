@@ -123,7 +123,7 @@ func TestEventFactory(t *testing.T) {
 			case KindCatalog:
 				_, applies = e.(CatalogEvent)
 			case KindWatcher:
-				_, applies = e.(*WatcherAdvanced)
+				_, applies = e.(WatcherEvent)
 			case KindProxy:
 				_, applies = e.(ProxyEvent)
 			case KindPool:

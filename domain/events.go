@@ -111,7 +111,9 @@ const (
 	TypeRegionsChanged  EventType = 601
 	TypeTodayOnlySet    EventType = 602
 
-	TypeWatcherAdvanced EventType = 700
+	TypeWatcherAdvanced  EventType = 700
+	TypeWatcherResumed   EventType = 701
+	TypeWatcherGapClosed EventType = 702
 
 	TypeProxyAdded    EventType = 900
 	TypeProxyReserved EventType = 901
@@ -178,6 +180,8 @@ func (*AuditRecorded) EventType() EventType        { return TypeAuditRecorded }
 func (*UpdateHandled) EventType() EventType        { return TypeUpdateHandled }
 func (*DefaultPriceSet) EventType() EventType      { return TypeDefaultPriceSet }
 func (*WatcherAdvanced) EventType() EventType      { return TypeWatcherAdvanced }
+func (*WatcherResumed) EventType() EventType       { return TypeWatcherResumed }
+func (*WatcherGapClosed) EventType() EventType     { return TypeWatcherGapClosed }
 func (*ProxyAdded) EventType() EventType           { return TypeProxyAdded }
 func (*ProxyReserved) EventType() EventType        { return TypeProxyReserved }
 func (*ProxyReleased) EventType() EventType        { return TypeProxyReleased }
@@ -249,6 +253,8 @@ var eventFactory = map[EventType]func() Event{
 	TypeAuditRecorded:    func() Event { return new(AuditRecorded) },
 	TypeDefaultPriceSet:  func() Event { return new(DefaultPriceSet) },
 	TypeWatcherAdvanced:  func() Event { return new(WatcherAdvanced) },
+	TypeWatcherResumed:   func() Event { return new(WatcherResumed) },
+	TypeWatcherGapClosed: func() Event { return new(WatcherGapClosed) },
 	TypeProxyAdded:       func() Event { return new(ProxyAdded) },
 	TypeProxyReserved:    func() Event { return new(ProxyReserved) },
 	TypeProxyReleased:    func() Event { return new(ProxyReleased) },

@@ -48,12 +48,15 @@ func (inv *Invoice) ended() time.Time {
 
 // Prune decides which closed invoices (paid, expired, cancelled) to forget:
 // those that ended (see InvoiceRetention) more than keep before now, oldest
-// first, at most pruneBatch of them. Open invoices are never pruned. It
-// returns nil when there is nothing to prune.
-func (p *Payments) Prune(now time.Time, keep time.Duration) *InvoicesPruned {
+// first, at most pruneBatch of them. Open invoices are never pruned, nor
+// are those whose window overlaps a history gap still open (held): a
+// payment made in the gap that an admin imports late must still find its
+// invoice's code, or it would land as an orphan. It returns nil when there
+// is nothing to prune.
+func (p *Payments) Prune(now time.Time, keep time.Duration, held ...ChainGap) *InvoicesPruned {
 	var due []*Invoice
 	for _, inv := range p.Invoices {
-		if inv.Status != InvoiceOpen && now.Sub(inv.ended()) > keep {
+		if inv.Status != InvoiceOpen && now.Sub(inv.ended()) > keep && !inv.heldBy(held, now) {
 			due = append(due, inv)
 		}
 	}
@@ -68,6 +71,17 @@ func (p *Payments) Prune(now time.Time, keep time.Duration) *InvoicesPruned {
 		ev.Codes = append(ev.Codes, inv.Code)
 	}
 	return ev
+}
+
+// heldBy reports whether an open gap in gaps overlaps the invoice's window,
+// from its opening until it stopped taking payments.
+func (inv *Invoice) heldBy(gaps []ChainGap, now time.Time) bool {
+	for _, g := range gaps {
+		if g.Open(now) && g.Overlaps(inv.Created, inv.ended()) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *InvoicesPruned) applyPayments(p *Payments) {

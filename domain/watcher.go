@@ -1,6 +1,9 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Watcher is the durable state of the payment watcher of one receiving
 // wallet: how far it has read the chain, which transactions it has already
@@ -18,6 +21,11 @@ type Watcher struct {
 	Routed map[string]string `msgpack:"r"` // TxID.Key → route
 	Batch  []RoutedPayment   `msgpack:"b,omitempty"`
 	Seq    uint64            `msgpack:"sq"`
+	// Moved is when the cursor last moved (zero in states from before it
+	// was kept): the start of a gap found later, since the cursor's own
+	// transaction, and its time, are what the liteservers forgot.
+	Moved time.Time  `msgpack:"mv,omitempty"`
+	Gaps  []ChainGap `msgpack:"g,omitempty"` // stretches of history never read (watcher_gap.go)
 }
 
 // RoutedPayment is one payment and the payments shard that decides it.
@@ -70,19 +78,27 @@ func (w *Watcher) Advance(after ChainCursor, batch []RoutedPayment) (*WatcherAdv
 type WatcherAdvanced struct {
 	Cursor ChainCursor     `msgpack:"c"`
 	Batch  []RoutedPayment `msgpack:"b,omitempty"`
+	At     time.Time       `msgpack:"at,omitempty"` // when; zero in records from before it was kept
 }
 
 // Apply applies e to w and records seq.
-func (w *Watcher) Apply(e *WatcherAdvanced, seq uint64) {
+func (w *Watcher) Apply(e WatcherEvent, seq uint64) {
 	if w.Routed == nil {
 		w.Routed = map[string]string{}
 	}
+	e.applyWatcher(w)
+	w.Seq = seq
+}
+
+func (e *WatcherAdvanced) applyWatcher(w *Watcher) {
 	w.Cursor = e.Cursor
 	w.Batch = e.Batch
 	for _, rp := range e.Batch {
 		w.Routed[rp.Payment.Tx.Key()] = rp.Route
 	}
-	w.Seq = seq
+	if !e.At.IsZero() {
+		w.Moved = e.At
+	}
 }
 
 // Clone returns a deep copy for readers outside the actor.
@@ -93,5 +109,6 @@ func (w *Watcher) Clone() *Watcher {
 		c.Routed[k] = v
 	}
 	c.Batch = append([]RoutedPayment(nil), w.Batch...)
+	c.Gaps = append([]ChainGap(nil), w.Gaps...)
 	return &c
 }

@@ -99,6 +99,10 @@ var adminCmds = map[string]adminCmd{
 		}
 		return err
 	}},
+	"/payments_checked": {"/payments_checked", 0, func(s *session, ctx context.Context, _ domain.OpID, _ []string) error {
+		_, err := s.bot.eng.ClosePaymentGaps(ctx, s.user) // after an alert of a history gap: the missed ones are credited
+		return err
+	}},
 	"/assign": {"/assign TX USER", 2, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
 		u, err := s.bot.eng.FindUser(ctx, f[1])
 		if err != nil {

@@ -56,6 +56,7 @@ var adminMenu = []menuCommand{
 	{"adjust", "admincmd_adjust", nil},
 	{"assign", "admincmd_assign", nil},
 	{"orphans", "admincmd_orphans", nil},
+	{"payments_checked", "admincmd_payments_checked", func(b *Bot) bool { return b.cfg.TONWallet != nil }},
 	{"audit", "admincmd_audit", nil},
 	{"sync_numbers", "admincmd_sync_numbers", func(b *Bot) bool { return b.cfg.Numbers != nil }},
 	{"fragment_cookies", "admincmd_fragment_cookies", func(b *Bot) bool { return b.cfg.SetFragmentCookies != nil }},

@@ -125,6 +125,13 @@ func (b *Bot) AlertAdmins(text string) {
 	b.tellAdmins(func(r *session) string { return r.t("dist_alert", "text", text) })
 }
 
+// AlertOperations tells the owner and admins about the bot's own upkeep —
+// a backup that failed, data set aside at start — under a heading of its
+// own: the distribution's would send them looking in the wrong place.
+func (b *Bot) AlertOperations(text string) {
+	b.tellAdmins(func(r *session) string { return r.t("ops_alert", "text", text) })
+}
+
 // tellAdmins sends each admin the text made in their own session (their
 // language), after whatever they are doing; an admin who never opened
 // the bot gets a session started first.

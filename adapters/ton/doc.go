@@ -22,6 +22,17 @@
 //     skipped; the payments register applies each transaction once, ever.
 //   - A liteserver that is behind the cursor (a pool member a few blocks
 //     late) is "nothing new", never a step back.
+//   - A history the liteservers no longer hold (ordinary liteservers keep a
+//     limited history; a bot down long enough falls off its end) is an
+//     *actors.PrunedError naming the oldest transaction still held, so the
+//     watcher resumes there and records the gap instead of failing for
+//     ever. Only the liteserver's "lt not in db" (code -400) for a
+//     transaction older than one already read counts; timeouts and other
+//     refusals are retried as before. The global config does not mark
+//     archive liteservers (an entry is ip, port and key only), so there is
+//     no way to prefer them; but tonutils-go's retrier asks every
+//     liteserver of the pool before this error reaches Source, so an
+//     archive liteserver listed in TON_CONFIG is used whenever one is.
 //
 // Every transaction moves the cursor, but only one with an inbound internal
 // message (a transfer from someone) is a payment; our own wallet operations,
@@ -47,4 +58,17 @@
 // exact amount in nanotons and the invoice code as the comment, and QRPNG
 // draws either as a PNG. The https form goes in Telegram buttons because
 // ton:// is not clickable in every client.
+//
+// # Jetton (USDT) payments
+//
+// A USDT payment reaches our wallet as a transfer_notification (op
+// 0x7362d09c) from our own jetton wallet for the USDT master, which
+// ResolveJettonWallet asks the master for (get_wallet_address). Anyone can
+// deploy a look-alike jetton that sends the very same message, so
+// JettonAccount.Classify checks the source before it reads the body: a
+// notification from any other address is JettonForged, never a payment,
+// however right its comment and amount. DecodeJettonNotification reads the
+// query id, the amount in the jetton's units, the sender and a text comment
+// (32 zero bits, then snake text). The engine does not read jetton payments
+// yet: USDT balances and invoices are still to be built (issue 18).
 package ton

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xssnick/tonutils-go/address"
 	"github.com/xssnick/tonutils-go/tlb"
+	tonapi "github.com/xssnick/tonutils-go/ton"
 
 	"allot/actors"
 	"allot/domain"
@@ -166,6 +169,9 @@ func (s *Source) newer(ctx context.Context, head txRef, after domain.ChainCursor
 		}
 		page, err := s.chain.ListTransactions(ctx, s.wallet, s.pageSize, at.LT, at.Hash)
 		if err != nil {
+			if len(pages) > 0 && notHeld(err) {
+				err = prunedAt(at, pages[len(pages)-1][0], err)
+			}
 			return nil, fmt.Errorf("ton: list transactions of %s up to %d: %w", s.account, at.LT, err)
 		}
 		if err := checkPage(page, at); err != nil {
@@ -218,6 +224,25 @@ func newerThan(page []*tlb.Transaction, lt uint64) ([]*tlb.Transaction, bool) {
 		}
 	}
 	return page, false
+}
+
+// notHeld reports whether err is a liteserver's refusal of a transaction
+// it no longer holds: "cannot compute block with specified transaction: lt
+// not in db", code -400 (the code tonutils-go's own scans read as "archive
+// node is needed"). The same code also means "not ready yet" for blocks, so
+// the text must say "not in db" too. tonutils-go's retrier has already asked
+// every liteserver in the pool, archive ones included, before this reaches
+// us; a timeout or a broken connection is never this.
+func notHeld(err error) bool {
+	var ls tonapi.LSError
+	return errors.As(err, &ls) && ls.Code == -400 && strings.Contains(ls.Text, "not in db")
+}
+
+// prunedAt is the watcher's cue to resume after a gap: the transaction at
+// at is gone, and oldest (the one after it) is the oldest still held.
+func prunedAt(at txRef, oldest *tlb.Transaction, err error) error {
+	return &actors.PrunedError{Resume: cursorOf(at.LT, at.Hash), OldestLT: oldest.LT,
+		OldestAt: time.Unix(int64(oldest.Now), 0).UTC(), Err: err}
 }
 
 func flatten(pages [][]*tlb.Transaction) []*tlb.Transaction {

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"allot/actors"
+	"allot/adapters/telegram"
 	"allot/adapters/telegram/telegramtest"
 	"allot/domain"
 	"allot/persistence"
@@ -173,4 +176,30 @@ func serveFor(t *testing.T, dir string, tg *telegramtest.Server) (stop func()) {
 		}
 	}()
 	return func() { cancel(); wg.Wait() }
+}
+
+// TestBotSlot_AlertsBeforeTheBotWait: an alert raised before the bot
+// exists (a payment history gap found on the first poll) is told once the
+// bot is stored, after the notices raised before it, in order.
+func TestBotSlot_AlertsBeforeTheBotWait(t *testing.T) {
+	var s botSlot
+	var told []string
+	for i := range 3 {
+		s.tell(func(*telegram.Bot) { told = append(told, fmt.Sprint("early ", i)) })
+	}
+	if len(told) != 0 {
+		t.Fatalf("told %v before there was a bot", told)
+	}
+	s.Store(&telegram.Bot{})
+	s.tell(func(*telegram.Bot) { told = append(told, "late") })
+	if want := []string{"early 0", "early 1", "early 2", "late"}; !slices.Equal(told, want) {
+		t.Errorf("told %v, want %v", told, want)
+	}
+	var full botSlot
+	for range maxWaiting + 5 {
+		full.tell(func(*telegram.Bot) {})
+	}
+	if len(full.waiting) != maxWaiting {
+		t.Errorf("%d wait for a bot that never comes, want at most %d", len(full.waiting), maxWaiting)
+	}
 }

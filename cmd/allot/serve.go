@@ -18,6 +18,7 @@ import (
 	"allot/adapters/httpapi"
 	"allot/adapters/telegram"
 	"allot/adapters/ton"
+	"allot/domain"
 )
 
 // runServe is `allot run`: restore, serve health, and on SIGINT/SIGTERM
@@ -85,7 +86,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return abort(err)
 	}
 	closers = append(closers, dist.close)
-	bk, err := startBackups(ctx, cfg.Backup, cfg.DataDir, log, bot.alertAdmins(nil, ""))
+	bk, err := startBackups(ctx, cfg.Backup, cfg.DataDir, log, bot.alertOperations())
 	if err != nil {
 		return abort(err)
 	}
@@ -101,6 +102,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		closers[0] = func() { _ = srv.Close() } // the server owns the listener now
 		return abort(err)
 	}
+	alertRecovery(eng.Recovery(), bot.alertOperations())
 	numSync := startNumberSync(eng, rel, log, bot.Load)
 	logRunning(log, cfg, ln, dist, rel)
 	var runErr error
@@ -194,8 +196,9 @@ func openEngine(cfg config, log *slog.Logger, rel *relay, bot *botSlot, fatal ch
 	opts := actors.Options{
 		Dir: cfg.DataDir, Fsync: cfg.Fsync, SnapshotInterval: cfg.SnapshotInterval,
 		SnapshotKeep: cfg.SnapshotKeep, Logger: log, Kinds: cfg.Kinds,
-		OnFatal: func(err error) { fatal <- err },
-		Notify:  bot.notify,
+		OnFatal:  func(err error) { fatal <- err },
+		Notify:   bot.notify,
+		AlertGap: bot.alertOperations(),
 	}
 	if rel != nil {
 		opts.Fragment = rel.client // never a typed nil in the interface
@@ -299,6 +302,9 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, 
 			if !watcher.Healthy() {
 				ton = "degraded"
 			}
+			if g, open := watcher.Gap(); open {
+				ton = "degraded — history gap since " + gapSince(g)
+			}
 		}
 		tg := "off"
 		if b := bot(); b != nil {
@@ -307,10 +313,20 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, 
 				tg = "degraded"
 			}
 		}
-		_, _ = fmt.Fprintf(w, "ready\ntelegram: %s\nton: %s\nsheets: %s\nfragment: %s\naccounts: %s\n", tg, ton, dist.state(),
-			rel.state(), accounts.state())
+		_, _ = fmt.Fprintf(w, "ready\ntelegram: %s\nton: %s\nsheets: %s\nfragment: %s\naccounts: %s\njournal: %s\n", tg, ton,
+			dist.state(), rel.state(), accounts.state(), recoveryState(eng.Recovery()))
 	})
 	return mux
+}
+
+// gapSince is when a watcher's history gap began, for /readyz: the last
+// time its cursor moved, else the time of the first transaction after it.
+func gapSince(g domain.ChainGap) string {
+	at := g.From
+	if at.IsZero() {
+		at = g.To
+	}
+	return at.UTC().Format(time.RFC3339)
 }
 
 // distState says where the distribution's stock is.

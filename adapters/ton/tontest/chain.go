@@ -75,6 +75,7 @@ type Chain struct {
 	failErr   error
 	fault     func(method string) error
 	calls     Calls
+	heldFrom  uint64 // transactions below this logical time are forgotten (prune.go)
 }
 
 // MaxPage is how many transactions one ListTransactions answers at most
@@ -404,9 +405,14 @@ func (c *Chain) page(num int, lt uint64, txHash []byte) ([][]byte, error) {
 	if end < 0 {
 		return nil, fmt.Errorf("%w: %d:%x", ErrUnknownTx, lt, txHash)
 	}
+	if lt < c.heldFrom {
+		return nil, errNotInDB
+	}
 	var out [][]byte
 	for i := max(0, end-num+1); i <= end; i++ {
-		out = append(out, c.txs[i].boc)
+		if c.txs[i].lt >= c.heldFrom {
+			out = append(out, c.txs[i].boc)
+		}
 	}
 	return out, nil
 }
