@@ -76,12 +76,19 @@ var mallory = telegramtest.User{ID: 1666, FirstName: "Mallory", Username: "mallo
 // "now" in real time come after a rental begins.
 func codeWorld(t *testing.T, fake LoginCodes, watch, poll time.Duration, limits ...LimitOptions) (*world, *testClock) {
 	t.Helper()
+	return codeWorldLogged(t, fake, watch, poll, nil, limits...)
+}
+
+// codeWorldLogged is codeWorld whose bot logs to log.
+func codeWorldLogged(t *testing.T, fake LoginCodes, watch, poll time.Duration, log *slog.Logger,
+	limits ...LimitOptions) (*world, *testClock) {
+	t.Helper()
 	srv := telegramtest.New(telegramtest.WithoutLimits())
 	t.Cleanup(srv.Close)
 	clock := &testClock{t: time.Now().UTC().Add(-time.Minute).Truncate(time.Second)}
-	w := newWorldWith(t, srv, t.TempDir(), clock, func(_ *actors.Options, c *Config) {
+	w := newWorldLogged(t, srv, t.TempDir(), clock, func(_ *actors.Options, c *Config) {
 		c.Codes, c.CodeWatch, c.CodePoll = fake, watch, poll
-	}, limits...)
+	}, log, limits...)
 	return w, clock
 }
 
@@ -375,10 +382,9 @@ func TestLoginCode_FragmentErrors(t *testing.T) {
 // Telegram refuses. The log holds neither code.
 func TestLoginCode_NeverLogged(t *testing.T) {
 	fake := newFakeCodes()
-	w, _ := codeWorld(t, fake, time.Minute, 10*time.Millisecond)
 	var log lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	w.bot.log, w.bot.out.log = logger, logger // before anything is sent: nothing reads them yet
+	w, _ := codeWorldLogged(t, fake, time.Minute, 10*time.Millisecond, logger)
 	card := w.rentByHand(alice, codeNumber)
 	fake.Arrive(codeNumber, "11111", time.Now())
 	w.press(alice, card, "🔑 Login code")

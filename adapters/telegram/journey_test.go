@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -66,6 +67,14 @@ func newWorld(t *testing.T, srv *telegramtest.Server, dir string, clock *testClo
 func newWorldWith(t *testing.T, srv *telegramtest.Server, dir string, clock *testClock,
 	mod func(*actors.Options, *Config), limits ...LimitOptions) *world {
 	t.Helper()
+	return newWorldLogged(t, srv, dir, clock, mod, nil, limits...)
+}
+
+// newWorldLogged is newWorldWith whose bot logs to log (nil: nowhere),
+// given before the bot runs: its loops read the logger from the start.
+func newWorldLogged(t *testing.T, srv *telegramtest.Server, dir string, clock *testClock,
+	mod func(*actors.Options, *Config), log *slog.Logger, limits ...LimitOptions) *world {
+	t.Helper()
 	w := &world{t: t, srv: srv, clock: clock, dir: dir}
 	var bot *Bot
 	var botMu sync.Mutex
@@ -99,7 +108,7 @@ func newWorldWith(t *testing.T, srv *telegramtest.Server, dir string, clock *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := New(eng, api, cfg, nil)
+	b, err := New(eng, api, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
