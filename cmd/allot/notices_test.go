@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -161,21 +159,8 @@ func rentInThePast(t *testing.T, dir, num string) {
 // serveFor runs `allot run` on dir with the bot on tg until stop.
 func serveFor(t *testing.T, dir string, tg *telegramtest.Server) (stop func()) {
 	t.Helper()
-	cfg, err := loadConfig(envOf(map[string]string{"DATA_DIR": dir, "HTTP_ADDR": freeAddr(t), "FSYNC": "os",
-		"BOT_TOKEN": tg.Token(), "TELEGRAM_API_URL": tg.URL(), "OWNER_ID": "42"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := serve(ctx, cfg, slog.New(slog.DiscardHandler)); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	return func() { cancel(); wg.Wait() }
+	_, stop = serveOn(t, dir, tg)
+	return stop
 }
 
 // TestBotSlot_AlertsBeforeTheBotWait: an alert raised before the bot
