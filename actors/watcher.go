@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -175,29 +176,9 @@ func (w *Watcher) run(ctx context.Context) {
 			wait = w.opts.Interval
 			continue
 		}
-		for len(pays) > 0 || next != cursor {
-			chunk := pays[:min(len(pays), w.opts.BatchSize)]
-			pays = pays[len(chunk):]
-			to := next
-			if len(pays) > 0 { // not the last chunk: stop after its newest payment
-				last := chunk[len(chunk)-1].Tx
-				to = domain.ChainCursor{LT: last.LT, Hash: last.Hash}
-				if to.LT <= cursor.LT { // a source repeating older transactions: the cursor stays
-					to = cursor
-				}
-			}
-			batch, err := w.advance(ctx, to, chunk, known)
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Error("watcher step failed", "err", err)
-				}
-				break // the next poll starts again from the cursor
-			}
-			cursor = to
-			if w.deliverAll(ctx, batch) != nil {
-				return
-			}
-			w.settled(to)
+		var stopped bool
+		if cursor, stopped = w.take(ctx, log, cursor, next, pays, known); stopped {
+			return
 		}
 		wait = w.opts.Interval
 		if cursor != next { // a step failed: try again soon
@@ -205,6 +186,40 @@ func (w *Watcher) run(ctx context.Context) {
 		}
 		known = nil // the entity now knows better than the state read at start
 	}
+}
+
+// take applies one poll's payments in batches of BatchSize, each moving
+// the cursor durably before its payments are delivered, and returns the
+// cursor reached: next when every batch applied, else the last one that
+// did (the next poll starts again from there). stopped reports the
+// watcher stopping.
+func (w *Watcher) take(ctx context.Context, log *slog.Logger, cursor, next domain.ChainCursor, pays []domain.Payment,
+	known func(domain.TxID) bool) (_ domain.ChainCursor, stopped bool) {
+	for len(pays) > 0 || next != cursor {
+		chunk := pays[:min(len(pays), w.opts.BatchSize)]
+		pays = pays[len(chunk):]
+		to := next
+		if len(pays) > 0 { // not the last chunk: stop after its newest payment
+			last := chunk[len(chunk)-1].Tx
+			to = domain.ChainCursor{LT: last.LT, Hash: last.Hash}
+			if to.LT <= cursor.LT { // a source repeating older transactions: the cursor stays
+				to = cursor
+			}
+		}
+		batch, err := w.advance(ctx, to, chunk, known)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("watcher step failed", "err", err)
+			}
+			return cursor, false
+		}
+		cursor = to
+		if w.deliverAll(ctx, batch) != nil {
+			return cursor, true
+		}
+		w.settled(to)
+	}
+	return cursor, false
 }
 
 // advance routes a chunk of payments, journals it with the cursor, and

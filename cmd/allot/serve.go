@@ -63,6 +63,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	alertRecovery(eng.Recovery(), bot.alertOperations()) // told once the bot exists
 	// abort closes what started so far, the engine last, with err.
 	var closers []func()
 	abort := func(err error) error {
@@ -102,16 +103,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		closers[0] = func() { _ = srv.Close() } // the server owns the listener now
 		return abort(err)
 	}
-	alertRecovery(eng.Recovery(), bot.alertOperations())
 	numSync := startNumberSync(eng, rel, log, bot.Load)
 	logRunning(log, cfg, ln, dist, rel)
-	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: finishing in-flight work and writing a snapshot")
-	case runErr = <-fatal:
-		log.Error("journal failed: stopping so that recovery can start from what is durable", "err", runErr)
-	}
+	runErr := awaitStop(ctx, fatal, log)
 	r := running{eng: eng, dist: dist, srv: srv, numSync: numSync, bot: &bot, stopBot: stopBot, botDone: botDone}
 	return errors.Join(runErr, r.stop())
 }
@@ -317,6 +311,20 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, 
 			dist.state(), rel.state(), accounts.state(), recoveryState(eng.Recovery()))
 	})
 	return mux
+}
+
+// awaitStop waits for the signal to stop (ctx) or a journal failure, which
+// it returns: the process then stops so that recovery starts from what is
+// durable.
+func awaitStop(ctx context.Context, fatal <-chan error, log *slog.Logger) error {
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing in-flight work and writing a snapshot")
+		return nil
+	case err := <-fatal:
+		log.Error("journal failed: stopping so that recovery can start from what is durable", "err", err)
+		return err
+	}
 }
 
 // gapSince is when a watcher's history gap began, for /readyz: the last
