@@ -94,8 +94,8 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return fmt.Errorf("snapshot payload: %w", err)
 	}
-	if format != SnapshotFormat {
-		return fmt.Errorf("snapshot payload: format %d, this build reads %d", format, SnapshotFormat)
+	if format < minSnapshotFormat || format > SnapshotFormat {
+		return fmt.Errorf("snapshot payload: format %d, this build reads %d to %d", format, minSnapshotFormat, SnapshotFormat)
 	}
 	blocks := make([]block, 0, min(uint64(nblocks), 1<<16))
 	for i := uint64(0); i < uint64(nblocks); i++ {
@@ -215,6 +215,15 @@ func (e *Engine) resume() {
 	})
 	wakes = append(wakes, e.rebuildPools()...)
 	e.root.Send(e.sched.pid, &armAll{wakes: wakes})
+	e.resumePurchases()
+	e.resumeRefunds(refunds) // last: the wallets were read by resumePurchases, and belong to their actors from here
+}
+
+// resumePurchases sends the number step of every purchase a crash left
+// processing (money held for a number) again: the number either applies
+// it or finds it applied, and the wallet settles. A purchase whose number
+// is gone fails and gives the money back.
+func (e *Engine) resumePurchases() {
 	type step struct {
 		number string
 		cmd    *confirmPurchase
@@ -241,5 +250,4 @@ func (e *Engine) resume() {
 	if len(steps) > 0 {
 		e.log.Info("resumed unfinished purchases", "count", len(steps))
 	}
-	e.resumeRefunds(refunds) // last: the wallets were read above, and belong to their actors from here
 }

@@ -241,26 +241,11 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 		case "of":
 			n.Offer = r.offer()
 		case "hi":
-			r.items("history", func(c, i int) {
-				if i == 0 {
-					n.History = make([]Holding, c)
-				}
-				n.History[i] = r.holding()
-			})
+			n.History = readList(r, "history", r.holding)
 		case "op":
-			r.items("ops", func(c, i int) {
-				if i == 0 {
-					n.Ops = make([]OpID, c)
-				}
-				n.Ops[i] = OpID(r.str())
-			})
+			n.Ops = readList(r, "ops", func() OpID { return OpID(r.str()) })
 		case "oa":
-			r.items("op times", func(c, i int) {
-				if i == 0 {
-					n.OpsAt = make([]time.Time, c)
-				}
-				n.OpsAt[i] = r.time()
-			})
+			n.OpsAt = readList(r, "op times", r.time)
 		case "so":
 			n.Sold = Nano(r.int())
 		case "hv":
@@ -268,21 +253,11 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 		case "cs":
 			n.Codes = CodesState(r.uint())
 		case "rf":
-			r.items("refunds", func(c, i int) {
-				if i == 0 {
-					n.Refunds = make([]OwedRefund, c)
-				}
-				n.Refunds[i] = r.owedRefund()
-			})
+			n.Refunds = readList(r, "refunds", r.owedRefund)
 		case "ac":
 			n.Account = r.account()
 		case "nt":
-			r.items("notices", func(c, i int) {
-				if i == 0 {
-					n.Notices = make([]OwedNotice, c)
-				}
-				n.Notices[i] = r.owedNotice()
-			})
+			n.Notices = readList(r, "notices", r.owedNotice)
 		case "sq":
 			n.Seq = r.uint()
 		default:
@@ -291,6 +266,18 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 		return true
 	})
 	return r.err
+}
+
+// readList reads a list of what (nil when empty or nil), one item by one.
+func readList[T any](r *stateReader, what string, one func() T) []T {
+	var out []T
+	r.items(what, func(c, i int) {
+		if i == 0 {
+			out = make([]T, c)
+		}
+		out[i] = one()
+	})
+	return out
 }
 
 func (r *stateReader) hold() *Hold {
