@@ -12,14 +12,17 @@ import (
 
 // Totals are sums over all entities, for conservation checks: money is
 // never created or destroyed, so what came in (recharged, bonus, credit
-// adjustments) equals what is held (balances) plus what was spent.
+// adjustments) equals what is held (balances) plus what was spent, in each
+// currency on its own. The money fields are TON's, named as they were
+// before currencies; USDT holds the same sums in USDT.
 type Totals struct {
 	Numbers, Rented, Wallets int
-	Balances                 domain.Nano // sum of all balances
+	Balances                 domain.Nano // sum of all TON balances
 	Recharged                domain.Nano // completed recharges
 	Purchased                domain.Nano // completed and processing purchases
 	Spent                    domain.Nano // completed purchases: what rentals were paid for
 	Refunded                 domain.Nano // completed refunds
+	USDT                     Sums        // the sums above, in USDT
 	RentalPaid               domain.Nano // sum of Paid over current rentals
 	Sold                     domain.Nano // every rental and renewal the numbers were paid for, ever
 	Processing               int         // purchases still held by an unfinished saga
@@ -29,13 +32,22 @@ type Totals struct {
 	PaidInvoices             int         // invoices paid by a transaction
 }
 
+// Sums are one currency's money totals, in its smallest unit (nanotons,
+// millionths of a USDT); see Totals.
+type Sums struct {
+	Balances, Recharged, Purchased, Spent, Refunded int64
+}
+
 // Check verifies the engine's invariants over every entity and returns the
 // totals. Call it after Drain, when nothing is in flight: it reads states
 // directly. The invariants prove money and time:
-//   - each wallet's balance is the sum of its ledger and never negative, so
-//     what came in equals what is held plus what was spent, per wallet and
-//     in total; no operation appears twice in a ledger; no transaction is
-//     credited twice anywhere;
+//   - each wallet's balance in each currency is the sum of its ledger in
+//     that currency and never negative, so what came in equals what is held
+//     plus what was spent, per wallet, per currency and in total; no
+//     operation appears twice in a ledger; no transaction is credited twice
+//     anywhere;
+//   - every purchase is in TON, the one currency rentals are priced in, so
+//     no money in one currency pays for a rental priced in another;
 //   - what wallets spent on rentals (completed purchases) is what the
 //     numbers were sold for, so no rental or renewal was given for nothing
 //     and none was paid for without being given;
@@ -50,14 +62,19 @@ func (e *Engine) Check() (Totals, error) {
 	var t Totals
 	var errs []error
 	txs := map[domain.OpID]domain.UserID{}
+	sums := map[domain.Currency]*Sums{}
+	for _, c := range domain.Currencies() {
+		sums[c] = &Sums{}
+	}
 	errs = append(errs, e.eachState(domain.KindWallet, func(state any) {
 		w, _ := state.(*domain.Wallet)
 		if w == nil {
 			return
 		}
 		t.Wallets++
-		errs = append(errs, checkWallet(w, txs, &t)...)
+		errs = append(errs, checkWallet(w, txs, sums, &t)...)
 	}))
+	t.setSums(*sums[domain.CurrencyTON], *sums[domain.CurrencyUSDT])
 	errs = append(errs, e.eachState(domain.KindNumber, func(state any) {
 		n, _ := state.(*domain.Number)
 		if n == nil {
@@ -101,10 +118,19 @@ func (e *Engine) Check() (Totals, error) {
 	return t, errors.Join(errs...)
 }
 
-func checkWallet(w *domain.Wallet, txs map[domain.OpID]domain.UserID, t *Totals) []error {
+// setSums puts each currency's sums where Totals keeps them.
+func (t *Totals) setSums(ton, usdt Sums) {
+	t.Balances, t.Recharged, t.Purchased = domain.Nano(ton.Balances), domain.Nano(ton.Recharged), domain.Nano(ton.Purchased)
+	t.Spent, t.Refunded = domain.Nano(ton.Spent), domain.Nano(ton.Refunded)
+	t.USDT = usdt
+}
+
+func checkWallet(w *domain.Wallet, txs map[domain.OpID]domain.UserID, sums map[domain.Currency]*Sums, t *Totals) []error {
 	errs := []error{w.Check()}
 	seen := make(map[domain.OpID]bool, len(w.Entries))
-	t.Balances += w.Balance
+	for c, s := range sums {
+		s.Balances += w.BalanceIn(c).Units
+	}
 	for _, x := range w.Entries {
 		if seen[x.Op] {
 			errs = append(errs, fmt.Errorf("wallet %d: operation %s twice", w.User, x.Op))
@@ -117,25 +143,35 @@ func checkWallet(w *domain.Wallet, txs map[domain.OpID]domain.UserID, t *Totals)
 			txs[x.Op] = w.User
 			t.Deposits++
 		}
-		tally(x, t)
+		if x.Kind == domain.KindPurchase && x.Currency != domain.CurrencyTON {
+			errs = append(errs, fmt.Errorf("wallet %d: purchase %s of %s paid %s, but rentals are priced in TON",
+				w.User, x.Op, x.Ref, x.Money()))
+		}
+		if s := sums[x.Currency]; s != nil { // an unknown currency is w.Check's error
+			t.Processing += tally(x, s)
+		}
 	}
 	return errs
 }
 
-func tally(x domain.Entry, t *Totals) {
+// tally adds x to its currency's sums and returns 1 for a purchase still
+// held by an unfinished saga.
+func tally(x domain.Entry, s *Sums) int {
+	a := int64(x.Amount)
 	switch {
 	case x.Debit && x.Status == domain.EntryProcessing:
-		t.Processing++
-		t.Purchased += x.Amount
+		s.Purchased += a
+		return 1
 	case x.Status != domain.EntryCompleted:
 	case x.Kind == domain.KindPurchase:
-		t.Purchased += x.Amount
-		t.Spent += x.Amount
+		s.Purchased += a
+		s.Spent += a
 	case x.Kind == domain.KindRecharge:
-		t.Recharged += x.Amount
+		s.Recharged += a
 	case x.Kind == domain.KindRefund:
-		t.Refunded += x.Amount
+		s.Refunded += a
 	}
+	return 0
 }
 
 func checkNumber(n *domain.Number) error {

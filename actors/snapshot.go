@@ -20,7 +20,7 @@ import (
 // SnapshotFormat is the version of the snapshot payload written by this
 // package (the file framing around it belongs to persistence).
 //
-// Payload v1, all msgpack:
+// Payload v1 and v2, all msgpack:
 //
 //	header: array [format uint, created unix-nanos int, blocks uint]
 //	block*: array [kind uint, count uint, body bin]
@@ -28,7 +28,18 @@ import (
 //
 // Blocks are independent so that both writing and restoring run on every
 // core; each block holds entities of one kind from one directory shard.
-const SnapshotFormat = 1
+//
+// v2 (issue 18) has the same layout; a wallet's state may hold "bu", its
+// USDT balance, and its entries "cu", their currency, both only when not
+// zero (TON). A v1 payload has neither and restores with everything in TON.
+// The number changed so that a build from before currencies, which skips
+// keys it does not know, refuses a v2 payload instead of restoring a USDT
+// ledger as TON.
+const SnapshotFormat = 2
+
+// minSnapshotFormat is the oldest payload this build restores: every
+// format ever written, for ever.
+const minSnapshotFormat = 1
 
 // snapshotCopy asks an active entity to encode its own state, so that the
 // snapshot never reads state an actor is changing.

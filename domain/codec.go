@@ -14,7 +14,17 @@ import (
 
 // RecordVersion is the version of the journal record encoding. A reader
 // that meets a higher version refuses it rather than guess.
-const RecordVersion = 1
+//
+// Version 2 (issue 18) adds currencies: wallet events may carry "cu", the
+// currency of their amount, written only when it is not TON. Version 1
+// records have no currency and decode as TON, the zero Currency. The bump
+// is for older builds: they skip unknown keys, so without it a build from
+// before currencies would read a USDT credit as TON; with it, it refuses.
+const RecordVersion = 2
+
+// minRecordVersion is the oldest record version this build still decodes:
+// every version ever written, for ever.
+const minRecordVersion = 1
 
 // ErrBadRecord means a journal payload could not be decoded into a record.
 var ErrBadRecord = errors.New("domain: bad record")
@@ -130,8 +140,8 @@ func DecodeRecord(b []byte) (rec Record, err error) {
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return Record{}, fmt.Errorf("%w: %w", ErrBadRecord, err)
 	}
-	if ver != RecordVersion {
-		return Record{}, fmt.Errorf("%w: version %d, this build reads %d", ErrBadRecord, ver, RecordVersion)
+	if ver < minRecordVersion || ver > RecordVersion {
+		return Record{}, fmt.Errorf("%w: version %d, this build reads %d to %d", ErrBadRecord, ver, minRecordVersion, RecordVersion)
 	}
 	if len(id) > maxIDLen || typ > 0xffff || kind > 0xff {
 		return Record{}, fmt.Errorf("%w: id or type out of range", ErrBadRecord)

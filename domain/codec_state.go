@@ -66,6 +66,15 @@ func (w *stateWriter) mapLen(n int) {
 	}
 }
 
+// currency writes a currency under "cu", and nothing for TON: states and
+// records from before currencies have no "cu" and hold TON, so omitting it
+// keeps a TON-only state byte for byte what it was.
+func (w *stateWriter) currency(c Currency) {
+	if c != CurrencyTON {
+		w.uint("cu", uint64(c))
+	}
+}
+
 // count adds one for each true condition: the number of optional keys.
 func count(conds ...bool) int {
 	n := 0
@@ -135,6 +144,16 @@ func (r *stateReader) bool() bool {
 	v, err := r.d.DecodeBool()
 	r.err = err
 	return v
+}
+
+// currency reads a currency, refusing one this build does not count: a
+// newer build wrote it, and reading it as TON would convert it silently.
+func (r *stateReader) currency() Currency {
+	v := r.uint()
+	if r.err == nil && (v > 0xff || !Currency(v).Known()) {
+		r.err = fmt.Errorf("%w: currency %d is unknown to this build", ErrBadRecord, v)
+	}
+	return Currency(v)
 }
 
 func (r *stateReader) time() time.Time {
@@ -227,17 +246,21 @@ var (
 // EncodeMsgpack writes a wallet as the map its struct tags describe.
 func (wl *Wallet) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
-	w.mapLen(3 + count(len(wl.Entries) > 0))
+	w.mapLen(3 + count(wl.USDT != 0, len(wl.Entries) > 0))
 	w.int("u", int64(wl.User))
 	w.int("b", int64(wl.Balance))
+	if wl.USDT != 0 {
+		w.int("bu", wl.USDT)
+	}
 	if len(wl.Entries) > 0 && w.key("e") {
 		if w.err = e.EncodeArrayLen(len(wl.Entries)); w.err == nil {
 			for i := range wl.Entries {
 				x := &wl.Entries[i]
-				w.mapLen(5 + count(x.Debit, !x.Updated.IsZero(), x.Ref != "", x.Days != 0, x.Note != ""))
+				w.mapLen(5 + count(x.Currency != CurrencyTON, x.Debit, !x.Updated.IsZero(), x.Ref != "", x.Days != 0, x.Note != ""))
 				w.str("op", string(x.Op))
 				w.uint("k", uint64(x.Kind))
 				w.int("a", int64(x.Amount))
+				w.currency(x.Currency)
 				if x.Debit {
 					w.bool("db", true)
 				}
@@ -272,6 +295,8 @@ func (wl *Wallet) DecodeMsgpack(d *msgpack.Decoder) error {
 			wl.User = UserID(r.int())
 		case "b":
 			wl.Balance = Nano(r.int())
+		case "bu":
+			wl.USDT = r.int()
 		case "e":
 			r.items("entries", func(c, i int) {
 				if i == 0 {
@@ -299,6 +324,8 @@ func (r *stateReader) entry() Entry {
 			x.Kind = EntryKind(r.uint())
 		case "a":
 			x.Amount = Nano(r.int())
+		case "cu":
+			x.Currency = r.currency()
 		case "db":
 			x.Debit = r.bool()
 		case "s":
@@ -333,10 +360,11 @@ var (
 // EncodeMsgpack writes the event as the map its struct tags describe.
 func (c *WalletCredited) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
-	w.mapLen(4 + count(c.Ref != "", c.Note != ""))
+	w.mapLen(4 + count(c.Currency != CurrencyTON, c.Ref != "", c.Note != ""))
 	w.str("op", string(c.Op))
 	w.uint("k", uint64(c.Kind))
 	w.int("a", int64(c.Amount))
+	w.currency(c.Currency)
 	if c.Ref != "" {
 		w.str("rf", c.Ref)
 	}
@@ -359,6 +387,8 @@ func (c *WalletCredited) DecodeMsgpack(d *msgpack.Decoder) error {
 			c.Kind = EntryKind(r.uint())
 		case "a":
 			c.Amount = Nano(r.int())
+		case "cu":
+			c.Currency = r.currency()
 		case "rf":
 			c.Ref = r.str()
 		case "n":

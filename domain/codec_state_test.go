@@ -17,6 +17,7 @@ type (
 	plainWallet struct {
 		User    UserID  `msgpack:"u"`
 		Balance Nano    `msgpack:"b"`
+		USDT    int64   `msgpack:"bu,omitempty"`
 		Entries []Entry `msgpack:"e,omitempty"`
 		Seq     uint64  `msgpack:"sq"`
 	}
@@ -75,10 +76,11 @@ func arbitraryNumber(r *rand.Rand) Number {
 }
 
 func arbitraryWallet(r *rand.Rand) Wallet {
-	w := Wallet{User: UserID(r.Int64N(1e9)), Balance: Nano(r.Int64N(1e15)), Seq: r.Uint64N(1e9)}
+	w := Wallet{User: UserID(r.Int64N(1e9)), Balance: Nano(r.Int64N(1e15)), USDT: r.Int64N(2) * r.Int64N(1e12),
+		Seq: r.Uint64N(1e9)}
 	for i := r.IntN(5); i > 0; i-- {
 		w.Entries = append(w.Entries, Entry{Op: OpID(string(rune('a' + i))), Kind: EntryKind(1 + r.IntN(5)),
-			Amount: Nano(r.Int64N(1e12)), Debit: r.IntN(2) == 0, Status: EntryStatus(1 + r.IntN(6)),
+			Amount: Nano(r.Int64N(1e12)), Currency: Currency(r.IntN(2)), Debit: r.IntN(2) == 0, Status: EntryStatus(1 + r.IntN(6)),
 			Created: randomTime(r), Updated: randomTime(r), Ref: []string{"", "tx:1"}[r.IntN(2)],
 			Days: r.IntN(2) * 30, Note: []string{"", "late"}[r.IntN(2)]})
 	}
@@ -122,14 +124,14 @@ func TestStateCodecsKeepTheReflectiveFormat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pw := plainWallet{User: w.User, Balance: w.Balance, Entries: w.Entries, Seq: w.Seq}
+		pw := plainWallet{User: w.User, Balance: w.Balance, USDT: w.USDT, Entries: w.Entries, Seq: w.Seq}
 		pb, err = msgpack.Marshal(pw)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var pwb plainWallet
 		if err := msgpack.Unmarshal(b, &pwb); err != nil || !reflect.DeepEqual(Wallet{User: pwb.User, Balance: pwb.Balance,
-			Entries: pwb.Entries, Seq: pwb.Seq}, w) {
+			USDT: pwb.USDT, Entries: pwb.Entries, Seq: pwb.Seq}, w) {
 			t.Fatalf("wallet %d: hand-written → reflection: %v\n got %+v\nwant %+v", i, err, pwb, w)
 		}
 		var wb Wallet
@@ -175,7 +177,7 @@ type (
 func TestEventCodecsKeepTheReflectiveFormat(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for i := 0; i < 1000; i++ {
-		c := WalletCredited{Op: "tx:a:1:h", Kind: EntryKind(1 + r.IntN(5)), Amount: Nano(r.Int64N(1e15)),
+		c := WalletCredited{Op: "tx:a:1:h", Kind: EntryKind(1 + r.IntN(5)), Amount: Nano(r.Int64N(1e15)), Currency: Currency(r.IntN(2)),
 			Ref: []string{"", "a:1:h"}[r.IntN(2)], Note: []string{"", "late"}[r.IntN(2)], At: randomTime(r)}
 		p := PaymentReceived{Tx: "a:1:h", Amount: Nano(r.Int64N(1e15)), From: []string{"", "UQx"}[r.IntN(2)],
 			At: randomTime(r), Outcome: Outcome(1 + r.IntN(4)), Code: []string{"", "ABCD-EFGH"}[r.IntN(2)],

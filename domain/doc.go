@@ -14,6 +14,8 @@
 // was already decided and journaled, and replaying it after a crash must give
 // exactly the state it gave the first time.
 //
-// Money is integer nanotons (Nano), never floats, and every sum is checked
-// for overflow.
+// Money is integers of a currency's smallest unit, never floats: nanotons
+// (Nano) for TON, millionths for USDT (Money carries which), and every sum
+// is checked for overflow. Currencies are never converted into each other;
+// the zero Currency is TON, what everything written before USDT holds.
 package domain

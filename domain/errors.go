@@ -65,16 +65,20 @@ var (
 
 // InsufficientFundsError says how much is missing, so the bot can offer a
 // top-up of exactly that amount.
+// Balance and Need are in Currency's smallest unit (TON when zero): a
+// purchase in one currency is never paid from another's balance.
 type InsufficientFundsError struct {
-	Balance Nano
-	Need    Nano
+	Balance  Nano
+	Need     Nano
+	Currency Currency
 }
 
 // ErrInsufficientFunds is the sentinel InsufficientFundsError matches with errors.Is.
 var ErrInsufficientFunds = errors.New("domain: insufficient funds")
 
 func (e *InsufficientFundsError) Error() string {
-	return fmt.Sprintf("domain: insufficient funds: balance %s, need %s", e.Balance, e.Need)
+	return fmt.Sprintf("domain: insufficient funds: balance %s, need %s",
+		Money{Currency: e.Currency, Units: int64(e.Balance)}, Money{Currency: e.Currency, Units: int64(e.Need)})
 }
 
 // Is makes errors.Is(err, ErrInsufficientFunds) true.

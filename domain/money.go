@@ -3,8 +3,6 @@ package domain
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 )
 
 // Nano is an amount of TON in nanotons (1 TON = 1e9 nanotons). Integer money
@@ -25,36 +23,11 @@ func TON(n int64) Nano { return Nano(n) * NanoPerTON }
 // ParseTON reads a decimal amount of TON such as "1.5", "0.000000001" or
 // "12". It accepts a comma as the decimal mark because people type it.
 func ParseTON(s string) (Nano, error) {
-	s = strings.TrimSpace(strings.ReplaceAll(s, ",", "."))
-	whole, frac, hasDot := strings.Cut(s, ".")
-	if s == "" || whole == "" && frac == "" || strings.ContainsAny(whole+frac, "+-") {
-		return 0, fmt.Errorf("%w: %q", ErrBadAmount, s)
-	}
-	if hasDot && (frac == "" || len(frac) > 9) {
-		return 0, fmt.Errorf("%w: %q: at most 9 decimals", ErrBadAmount, s)
-	}
-	w := int64(0)
-	if whole != "" {
-		var err error
-		if w, err = strconv.ParseInt(whole, 10, 64); err != nil {
-			return 0, fmt.Errorf("%w: %q", ErrBadAmount, s)
-		}
-	}
-	f := int64(0)
-	if frac != "" {
-		var err error
-		if f, err = strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64); err != nil {
-			return 0, fmt.Errorf("%w: %q", ErrBadAmount, s)
-		}
-	}
-	if w > int64(MaxAmount/NanoPerTON) {
-		return 0, fmt.Errorf("%w: %q", ErrAmountTooLarge, s)
-	}
-	n := Nano(w)*NanoPerTON + Nano(f)
-	if err := n.Validate(); err != nil {
+	m, err := ParseAmount(s, CurrencyTON)
+	if err != nil {
 		return 0, err
 	}
-	return n, nil
+	return Nano(m.Units), nil
 }
 
 // Validate reports whether n can be charged or credited: positive and at
@@ -73,19 +46,7 @@ func (n Nano) Validate() error {
 func (n Nano) String() string { return n.Decimal() + " TON" }
 
 // Decimal formats n as a plain decimal number of TON, e.g. "1.5".
-func (n Nano) Decimal() string {
-	sign := ""
-	u := uint64(n)
-	if n < 0 {
-		sign, u = "-", uint64(-(n+1))+1
-	}
-	whole, frac := u/uint64(NanoPerTON), u%uint64(NanoPerTON)
-	if frac == 0 {
-		return sign + strconv.FormatUint(whole, 10)
-	}
-	fs := strings.TrimRight(fmt.Sprintf("%09d", frac), "0")
-	return sign + strconv.FormatUint(whole, 10) + "." + fs
-}
+func (n Nano) Decimal() string { return formatUnits(int64(n), CurrencyTON.Decimals()) }
 
 // AddNano returns a+b, or ErrOverflow when the sum leaves int64.
 func AddNano(a, b Nano) (Nano, error) {

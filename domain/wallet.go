@@ -51,18 +51,21 @@ func (s EntryStatus) String() string {
 	return fmt.Sprintf("status(%d)", s)
 }
 
-// Entry is one line of a user's ledger.
+// Entry is one line of a user's ledger. Amount is in Currency's smallest
+// unit (the Nano type is named for TON, the only currency there was when
+// ledgers were first written; a zero Currency is TON, so they still read).
 type Entry struct {
-	Op      OpID        `msgpack:"op"`
-	Kind    EntryKind   `msgpack:"k"`
-	Amount  Nano        `msgpack:"a"` // positive; Debit says the direction
-	Debit   bool        `msgpack:"db,omitempty"`
-	Status  EntryStatus `msgpack:"s"`
-	Created time.Time   `msgpack:"c"`
-	Updated time.Time   `msgpack:"up,omitempty"`
-	Ref     string      `msgpack:"rf,omitempty"` // transaction id, invoice code, or number
-	Days    int         `msgpack:"d,omitempty"`  // period bought, for purchases
-	Note    string      `msgpack:"n,omitempty"`  // admin's reason, failure reason
+	Op       OpID        `msgpack:"op"`
+	Kind     EntryKind   `msgpack:"k"`
+	Amount   Nano        `msgpack:"a"`            // positive; Debit says the direction
+	Currency Currency    `msgpack:"cu,omitempty"` // TON when absent
+	Debit    bool        `msgpack:"db,omitempty"`
+	Status   EntryStatus `msgpack:"s"`
+	Created  time.Time   `msgpack:"c"`
+	Updated  time.Time   `msgpack:"up,omitempty"`
+	Ref      string      `msgpack:"rf,omitempty"` // transaction id, invoice code, or number
+	Days     int         `msgpack:"d,omitempty"`  // period bought, for purchases
+	Note     string      `msgpack:"n,omitempty"`  // admin's reason, failure reason
 }
 
 // holds reports whether the entry's amount is counted in the balance.
@@ -70,14 +73,47 @@ func (e *Entry) holds() bool {
 	return e.Status == EntryCompleted || e.Debit && e.Status == EntryProcessing
 }
 
-// Wallet is one user's balance and ledger.
+// Money returns the entry's amount with its currency.
+func (e *Entry) Money() Money { return Money{Currency: e.Currency, Units: int64(e.Amount)} }
+
+// Wallet is one user's balances, one per currency, and ledger. Balance is
+// the TON balance, under the name every caller knew before currencies;
+// BalanceIn reads any currency's. No operation moves money between them.
 type Wallet struct {
 	User    UserID  `msgpack:"u"`
-	Balance Nano    `msgpack:"b"`
+	Balance Nano    `msgpack:"b"`            // TON, in nanotons
+	USDT    int64   `msgpack:"bu,omitempty"` // USDT, in millionths
 	Entries []Entry `msgpack:"e,omitempty"`
 	Seq     uint64  `msgpack:"sq"`
 
 	index map[OpID]int // built lazily for long ledgers; not persisted
+}
+
+// balance points at c's balance, or is nil for a currency this build does
+// not count (decoding refuses those, and every decision validates them).
+func (w *Wallet) balance(c Currency) *int64 {
+	switch c {
+	case CurrencyTON:
+		return (*int64)(&w.Balance)
+	case CurrencyUSDT:
+		return &w.USDT
+	}
+	return nil
+}
+
+// BalanceIn returns the balance in currency c (zero for an unknown one).
+func (w *Wallet) BalanceIn(c Currency) Money {
+	m := Money{Currency: c}
+	if p := w.balance(c); p != nil {
+		m.Units = *p
+	}
+	return m
+}
+
+// canAdd checks that m can be added to its currency's balance.
+func (w *Wallet) canAdd(m Money) error {
+	_, err := w.BalanceIn(m.Currency).Add(m)
+	return err
 }
 
 // indexAt is the ledger length from which an op index pays for itself.
@@ -113,66 +149,89 @@ func (w *Wallet) add(e Entry) {
 	}
 }
 
-// Credit adds amount to the balance: a recharge, bonus, refund or positive
-// adjustment. An open pending recharge with the same op is completed by it.
+// Credit adds amount of TON to the balance; CreditIn for any currency.
 func (w *Wallet) Credit(op OpID, kind EntryKind, amount Nano, ref, note string, now time.Time) (*WalletCredited, error) {
+	return w.CreditIn(op, kind, TONMoney(amount), ref, note, now)
+}
+
+// CreditIn adds m to the balance of m's currency: a recharge, bonus,
+// refund or positive adjustment. An open pending recharge with the same op
+// is completed by it, if it was opened in the same currency.
+func (w *Wallet) CreditIn(op OpID, kind EntryKind, m Money, ref, note string, now time.Time) (*WalletCredited, error) {
 	if err := op.Validate(); err != nil {
 		return nil, err
 	}
 	if kind == KindPurchase || kind < KindRecharge || kind > KindAdjustment {
 		return nil, fmt.Errorf("%w: cannot credit a %s", ErrNotPermitted, kind)
 	}
-	if err := amount.Validate(); err != nil {
+	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if e, ok := w.Entry(op); ok && e.Status != EntryPending {
-		return nil, ErrDuplicateOp
+	if e, ok := w.Entry(op); ok {
+		if e.Status != EntryPending {
+			return nil, ErrDuplicateOp
+		}
+		if e.Currency != m.Currency {
+			return nil, fmt.Errorf("%w: %s was opened in %s, credited in %s", ErrNotPermitted, op, e.Currency, m.Currency)
+		}
 	}
-	if _, err := AddNano(w.Balance, amount); err != nil {
+	if err := w.canAdd(m); err != nil {
 		return nil, err
 	}
-	return &WalletCredited{Op: op, Kind: kind, Amount: amount, Ref: ref, Note: note, At: now}, nil
+	return &WalletCredited{Op: op, Kind: kind, Amount: Nano(m.Units), Currency: m.Currency, Ref: ref, Note: note, At: now}, nil
 }
 
-// Debit takes amount from the balance for a purchase or a negative
-// adjustment. A purchase starts as processing: the money is held until the
-// number is confirmed (Complete) or the saga fails (Fail gives it back).
+// Debit takes amount of TON from the balance; DebitIn for any currency.
 func (w *Wallet) Debit(op OpID, kind EntryKind, amount Nano, ref string, days int, note string, now time.Time) (*WalletDebited, error) {
+	return w.DebitIn(op, kind, TONMoney(amount), ref, days, note, now)
+}
+
+// DebitIn takes m from the balance of m's currency, and only from it, for
+// a purchase or a negative adjustment. A purchase starts as processing: the
+// money is held until the number is confirmed (Complete) or the saga fails
+// (Fail gives it back).
+func (w *Wallet) DebitIn(op OpID, kind EntryKind, m Money, ref string, days int, note string, now time.Time) (*WalletDebited, error) {
 	if err := op.Validate(); err != nil {
 		return nil, err
 	}
 	if kind != KindPurchase && kind != KindAdjustment {
 		return nil, fmt.Errorf("%w: cannot debit a %s", ErrNotPermitted, kind)
 	}
-	if err := amount.Validate(); err != nil {
+	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	if _, ok := w.Entry(op); ok {
 		return nil, ErrDuplicateOp
 	}
-	if w.Balance < amount {
-		return nil, &InsufficientFundsError{Balance: w.Balance, Need: amount}
+	if have := w.BalanceIn(m.Currency); have.Units < m.Units {
+		return nil, &InsufficientFundsError{Balance: Nano(have.Units), Need: Nano(m.Units), Currency: m.Currency}
 	}
 	st := EntryCompleted
 	if kind == KindPurchase {
 		st = EntryProcessing
 	}
-	return &WalletDebited{Op: op, Kind: kind, Amount: amount, Status: st, Ref: ref, Days: days, Note: note, At: now}, nil
+	return &WalletDebited{Op: op, Kind: kind, Amount: Nano(m.Units), Currency: m.Currency, Status: st,
+		Ref: ref, Days: days, Note: note, At: now}, nil
 }
 
-// OpenRecharge records a top-up invoice as a pending entry, so the user's
-// history shows it before the money arrives.
+// OpenRecharge records a TON top-up invoice; OpenRechargeIn for any currency.
 func (w *Wallet) OpenRecharge(op OpID, amount Nano, ref string, now time.Time) (*EntryOpened, error) {
+	return w.OpenRechargeIn(op, TONMoney(amount), ref, now)
+}
+
+// OpenRechargeIn records a top-up invoice as a pending entry in m's
+// currency, so the user's history shows it before the money arrives.
+func (w *Wallet) OpenRechargeIn(op OpID, m Money, ref string, now time.Time) (*EntryOpened, error) {
 	if err := op.Validate(); err != nil {
 		return nil, err
 	}
-	if err := amount.Validate(); err != nil {
+	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	if _, ok := w.Entry(op); ok {
 		return nil, ErrDuplicateOp
 	}
-	return &EntryOpened{Op: op, Amount: amount, Ref: ref, At: now}, nil
+	return &EntryOpened{Op: op, Amount: Nano(m.Units), Currency: m.Currency, Ref: ref, At: now}, nil
 }
 
 // Settle moves an entry of op to a final status: a processing debit to
@@ -192,35 +251,42 @@ func (w *Wallet) Settle(op OpID, to EntryStatus, note string, now time.Time) (*E
 		return nil, fmt.Errorf("%w: %s is %s", ErrEntryFinal, op, e.Status)
 	}
 	if e.Debit && e.Status == EntryProcessing && to == EntryFailed {
-		if _, err := AddNano(w.Balance, e.Amount); err != nil {
+		if err := w.canAdd(e.Money()); err != nil {
 			return nil, err
 		}
 	}
 	return &EntrySettled{Op: op, Status: to, Note: note, At: now}, nil
 }
 
-// Check verifies the ledger invariant: the balance is exactly the sum of the
-// entries that count (completed ones, and processing debits), and never negative.
+// Check verifies the ledger invariant in every currency: each balance is
+// exactly the sum of the entries in its currency that count (completed
+// ones, and processing debits), and never negative.
 func (w *Wallet) Check() error {
-	var sum Nano
+	var sums [len(currencyRules)]int64
 	for i := range w.Entries {
 		e := &w.Entries[i]
+		if !e.Currency.Known() {
+			return fmt.Errorf("domain: wallet %d: entry %s in %s", w.User, e.Op, e.Currency)
+		}
 		if !e.holds() {
 			continue
 		}
 		if e.Debit {
-			sum -= e.Amount
+			sums[e.Currency] -= int64(e.Amount)
 		} else {
-			sum += e.Amount
+			sums[e.Currency] += int64(e.Amount)
 		}
 	}
-	if sum != w.Balance || w.Balance < 0 {
-		return fmt.Errorf("domain: wallet %d: balance %d but ledger sums to %d", w.User, w.Balance, sum)
+	for _, c := range Currencies() {
+		if b := w.BalanceIn(c); b.Units != sums[c] || b.Units < 0 {
+			return fmt.Errorf("domain: wallet %d: %s balance %s but ledger sums to %s",
+				w.User, c, b, Money{Currency: c, Units: sums[c]})
+		}
 	}
 	return nil
 }
 
 // Clone returns a deep copy, for readers outside the wallet's actor.
 func (w *Wallet) Clone() *Wallet {
-	return &Wallet{User: w.User, Balance: w.Balance, Entries: slices.Clone(w.Entries), Seq: w.Seq}
+	return &Wallet{User: w.User, Balance: w.Balance, USDT: w.USDT, Entries: slices.Clone(w.Entries), Seq: w.Seq}
 }

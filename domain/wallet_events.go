@@ -14,34 +14,39 @@ func (w *Wallet) Apply(e WalletEvent, seq uint64) {
 	w.Seq = seq
 }
 
-// WalletCredited adds money.
+// WalletCredited adds money. Amount is in Currency's smallest unit; a
+// record without a currency was written before there were two, and is TON.
 type WalletCredited struct {
-	Op     OpID      `msgpack:"op"`
-	Kind   EntryKind `msgpack:"k"`
-	Amount Nano      `msgpack:"a"`
-	Ref    string    `msgpack:"rf,omitempty"`
-	Note   string    `msgpack:"n,omitempty"`
-	At     time.Time `msgpack:"at"`
+	Op       OpID      `msgpack:"op"`
+	Kind     EntryKind `msgpack:"k"`
+	Amount   Nano      `msgpack:"a"`
+	Currency Currency  `msgpack:"cu,omitempty"`
+	Ref      string    `msgpack:"rf,omitempty"`
+	Note     string    `msgpack:"n,omitempty"`
+	At       time.Time `msgpack:"at"`
 }
 
-// WalletDebited takes money.
+// WalletDebited takes money, from the balance of Currency only (TON when
+// absent, as in every record before currencies).
 type WalletDebited struct {
-	Op     OpID        `msgpack:"op"`
-	Kind   EntryKind   `msgpack:"k"`
-	Amount Nano        `msgpack:"a"`
-	Status EntryStatus `msgpack:"s"`
-	Ref    string      `msgpack:"rf,omitempty"`
-	Days   int         `msgpack:"d,omitempty"`
-	Note   string      `msgpack:"n,omitempty"`
-	At     time.Time   `msgpack:"at"`
+	Op       OpID        `msgpack:"op"`
+	Kind     EntryKind   `msgpack:"k"`
+	Amount   Nano        `msgpack:"a"`
+	Currency Currency    `msgpack:"cu,omitempty"`
+	Status   EntryStatus `msgpack:"s"`
+	Ref      string      `msgpack:"rf,omitempty"`
+	Days     int         `msgpack:"d,omitempty"`
+	Note     string      `msgpack:"n,omitempty"`
+	At       time.Time   `msgpack:"at"`
 }
 
-// EntryOpened records a pending recharge.
+// EntryOpened records a pending recharge in Currency (TON when absent).
 type EntryOpened struct {
-	Op     OpID      `msgpack:"op"`
-	Amount Nano      `msgpack:"a"`
-	Ref    string    `msgpack:"rf,omitempty"`
-	At     time.Time `msgpack:"at"`
+	Op       OpID      `msgpack:"op"`
+	Amount   Nano      `msgpack:"a"`
+	Currency Currency  `msgpack:"cu,omitempty"`
+	Ref      string    `msgpack:"rf,omitempty"`
+	At       time.Time `msgpack:"at"`
 }
 
 // EntrySettled moves an entry to a final status.
@@ -52,23 +57,33 @@ type EntrySettled struct {
 	At     time.Time   `msgpack:"at"`
 }
 
+// addTo adds units to c's balance. A currency this build does not count
+// never reaches here: decoding refuses it and every decision validates it.
+func (w *Wallet) addTo(c Currency, units Nano) {
+	if p := w.balance(c); p != nil {
+		*p += int64(units)
+	}
+}
+
 func (e *WalletCredited) applyWallet(w *Wallet) {
-	w.Balance += e.Amount
+	w.addTo(e.Currency, e.Amount)
 	if x, ok := w.Entry(e.Op); ok {
-		x.Kind, x.Amount, x.Status, x.Updated = e.Kind, e.Amount, EntryCompleted, e.At
+		x.Kind, x.Amount, x.Currency, x.Status, x.Updated = e.Kind, e.Amount, e.Currency, EntryCompleted, e.At
 		return
 	}
-	w.add(Entry{Op: e.Op, Kind: e.Kind, Amount: e.Amount, Status: EntryCompleted, Created: e.At, Ref: e.Ref, Note: e.Note})
+	w.add(Entry{Op: e.Op, Kind: e.Kind, Amount: e.Amount, Currency: e.Currency, Status: EntryCompleted,
+		Created: e.At, Ref: e.Ref, Note: e.Note})
 }
 
 func (e *WalletDebited) applyWallet(w *Wallet) {
-	w.Balance -= e.Amount
-	w.add(Entry{Op: e.Op, Kind: e.Kind, Amount: e.Amount, Debit: true, Status: e.Status, Created: e.At,
-		Ref: e.Ref, Days: e.Days, Note: e.Note})
+	w.addTo(e.Currency, -e.Amount)
+	w.add(Entry{Op: e.Op, Kind: e.Kind, Amount: e.Amount, Currency: e.Currency, Debit: true, Status: e.Status,
+		Created: e.At, Ref: e.Ref, Days: e.Days, Note: e.Note})
 }
 
 func (e *EntryOpened) applyWallet(w *Wallet) {
-	w.add(Entry{Op: e.Op, Kind: KindRecharge, Amount: e.Amount, Status: EntryPending, Created: e.At, Ref: e.Ref})
+	w.add(Entry{Op: e.Op, Kind: KindRecharge, Amount: e.Amount, Currency: e.Currency, Status: EntryPending,
+		Created: e.At, Ref: e.Ref})
 }
 
 func (e *EntrySettled) applyWallet(w *Wallet) {
@@ -77,7 +92,7 @@ func (e *EntrySettled) applyWallet(w *Wallet) {
 		return
 	}
 	if x.Debit && x.Status == EntryProcessing && e.Status == EntryFailed {
-		w.Balance += x.Amount
+		w.addTo(x.Currency, x.Amount)
 	}
 	x.Status, x.Updated = e.Status, e.At
 	if e.Note != "" {
