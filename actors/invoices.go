@@ -77,15 +77,27 @@ func (e *Engine) OpenRenewInvoice(ctx context.Context, op domain.OpID, user doma
 		Number: id, Days: days}, e.policy().HoldTTL)
 }
 
-// OpenTopUpInvoice opens an invoice to add amount to the user's balance,
-// and records it in the wallet as a pending recharge. A person has at most
-// domain.MaxOpenTopUps open: beyond that, the oldest are cancelled.
+// OpenTopUpInvoice opens an invoice to add amount of TON to the user's
+// balance; OpenTopUpInvoiceIn for any currency.
 func (e *Engine) OpenTopUpInvoice(ctx context.Context, op domain.OpID, user domain.UserID, amount domain.Nano) (domain.Invoice, error) {
-	if amount < domain.MinPayment {
-		return domain.Invoice{}, fmt.Errorf("%w: a top-up is at least %s", domain.ErrBadAmount, domain.MinPayment)
+	return e.OpenTopUpInvoiceIn(ctx, op, user, domain.TONMoney(amount))
+}
+
+// OpenTopUpInvoiceIn opens an invoice to add amount to the user's balance
+// in amount's currency, and records it in the wallet as a pending recharge
+// in that currency. Only a payment in the same currency pays it; one in
+// another is credited in its own. A person has at most
+// domain.MaxOpenTopUps open, all currencies together: beyond that, the
+// oldest are cancelled.
+func (e *Engine) OpenTopUpInvoiceIn(ctx context.Context, op domain.OpID, user domain.UserID, amount domain.Money) (domain.Invoice, error) {
+	if least := domain.MinPaymentIn(amount.Currency); amount.Units < least.Units {
+		return domain.Invoice{}, fmt.Errorf("%w: a top-up is at least %s", domain.ErrBadAmount, least)
 	}
-	inv, err := e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: amount, Purpose: domain.PurposeTopUp},
-		e.policy().HoldTTL)
+	if err := amount.Validate(); err != nil {
+		return domain.Invoice{}, err
+	}
+	inv, err := e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: domain.Nano(amount.Units),
+		Currency: amount.Currency, Purpose: domain.PurposeTopUp}, e.policy().HoldTTL)
 	if err != nil {
 		return inv, err
 	}
@@ -209,8 +221,9 @@ func (e *Engine) Orphans(ctx context.Context) ([]domain.Orphan, error) {
 	return out, nil
 }
 
-// AssignOrphan gives an orphan payment to a user, crediting their balance;
-// by is the admin, for the audit log. It answers the new balance.
+// AssignOrphan gives an orphan payment to a user, crediting their balance
+// in the currency the payment came in; by is the admin, for the audit log.
+// It answers the new balance in that currency (Orphan.Currency).
 func (e *Engine) AssignOrphan(ctx context.Context, by domain.UserID, tx string, user domain.UserID) (domain.Nano, error) {
 	var lastErr error = domain.ErrOrphanNotFound
 	for i := 0; i < registerShards; i++ {

@@ -28,11 +28,12 @@ type deposit struct {
 // DepositResult says what an incoming payment did.
 type DepositResult struct {
 	Tx        string
-	Amount    domain.Nano
+	Amount    domain.Nano     // in Currency's smallest unit
+	Currency  domain.Currency // what the payment came in, and was credited in: never converted
 	Outcome   domain.Outcome
 	User      domain.UserID
 	Reason    string          // why a payment naming a code was credited rather than paid: late, wrong_amount, ...
-	Balance   domain.Nano     // the user's balance after the credit
+	Balance   domain.Nano     // the user's balance in Currency after the credit
 	Invoice   *domain.Invoice // the invoice the payment named, as it stands now
 	Duplicate bool            // the transaction had been applied before: nothing changed now
 	Rental    *Receipt        // a paid rent or renewal that is now in force
@@ -54,7 +55,7 @@ func (c *deposit) run(x *exec) {
 		x.reply(c.r, nil, err)
 		return
 	}
-	res := DepositResult{Tx: key, Amount: ev.Amount, Outcome: ev.Outcome, User: ev.User, Reason: ev.Reason}
+	res := DepositResult{Tx: key, Amount: ev.Amount, Currency: ev.Currency, Outcome: ev.Outcome, User: ev.User, Reason: ev.Reason}
 	if inv, ok := p.Invoices[ev.Code]; ok && ev.Code != "" {
 		cp := *inv
 		res.Invoice = &cp
@@ -63,14 +64,16 @@ func (c *deposit) run(x *exec) {
 		x.reply(c.r, res, nil)
 		return
 	}
-	// A paid top-up completes its pending entry; anything else is a fresh
-	// recharge keyed by the transaction.
+	// A paid top-up completes its pending entry (paid means the currencies
+	// matched); anything else, a payment in another currency than its
+	// invoice's included, is a fresh recharge keyed by the transaction, in
+	// the currency it came in.
 	op, ref := txOp(ev.Tx), ev.Tx
 	if ev.Outcome == domain.OutcomePaid && res.Invoice.Purpose == domain.PurposeTopUp {
 		op, ref = res.Invoice.Op, res.Invoice.Code
 	}
 	x.send(domain.KindWallet, walletID(ev.User), &credit{asker: asker{c.r}, op: op,
-		kind: domain.KindRecharge, amount: ev.Amount, ref: ref, note: ev.Reason,
+		kind: domain.KindRecharge, amount: ev.Amount, cur: ev.Currency, ref: ref, note: ev.Reason,
 		answer: func(b domain.Nano) any { res.Balance = b; return res }})
 }
 
@@ -81,7 +84,7 @@ func (c *deposit) run(x *exec) {
 // twice. The user and operation follow from the payment as Receive found
 // them: the first code in the comment naming an invoice, else the payer.
 func (c *deposit) again(x *exec, p *domain.Payments, key string) {
-	res := DepositResult{Tx: key, Amount: c.pay.Amount, Outcome: p.Applied[key], Duplicate: true}
+	res := DepositResult{Tx: key, Amount: c.pay.Amount, Currency: c.pay.Currency, Outcome: p.Applied[key], Duplicate: true}
 	var named *domain.Invoice
 	for _, code := range domain.FindCodes(c.pay.Comment) {
 		if inv, ok := p.Invoices[code]; ok {
@@ -108,7 +111,7 @@ func (c *deposit) again(x *exec, p *domain.Payments, key string) {
 		return
 	}
 	x.send(domain.KindWallet, walletID(res.User), &credit{asker: asker{c.r}, op: op,
-		kind: domain.KindRecharge, amount: c.pay.Amount, ref: ref, once: true,
+		kind: domain.KindRecharge, amount: c.pay.Amount, cur: c.pay.Currency, ref: ref, once: true,
 		answer: func(b domain.Nano) any { res.Balance = b; return res }})
 }
 
@@ -282,5 +285,5 @@ func (c *assignOrphan) run(x *exec) {
 		return
 	}
 	x.send(domain.KindWallet, walletID(c.user), &credit{asker: asker{c.r}, op: txOp(c.tx),
-		kind: domain.KindRecharge, amount: ev.Amount, ref: c.tx, note: "orphan assigned"})
+		kind: domain.KindRecharge, amount: ev.Amount, cur: ev.Currency, ref: c.tx, note: "orphan assigned"})
 }

@@ -96,30 +96,33 @@ func (c *settleEntry) run(x *exec) {
 	x.reply(c.r, nil, firstErr(c.cause, err))
 }
 
-// credit adds money: a deposit, bonus, refund or adjustment.
+// credit adds money: a deposit, bonus, refund or adjustment, in cur (the
+// zero value is TON).
 type credit struct {
 	asker
 	op     domain.OpID
 	kind   domain.EntryKind
-	amount domain.Nano
+	amount domain.Nano // in cur's smallest unit
+	cur    domain.Currency
 	ref    string
 	note   string
-	answer func(balance domain.Nano) any // shapes the reply; nil answers the balance
+	answer func(balance domain.Nano) any // shapes the reply; nil answers the balance in cur
 	once   bool                          // a credit sent again: one already made is success, not ErrDuplicateOp
 }
 
 func (c *credit) run(x *exec) {
 	w := x.wallet()
-	ev, err := w.Credit(c.op, c.kind, c.amount, c.ref, c.note, x.now)
+	ev, err := w.CreditIn(c.op, c.kind, domain.Money{Currency: c.cur, Units: int64(c.amount)}, c.ref, c.note, x.now)
 	if err == nil {
 		_, err = x.emit(ev)
 	}
 	if c.once && errors.Is(err, domain.ErrDuplicateOp) {
 		err = nil
 	}
-	var v any = w.Balance
+	b := domain.Nano(w.BalanceIn(c.cur).Units)
+	var v any = b
 	if c.answer != nil {
-		v = c.answer(w.Balance)
+		v = c.answer(b)
 	}
 	x.reply(c.r, v, err)
 }
@@ -159,12 +162,12 @@ func firstErr(errs ...error) error {
 type openRecharge struct {
 	asker
 	op     domain.OpID
-	amount domain.Nano
+	amount domain.Money
 	ref    string
 }
 
 func (c *openRecharge) run(x *exec) {
-	ev, err := x.wallet().OpenRecharge(c.op, c.amount, c.ref, x.now)
+	ev, err := x.wallet().OpenRechargeIn(c.op, c.amount, c.ref, x.now)
 	if err == nil {
 		_, err = x.emit(ev)
 	} else if errors.Is(err, domain.ErrDuplicateOp) {

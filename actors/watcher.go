@@ -23,6 +23,14 @@ type ChainSource interface {
 	Since(ctx context.Context, after domain.ChainCursor) ([]domain.Payment, domain.ChainCursor, error)
 }
 
+// RejectCounter is an optional capability of a ChainSource: how many
+// transactions it read and did not return as payments, by reason (for
+// jetton notifications: "forged", "malformed", "ignored"), each counted
+// once. A watcher's status carries them, so that /metrics shows them.
+type RejectCounter interface {
+	Rejected() map[string]uint64
+}
+
 // WatchOptions configure a payment watcher.
 type WatchOptions struct {
 	Wallet     string             // the receiving wallet (its raw address): the watcher entity's id
@@ -44,6 +52,7 @@ type WatchStatus struct {
 	Failures   int                // consecutive failed polls
 	Delivered  uint64             // payments handed to the register (including ignored ones)
 	Duplicates uint64             // transactions seen again and not applied again
+	Rejected   map[string]uint64  // transactions the source refused as payments, by reason (RejectCounter); nil if it counts none
 }
 
 // Watcher is a running payment watcher: one poll loop for one receiving
@@ -125,6 +134,9 @@ func (w *Watcher) Status() WatchStatus {
 	defer w.mu.Unlock()
 	s := w.status
 	s.Delivered, s.Duplicates = w.deliv.Load(), w.dups.Load()
+	if rc, ok := w.opts.Source.(RejectCounter); ok {
+		s.Rejected = rc.Rejected()
+	}
 	return s
 }
 

@@ -406,9 +406,10 @@ func (c *WalletCredited) DecodeMsgpack(d *msgpack.Decoder) error {
 // EncodeMsgpack writes the event as the map its struct tags describe.
 func (p *PaymentReceived) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
-	w.mapLen(4 + count(p.From != "", p.Code != "", p.User != 0, p.Op != "", p.Reason != ""))
+	w.mapLen(4 + count(p.Currency != CurrencyTON, p.From != "", p.Code != "", p.User != 0, p.Op != "", p.Reason != ""))
 	w.str("tx", p.Tx)
 	w.int("a", int64(p.Amount))
+	w.currency(p.Currency)
 	if p.From != "" {
 		w.str("f", p.From)
 	}
@@ -439,6 +440,8 @@ func (p *PaymentReceived) DecodeMsgpack(d *msgpack.Decoder) error {
 			p.Tx = r.str()
 		case "a":
 			p.Amount = Nano(r.int())
+		case "cu":
+			p.Currency = r.currency()
 		case "f":
 			p.From = r.str()
 		case "at":

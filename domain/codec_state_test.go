@@ -179,7 +179,7 @@ func TestEventCodecsKeepTheReflectiveFormat(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		c := WalletCredited{Op: "tx:a:1:h", Kind: EntryKind(1 + r.IntN(5)), Amount: Nano(r.Int64N(1e15)), Currency: Currency(r.IntN(2)),
 			Ref: []string{"", "a:1:h"}[r.IntN(2)], Note: []string{"", "late"}[r.IntN(2)], At: randomTime(r)}
-		p := PaymentReceived{Tx: "a:1:h", Amount: Nano(r.Int64N(1e15)), From: []string{"", "UQx"}[r.IntN(2)],
+		p := PaymentReceived{Tx: "a:1:h", Amount: Nano(r.Int64N(1e15)), Currency: Currency(r.IntN(2)), From: []string{"", "UQx"}[r.IntN(2)],
 			At: randomTime(r), Outcome: Outcome(1 + r.IntN(4)), Code: []string{"", "ABCD-EFGH"}[r.IntN(2)],
 			User: UserID(r.Int64N(3)), Op: []OpID{"", "o"}[r.IntN(2)], Reason: []string{"", "late"}[r.IntN(2)]}
 		for _, pair := range [][2]any{{&c, (*plainCredited)(&c)}, {&p, (*plainReceived)(&p)}} {

@@ -107,21 +107,27 @@ func (s InvoiceStatus) String() string {
 }
 
 // Invoice asks one user for an exact amount, identified by a code that the
-// payment's comment must carry.
+// payment's comment must carry. Amount is in Currency's smallest unit; a
+// zero Currency is TON, so invoices from before currencies read as what
+// they were.
 type Invoice struct {
-	Op      OpID          `msgpack:"op"`
-	Code    string        `msgpack:"c"`
-	User    UserID        `msgpack:"u"`
-	Amount  Nano          `msgpack:"a"`
-	Purpose PurposeKind   `msgpack:"p"`
-	Number  string        `msgpack:"n,omitempty"`
-	Days    int           `msgpack:"d,omitempty"`
-	Created time.Time     `msgpack:"cr"`
-	Expires time.Time     `msgpack:"x"`
-	Status  InvoiceStatus `msgpack:"s"`
-	Tx      string        `msgpack:"tx,omitempty"` // the transaction that paid it
-	Closed  time.Time     `msgpack:"cl,omitempty"` // when it expired or was cancelled; zero if paid, open, or closed before this was kept
+	Op       OpID          `msgpack:"op"`
+	Code     string        `msgpack:"c"`
+	User     UserID        `msgpack:"u"`
+	Amount   Nano          `msgpack:"a"`
+	Currency Currency      `msgpack:"cu,omitempty"` // TON when absent
+	Purpose  PurposeKind   `msgpack:"p"`
+	Number   string        `msgpack:"n,omitempty"`
+	Days     int           `msgpack:"d,omitempty"`
+	Created  time.Time     `msgpack:"cr"`
+	Expires  time.Time     `msgpack:"x"`
+	Status   InvoiceStatus `msgpack:"s"`
+	Tx       string        `msgpack:"tx,omitempty"` // the transaction that paid it
+	Closed   time.Time     `msgpack:"cl,omitempty"` // when it expired or was cancelled; zero if paid, open, or closed before this was kept
 }
+
+// Money returns the invoice's amount with its currency.
+func (inv *Invoice) Money() Money { return Money{Currency: inv.Currency, Units: int64(inv.Amount)} }
 
 // TxID identifies one blockchain transaction: logical time alone repeats
 // across accounts, so the account and hash are part of it.
@@ -136,16 +142,19 @@ func (t TxID) Key() string { return t.Account + ":" + strconv.FormatUint(t.LT, 1
 
 // Payment is an incoming transfer as the chain reported it. The watcher
 // journals it (with the comment reduced to the code it names), so its
-// fields carry short msgpack names like every other stored type.
+// fields carry short msgpack names like every other stored type. Amount
+// is in Currency's smallest unit; a zero Currency is TON, so payments
+// journaled before currencies read as the TON they were.
 type Payment struct {
-	Tx      TxID      `msgpack:"tx"`
-	Amount  Nano      `msgpack:"a"`
-	Comment string    `msgpack:"c,omitempty"` // never shown to anyone: it is whatever a stranger typed
-	From    string    `msgpack:"f,omitempty"`
-	At      time.Time `msgpack:"at"`
-	Bounced bool      `msgpack:"b,omitempty"` // the message is a bounce of one of our own transfers
-	Failed  bool      `msgpack:"x,omitempty"` // the wallet did not keep the value (no credit phase, a bounce phase sent it back, ...)
-	User    UserID    `msgpack:"u,omitempty"` // set when the sender is already known (a deposit); 0 for chain payments
+	Tx       TxID      `msgpack:"tx"`
+	Amount   Nano      `msgpack:"a"`
+	Currency Currency  `msgpack:"cu,omitempty"` // TON when absent; USDT for a genuine jetton notification
+	Comment  string    `msgpack:"c,omitempty"`  // never shown to anyone: it is whatever a stranger typed
+	From     string    `msgpack:"f,omitempty"`
+	At       time.Time `msgpack:"at"`
+	Bounced  bool      `msgpack:"b,omitempty"` // the message is a bounce of one of our own transfers
+	Failed   bool      `msgpack:"x,omitempty"` // the wallet did not keep the value (no credit phase, a bounce phase sent it back, ...)
+	User     UserID    `msgpack:"u,omitempty"` // set when the sender is already known (a deposit); 0 for chain payments
 }
 
 // ChainCursor is the position of the last transaction the payment watcher

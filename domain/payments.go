@@ -9,13 +9,18 @@ import (
 // transfer without a known code is spam (1-nanoton adverts) and is ignored.
 const MinPayment Nano = 10_000_000 // 0.01 TON
 
+// MinPaymentIn is MinPayment in any currency: a hundredth of a coin (0.01
+// TON, 0.01 USDT). It bounds top-ups and the orphans kept, as MinPayment
+// does for TON; it is not a rate, each currency has its own.
+func MinPaymentIn(c Currency) Money { return Money{Currency: c, Units: c.Unit() / 100} }
+
 // Outcome is what an incoming payment did.
 type Outcome uint8
 
 // The payment outcomes.
 const (
 	OutcomePaid     Outcome = iota + 1 // paid its invoice
-	OutcomeCredited                    // known code, but late, wrong amount or already paid: credited to the balance
+	OutcomeCredited                    // known code, but late, wrong amount or currency, or already paid: credited to the balance
 	OutcomeOrphan                      // no known code: kept for an admin
 	OutcomeIgnored                     // bounced or spam
 )
@@ -30,10 +35,12 @@ type Payments struct {
 	Seq      uint64              `msgpack:"sq"`
 }
 
-// Orphan is a payment nobody's code matched.
+// Orphan is a payment nobody's code matched, in the currency it came in
+// (TON when absent).
 type Orphan struct {
 	Tx       string    `msgpack:"tx"`
 	Amount   Nano      `msgpack:"a"`
+	Currency Currency  `msgpack:"cu,omitempty"`
 	From     string    `msgpack:"f,omitempty"`
 	At       time.Time `msgpack:"at"`
 	Assigned UserID    `msgpack:"u,omitempty"`
@@ -49,8 +56,13 @@ func (p *Payments) Open(inv Invoice, ttl time.Duration, now time.Time) (*Invoice
 	if err := validateOpUser(inv.Op, inv.User); err != nil {
 		return nil, err
 	}
-	if err := inv.Amount.Validate(); err != nil {
+	if err := inv.Money().Validate(); err != nil {
 		return nil, err
+	}
+	if inv.Currency != CurrencyTON && inv.Purpose != PurposeTopUp {
+		// Prices have no currency yet: a rental is priced, held and paid
+		// in TON only (actors.Check holds every purchase to it).
+		return nil, fmt.Errorf("%w: a rent or renewal invoice is in TON, not %s", ErrNotPermitted, inv.Currency)
 	}
 	code := NormalizeCode(inv.Code)
 	if code == "" {
@@ -79,13 +91,18 @@ func (p *Payments) Close(code string, to InvoiceStatus, now time.Time) (*Invoice
 }
 
 // Receive decides what an incoming payment does. It never echoes the
-// comment: the event keeps only the code that was found in it.
+// comment: the event keeps only the code that was found in it. A payment
+// is counted in the currency it came in, whatever the invoice it names
+// asked for: nothing is ever converted.
 func (p *Payments) Receive(pay Payment, now time.Time) (*PaymentReceived, error) {
 	key := pay.Tx.Key()
 	if _, seen := p.Applied[key]; seen {
 		return nil, ErrDuplicateTx
 	}
-	ev := &PaymentReceived{Tx: key, Amount: pay.Amount, From: pay.From, At: pay.At}
+	if !pay.Currency.Known() {
+		return nil, fmt.Errorf("%w: a payment in %s", ErrBadAmount, pay.Currency)
+	}
+	ev := &PaymentReceived{Tx: key, Amount: pay.Amount, Currency: pay.Currency, From: pay.From, At: pay.At}
 	if pay.Bounced || pay.Failed || pay.Amount <= 0 {
 		ev.Outcome = OutcomeIgnored
 		return ev, nil
@@ -107,14 +124,20 @@ func (p *Payments) Receive(pay Payment, now time.Time) (*PaymentReceived, error)
 		return ev, nil
 	}
 	ev.Outcome = OutcomeOrphan
-	if pay.Amount < MinPayment {
+	if int64(pay.Amount) < MinPaymentIn(pay.Currency).Units {
 		ev.Outcome = OutcomeIgnored
 	}
 	return ev, nil
 }
 
+// mismatch is why a payment naming inv does not pay it, or "". A payment in
+// another currency than the invoice's is never taken as paying it: like a
+// wrong amount, it is credited to the code's owner, in its own currency
+// ("wrong_currency"), and the invoice stays open.
 func (p *Payments) mismatch(inv *Invoice, pay Payment, now time.Time) string {
 	switch {
+	case pay.Currency != inv.Currency:
+		return "wrong_currency"
 	case inv.Status == InvoicePaid:
 		return "already_paid"
 	case inv.Status != InvoiceOpen:
@@ -137,7 +160,7 @@ func (p *Payments) Assign(tx string, user UserID) (*OrphanAssigned, error) {
 			if o.Assigned != 0 {
 				return nil, ErrAlreadyDecided
 			}
-			return &OrphanAssigned{Tx: tx, User: user, Amount: o.Amount}, nil
+			return &OrphanAssigned{Tx: tx, User: user, Amount: o.Amount, Currency: o.Currency}, nil
 		}
 	}
 	return nil, ErrOrphanNotFound
@@ -156,24 +179,32 @@ type InvoiceClosed struct {
 	At     time.Time     `msgpack:"at,omitempty"`
 }
 
-// PaymentReceived records an incoming payment and what it did.
+// PaymentReceived records an incoming payment and what it did. Amount is
+// in Currency's smallest unit (TON when absent, as in every record written
+// before currencies).
 type PaymentReceived struct {
-	Tx      string    `msgpack:"tx"`
-	Amount  Nano      `msgpack:"a"`
-	From    string    `msgpack:"f,omitempty"`
-	At      time.Time `msgpack:"at"`
-	Outcome Outcome   `msgpack:"o"`
-	Code    string    `msgpack:"c,omitempty"`
-	User    UserID    `msgpack:"u,omitempty"`
-	Op      OpID      `msgpack:"op,omitempty"`
-	Reason  string    `msgpack:"r,omitempty"`
+	Tx       string    `msgpack:"tx"`
+	Amount   Nano      `msgpack:"a"`
+	Currency Currency  `msgpack:"cu,omitempty"`
+	From     string    `msgpack:"f,omitempty"`
+	At       time.Time `msgpack:"at"`
+	Outcome  Outcome   `msgpack:"o"`
+	Code     string    `msgpack:"c,omitempty"`
+	User     UserID    `msgpack:"u,omitempty"`
+	Op       OpID      `msgpack:"op,omitempty"`
+	Reason   string    `msgpack:"r,omitempty"`
 }
 
-// OrphanAssigned records an admin's assignment of an orphan payment.
+// Money returns the payment's amount with its currency.
+func (e *PaymentReceived) Money() Money { return Money{Currency: e.Currency, Units: int64(e.Amount)} }
+
+// OrphanAssigned records an admin's assignment of an orphan payment, in
+// the orphan's currency (TON when absent).
 type OrphanAssigned struct {
-	Tx     string `msgpack:"tx"`
-	User   UserID `msgpack:"u"`
-	Amount Nano   `msgpack:"a"`
+	Tx       string   `msgpack:"tx"`
+	User     UserID   `msgpack:"u"`
+	Amount   Nano     `msgpack:"a"`
+	Currency Currency `msgpack:"cu,omitempty"`
 }
 
 // PaymentsEvent is an event that changes the Payments register.
@@ -210,7 +241,7 @@ func (e *PaymentReceived) applyPayments(p *Payments) {
 			inv.Status, inv.Tx = InvoicePaid, e.Tx
 		}
 	case OutcomeOrphan:
-		p.Orphans = append(p.Orphans, Orphan{Tx: e.Tx, Amount: e.Amount, From: e.From, At: e.At})
+		p.Orphans = append(p.Orphans, Orphan{Tx: e.Tx, Amount: e.Amount, Currency: e.Currency, From: e.From, At: e.At})
 	}
 }
 

@@ -128,7 +128,9 @@ var (
 	descWatchPoll    = desc("payment_watcher_last_poll_timestamp_seconds", "When the last successful poll ended (Unix time).", "wallet")
 
 	descPayments = desc("payments_total", "Incoming payments applied since start, by outcome: paid (an invoice), "+
-		"credited (known code but late, wrong amount or a top-up), orphan (unknown code, kept for an admin), ignored (bounced, spam).", "outcome")
+		"credited (known code but late, wrong amount or currency, or a top-up), orphan (unknown code, kept for an admin), "+
+		"ignored (bounced, spam, bounced jetton notifications), and the jetton notifications the watchers refused: "+
+		"forged (not from our jetton wallet), malformed (from it, but unreadable: see the log).", "outcome")
 	descRentalsUp = desc("rentals_started_total", "Rentals started since start.")
 	descRenewals  = desc("rentals_renewed_total", "Rentals renewed since start.")
 	descTransfers = desc("transfers_total", "Rentals handed over to another person since start (per day: increase over 1d).")
@@ -165,6 +167,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	c.collectKinds(ch)
 	c.collectNumbers(ch)
 	st := c.src.Stats()
+	st.Payments = withRejected(st.Payments, c.src.Watchers())
 	c.collectJournal(ch, st)
 	c.collectSnapshot(ch, st)
 	c.collectWatchers(ch)
@@ -279,6 +282,26 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// withRejected adds to the payment outcomes the transactions each wallet's
+// watcher read and refused (forged, malformed and ignored jetton
+// notifications), so one metric counts everything that came in. forged
+// and malformed are always there, so an alert on them has a series.
+func withRejected(outcomes map[string]uint64, ws []actors.WatchStatus) map[string]uint64 {
+	out := maps.Clone(outcomes)
+	if out == nil {
+		out = map[string]uint64{}
+	}
+	for _, k := range []string{"forged", "malformed"} {
+		out[k] += 0 // present, at zero until the first one
+	}
+	for _, w := range newestPerWallet(ws) {
+		for reason, n := range w.Rejected {
+			out[reason] += n
+		}
+	}
+	return out
 }
 
 // newestPerWallet keeps the watcher started last for each wallet: a

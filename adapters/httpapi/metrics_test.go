@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,6 +84,8 @@ func TestHandler_metrics(t *testing.T) {
 		`allot_rentals_started_total`:                            1,
 		`allot_transfers_total`:                                  0,
 		`allot_payments_total{outcome="orphan"}`:                 0,
+		`allot_payments_total{outcome="forged"}`:                 0,
+		`allot_payments_total{outcome="malformed"}`:              0,
 	}
 	for series, want := range exact {
 		if got := metricValue(t, body, series); got != want {
@@ -117,5 +120,21 @@ func TestNew_duplicateCollector(t *testing.T) {
 	_, err := New(e, Options{Addr: "127.0.0.1:8080", Collectors: []prometheus.Collector{collectors.NewGoCollector()}})
 	if err == nil {
 		t.Fatal("a second Go collector was accepted")
+	}
+}
+
+// The jetton notifications a watcher refused join the payment outcomes,
+// from the newest watcher of each wallet only.
+func TestWithRejected(t *testing.T) {
+	ws := []actors.WatchStatus{
+		{Wallet: "0:a", Rejected: map[string]uint64{"forged": 5}}, // closed and started again below
+		{Wallet: "0:a", Rejected: map[string]uint64{"forged": 2, "ignored": 1}},
+		{Wallet: "0:b", Rejected: map[string]uint64{"malformed": 1}},
+		{Wallet: "0:c"},
+	}
+	got := withRejected(map[string]uint64{"paid": 3, "ignored": 4}, ws)
+	want := map[string]uint64{"paid": 3, "ignored": 5, "forged": 2, "malformed": 1}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

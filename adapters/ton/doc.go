@@ -69,6 +69,16 @@
 // notification from any other address is JettonForged, never a payment,
 // however right its comment and amount. DecodeJettonNotification reads the
 // query id, the amount in the jetton's units, the sender and a text comment
-// (32 zero bits, then snake text). The engine does not read jetton payments
-// yet: USDT balances and invoices are still to be built (issue 18).
+// (32 zero bits, then snake text).
+//
+// A Source made WithUSDT classifies every transaction it reads: a genuine
+// notification is a domain.Payment in USDT units whose comment is the one
+// in the notification (and the forward TON it carried is not also read as
+// a TON payment); a forged, bounced or malformed one is no payment at all.
+// Those are counted by verdict (Source.Rejected, which the watcher's status
+// and allot_payments_total{outcome="forged"|"malformed"|"ignored"} show),
+// once per transaction however often it is read, and a malformed one, from
+// our own jetton wallet, is logged at Warn without its bytes or comment.
+// Without WithUSDT a Source reads TON only, as before. Nothing configures
+// it in cmd/allot yet (issue 18).
 package ton

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -33,14 +34,17 @@ var _ actors.ChainSource = (*Source)(nil)
 var BeforeFirst = domain.ChainCursor{LT: 0, Hash: strings.Repeat("0", 64)}
 
 // Source reads new incoming transfers to one wallet. It keeps no state
-// between calls (the cursor is the caller's), so it is safe for concurrent
-// use and a restart loses nothing.
+// between calls but counters (the cursor is the caller's), so it is safe
+// for concurrent use and a restart loses nothing.
 type Source struct {
 	chain    Chain
 	wallet   *address.Address
 	account  string // raw form, for TxIDs
 	testnet  bool
 	pageSize uint32
+	usdt     *JettonAccount // nil: TON only
+	log      *slog.Logger
+	rejects  rejects
 }
 
 // Option adjusts a Source.
@@ -59,11 +63,24 @@ func WithPageSize(n uint32) Option {
 // WithTestnet makes senders' addresses carry the testnet flag.
 func WithTestnet(testnet bool) Option { return func(s *Source) { s.testnet = testnet } }
 
+// WithLogger sets where the source reports the jetton notifications it
+// refuses; the default is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Source) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
 // NewSource returns a Source of the transfers to wallet.
 func NewSource(chain Chain, wallet *address.Address, opts ...Option) *Source {
-	s := &Source{chain: chain, wallet: wallet, account: Raw(wallet), pageSize: DefaultPageSize}
+	s := &Source{chain: chain, wallet: wallet, account: Raw(wallet), pageSize: DefaultPageSize, log: slog.Default()}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.usdt != nil { // notifications to the watched wallet, rendered as its senders are
+		s.usdt.Owner, s.usdt.Testnet = wallet, s.testnet
 	}
 	return s
 }
@@ -117,7 +134,7 @@ func start(head txRef, after domain.ChainCursor) (domain.ChainCursor, bool) {
 func (s *Source) payments(txs []*tlb.Transaction) []domain.Payment {
 	pays := make([]domain.Payment, 0, len(txs))
 	for _, tx := range txs {
-		if p, ok := ToPayment(tx, s.account, s.testnet); ok {
+		if p, ok := s.payment(tx); ok {
 			pays = append(pays, p)
 		}
 	}
