@@ -23,12 +23,14 @@ import (
 // are not checked: their pools never recorded who was owed them.
 func (e *Engine) CheckPools() error {
 	pools := map[string]*domain.Pool{}
-	e.dir.each(domain.KindPool, func(en *entry, _ bool) {
-		if p, _ := en.state.(*domain.Pool); p != nil {
+	// An active pool is read through a copy its actor makes: after Drain a
+	// pool's own timer (auto-confirmed feedback) may still be running.
+	err := e.eachState(domain.KindPool, func(state any) {
+		if p, _ := state.(*domain.Pool); p != nil {
 			pools[p.Key] = p
 		}
 	})
-	var errs []error
+	errs := []error{err}
 	where := map[string]string{} // item id → "pool: place"
 	for key, p := range pools {
 		errs = append(errs, checkPlaces(key, p, where)...)

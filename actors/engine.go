@@ -68,6 +68,7 @@ type Engine struct {
 	prices  atomic.Pointer[domain.PriceList]
 
 	closed    atomic.Bool
+	handled   handledBatch // the bot's handled updates on their way to the intake register (intake.go)
 	closeOnce sync.Once
 	closeErr  error
 	snapMu    sync.Mutex // one snapshot at a time
@@ -270,6 +271,7 @@ func (e *Engine) Close(ctx context.Context) error {
 }
 
 func (e *Engine) close(ctx context.Context) error {
+	e.handled.flush(e) // the bot stopped first: its last handled updates are recorded
 	e.watchMu.Lock()
 	ws := e.watchers
 	e.watchMu.Unlock()
@@ -322,7 +324,10 @@ func (e *Engine) shutdownActors() {
 // sent has been handled) and the Fragment worker has nothing due now (a
 // step in backoff is not waited for). Tests and the load test call it
 // before checking invariants.
-func (e *Engine) Drain(ctx context.Context) error { return e.drain(ctx) }
+func (e *Engine) Drain(ctx context.Context) error {
+	e.handled.flush(e) // the handled updates waiting for their batch's timer
+	return e.drain(ctx)
+}
 
 func (e *Engine) drain(ctx context.Context) error {
 	for {

@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -45,4 +46,31 @@ func TestEngine_HandledUpdatesOutliveARestart(t *testing.T) {
 	if got, err := e.HandledUpdates(ctx); err != nil || !slices.Equal(got, want) {
 		t.Fatalf("after a snapshot and a restart: %v, %v; want %v", got, err, want)
 	}
+}
+
+// TestEngine_HandledUpdatesInBatches: updates reported at once from many
+// sessions, batched while one batch is in flight, are all recorded.
+func TestEngine_HandledUpdatesInBatches(t *testing.T) {
+	e := openTest(t, t.TempDir(), newClock(), nil)
+	ctx := ctxT(t)
+	before := e.journal.LastSeq()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				e.UpdateHandled(int64(1 + g*100 + i))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.HandledUpdates(ctx)
+	if err != nil || len(got) != 800 {
+		t.Fatalf("HandledUpdates: %d ids, %v; want 800", len(got), err)
+	}
+	t.Logf("%d journal records for 800 updates", e.journal.LastSeq()-before) // how many depends on the scheduling
 }

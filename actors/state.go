@@ -70,7 +70,13 @@ func applyEvent(kind domain.Kind, id string, state any, ev domain.Event, seq uin
 	case domain.KindAudit:
 		state.(*domain.AuditLog).Apply(ev.(*domain.AuditRecorded), seq)
 	case domain.KindIntake:
-		state.(*domain.Intake).Apply(ev.(*domain.UpdateHandled), seq)
+		in := state.(*domain.Intake)
+		switch e := ev.(type) {
+		case *domain.UpdatesHandled:
+			in.ApplyAll(e, seq)
+		case *domain.UpdateHandled:
+			in.Apply(e, seq)
+		}
 	case domain.KindCatalog:
 		state.(*domain.Catalog).Apply(ev.(domain.CatalogEvent), seq)
 	case domain.KindProxy:

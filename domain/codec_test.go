@@ -134,6 +134,9 @@ func TestEventFactory(t *testing.T) {
 				_, applies = e.(PoolEvent)
 			case KindIntake:
 				_, applies = e.(*UpdateHandled)
+				if !applies {
+					_, applies = e.(*UpdatesHandled)
+				}
 			}
 			if !applies {
 				t.Errorf("%T has kind %v but does not apply to it", e, kindOf(typ))

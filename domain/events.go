@@ -133,7 +133,8 @@ const (
 	TypeStockReturned    EventType = 1007
 	TypeReplacementTaken EventType = 1008
 
-	TypeUpdateHandled EventType = 1100
+	TypeUpdateHandled  EventType = 1100
+	TypeUpdatesHandled EventType = 1101
 )
 
 // EventType implementations: one line each, so the table reads as a list.
@@ -178,6 +179,7 @@ func (*StaffRequested) EventType() EventType       { return TypeStaffRequested }
 func (*StaffDecided) EventType() EventType         { return TypeStaffDecided }
 func (*AuditRecorded) EventType() EventType        { return TypeAuditRecorded }
 func (*UpdateHandled) EventType() EventType        { return TypeUpdateHandled }
+func (*UpdatesHandled) EventType() EventType       { return TypeUpdatesHandled }
 func (*DefaultPriceSet) EventType() EventType      { return TypeDefaultPriceSet }
 func (*WatcherAdvanced) EventType() EventType      { return TypeWatcherAdvanced }
 func (*WatcherResumed) EventType() EventType       { return TypeWatcherResumed }
@@ -274,6 +276,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeRegionsChanged:   func() Event { return new(RegionsChanged) },
 	TypeTodayOnlySet:     func() Event { return new(TodayOnlySet) },
 	TypeUpdateHandled:    func() Event { return new(UpdateHandled) },
+	TypeUpdatesHandled:   func() Event { return new(UpdatesHandled) },
 }
 
 // kindOf is the entity kind each event type belongs to, checked on decode so

@@ -27,6 +27,35 @@ type UpdateHandled struct {
 	ID int64 `msgpack:"u"`
 }
 
+// UpdatesHandled records that the bot handled several updates: the
+// records of many updates handled at once ride in one event.
+type UpdatesHandled struct {
+	IDs []int64 `msgpack:"us"`
+}
+
+// HandleAll decides recording ids: the ones not recorded yet (each once,
+// Telegram's positive ids only), or nil when there are none.
+func (in *Intake) HandleAll(ids []int64) *UpdatesHandled {
+	var fresh []int64
+	for _, id := range ids {
+		if id > 0 && !in.Handled(id) && !slices.Contains(fresh, id) {
+			fresh = append(fresh, id)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	return &UpdatesHandled{IDs: fresh}
+}
+
+// ApplyAll records e's updates, as Apply does each.
+func (in *Intake) ApplyAll(e *UpdatesHandled, seq uint64) {
+	for _, id := range e.IDs {
+		in.Apply(&UpdateHandled{ID: id}, seq)
+	}
+	in.Seq = seq
+}
+
 // Handled reports whether the update id was handled.
 func (in *Intake) Handled(id int64) bool {
 	_, ok := in.set()[id]

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -43,5 +44,18 @@ func TestIntake_RemembersTheLatestHandled(t *testing.T) {
 	}
 	if !back.Handled(5) || back.Handled(7) || back.Seq != in.Seq || len(back.Recent) != IntakeMemory {
 		t.Errorf("restored intake differs: seq %d, %d ids", back.Seq, len(back.Recent))
+	}
+}
+
+func TestIntake_HandleAllRecordsEachOnce(t *testing.T) {
+	in := &Intake{}
+	in.Apply(in.Handle(3), 1)
+	ev := in.HandleAll([]int64{3, 4, 4, 0, -1, 5})
+	if ev == nil || !slices.Equal(ev.IDs, []int64{4, 5}) {
+		t.Fatalf("HandleAll = %+v, want the new ids 4 and 5 once each", ev)
+	}
+	in.ApplyAll(ev, 2)
+	if !in.Handled(4) || !in.Handled(5) || in.Seq != 2 || in.HandleAll([]int64{3, 4, 5}) != nil {
+		t.Errorf("after the batch: %+v", in)
 	}
 }

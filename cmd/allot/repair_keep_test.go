@@ -65,15 +65,18 @@ func balanceAfterStart(t *testing.T, dir string) domain.Nano {
 	return w.Balance
 }
 
-// segmentWith returns a segment of the journal whose records all lie in (lo, hi].
-func segmentWith(t *testing.T, jdir string, lo, hi uint64) persistence.SegmentInfo {
+// segmentWith returns a segment of the journal whose records all lie in
+// (lo, hi] and whose file has at least spare bytes past its data (how
+// full a segment ends depends on how the records were batched).
+func segmentWith(t *testing.T, jdir string, lo, hi uint64, spare int64) persistence.SegmentInfo {
 	t.Helper()
 	info, err := persistence.VerifyJournal(jdir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range info.Segments {
-		if s.Records > 2 && s.FirstSeq > lo && s.LastSeq <= hi {
+		st, err := os.Stat(s.Path)
+		if err == nil && s.Records > 2 && s.FirstSeq > lo && s.LastSeq <= hi && st.Size() >= s.Bytes+spare {
 			return s
 		}
 	}
@@ -102,7 +105,7 @@ func TestRepair_DamageBeforeSnapshotKeepsEveryDeposit(t *testing.T) {
 	dir := t.TempDir()
 	snapSeq := depositData(t, dir)
 	jdir := filepath.Join(dir, "journal")
-	seg := segmentWith(t, jdir, 0, snapSeq)
+	seg := segmentWith(t, jdir, 0, snapSeq, 0)
 	flipAt(t, seg.Path, (32+seg.Bytes)/2)
 	if _, err := actors.Open(actors.Options{Dir: dir}); err == nil {
 		t.Fatal("the engine started on a damaged journal")
@@ -145,7 +148,7 @@ func TestRepair_DamageAfterSnapshotKeepsLaterSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seg := segmentWith(t, jdir, snapSeq, info.LastSeq-1)
+	seg := segmentWith(t, jdir, snapSeq, info.LastSeq-1, 4)
 	if seg.LastSeq == info.LastSeq {
 		t.Fatal("the damaged segment must not be the last")
 	}
