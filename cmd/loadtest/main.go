@@ -45,23 +45,7 @@ type flags struct {
 }
 
 func main() {
-	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | powerloss | table")
-	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram; tgcrash: default 20)")
-	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000; tgcrash: default a number for two customers)")
-	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
-	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
-	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash); power cuts (powerloss)")
-	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
-	flag.StringVar(&f.in, "in", "", "JSON lines of earlier runs to tabulate (table; default stdin)")
-	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
-	flag.IntVar(&f.items, "items", 10000, "stock rows in the fake spreadsheet (sheets)")
-	flag.StringVar(&f.dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
-	flag.BoolVar(&f.json, "json", false, "print one JSON object on the last line")
-	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
-	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
-	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file")
-	flag.Parse()
+	f := parseFlags()
 	if f.cpuprof != "" {
 		pf, err := os.Create(f.cpuprof)
 		if err != nil {
@@ -75,44 +59,22 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 
-	var res map[string]any
-	var err error
-	switch f.mode {
-	case "engine":
-		res, err = runEngine(f)
-	case "crash":
-		res, err = runCrash(f)
-	case "crash-child": // runs until the parent kills it; returns only if it cannot start
-		fmt.Fprintln(os.Stderr, "crash child:", runCrashChild(f))
-		os.Exit(1)
-	case "restore":
-		res, err = runRestore(f)
-	case "payments":
-		res, err = runPayments(f)
-	case "table":
-		if err = runTable(f); err == nil {
-			return
+	if f.mode == "table" {
+		if err := runTable(f); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(2)
 		}
-	case "paycrash":
-		res, err = runPayCrash(f)
-	case "paycrash-child": // runs until the parent kills it
-		fmt.Fprintln(os.Stderr, "paycrash child:", runPayCrashChild(f))
+		return
+	}
+	if child, ok := children[f.mode]; ok { // runs until the parent kills it; returns only if it cannot start
+		fmt.Fprintln(os.Stderr, f.mode+":", child(f))
 		os.Exit(1)
-	case "telegram":
-		res, err = runTelegram(f)
-	case "sheets":
-		res, err = runSheets(f)
-	case "handover":
-		res, err = runHandover(f)
-	case "tgcrash":
-		res, err = runTgCrash(f)
-	case "powerloss":
-		res, err = runPowerLoss(f)
-	case "handover-child": // runs until the parent kills it
-		fmt.Fprintln(os.Stderr, "handover child:", runHandoverChild(f))
-		os.Exit(1)
-	default:
-		err = fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, powerloss, table)", f.mode)
+	}
+	var res map[string]any
+	run, ok := modes[f.mode]
+	err := fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, powerloss, table)", f.mode)
+	if ok {
+		res, err = run(f)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -135,6 +97,40 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest: OPERATIONS APPLIED TWICE")
 		os.Exit(1)
 	}
+}
+
+// parseFlags reads the command line.
+func parseFlags() flags {
+	var f flags
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | powerloss | table")
+	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram; tgcrash: default 20)")
+	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000; tgcrash: default a number for two customers)")
+	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
+	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
+	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash); power cuts (powerloss)")
+	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
+	flag.StringVar(&f.in, "in", "", "JSON lines of earlier runs to tabulate (table; default stdin)")
+	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
+	flag.IntVar(&f.items, "items", 10000, "stock rows in the fake spreadsheet (sheets)")
+	flag.StringVar(&f.dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
+	flag.BoolVar(&f.json, "json", false, "print one JSON object on the last line")
+	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
+	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
+	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.Parse()
+	return f
+}
+
+// modes are the load tests by -mode, each returning its figures.
+var modes = map[string]func(flags) (map[string]any, error){
+	"engine": runEngine, "crash": runCrash, "restore": runRestore, "payments": runPayments,
+	"paycrash": runPayCrash, "telegram": runTelegram, "sheets": runSheets, "handover": runHandover,
+	"tgcrash": runTgCrash, "powerloss": runPowerLoss,
+}
+
+// children are the internal modes a crash test starts in a child process.
+var children = map[string]func(flags) error{
+	"crash-child": runCrashChild, "paycrash-child": runPayCrashChild, "handover-child": runHandoverChild,
 }
 
 // dataDir returns the directory to use and a cleanup function.
