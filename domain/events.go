@@ -114,6 +114,7 @@ const (
 	TypeWatcherAdvanced  EventType = 700
 	TypeWatcherResumed   EventType = 701
 	TypeWatcherGapClosed EventType = 702
+	TypeWatcherJetton    EventType = 703
 
 	TypeProxyAdded    EventType = 900
 	TypeProxyReserved EventType = 901
@@ -257,6 +258,7 @@ var eventFactory = map[EventType]func() Event{
 	TypeWatcherAdvanced:  func() Event { return new(WatcherAdvanced) },
 	TypeWatcherResumed:   func() Event { return new(WatcherResumed) },
 	TypeWatcherGapClosed: func() Event { return new(WatcherGapClosed) },
+	TypeWatcherJetton:    func() Event { return new(WatcherJettonResolved) },
 	TypeProxyAdded:       func() Event { return new(ProxyAdded) },
 	TypeProxyReserved:    func() Event { return new(ProxyReserved) },
 	TypeProxyReleased:    func() Event { return new(ProxyReleased) },

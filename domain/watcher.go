@@ -26,6 +26,9 @@ type Watcher struct {
 	// transaction, and its time, are what the liteservers forgot.
 	Moved time.Time  `msgpack:"mv,omitempty"`
 	Gaps  []ChainGap `msgpack:"g,omitempty"` // stretches of history never read (watcher_gap.go)
+	// Jettons are the jetton wallets our wallet's masters named
+	// (watcher_jetton.go); absent in states from before USDT.
+	Jettons []JettonWallet `msgpack:"j,omitempty"`
 }
 
 // RoutedPayment is one payment and the payments shard that decides it.
@@ -110,5 +113,6 @@ func (w *Watcher) Clone() *Watcher {
 	}
 	c.Batch = append([]RoutedPayment(nil), w.Batch...)
 	c.Gaps = append([]ChainGap(nil), w.Gaps...)
+	c.Jettons = append([]JettonWallet(nil), w.Jettons...)
 	return &c
 }
