@@ -79,18 +79,34 @@ func (e *Engine) Number(ctx context.Context, raw string) (*domain.Number, error)
 	return askAs[*domain.Number](e.number(ctx, raw, false, func(r replyTo) command { return &getNumber{asker{r}} }))
 }
 
-// RentFromBalance rents a number for days, paid from the user's balance.
-// op is the idempotency key: the same op again returns the same rental.
+// RentFromBalance rents a number for days, paid in TON from the user's
+// balance. op is the idempotency key: the same op again returns the same
+// rental. RentFromBalanceIn pays in another currency.
 func (e *Engine) RentFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
+	return e.RentFromBalanceIn(ctx, op, user, raw, days, domain.CurrencyTON)
+}
+
+// RentFromBalanceIn rents a number for days at its price in cur, paid from
+// the user's balance in cur; a period not priced in cur is
+// domain.ErrBadPeriod. Nothing is converted.
+func (e *Engine) RentFromBalanceIn(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int, cur domain.Currency) (Receipt, error) {
 	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
-		return &purchase{asker: asker{r}, op: op, user: user, days: days, purpose: purposeRent}
+		return &purchase{asker: asker{r}, op: op, user: user, days: days, cur: cur, purpose: purposeRent}
 	}))
 }
 
-// RenewFromBalance extends the user's rental by days from its current end.
+// RenewFromBalance extends the user's rental by days from its current end,
+// paid in TON; RenewFromBalanceIn in another currency.
 func (e *Engine) RenewFromBalance(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (Receipt, error) {
+	return e.RenewFromBalanceIn(ctx, op, user, raw, days, domain.CurrencyTON)
+}
+
+// RenewFromBalanceIn extends the user's rental by days at its price in cur,
+// paid from the balance in cur. A rental rented in one currency may be
+// renewed in the other: each is kept apart (Rental.PaidIn).
+func (e *Engine) RenewFromBalanceIn(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int, cur domain.Currency) (Receipt, error) {
 	return askAs[Receipt](e.number(ctx, raw, false, func(r replyTo) command {
-		return &purchase{asker: asker{r}, op: op, user: user, days: days, purpose: purposeRenew}
+		return &purchase{asker: asker{r}, op: op, user: user, days: days, cur: cur, purpose: purposeRenew}
 	}))
 }
 
@@ -207,22 +223,36 @@ func (e *Engine) FindUser(ctx context.Context, ref string) (domain.User, error) 
 	return best, nil
 }
 
-// SetDefaultPrice sets the default price of a period (amount 0 removes it).
+// SetDefaultPrice sets the default TON price of a period (amount 0
+// removes it); SetDefaultPriceIn in any currency.
 func (e *Engine) SetDefaultPrice(ctx context.Context, by domain.UserID, days int, amount domain.Nano) error {
+	return e.SetDefaultPriceIn(ctx, by, days, domain.TONMoney(amount))
+}
+
+// SetDefaultPriceIn sets the default price of a period in m's currency (an
+// amount of 0 removes it in that currency, leaving the other).
+func (e *Engine) SetDefaultPriceIn(ctx context.Context, by domain.UserID, days int, m domain.Money) error {
 	_, err := e.ask(ctx, domain.KindCatalog, singleton, false, func(r replyTo) command {
-		return &setDefaultPrice{asker{r}, days, amount}
+		return &setDefaultPrice{asker{r}, days, m}
 	})
 	if err == nil {
-		e.audit(OperationOf(ctx), by, "price.default", strconv.Itoa(days)+"d", amount.String())
+		e.audit(OperationOf(ctx), by, "price.default", strconv.Itoa(days)+"d", m.String())
 	}
 	return err
 }
 
-// SetNumberPrice sets one number's own price for a period (0 removes it).
+// SetNumberPrice sets one number's own TON price for a period (0 removes
+// it); SetNumberPriceIn in any currency.
 func (e *Engine) SetNumberPrice(ctx context.Context, by domain.UserID, raw string, days int, amount domain.Nano) (*domain.Number, error) {
-	return e.admin(ctx, OperationOf(ctx), by, "number.price", raw, fmt.Sprintf("%dd %s", days, amount),
+	return e.SetNumberPriceIn(ctx, by, raw, days, domain.TONMoney(amount))
+}
+
+// SetNumberPriceIn sets one number's own price for a period in m's
+// currency (an amount of 0 removes it).
+func (e *Engine) SetNumberPriceIn(ctx context.Context, by domain.UserID, raw string, days int, m domain.Money) (*domain.Number, error) {
+	return e.admin(ctx, OperationOf(ctx), by, "number.price", raw, fmt.Sprintf("%dd %s", days, m),
 		func(n *domain.Number, _ domain.Policy, _ time.Time) (domain.Event, error) {
-			return n.SetPrice(days, amount)
+			return n.SetPrice(days, m)
 		}, nil)
 }
 
@@ -262,9 +292,16 @@ func (e *Engine) Reclaim(ctx context.Context, by domain.UserID, raw string) (*do
 		func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) { return n.Reclaim(now) }, nil)
 }
 
-// CancelRental ends a rental early and refunds refund to the renter's
-// balance. The refund is keyed by op, so a retry never pays twice.
+// CancelRental ends a rental early and refunds refund TON to the renter's
+// balance; CancelRentalIn refunds in any currency.
 func (e *Engine) CancelRental(ctx context.Context, op domain.OpID, by domain.UserID, raw string, refund domain.Nano) (*domain.Number, error) {
+	return e.CancelRentalIn(ctx, op, by, raw, domain.TONMoney(refund))
+}
+
+// CancelRentalIn ends a rental early and refunds refund to the renter's
+// balance in its currency, at most what the renter paid in it. The refund
+// is keyed by op, so a retry never pays twice.
+func (e *Engine) CancelRentalIn(ctx context.Context, op domain.OpID, by domain.UserID, raw string, refund domain.Money) (*domain.Number, error) {
 	return e.admin(ctx, op, by, "rental.cancel", raw, "refund "+refund.String(),
 		func(n *domain.Number, _ domain.Policy, now time.Time) (domain.Event, error) {
 			return n.Cancel(op, refund, now)
@@ -273,28 +310,37 @@ func (e *Engine) CancelRental(ctx context.Context, op domain.OpID, by domain.Use
 			c := ev.(*domain.RentalCancelled)
 			if c.Refund > 0 { // owed in the number's state until the wallet confirms (refund.go)
 				x.send(domain.KindWallet, walletID(c.Renter), &refundCredit{number: n.ID,
-					owed: domain.OwedRefund{Op: c.Op, User: c.Renter, Amount: c.Refund}})
+					owed: domain.OwedRefund{Op: c.Op, User: c.Renter, Amount: c.Refund, Currency: c.Currency}})
 			}
 		})
 }
 
-// AdjustBalance corrects a balance by amount (negative takes money), with
-// the admin's reason in the ledger and the audit log.
+// AdjustBalance corrects a TON balance by amount (negative takes money),
+// with the admin's reason in the ledger and the audit log; AdjustBalanceIn
+// in any currency.
 func (e *Engine) AdjustBalance(ctx context.Context, op domain.OpID, by, user domain.UserID, amount domain.Nano, reason string) (domain.Nano, error) {
+	return e.AdjustBalanceIn(ctx, op, by, user, domain.TONMoney(amount), reason)
+}
+
+// AdjustBalanceIn corrects the balance in m's currency by m (negative
+// takes money) and answers the new balance in that currency.
+func (e *Engine) AdjustBalanceIn(ctx context.Context, op domain.OpID, by, user domain.UserID, m domain.Money, reason string) (domain.Nano, error) {
 	if err := user.Validate(); err != nil {
 		return 0, err
 	}
-	if err := domain.CheckAdminAmount(max(amount, -amount)); err != nil {
+	abs := domain.Money{Currency: m.Currency, Units: max(m.Units, -m.Units)}
+	if err := domain.CheckAdminMoney(abs); err != nil {
 		return 0, err
 	}
 	v, err := e.ask(ctx, domain.KindWallet, walletID(user), true, func(r replyTo) command {
-		if amount < 0 {
-			return &debit{asker: asker{r}, op: op, amount: -amount, note: reason}
+		if m.Units < 0 {
+			return &debit{asker: asker{r}, op: op, amount: abs, note: reason}
 		}
-		return &credit{asker: asker{r}, op: op, kind: domain.KindAdjustment, amount: amount, note: reason}
+		return &credit{asker: asker{r}, op: op, kind: domain.KindAdjustment, amount: domain.Nano(m.Units),
+			cur: m.Currency, note: reason}
 	})
 	if err == nil || errors.Is(err, domain.ErrDuplicateOp) { // keyed by op: a lost entry is written, a kept one not again
-		e.audit(op, by, "wallet.adjust", walletID(user), amount.String()+": "+reason)
+		e.audit(op, by, "wallet.adjust", walletID(user), m.String()+": "+reason)
 	}
 	return askAs[domain.Nano](v, err)
 }

@@ -22,9 +22,9 @@ type Totals struct {
 	Purchased                domain.Nano // completed and processing purchases
 	Spent                    domain.Nano // completed purchases: what rentals were paid for
 	Refunded                 domain.Nano // completed refunds
-	USDT                     Sums        // the sums above, in USDT
-	RentalPaid               domain.Nano // sum of Paid over current rentals
-	Sold                     domain.Nano // every rental and renewal the numbers were paid for, ever
+	USDT                     Sums        // the sums above, and RentalPaid and Sold, in USDT
+	RentalPaid               domain.Nano // sum of Paid in TON over current rentals
+	Sold                     domain.Nano // every rental and renewal the numbers were paid for in TON, ever
 	Processing               int         // purchases still held by an unfinished saga
 	Deposits                 int         // transactions credited to a wallet under their own op
 	Applied                  int         // transactions the payments register has applied
@@ -36,6 +36,7 @@ type Totals struct {
 // millionths of a USDT); see Totals.
 type Sums struct {
 	Balances, Recharged, Purchased, Spent, Refunded int64
+	RentalPaid, Sold                                int64
 }
 
 // Check verifies the engine's invariants over every entity and returns the
@@ -46,11 +47,10 @@ type Sums struct {
 //     plus what was spent, per wallet, per currency and in total; no
 //     operation appears twice in a ledger; no transaction is credited twice
 //     anywhere;
-//   - every purchase is in TON, the one currency rentals are priced in, so
-//     no money in one currency pays for a rental priced in another;
-//   - what wallets spent on rentals (completed purchases) is what the
-//     numbers were sold for, so no rental or renewal was given for nothing
-//     and none was paid for without being given;
+//   - what wallets spent on rentals (completed purchases) in each currency
+//     is what the numbers were sold for in that currency, so no rental or
+//     renewal was given for nothing, none was paid for without being given,
+//     and no money in one currency paid for a price in the other;
 //   - no rental ends later than its start plus the days paid for and the
 //     time admins granted;
 //   - a number has at most one renter and its history at most one open
@@ -84,14 +84,14 @@ func (e *Engine) Check() (Totals, error) {
 		if n.Rental != nil {
 			t.Rented++
 			t.RentalPaid += n.Rental.Paid
+			t.USDT.RentalPaid += int64(n.Rental.PaidUSDT)
 		}
 		t.Sold += n.Sold
+		t.USDT.Sold += int64(n.SoldUSDT)
 		errs = append(errs, checkNumber(n))
 	}))
 	errs = append(errs, e.CheckPools())
-	if t.Spent != t.Sold {
-		errs = append(errs, fmt.Errorf("wallets spent %s on rentals but the numbers were sold for %s", t.Spent, t.Sold))
-	}
+	errs = append(errs, t.checkSold()...)
 	applied := map[string]string{} // transaction → shard
 	e.dir.each(domain.KindPayments, func(en *entry, _ bool) {
 		p, _ := en.state.(*domain.Payments)
@@ -118,6 +118,22 @@ func (e *Engine) Check() (Totals, error) {
 	return t, errors.Join(errs...)
 }
 
+// checkSold compares, per currency, what wallets spent on rentals with
+// what the numbers were sold for.
+func (t *Totals) checkSold() []error {
+	var errs []error
+	for _, c := range []struct {
+		cur         domain.Currency
+		spent, sold int64
+	}{{domain.CurrencyTON, int64(t.Spent), int64(t.Sold)}, {domain.CurrencyUSDT, t.USDT.Spent, t.USDT.Sold}} {
+		if c.spent != c.sold {
+			errs = append(errs, fmt.Errorf("wallets spent %s on rentals but the numbers were sold for %s",
+				domain.Money{Currency: c.cur, Units: c.spent}, domain.Money{Currency: c.cur, Units: c.sold}))
+		}
+	}
+	return errs
+}
+
 // setSums puts each currency's sums where Totals keeps them.
 func (t *Totals) setSums(ton, usdt Sums) {
 	t.Balances, t.Recharged, t.Purchased = domain.Nano(ton.Balances), domain.Nano(ton.Recharged), domain.Nano(ton.Purchased)
@@ -142,10 +158,6 @@ func checkWallet(w *domain.Wallet, txs map[domain.OpID]domain.UserID, sums map[d
 			}
 			txs[x.Op] = w.User
 			t.Deposits++
-		}
-		if x.Kind == domain.KindPurchase && x.Currency != domain.CurrencyTON {
-			errs = append(errs, fmt.Errorf("wallet %d: purchase %s of %s paid %s, but rentals are priced in TON",
-				w.User, x.Op, x.Ref, x.Money()))
 		}
 		if s := sums[x.Currency]; s != nil { // an unknown currency is w.Check's error
 			t.Processing += tally(x, s)

@@ -49,15 +49,18 @@ func TestEngine_CheckProvesMoneyPerCurrency(t *testing.T) {
 			t.Fatalf("Check = %v, want the USDT balance caught", err)
 		}
 	})
-	t.Run("a purchase in USDT", func(t *testing.T) {
+	t.Run("a USDT purchase no number was sold for", func(t *testing.T) {
 		bad := usdtWallet(t, 4244)
 		ev, err := bad.DebitIn("buy", domain.KindPurchase, domain.USDT(5), num1, 30, purposeRent, time.Now())
 		mustOK(t, err)
 		bad.Apply(ev, 0)
+		done, err := bad.Settle("buy", domain.EntryCompleted, "", time.Now())
+		mustOK(t, err)
+		bad.Apply(done, 0)
 		e.dir.put(domain.KindWallet, walletID(bad.User), bad)
 		defer e.dir.put(domain.KindWallet, walletID(bad.User), usdtWallet(t, 4244))
-		if _, err := e.Check(); err == nil || !strings.Contains(err.Error(), "rentals are priced in TON") {
-			t.Fatalf("Check = %v, want the USDT purchase refused", err)
+		if _, err := e.Check(); err == nil || !strings.Contains(err.Error(), "wallets spent 5 USDT on rentals but the numbers were sold for 0 USDT") {
+			t.Fatalf("Check = %v, want the USDT spent on nothing caught", err)
 		}
 	})
 }

@@ -55,7 +55,7 @@ func TestEngine_CheckCatchesRentalsNobodyPaidFor(t *testing.T) {
 	mustCheck(t, e)
 	// A number step the wallet never paid for, as the replay bug made.
 	_, err := e.change(ctx, num1, func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
-		price, _ := domain.Quote(n, p.Prices, 30)
+		price, _ := domain.Quote(n, p.Prices, 30, domain.CurrencyTON)
 		return n.Renew("tg:1001:free", alice, 30, price, p, now)
 	}, nil)
 	if err != nil {

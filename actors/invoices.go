@@ -45,11 +45,20 @@ func (e *Engine) openInvoice(ctx context.Context, inv domain.Invoice, ttl time.D
 }
 
 // OpenRentInvoice reserves a number for the user and opens an invoice for
-// its price; paying the invoice on chain starts the rental. The reservation
-// and the invoice end together (Policy.HoldTTL). op makes it idempotent.
+// its TON price; OpenRentInvoiceIn in any currency.
 func (e *Engine) OpenRentInvoice(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (domain.Invoice, error) {
+	return e.OpenRentInvoiceIn(ctx, op, user, raw, days, domain.CurrencyTON)
+}
+
+// OpenRentInvoiceIn reserves a number for the user and opens an invoice for
+// its price in cur; paying the invoice on chain in cur starts the rental
+// (a payment in the other currency is credited to the balance instead). The
+// reservation and the invoice end together (Policy.HoldTTL). op makes it
+// idempotent: a retry answers the invoice opened, in the currency chosen
+// first.
+func (e *Engine) OpenRentInvoiceIn(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int, cur domain.Currency) (domain.Invoice, error) {
 	h, err := askAs[domain.Hold](e.number(ctx, raw, false, func(r replyTo) command {
-		return &reserve{asker: asker{r}, op: op, user: user, days: days}
+		return &reserve{asker: asker{r}, op: op, user: user, days: days, cur: cur}
 	}))
 	if err != nil {
 		return domain.Invoice{}, err
@@ -59,22 +68,29 @@ func (e *Engine) OpenRentInvoice(ctx context.Context, op domain.OpID, user domai
 	if ttl <= 0 {
 		return domain.Invoice{}, domain.ErrHoldExpired
 	}
-	return e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: h.Price, Purpose: domain.PurposeRent,
-		Number: id, Days: h.Days}, ttl)
+	return e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: h.Price, Currency: h.Currency,
+		Purpose: domain.PurposeRent, Number: id, Days: h.Days}, ttl)
 }
 
 // OpenRenewInvoice opens an invoice to renew the user's rental for days at
-// today's price. Nothing is reserved: the renter already holds the number.
+// today's TON price; OpenRenewInvoiceIn in any currency.
 func (e *Engine) OpenRenewInvoice(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int) (domain.Invoice, error) {
-	price, err := askAs[domain.Nano](e.number(ctx, raw, false, func(r replyTo) command {
-		return &quoteRenewal{asker: asker{r}, user: user, days: days}
+	return e.OpenRenewInvoiceIn(ctx, op, user, raw, days, domain.CurrencyTON)
+}
+
+// OpenRenewInvoiceIn opens an invoice to renew the user's rental for days
+// at today's price in cur. Nothing is reserved: the renter already holds
+// the number.
+func (e *Engine) OpenRenewInvoiceIn(ctx context.Context, op domain.OpID, user domain.UserID, raw string, days int, cur domain.Currency) (domain.Invoice, error) {
+	price, err := askAs[domain.Money](e.number(ctx, raw, false, func(r replyTo) command {
+		return &quoteRenewal{asker: asker{r}, user: user, days: days, cur: cur}
 	}))
 	if err != nil {
 		return domain.Invoice{}, err
 	}
 	id, _ := domain.ParseNumber(raw)
-	return e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: price, Purpose: domain.PurposeRenew,
-		Number: id, Days: days}, e.policy().HoldTTL)
+	return e.openInvoice(ctx, domain.Invoice{Op: op, User: user, Amount: domain.Nano(price.Units), Currency: price.Currency,
+		Purpose: domain.PurposeRenew, Number: id, Days: days}, e.policy().HoldTTL)
 }
 
 // OpenTopUpInvoice opens an invoice to add amount of TON to the user's
@@ -185,7 +201,7 @@ func (e *Engine) deliver(ctx context.Context, shard string, pay domain.Payment) 
 		return res, nil
 	}
 	rc, err := askAs[Receipt](e.number(ctx, inv.Number, false, func(r replyTo) command {
-		return &purchase{asker: asker{r}, op: inv.Op, user: inv.User, days: inv.Days, purpose: purpose}
+		return &purchase{asker: asker{r}, op: inv.Op, user: inv.User, days: inv.Days, cur: inv.Currency, purpose: purpose}
 	}))
 	switch {
 	case err == nil:

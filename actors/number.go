@@ -9,13 +9,14 @@ import (
 
 // Receipt is what a renter is told after a rent or renewal is durable.
 type Receipt struct {
-	Op     domain.OpID
-	Number string
-	User   domain.UserID
-	Days   int
-	Price  domain.Nano
-	Until  time.Time
-	Repeat bool // the operation had been applied before: this is its old result, and the number may have moved on since
+	Op       domain.OpID
+	Number   string
+	User     domain.UserID
+	Days     int
+	Price    domain.Nano     // in Currency's smallest unit
+	Currency domain.Currency // what it was paid in
+	Until    time.Time
+	Repeat   bool // the operation had been applied before: this is its old result, and the number may have moved on since
 }
 
 func (x *exec) number() *domain.Number {
@@ -71,21 +72,22 @@ type purchase struct {
 	op      domain.OpID
 	user    domain.UserID
 	days    int
-	purpose string // purposeRent or purposeRenew
+	cur     domain.Currency // what the renter pays in
+	purpose string          // purposeRent or purposeRenew
 }
 
 func (c *purchase) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) {
 		if n.HasOp(c.op) {
-			rc := receiptOf(n, c.op, c.user, c.days, 0)
+			rc := receiptOf(n, c.op, c.user, c.days, domain.Money{Currency: c.cur})
 			rc.Repeat = true
 			x.reply(c.r, rc, nil)
 			return
 		}
 		p := x.eng.policy()
-		price, err := domain.Quote(n, p.Prices, c.days)
+		price, err := domain.Quote(n, p.Prices, c.days, c.cur)
 		if h := n.Hold; h != nil && h.Op == c.op { // an invoice's reservation: its period and price hold
-			c.days, price, err = h.Days, h.Price, nil
+			c.days, price, err = h.Days, h.Money(), nil
 		}
 		if err == nil {
 			_, err = decidePurchase(n, c.purpose, c.op, c.user, c.days, price, p, x.now)
@@ -100,7 +102,7 @@ func (c *purchase) run(x *exec) {
 }
 
 // decidePurchase is the domain decision behind a rent or renew saga.
-func decidePurchase(n *domain.Number, purpose string, op domain.OpID, u domain.UserID, days int, price domain.Nano,
+func decidePurchase(n *domain.Number, purpose string, op domain.OpID, u domain.UserID, days int, price domain.Money,
 	p domain.Policy, now time.Time) (domain.Event, error) {
 	if purpose == purposeRenew {
 		return n.Renew(op, u, days, price, p, now)
@@ -117,7 +119,7 @@ type confirmPurchase struct {
 	op      domain.OpID
 	user    domain.UserID
 	days    int
-	price   domain.Nano
+	price   domain.Money
 	purpose string
 }
 
@@ -148,8 +150,8 @@ func (c *confirmPurchase) run(x *exec) {
 	})
 }
 
-func receiptOf(n *domain.Number, op domain.OpID, u domain.UserID, days int, price domain.Nano) Receipt {
-	r := Receipt{Op: op, Number: n.ID, User: u, Days: days, Price: price}
+func receiptOf(n *domain.Number, op domain.OpID, u domain.UserID, days int, price domain.Money) Receipt {
+	r := Receipt{Op: op, Number: n.ID, User: u, Days: days, Price: domain.Nano(price.Units), Currency: price.Currency}
 	if n.Rental != nil {
 		r.Until = n.Rental.Until
 	}
@@ -292,6 +294,7 @@ type reserve struct {
 	op   domain.OpID
 	user domain.UserID
 	days int
+	cur  domain.Currency
 }
 
 func (c *reserve) run(x *exec) {
@@ -300,7 +303,7 @@ func (c *reserve) run(x *exec) {
 			x.reply(c.r, *h, nil)
 			return
 		}
-		ev, err := n.Reserve(c.op, c.user, c.days, x.eng.policy(), x.now)
+		ev, err := n.Reserve(c.op, c.user, c.days, c.cur, x.eng.policy(), x.now)
 		if err == nil {
 			_, err = x.emit(ev)
 		}
@@ -336,18 +339,19 @@ func (c *releaseHold) run(x *exec) {
 	})
 }
 
-// quoteRenewal answers the price of renewing for days, after checking that
-// user is the renter: what a renewal invoice asks for.
+// quoteRenewal answers the price of renewing for days in cur, after
+// checking that user is the renter: what a renewal invoice asks for.
 type quoteRenewal struct {
 	asker
 	user domain.UserID
 	days int
+	cur  domain.Currency
 }
 
 func (c *quoteRenewal) run(x *exec) {
 	x.withNumber(c.r, func(n *domain.Number) {
 		p := x.eng.policy()
-		price, err := domain.Quote(n, p.Prices, c.days)
+		price, err := domain.Quote(n, p.Prices, c.days, c.cur)
 		if err == nil {
 			_, err = n.Renew(domain.OpID("quote"), c.user, c.days, price, p, x.now)
 		}

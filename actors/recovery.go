@@ -237,7 +237,7 @@ func (e *Engine) resumePurchases() {
 		for _, x := range w.Entries {
 			if x.Debit && x.Status == domain.EntryProcessing {
 				steps = append(steps, step{x.Ref, &confirmPurchase{op: x.Op, user: w.User, days: x.Days,
-					price: x.Amount, purpose: x.Note}})
+					price: x.Money(), purpose: x.Note}})
 			}
 		}
 	})

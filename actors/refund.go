@@ -21,7 +21,7 @@ type refundCredit struct {
 
 func (c *refundCredit) run(x *exec) {
 	w := x.wallet()
-	ev, err := w.Credit(c.owed.Op, domain.KindRefund, c.owed.Amount, c.number, "rental cancelled", x.now)
+	ev, err := w.CreditIn(c.owed.Op, domain.KindRefund, c.owed.Money(), c.number, "rental cancelled", x.now)
 	if err == nil {
 		_, err = x.emit(ev)
 	}

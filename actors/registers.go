@@ -77,7 +77,7 @@ func (c *auditPage) run(x *exec) {
 type setDefaultPrice struct {
 	asker
 	days   int
-	amount domain.Nano
+	amount domain.Money // units 0 removes the period's price in its currency
 }
 
 func (c *setDefaultPrice) run(x *exec) {

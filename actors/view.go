@@ -186,22 +186,22 @@ func (e *Engine) RentalsOf(_ context.Context, user domain.UserID) (rented, offer
 	return rented, offered
 }
 
-// PriceOf quotes a number from its view: its override, else the default.
+// PriceOf quotes a number from its view in TON: its override, else the
+// default. PricesOf gives every currency.
 func (e *Engine) PriceOf(v NumberView, days int) (domain.Nano, bool) {
-	if p, ok := v.Prices.Lookup(days); ok {
-		return p, true
-	}
-	return e.policy().Prices.Lookup(days)
+	m, err := domain.Quote(&domain.Number{Prices: v.Prices}, e.policy().Prices, days, domain.CurrencyTON)
+	return domain.Nano(m.Units), err == nil
 }
 
-// Periods lists the rental periods on offer, in days, shortest first.
-func (e *Engine) Periods() []int {
-	var out []int
-	for _, p := range e.policy().Prices {
-		out = append(out, p.Days)
-	}
-	return out
+// PricesOf quotes a number from its view in every currency it is priced
+// in for days, TON first; empty when the period is not on offer.
+func (e *Engine) PricesOf(v NumberView, days int) []domain.Money {
+	return domain.PricesOf(&domain.Number{Prices: v.Prices}, e.policy().Prices, days)
 }
+
+// Periods lists the rental periods on offer by default, in days, shortest
+// first, whatever currencies they are priced in.
+func (e *Engine) Periods() []int { return e.policy().Prices.Periods() }
 
 // Policy returns the prices and timings in force, for showing them.
 func (e *Engine) Policy() domain.Policy { return e.policy() }

@@ -35,7 +35,7 @@ type debitForNumber struct {
 	asker
 	op      domain.OpID
 	user    domain.UserID
-	amount  domain.Nano
+	amount  domain.Money
 	number  string
 	days    int
 	purpose string
@@ -43,7 +43,7 @@ type debitForNumber struct {
 
 func (c *debitForNumber) run(x *exec) {
 	w := x.wallet()
-	ev, err := w.Debit(c.op, domain.KindPurchase, c.amount, c.number, c.days, c.purpose, x.now)
+	ev, err := w.DebitIn(c.op, domain.KindPurchase, c.amount, c.number, c.days, c.purpose, x.now)
 	if errors.Is(err, domain.ErrDuplicateOp) {
 		e, _ := w.Entry(c.op)
 		switch {
@@ -54,10 +54,11 @@ func (c *debitForNumber) run(x *exec) {
 			x.reply(c.r, nil, fmt.Errorf("%w: %s", domain.ErrDuplicateOp, e.Note))
 			return
 		case e.Status == domain.EntryCompleted:
-			x.reply(c.r, Receipt{Op: c.op, Number: c.number, User: c.user, Days: e.Days, Price: e.Amount, Repeat: true}, nil)
+			x.reply(c.r, Receipt{Op: c.op, Number: c.number, User: c.user, Days: e.Days, Price: e.Amount,
+				Currency: e.Currency, Repeat: true}, nil)
 			return
 		}
-		c.amount, c.days, err = e.Amount, e.Days, nil // resume with what was actually held
+		c.amount, c.days, err = e.Money(), e.Days, nil // resume with what was actually held
 	} else if err == nil {
 		_, err = x.emit(ev)
 	}
@@ -127,21 +128,22 @@ func (c *credit) run(x *exec) {
 	x.reply(c.r, v, err)
 }
 
-// debit takes money outside a saga: an admin's negative adjustment.
+// debit takes money outside a saga: an admin's negative adjustment, in
+// amount's currency. It answers the balance in that currency.
 type debit struct {
 	asker
 	op     domain.OpID
-	amount domain.Nano
+	amount domain.Money
 	note   string
 }
 
 func (c *debit) run(x *exec) {
 	w := x.wallet()
-	ev, err := w.Debit(c.op, domain.KindAdjustment, c.amount, "", 0, c.note, x.now)
+	ev, err := w.DebitIn(c.op, domain.KindAdjustment, c.amount, "", 0, c.note, x.now)
 	if err == nil {
 		_, err = x.emit(ev)
 	}
-	x.reply(c.r, w.Balance, err)
+	x.reply(c.r, domain.Nano(w.BalanceIn(c.amount.Currency).Units), err)
 }
 
 type getWallet struct{ asker }

@@ -13,7 +13,7 @@ func returnedNumber(t testing.TB) (*Number, time.Time) {
 	t.Helper()
 	n := rentedNumber(t, alice)
 	at := t0.Add(5 * day)
-	must(t, n)(ev(n.Cancel("c1", 0, at)))
+	must(t, n)(ev(n.Cancel("c1", TONMoney(0), at)))
 	must(t, n)(ev(n.SessionsEnded(at, false, at)))
 	return n, at
 }
@@ -33,7 +33,7 @@ func TestAccount_OwedOnlyWhenTheNumberComesBack(t *testing.T) {
 		t.Errorf("chore %+v, want the check, with login codes on for it", c)
 	}
 	wantStatus(t, n, StatusHandover)
-	if _, err := n.Reserve("h", bob, 30, DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
+	if _, err := n.Reserve("h", bob, 30, CurrencyTON, DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
 		t.Errorf("reserved before the check: %v", err)
 	}
 }
@@ -138,7 +138,7 @@ func TestAccount_LeftToTheAdmins(t *testing.T) {
 func TestAccount_RentingAgainEndsAManualCheck(t *testing.T) {
 	n, at := returnedNumber(t)
 	must(t, n)(ev(n.DeferAccountCheck(at)))
-	must(t, n)(ev(n.Rent("r2", bob, 30, TON(10), DefaultPolicy(), at)))
+	must(t, n)(ev(n.Rent("r2", bob, 30, TONMoney(TON(10)), DefaultPolicy(), at)))
 	if n.Account != nil {
 		t.Errorf("account %+v after bob rented it", n.Account)
 	}

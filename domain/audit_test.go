@@ -111,12 +111,12 @@ func TestPriceList_Lookup(t *testing.T) {
 		wOK  bool
 	}{{30, TON(10), true}, {60, TON(18), true}, {90, TON(25), true}, {1, 0, false}, {45, 0, false}, {120, 0, false}} {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
-			if a, ok := base.Lookup(tc.days); a != tc.wA || ok != tc.wOK {
+			if a, ok := base.Lookup(tc.days, CurrencyTON); a != tc.wA || ok != tc.wOK {
 				t.Errorf("Lookup(%d) = %v, %v; want %v, %v", tc.days, a, ok, tc.wA, tc.wOK)
 			}
 		})
 	}
-	if _, ok := PriceList(nil).Lookup(30); ok {
+	if _, ok := PriceList(nil).Lookup(30, CurrencyTON); ok {
 		t.Error("empty list has a price")
 	}
 }
@@ -124,15 +124,15 @@ func TestPriceList_Lookup(t *testing.T) {
 func TestPriceList_With(t *testing.T) {
 	base := DefaultPrices()
 	t.Run("copy-on-write and sorted", func(t *testing.T) {
-		got := base.With(7, TON(3)).With(60, TON(20)).With(90, 0)
-		sameState(t, "list", got, PriceList{{7, TON(3)}, {30, TON(10)}, {60, TON(20)}})
+		got := base.With(7, CurrencyTON, TON(3)).With(60, CurrencyTON, TON(20)).With(90, CurrencyTON, 0)
+		sameState(t, "list", got, PriceList{{Days: 7, Amount: TON(3)}, {Days: 30, Amount: TON(10)}, {Days: 60, Amount: TON(20)}})
 		sameState(t, "original", base, DefaultPrices())
-		if a, ok := got.Lookup(7); !ok || a != TON(3) {
+		if a, ok := got.Lookup(7, CurrencyTON); !ok || a != TON(3) {
 			t.Errorf("Lookup(7) = %v, %v", a, ok)
 		}
 	})
 	t.Run("removing a missing period", func(t *testing.T) {
-		sameState(t, "list", base.With(45, 0), DefaultPrices())
+		sameState(t, "list", base.With(45, CurrencyTON, 0), DefaultPrices())
 	})
 }
 
@@ -155,14 +155,14 @@ func TestValidatePrice(t *testing.T) {
 		{"too large names its bound", 30, MaxAdminAmount + 1, ErrOutOfRange},
 		{"too many days names its bound", 3661, TON(1), ErrOutOfRange},
 	} {
-		t.Run(tc.name, func(t *testing.T) { wantErr(t, ValidatePrice(tc.days, tc.amount), tc.wErr) })
+		t.Run(tc.name, func(t *testing.T) { wantErr(t, ValidatePrice(tc.days, TONMoney(tc.amount)), tc.wErr) })
 	}
 }
 
 func TestQuote(t *testing.T) {
 	n := freeNumber(t)
-	must(t, n)(ev(n.SetPrice(30, TON(7))))
-	must(t, n)(ev(n.SetPrice(5, TON(2))))
+	must(t, n)(ev(n.SetPrice(30, TONMoney(TON(7)))))
+	must(t, n)(ev(n.SetPrice(5, TONMoney(TON(2)))))
 	for _, tc := range []struct {
 		name string
 		days int
@@ -175,9 +175,9 @@ func TestQuote(t *testing.T) {
 		{"none", 45, 0, ErrBadPeriod},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := Quote(n, DefaultPrices(), tc.days)
+			a, err := Quote(n, DefaultPrices(), tc.days, CurrencyTON)
 			wantErr(t, err, tc.wErr)
-			if a != tc.wA {
+			if a != TONMoney(tc.wA) {
 				t.Errorf("Quote = %v, want %v", a, tc.wA)
 			}
 		})
@@ -192,16 +192,16 @@ func TestCatalog_SetDefault(t *testing.T) {
 		wErr    error
 		wPrices PriceList
 	}{
-		{"change", 30, TON(12), nil, PriceList{{30, TON(12)}, {60, TON(18)}, {90, TON(25)}}},
-		{"add", 7, TON(3), nil, PriceList{{7, TON(3)}, {30, TON(10)}, {60, TON(18)}, {90, TON(25)}}},
-		{"remove", 60, 0, nil, PriceList{{30, TON(10)}, {90, TON(25)}}},
+		{"change", 30, TON(12), nil, PriceList{{Days: 30, Amount: TON(12)}, {Days: 60, Amount: TON(18)}, {Days: 90, Amount: TON(25)}}},
+		{"add", 7, TON(3), nil, PriceList{{Days: 7, Amount: TON(3)}, {Days: 30, Amount: TON(10)}, {Days: 60, Amount: TON(18)}, {Days: 90, Amount: TON(25)}}},
+		{"remove", 60, 0, nil, PriceList{{Days: 30, Amount: TON(10)}, {Days: 90, Amount: TON(25)}}},
 		{"bad period", 0, TON(1), ErrBadPeriod, nil},
 		{"bad amount", 30, -TON(1), ErrBadAmount, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Catalog{Prices: DefaultPrices(), Seq: 4}
-			e, err := c.SetDefault(tc.days, tc.amount)
+			e, err := c.SetDefault(tc.days, TONMoney(tc.amount))
 			wantErr(t, err, tc.wErr)
 			sameState(t, "catalog after decision", c, &Catalog{Prices: DefaultPrices(), Seq: 4})
 			if tc.wErr != nil {

@@ -52,15 +52,29 @@ func CheckAdminDays(days int, negative bool) error {
 	return nil
 }
 
-// CheckAdminAmount bounds an amount an admin types: more than zero and at
-// most MaxAdminAmount.
-func CheckAdminAmount(n Nano) error {
-	if n > 0 && n <= MaxAdminAmount {
+// CheckAdminAmount bounds an amount of TON an admin types: more than zero
+// and at most MaxAdminAmount.
+func CheckAdminAmount(n Nano) error { return CheckAdminMoney(TONMoney(n)) }
+
+// maxAdminWhole is MaxAdminAmount in whole coins, the same bound in every
+// currency: a million of them.
+const maxAdminWhole = int64(MaxAdminAmount / NanoPerTON)
+
+// CheckAdminMoney bounds an amount an admin types in any currency: more than
+// zero and at most a million whole coins of it. The bounds name the
+// currency, so "between 0.000001 USDT and 1000000 USDT" says what was wrong.
+func CheckAdminMoney(m Money) error {
+	if !m.Currency.Known() {
+		return fmt.Errorf("%w: %s", ErrBadAmount, m.Currency)
+	}
+	most := Money{Currency: m.Currency, Units: maxAdminWhole * m.Currency.Unit()}
+	if m.Units > 0 && m.Units <= most.Units {
 		return nil
 	}
 	sentinel := ErrBadAmount
-	if n > 0 {
+	if m.Units > 0 {
 		sentinel = ErrAmountTooLarge
 	}
-	return &RangeError{What: "amount", Min: Nano(1).Decimal(), Max: MaxAdminAmount.Decimal(), Err: sentinel}
+	least := Money{Currency: m.Currency, Units: 1}
+	return &RangeError{What: "amount", Min: least.String(), Max: most.String(), Err: sentinel}
 }

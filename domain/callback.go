@@ -39,7 +39,7 @@ var callbackArity = map[string]int{
 	"cat":  1, // catalogue page
 	"num":  2, // number, catalogue page to go back to
 	"per":  2, // number, days: choose how to pay
-	"pay":  4, // number, days, method (b=balance, t=ton), nonce
+	"pay":  4, // number, days, method (b/bu = balance in TON/USDT, t/u = invoice in TON/USDT), nonce
 	"my":   0, // my rentals
 	"mine": 1, // one of my rentals
 	"rnw":  2, // number, days: renew, choose how to pay
@@ -51,6 +51,7 @@ var callbackArity = map[string]int{
 	"hist": 2, // number, page: ownership history
 	"wal":  1, // wallet, history page
 	"top":  2, // top-up amount in TON, nonce
+	"tpu":  2, // top-up amount in USDT, nonce
 	"icx":  1, // invoice code: cancel it
 	"lang": 1, // language code
 	"adm":  0, // admin menu

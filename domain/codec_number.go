@@ -12,7 +12,7 @@ import (
 func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w := &stateWriter{e: e}
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
-		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0, n.Account != nil,
+		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.SoldUSDT != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0, n.Account != nil,
 		len(n.Notices) > 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
@@ -36,6 +36,9 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	if n.Sold != 0 {
 		w.int("so", int64(n.Sold))
 	}
+	if n.SoldUSDT != 0 {
+		w.int("su", int64(n.SoldUSDT))
+	}
 	w.handover(n.Handover)
 	if n.Codes != 0 {
 		w.uint("cs", uint64(n.Codes))
@@ -51,11 +54,12 @@ func (w *stateWriter) hold(h *Hold) {
 	if h == nil || !w.key("ho") {
 		return
 	}
-	w.mapLen(5)
+	w.mapLen(5 + count(h.Currency != CurrencyTON))
 	w.str("op", string(h.Op))
 	w.int("u", int64(h.User))
 	w.int("d", int64(h.Days))
 	w.int("p", int64(h.Price))
+	w.currency(h.Currency)
 	w.time("t", h.Until)
 }
 
@@ -63,11 +67,14 @@ func (w *stateWriter) rental(r *Rental) {
 	if r == nil || !w.key("re") {
 		return
 	}
-	w.mapLen(4 + count(r.Expired, r.Reminded != 0, r.Days != 0, r.Granted != 0))
+	w.mapLen(4 + count(r.PaidUSDT != 0, r.Expired, r.Reminded != 0, r.Days != 0, r.Granted != 0))
 	w.int("u", int64(r.Renter))
 	w.time("s", r.Since)
 	w.time("t", r.Until)
 	w.int("p", int64(r.Paid))
+	if r.PaidUSDT != 0 {
+		w.int("pu", int64(r.PaidUSDT))
+	}
 	if r.Expired {
 		w.bool("x", true)
 	}
@@ -179,10 +186,11 @@ func (w *stateWriter) refunds(rs []OwedRefund) {
 		return
 	}
 	for _, r := range rs {
-		w.mapLen(3)
+		w.mapLen(3 + count(r.Currency != CurrencyTON))
 		w.str("op", string(r.Op))
 		w.int("u", int64(r.User))
 		w.int("a", int64(r.Amount))
+		w.currency(r.Currency)
 	}
 }
 
@@ -248,6 +256,8 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 			n.OpsAt = readList(r, "op times", r.time)
 		case "so":
 			n.Sold = Nano(r.int())
+		case "su":
+			n.SoldUSDT = Nano(r.int())
 		case "hv":
 			n.Handover = r.handover()
 		case "cs":
@@ -295,6 +305,8 @@ func (r *stateReader) hold() *Hold {
 			h.Days = int(r.int())
 		case "p":
 			h.Price = Nano(r.int())
+		case "cu":
+			h.Currency = r.currency()
 		case "t":
 			h.Until = r.time()
 		default:
@@ -320,6 +332,8 @@ func (r *stateReader) rental() *Rental {
 			x.Until = r.time()
 		case "p":
 			x.Paid = Nano(r.int())
+		case "pu":
+			x.PaidUSDT = Nano(r.int())
 		case "x":
 			x.Expired = r.bool()
 		case "r":
@@ -346,6 +360,8 @@ func (r *stateReader) owedRefund() OwedRefund {
 			x.User = UserID(r.int())
 		case "a":
 			x.Amount = Nano(r.int())
+		case "cu":
+			x.Currency = r.currency()
 		default:
 			return false
 		}

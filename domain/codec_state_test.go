@@ -65,6 +65,22 @@ func arbitraryNumber(r *rand.Rand) Number {
 	if r.IntN(3) == 0 {
 		n.Refunds = []OwedRefund{{Op: "c", User: 7, Amount: TON(2)}}
 	}
+	// the currency-bearing fields, in USDT a third of the time
+	if r.IntN(3) == 0 {
+		n.Prices = n.Prices.With(30, CurrencyUSDT, Nano(USDT(int64(1+r.IntN(9))).Units))
+	}
+	if n.Hold != nil && r.IntN(3) == 0 {
+		n.Hold.Currency = CurrencyUSDT
+	}
+	if n.Rental != nil && r.IntN(3) == 0 {
+		n.Rental.PaidUSDT = Nano(r.Int64N(1e9))
+	}
+	if r.IntN(3) == 0 {
+		n.SoldUSDT = Nano(r.Int64N(1e10))
+	}
+	if r.IntN(3) == 0 {
+		n.Refunds = append(n.Refunds, OwedRefund{Op: "u", User: 8, Amount: Nano(USDT(2).Units), Currency: CurrencyUSDT})
+	}
 	if r.IntN(3) == 0 {
 		n.Account = &AccountCheck{From: 7, Since: randomTime(r), Manual: r.IntN(2) == 0, Blocked: r.IntN(2) == 0,
 			Alerted: r.IntN(2) == 0}

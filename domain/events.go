@@ -323,12 +323,13 @@ type Catalog struct {
 	Seq        uint64   `msgpack:"sq"`
 }
 
-// SetDefault decides a change of the default price for a period.
-func (c *Catalog) SetDefault(days int, amount Nano) (*DefaultPriceSet, error) {
-	if err := ValidatePrice(days, amount); err != nil {
+// SetDefault decides a change of the default price for a period in m's
+// currency (an amount of 0 removes it in that currency).
+func (c *Catalog) SetDefault(days int, m Money) (*DefaultPriceSet, error) {
+	if err := ValidatePrice(days, m); err != nil {
 		return nil, err
 	}
-	return &DefaultPriceSet{Days: days, Amount: amount}, nil
+	return &DefaultPriceSet{Days: days, Amount: Nano(m.Units), Currency: m.Currency}, nil
 }
 
 // RegionsNow is the list of regions in force: the admins' if they changed
@@ -365,8 +366,9 @@ func (c *Catalog) RemoveRegion(code string, configured []string) (*RegionsChange
 
 // DefaultPriceSet changes the default price list.
 type DefaultPriceSet struct {
-	Days   int  `msgpack:"d"`
-	Amount Nano `msgpack:"a"`
+	Days     int      `msgpack:"d"`
+	Amount   Nano     `msgpack:"a"`
+	Currency Currency `msgpack:"cu,omitempty"` // absent (TON) in records from before currencies
 }
 
 // RegionsChanged sets the list of regions offered.
@@ -391,7 +393,9 @@ func (c *Catalog) Apply(e CatalogEvent, seq uint64) {
 	c.Seq = seq
 }
 
-func (e *DefaultPriceSet) applyCatalog(c *Catalog) { c.Prices = c.Prices.With(e.Days, e.Amount) }
+func (e *DefaultPriceSet) applyCatalog(c *Catalog) {
+	c.Prices = c.Prices.With(e.Days, e.Currency, e.Amount)
+}
 func (e *RegionsChanged) applyCatalog(c *Catalog) {
 	c.Regions, c.RegionsSet = slices.Clone(e.Regions), true
 }

@@ -55,10 +55,10 @@ func TestNumber_SessionsEnded(t *testing.T) {
 	if _, err := n.SessionsEnded(end.Add(-time.Hour), false, end); !errors.Is(err, ErrAlreadyDecided) {
 		t.Errorf("another hand-over's completion: %v, want ErrAlreadyDecided", err)
 	}
-	if _, err := n.Rent("r2", bob, 30, TON(10), DefaultPolicy(), end); !errors.Is(err, ErrNotAvailable) {
+	if _, err := n.Rent("r2", bob, 30, TONMoney(TON(10)), DefaultPolicy(), end); !errors.Is(err, ErrNotAvailable) {
 		t.Errorf("rent during the hand-over: %v, want ErrNotAvailable", err)
 	}
-	if _, err := n.Reserve("h2", bob, 30, DefaultPolicy(), end); !errors.Is(err, ErrNotAvailable) {
+	if _, err := n.Reserve("h2", bob, 30, CurrencyTON, DefaultPolicy(), end); !errors.Is(err, ErrNotAvailable) {
 		t.Errorf("reserve during the hand-over: %v, want ErrNotAvailable", err)
 	}
 	must(t, n)(ev(n.AlertHandover("Fragment: session expired")))

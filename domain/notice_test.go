@@ -139,7 +139,7 @@ func TestNumber_NoticesReplacedAndDropped(t *testing.T) {
 		n := heldNumber(t, bob)
 		tickApply(t, n, t0.Add(30*time.Minute))
 		lapse := n.Notices[0]
-		must(t, n)(ev(n.Rent("rent", alice, 30, TON(10), DefaultPolicy(), t0.Add(time.Hour))))
+		must(t, n)(ev(n.Rent("rent", alice, 30, TONMoney(TON(10)), DefaultPolicy(), t0.Add(time.Hour))))
 		tickApply(t, n, t0.Add(time.Hour+30*day))
 		wantNotices(t, n, lapse, OwedNotice{Seq: n.Seq, About: NoticeExpired, User: alice,
 			Until: t0.Add(time.Hour + 30*day), At: t0.Add(time.Hour + 30*day)})
@@ -147,7 +147,7 @@ func TestNumber_NoticesReplacedAndDropped(t *testing.T) {
 	t.Run("a renewal makes the reminder untrue", func(t *testing.T) {
 		n := rentedNumber(t, alice)
 		tickApply(t, n, end.Add(-6*time.Hour))
-		must(t, n)(ev(n.Renew("renew", alice, 30, TON(10), DefaultPolicy(), end.Add(-5*time.Hour))))
+		must(t, n)(ev(n.Renew("renew", alice, 30, TONMoney(TON(10)), DefaultPolicy(), end.Add(-5*time.Hour))))
 		wantNotices(t, n)
 	})
 	t.Run("an admin reviving the rental takes back its expiry", func(t *testing.T) {
@@ -166,7 +166,7 @@ func TestNumber_NoticesReplacedAndDropped(t *testing.T) {
 	t.Run("reserving again makes the lapse untrue", func(t *testing.T) {
 		n := heldNumber(t, bob)
 		tickApply(t, n, t0.Add(30*time.Minute))
-		must(t, n)(ev(n.Reserve("again", bob, 30, DefaultPolicy(), t0.Add(time.Hour))))
+		must(t, n)(ev(n.Reserve("again", bob, 30, CurrencyTON, DefaultPolicy(), t0.Add(time.Hour))))
 		wantNotices(t, n)
 	})
 }
@@ -177,7 +177,7 @@ func TestNumber_NoticesBounded(t *testing.T) {
 	n := freeNumber(t)
 	now := t0
 	for u := UserID(1); u <= 3*maxNotices; u++ {
-		must(t, n)(ev(n.Reserve(OpID(rune('a'+u)), u, 30, DefaultPolicy(), now)))
+		must(t, n)(ev(n.Reserve(OpID(rune('a'+u)), u, 30, CurrencyTON, DefaultPolicy(), now)))
 		now = n.Hold.Until
 		tickApply(t, n, now)
 	}

@@ -54,7 +54,10 @@ type Number struct {
 	// OpsAt is when each of Ops was applied (shorter in states from before
 	// times were kept: the oldest then have none).
 	OpsAt []time.Time `msgpack:"oa,omitempty"`
-	Sold  Nano        `msgpack:"so,omitempty"` // every rental and renewal ever paid for it, for the money check
+	Sold  Nano        `msgpack:"so,omitempty"` // every rental and renewal ever paid for it in TON, for the money check
+	// SoldUSDT is Sold's counterpart in USDT: a number may be rented for one
+	// currency and renewed for the other, and the sums are never mixed.
+	SoldUSDT Nano `msgpack:"su,omitempty"`
 	// Handover is the clean hand-over owed since a holder lost the number
 	// (handover.go); Codes is what Fragment last confirmed of its login codes.
 	Handover *Handover  `msgpack:"hv,omitempty"`
@@ -73,19 +76,24 @@ type Number struct {
 
 // Hold reserves a number for one invoice until Until.
 type Hold struct {
-	Op    OpID      `msgpack:"op"`
-	User  UserID    `msgpack:"u"`
-	Days  int       `msgpack:"d"`
-	Price Nano      `msgpack:"p"`
-	Until time.Time `msgpack:"t"`
+	Op       OpID      `msgpack:"op"`
+	User     UserID    `msgpack:"u"`
+	Days     int       `msgpack:"d"`
+	Price    Nano      `msgpack:"p"` // in Currency's smallest unit
+	Currency Currency  `msgpack:"cu,omitempty"`
+	Until    time.Time `msgpack:"t"`
 }
+
+// Money is the reserved price in its currency.
+func (h *Hold) Money() Money { return Money{Currency: h.Currency, Units: int64(h.Price)} }
 
 // Rental is the current renter's right to the number until Until.
 type Rental struct {
 	Renter   UserID    `msgpack:"u"`
 	Since    time.Time `msgpack:"s"`
 	Until    time.Time `msgpack:"t"`
-	Paid     Nano      `msgpack:"p"` // paid in total by this renter for this rental, for refunds
+	Paid     Nano      `msgpack:"p"`            // paid in TON in total by this renter for this rental, for refunds
+	PaidUSDT Nano      `msgpack:"pu,omitempty"` // the same in USDT: a refund is in what was paid
 	Expired  bool      `msgpack:"x,omitempty"`
 	Reminded int       `msgpack:"r,omitempty"` // reminder steps already sent
 	// Days and Granted account for Until: days paid for (rent and renewals)
@@ -94,6 +102,38 @@ type Rental struct {
 	// check reports. Rentals started before they were kept have Days 0.
 	Days    int           `msgpack:"d,omitempty"`
 	Granted time.Duration `msgpack:"g,omitempty"`
+}
+
+// PaidIn is what this renter paid for this rental in currency c.
+func (r *Rental) PaidIn(c Currency) Nano {
+	if c == CurrencyUSDT {
+		return r.PaidUSDT
+	}
+	return r.Paid
+}
+
+func (r *Rental) addPaid(m Money) {
+	if m.Currency == CurrencyUSDT {
+		r.PaidUSDT += Nano(m.Units)
+	} else {
+		r.Paid += Nano(m.Units)
+	}
+}
+
+// SoldIn is every rental and renewal n was ever paid for in currency c.
+func (n *Number) SoldIn(c Currency) Nano {
+	if c == CurrencyUSDT {
+		return n.SoldUSDT
+	}
+	return n.Sold
+}
+
+func (n *Number) addSold(m Money) {
+	if m.Currency == CurrencyUSDT {
+		n.SoldUSDT += Nano(m.Units)
+	} else {
+		n.Sold += Nano(m.Units)
+	}
 }
 
 // PaidUntil is where the rental would end by what was paid and granted,

@@ -36,16 +36,16 @@ func TestNumber_Reclaim(t *testing.T) {
 	t.Run("rentable again", func(t *testing.T) {
 		n := expiredNumber(t)
 		must(t, n)(ev(n.Reclaim(at)))
-		if _, err := n.Rent("early", bob, 30, TON(10), DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
+		if _, err := n.Rent("early", bob, 30, TONMoney(TON(10)), DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
 			t.Fatalf("rented before the hand-over: %v", err)
 		}
 		must(t, n)(ev(n.SessionsEnded(n.Handover.Since, false, at)))
-		if _, err := n.Rent("early", bob, 30, TON(10), DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
+		if _, err := n.Rent("early", bob, 30, TONMoney(TON(10)), DefaultPolicy(), at); !errors.Is(err, ErrNotAvailable) {
 			t.Fatalf("rented before its account was checked: %v", err)
 		}
 		must(t, n)(ev(n.AccountFound(at, AccountVerdict{Outcome: AccountAbsent}, at)))
 		wantStatus(t, n, StatusAvailable)
-		must(t, n)(ev(n.Rent("again", bob, 30, TON(10), DefaultPolicy(), at)))
+		must(t, n)(ev(n.Rent("again", bob, 30, TONMoney(TON(10)), DefaultPolicy(), at)))
 		if n.Renter() != bob || len(n.History) != 3 || n.History[2].How != "rented" {
 			t.Errorf("renter %d, history %+v", n.Renter(), n.History)
 		}
@@ -108,7 +108,7 @@ func TestNumber_ExtendBy(t *testing.T) {
 	rented := func(t testing.TB) *Number { return rentedNumber(t, alice) }
 	renewed := func(t testing.TB) *Number { // a renewal paid after the admin looked
 		n := rentedNumber(t, alice)
-		must(t, n)(ev(n.Renew("r2", alice, 30, TON(10), p, now)))
+		must(t, n)(ev(n.Renew("r2", alice, 30, TONMoney(TON(10)), p, now)))
 		return n
 	}
 	runNumberCases(t, []numberCase{
@@ -157,11 +157,11 @@ func TestNumber_ExtendBy(t *testing.T) {
 func TestNumber_Cancel(t *testing.T) {
 	at := t0.Add(5 * day)
 	cancel := func(op OpID, refund Nano) func(n *Number) (NumberEvent, error) {
-		return func(n *Number) (NumberEvent, error) { return ev(n.Cancel(op, refund, at)) }
+		return func(n *Number) (NumberEvent, error) { return ev(n.Cancel(op, TONMoney(refund), at)) }
 	}
 	renewed := func(t testing.TB) *Number {
 		n := rentedNumber(t, alice)
-		must(t, n)(ev(n.Renew("r2", alice, 30, TON(10), DefaultPolicy(), t0.Add(day))))
+		must(t, n)(ev(n.Renew("r2", alice, 30, TONMoney(TON(10)), DefaultPolicy(), t0.Add(day))))
 		return n
 	}
 	wantCancelled := func(refund Nano) func(t *testing.T, n *Number, e NumberEvent) {
@@ -195,10 +195,10 @@ func TestNumber_Cancel(t *testing.T) {
 		// saga after a crash must be recognised, not cancel a later rental.
 		{name: "retried op cancels nobody else", setup: func(t testing.TB) *Number {
 			n := rentedNumber(t, alice)
-			must(t, n)(ev(n.Cancel("c1", 0, at)))
+			must(t, n)(ev(n.Cancel("c1", TONMoney(0), at)))
 			must(t, n)(ev(n.SessionsEnded(at, false, at)))
 			must(t, n)(ev(n.AccountFound(at, AccountVerdict{Outcome: AccountAbsent}, at)))
-			must(t, n)(ev(n.Rent("later", bob, 30, TON(10), DefaultPolicy(), at.Add(time.Hour))))
+			must(t, n)(ev(n.Rent("later", bob, 30, TONMoney(TON(10)), DefaultPolicy(), at.Add(time.Hour))))
 			return n
 		}, decide: cancel("c1", 0), wErr: ErrDuplicateOp},
 	})
@@ -223,7 +223,7 @@ func TestRemoveOnlyWhatNobodyHoldsAndRestoreIt(t *testing.T) {
 	if n.Status() != StatusRemoved {
 		t.Fatalf("status %s", n.Status())
 	}
-	if _, err := n.Reserve("op", 7, 30, DefaultPolicy(), time.Now()); !errors.Is(err, ErrNumberNotFound) {
+	if _, err := n.Reserve("op", 7, 30, CurrencyTON, DefaultPolicy(), time.Now()); !errors.Is(err, ErrNumberNotFound) {
 		t.Fatalf("reserving a removed number: %v", err)
 	}
 	if _, err := n.Remove(); !errors.Is(err, ErrNumberNotFound) {

@@ -14,12 +14,13 @@ func AddNumber(id string, now time.Time) (*NumberAdded, error) {
 	return &NumberAdded{ID: cid, At: now}, nil
 }
 
-// SetPrice sets or (amount 0) removes this number's own price for a period.
-func (n *Number) SetPrice(days int, amount Nano) (*NumberPriceSet, error) {
-	if err := ValidatePrice(days, amount); err != nil {
+// SetPrice sets or (an amount of 0) removes this number's own price for a
+// period in m's currency; its price in the other currency is left alone.
+func (n *Number) SetPrice(days int, m Money) (*NumberPriceSet, error) {
+	if err := ValidatePrice(days, m); err != nil {
 		return nil, err
 	}
-	return &NumberPriceSet{Days: days, Amount: amount}, nil
+	return &NumberPriceSet{Days: days, Amount: Nano(m.Units), Currency: m.Currency}, nil
 }
 
 func (n *Number) checkFree(user UserID) error {
@@ -38,9 +39,9 @@ func (n *Number) checkFree(user UserID) error {
 	return nil
 }
 
-// Reserve holds the number for an unpaid invoice of user for days at price,
-// until now + p.HoldTTL.
-func (n *Number) Reserve(op OpID, user UserID, days int, p Policy, now time.Time) (*NumberReserved, error) {
+// Reserve holds the number for an unpaid invoice of user for days at its
+// price in currency c, until now + p.HoldTTL.
+func (n *Number) Reserve(op OpID, user UserID, days int, c Currency, p Policy, now time.Time) (*NumberReserved, error) {
 	if err := validateOpUser(op, user); err != nil {
 		return nil, err
 	}
@@ -50,11 +51,12 @@ func (n *Number) Reserve(op OpID, user UserID, days int, p Policy, now time.Time
 	if err := n.checkFree(user); err != nil {
 		return nil, err
 	}
-	price, err := Quote(n, p.Prices, days)
+	price, err := Quote(n, p.Prices, days, c)
 	if err != nil {
 		return nil, err
 	}
-	return &NumberReserved{Op: op, User: user, Days: days, Price: price, Until: now.Add(p.HoldTTL)}, nil
+	return &NumberReserved{Op: op, User: user, Days: days, Price: Nano(price.Units), Currency: c,
+		Until: now.Add(p.HoldTTL)}, nil
 }
 
 // Release drops the reservation of op (invoice cancelled or unpaid in time).
@@ -68,9 +70,9 @@ func (n *Number) Release(op OpID, reason string, now time.Time) (*NumberReleased
 // Rent starts a rental paid by op. With a reservation for op, the reserved
 // period and price apply and the reservation must not have lapsed. Without
 // one (paid from the balance), the number must be free and price must still
-// be the current quote, so an admin's price change between quote and payment
-// is caught rather than charged.
-func (n *Number) Rent(op OpID, user UserID, days int, price Nano, p Policy, now time.Time) (*NumberRented, error) {
+// be the current quote in price's currency, so an admin's price change
+// between quote and payment is caught rather than charged.
+func (n *Number) Rent(op OpID, user UserID, days int, price Money, p Policy, now time.Time) (*NumberRented, error) {
 	if err := validateOpUser(op, user); err != nil {
 		return nil, err
 	}
@@ -84,30 +86,38 @@ func (n *Number) Rent(op OpID, user UserID, days int, price Nano, p Policy, now 
 		if !now.Before(h.Until) { // at Until the scheduler releases it: both must agree
 			return nil, ErrHoldExpired
 		}
-		return n.rented(op, h.User, h.Days, h.Price, p, now), nil
+		return n.rented(op, h.User, h.Days, h.Money(), p, now), nil
 	}
 	if err := n.checkFree(user); err != nil {
 		return nil, err
 	}
-	q, err := Quote(n, p.Prices, days)
-	if err != nil {
+	if err := n.checkQuote(days, price, p); err != nil {
 		return nil, err
-	}
-	if q != price {
-		return nil, fmt.Errorf("%w: now %s", ErrPriceChanged, q)
 	}
 	return n.rented(op, user, days, price, p, now), nil
 }
 
-func (n *Number) rented(op OpID, user UserID, days int, price Nano, p Policy, now time.Time) *NumberRented {
+// checkQuote refuses price unless it is what days cost now in its currency.
+func (n *Number) checkQuote(days int, price Money, p Policy) error {
+	q, err := Quote(n, p.Prices, days, price.Currency)
+	if err != nil {
+		return err
+	}
+	if q != price {
+		return fmt.Errorf("%w: now %s", ErrPriceChanged, q)
+	}
+	return nil
+}
+
+func (n *Number) rented(op OpID, user UserID, days int, price Money, p Policy, now time.Time) *NumberRented {
 	until := addDays(now, days)
-	return &NumberRented{Op: op, User: user, Days: days, Price: price, Since: now, Until: until,
-		Reminded: stepsPassed(until, now, p.Reminders)}
+	return &NumberRented{Op: op, User: user, Days: days, Price: Nano(price.Units), Currency: price.Currency,
+		Since: now, Until: until, Reminded: stepsPassed(until, now, p.Reminders)}
 }
 
 // Renew extends the current rental by days from its current end, never from
 // now, so renewing early loses nothing.
-func (n *Number) Renew(op OpID, user UserID, days int, price Nano, p Policy, now time.Time) (*NumberRenewed, error) {
+func (n *Number) Renew(op OpID, user UserID, days int, price Money, p Policy, now time.Time) (*NumberRenewed, error) {
 	if err := validateOpUser(op, user); err != nil {
 		return nil, err
 	}
@@ -117,15 +127,11 @@ func (n *Number) Renew(op OpID, user UserID, days int, price Nano, p Policy, now
 	if err := n.checkRenter(user); err != nil {
 		return nil, err
 	}
-	q, err := Quote(n, p.Prices, days)
-	if err != nil {
+	if err := n.checkQuote(days, price, p); err != nil {
 		return nil, err
 	}
-	if q != price {
-		return nil, fmt.Errorf("%w: now %s", ErrPriceChanged, q)
-	}
 	until := addDays(n.Rental.Until, days)
-	return &NumberRenewed{Op: op, Days: days, Price: price, Until: until,
+	return &NumberRenewed{Op: op, Days: days, Price: Nano(price.Units), Currency: price.Currency, Until: until,
 		Reminded: stepsPassed(until, now, p.Reminders), At: now}, nil
 }
 
@@ -319,8 +325,9 @@ func (n *Number) ExtendBy(op OpID, days int, p Policy, now time.Time) (*RentalEx
 }
 
 // Cancel ends a rental early on an admin's decision; refund (possibly 0, at
-// most what was paid) goes back to the renter's balance.
-func (n *Number) Cancel(op OpID, refund Nano, now time.Time) (*RentalCancelled, error) {
+// most what this renter paid for the rental in refund's currency) goes
+// back to the renter's balance in that currency.
+func (n *Number) Cancel(op OpID, refund Money, now time.Time) (*RentalCancelled, error) {
 	if err := op.Validate(); err != nil {
 		return nil, err
 	}
@@ -330,10 +337,12 @@ func (n *Number) Cancel(op OpID, refund Nano, now time.Time) (*RentalCancelled, 
 	if n.Rental == nil {
 		return nil, ErrNotRented
 	}
-	if refund < 0 || refund > n.Rental.Paid {
-		return nil, fmt.Errorf("%w: refund must be between 0 and %s", ErrBadAmount, n.Rental.Paid)
+	paid := Money{Currency: refund.Currency, Units: int64(n.Rental.PaidIn(refund.Currency))}
+	if !refund.Currency.Known() || refund.Units < 0 || refund.Units > paid.Units {
+		return nil, fmt.Errorf("%w: refund must be between 0 and %s", ErrBadAmount, paid)
 	}
-	return &RentalCancelled{Op: op, Renter: n.Rental.Renter, Refund: refund, At: now, Check: true}, nil
+	return &RentalCancelled{Op: op, Renter: n.Rental.Renter, Refund: Nano(refund.Units), Currency: refund.Currency,
+		At: now, Check: true}, nil
 }
 
 func validateOpUser(op OpID, user UserID) error {

@@ -24,17 +24,19 @@ type NumberAdded struct {
 
 // NumberPriceSet sets (or with 0 removes) a per-number price.
 type NumberPriceSet struct {
-	Days   int  `msgpack:"d"`
-	Amount Nano `msgpack:"a"`
+	Days     int      `msgpack:"d"`
+	Amount   Nano     `msgpack:"a"`
+	Currency Currency `msgpack:"cu,omitempty"` // absent in records from before currencies: TON
 }
 
 // NumberReserved holds the number for an invoice.
 type NumberReserved struct {
-	Op    OpID      `msgpack:"op"`
-	User  UserID    `msgpack:"u"`
-	Days  int       `msgpack:"d"`
-	Price Nano      `msgpack:"p"`
-	Until time.Time `msgpack:"t"`
+	Op       OpID      `msgpack:"op"`
+	User     UserID    `msgpack:"u"`
+	Days     int       `msgpack:"d"`
+	Price    Nano      `msgpack:"p"`
+	Currency Currency  `msgpack:"cu,omitempty"` // Price's; absent (TON) in records from before currencies
+	Until    time.Time `msgpack:"t"`
 }
 
 // NumberReleased drops a reservation.
@@ -50,6 +52,7 @@ type NumberRented struct {
 	User     UserID    `msgpack:"u"`
 	Days     int       `msgpack:"d"`
 	Price    Nano      `msgpack:"p"`
+	Currency Currency  `msgpack:"cu,omitempty"` // Price's; absent (TON) in records from before currencies
 	Since    time.Time `msgpack:"s"`
 	Until    time.Time `msgpack:"t"`
 	Reminded int       `msgpack:"r"`
@@ -60,6 +63,7 @@ type NumberRenewed struct {
 	Op       OpID      `msgpack:"op"`
 	Days     int       `msgpack:"d"`
 	Price    Nano      `msgpack:"p"`
+	Currency Currency  `msgpack:"cu,omitempty"` // Price's; absent (TON) in records from before currencies
 	Until    time.Time `msgpack:"t"`
 	Reminded int       `msgpack:"r"`
 	At       time.Time `msgpack:"at,omitempty"` // zero in records from before it was kept
@@ -134,22 +138,24 @@ type RentalExtended struct {
 	At       time.Time `msgpack:"at,omitempty"`
 }
 
-// RentalCancelled ends a rental early; Refund goes to the renter's balance.
+// RentalCancelled ends a rental early; Refund goes to the renter's balance
+// in Currency.
 type RentalCancelled struct {
-	Op     OpID      `msgpack:"op"`
-	Renter UserID    `msgpack:"u"`
-	Refund Nano      `msgpack:"rf"`
-	At     time.Time `msgpack:"at"`
+	Op       OpID      `msgpack:"op"`
+	Renter   UserID    `msgpack:"u"`
+	Refund   Nano      `msgpack:"rf"`
+	Currency Currency  `msgpack:"cu,omitempty"` // Refund's; absent (TON) in records from before currencies
+	At       time.Time `msgpack:"at"`
 	// Check: as NumberReclaimed's.
 	Check bool `msgpack:"ck,omitempty"`
 }
 
 func (e *NumberAdded) applyNumber(n *Number) { *n = Number{ID: e.ID, Added: e.At} }
 func (e *NumberPriceSet) applyNumber(n *Number) {
-	n.Prices = n.Prices.With(e.Days, e.Amount)
+	n.Prices = n.Prices.With(e.Days, e.Currency, e.Amount)
 }
 func (e *NumberReserved) applyNumber(n *Number) {
-	n.Hold = &Hold{Op: e.Op, User: e.User, Days: e.Days, Price: e.Price, Until: e.Until}
+	n.Hold = &Hold{Op: e.Op, User: e.User, Days: e.Days, Price: e.Price, Currency: e.Currency, Until: e.Until}
 }
 func (e *NumberReleased) applyNumber(n *Number) {
 	if n.Hold != nil && n.Hold.Op == e.Op {
@@ -163,8 +169,9 @@ func (e *NumberReleased) applyNumber(n *Number) {
 func (e *NumberRented) applyNumber(n *Number) {
 	n.Hold = nil
 	n.Offer = nil
-	n.Rental = &Rental{Renter: e.User, Since: e.Since, Until: e.Until, Paid: e.Price, Reminded: e.Reminded, Days: e.Days}
-	n.Sold += e.Price
+	n.Rental = &Rental{Renter: e.User, Since: e.Since, Until: e.Until, Reminded: e.Reminded, Days: e.Days}
+	n.Rental.addPaid(e.Money())
+	n.addSold(e.Money())
 	n.openHolding(e.User, e.Since, e.Until, "rented")
 	n.noteOp(e.Op, e.Since)
 	n.Handover = nil // only in journals from before hand-overs: Rent waits for one now
@@ -173,12 +180,12 @@ func (e *NumberRented) applyNumber(n *Number) {
 func (e *NumberRenewed) applyNumber(n *Number) {
 	if n.Rental != nil {
 		n.Rental.Until, n.Rental.Reminded = e.Until, e.Reminded
-		n.Rental.Paid += e.Price
+		n.Rental.addPaid(e.Money())
 		if n.Rental.Days > 0 {
 			n.Rental.Days += e.Days
 		}
 	}
-	n.Sold += e.Price
+	n.addSold(e.Money())
 	n.noteOp(e.Op, e.At)
 }
 func (e *TransferOffered) applyNumber(n *Number) {
@@ -239,7 +246,7 @@ func (e *RentalCancelled) applyNumber(n *Number) {
 		n.startHandover(HandoverCancelled, n.Rental.Renter, e.At)
 	}
 	if e.Refund > 0 {
-		n.Refunds = append(n.Refunds, OwedRefund{Op: e.Op, User: e.Renter, Amount: e.Refund})
+		n.Refunds = append(n.Refunds, OwedRefund{Op: e.Op, User: e.Renter, Amount: e.Refund, Currency: e.Currency})
 	}
 	if e.Check {
 		n.owesAccountCheck(e.Renter, e.At)
@@ -248,4 +255,18 @@ func (e *RentalCancelled) applyNumber(n *Number) {
 	n.closeHolding(e.At)
 	n.History = append(n.History, Holding{User: e.Renter, From: e.At, To: e.At, How: "cancelled"})
 	n.noteOp(e.Op, e.At)
+}
+
+// Money is the reservation's price in its currency.
+func (e *NumberReserved) Money() Money { return Money{Currency: e.Currency, Units: int64(e.Price)} }
+
+// Money is what the rental was paid, in its currency.
+func (e *NumberRented) Money() Money { return Money{Currency: e.Currency, Units: int64(e.Price)} }
+
+// Money is what the renewal was paid, in its currency.
+func (e *NumberRenewed) Money() Money { return Money{Currency: e.Currency, Units: int64(e.Price)} }
+
+// RefundMoney is the refund in its currency.
+func (e *RentalCancelled) RefundMoney() Money {
+	return Money{Currency: e.Currency, Units: int64(e.Refund)}
 }

@@ -51,7 +51,7 @@ func freeNumber(t testing.TB) *Number {
 func heldNumber(t testing.TB, user UserID) *Number {
 	t.Helper()
 	n := freeNumber(t)
-	must(t, n)(ev(n.Reserve("hold", user, 30, DefaultPolicy(), t0)))
+	must(t, n)(ev(n.Reserve("hold", user, 30, CurrencyTON, DefaultPolicy(), t0)))
 	return n
 }
 
@@ -60,7 +60,7 @@ func heldNumber(t testing.TB, user UserID) *Number {
 func rentedNumber(t testing.TB, user UserID) *Number {
 	t.Helper()
 	n := freeNumber(t)
-	must(t, n)(ev(n.Rent("rent", user, 30, TON(10), DefaultPolicy(), t0)))
+	must(t, n)(ev(n.Rent("rent", user, 30, TONMoney(TON(10)), DefaultPolicy(), t0)))
 	return n
 }
 
@@ -144,6 +144,6 @@ func wantStatus(t testing.TB, n *Number, w NumberStatus) {
 // twoDayPolicy is the default policy with a price for 2 days.
 func twoDayPolicy() Policy {
 	p := DefaultPolicy()
-	p.Prices = p.Prices.With(2, TON(1))
+	p.Prices = p.Prices.With(2, CurrencyTON, TON(1))
 	return p
 }

@@ -40,34 +40,36 @@ func TestAddNumber(t *testing.T) {
 func TestNumber_SetPrice(t *testing.T) {
 	runNumberCases(t, []numberCase{
 		{name: "set", setup: freeNumber,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, TON(7))) },
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, TONMoney(TON(7)))) },
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
-				sameState(t, "prices", n.Prices, PriceList{{30, TON(7)}})
+				sameState(t, "prices", n.Prices, PriceList{{Days: 30, Amount: TON(7)}})
 			}},
 		{name: "remove", setup: func(t testing.TB) *Number {
 			n := freeNumber(t)
-			must(t, n)(ev(n.SetPrice(30, TON(7))))
-			must(t, n)(ev(n.SetPrice(7, TON(3))))
+			must(t, n)(ev(n.SetPrice(30, TONMoney(TON(7)))))
+			must(t, n)(ev(n.SetPrice(7, TONMoney(TON(3)))))
 			return n
-		}, decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, 0)) },
+		}, decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, TONMoney(0))) },
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
-				sameState(t, "prices", n.Prices, PriceList{{7, TON(3)}})
+				sameState(t, "prices", n.Prices, PriceList{{Days: 7, Amount: TON(3)}})
 			}},
 		{name: "zero days", setup: freeNumber, wErr: ErrBadPeriod,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(0, TON(1))) }},
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(0, TONMoney(TON(1)))) }},
 		{name: "too many days", setup: freeNumber, wErr: ErrBadPeriod,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(3661, TON(1))) }},
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(3661, TONMoney(TON(1)))) }},
 		{name: "negative amount", setup: freeNumber, wErr: ErrBadAmount,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, -1)) }},
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, TONMoney(-1))) }},
 		{name: "too large", setup: freeNumber, wErr: ErrAmountTooLarge,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, MaxAmount+1)) }},
+			decide: func(n *Number) (NumberEvent, error) { return ev(n.SetPrice(30, TONMoney(MaxAmount+1))) }},
 	})
 }
 
 func TestNumber_Reserve(t *testing.T) {
 	p := DefaultPolicy()
 	reserve := func(op OpID, u UserID, days int) func(n *Number) (NumberEvent, error) {
-		return func(n *Number) (NumberEvent, error) { return ev(n.Reserve(op, u, days, p, t0.Add(time.Minute))) }
+		return func(n *Number) (NumberEvent, error) {
+			return ev(n.Reserve(op, u, days, CurrencyTON, p, t0.Add(time.Minute)))
+		}
 	}
 	runNumberCases(t, []numberCase{
 		{name: "free", setup: freeNumber, decide: reserve("r1", alice, 30),
@@ -85,7 +87,7 @@ func TestNumber_Reserve(t *testing.T) {
 			}},
 		{name: "price override", setup: func(t testing.TB) *Number {
 			n := freeNumber(t)
-			must(t, n)(ev(n.SetPrice(30, TON(7))))
+			must(t, n)(ev(n.SetPrice(30, TONMoney(TON(7)))))
 			return n
 		}, decide: reserve("r1", alice, 30),
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
@@ -95,7 +97,7 @@ func TestNumber_Reserve(t *testing.T) {
 			}},
 		{name: "override adds a period", setup: func(t testing.TB) *Number {
 			n := freeNumber(t)
-			must(t, n)(ev(n.SetPrice(7, TON(3))))
+			must(t, n)(ev(n.SetPrice(7, TONMoney(TON(3)))))
 			return n
 		}, decide: reserve("r1", alice, 7),
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
@@ -105,7 +107,7 @@ func TestNumber_Reserve(t *testing.T) {
 			}},
 		{name: "override leaves other periods at default", setup: func(t testing.TB) *Number {
 			n := freeNumber(t)
-			must(t, n)(ev(n.SetPrice(30, TON(7))))
+			must(t, n)(ev(n.SetPrice(30, TONMoney(TON(7)))))
 			return n
 		}, decide: reserve("r1", alice, 60),
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
@@ -123,8 +125,8 @@ func TestNumber_Reserve(t *testing.T) {
 		{name: "bad period", setup: freeNumber, decide: reserve("r1", alice, 45), wErr: ErrBadPeriod},
 		{name: "removed period", setup: func(t testing.TB) *Number {
 			n := freeNumber(t)
-			must(t, n)(ev(n.SetPrice(45, TON(1))))
-			must(t, n)(ev(n.SetPrice(45, 0)))
+			must(t, n)(ev(n.SetPrice(45, TONMoney(TON(1)))))
+			must(t, n)(ev(n.SetPrice(45, TONMoney(0))))
 			return n
 		}, decide: reserve("r1", alice, 45), wErr: ErrBadPeriod},
 		{name: "blocked", setup: func(t testing.TB) *Number { return blocked(t, freeNumber(t)) },
@@ -177,7 +179,7 @@ func TestNumber_Release(t *testing.T) {
 
 	t.Run("stale release keeps a newer hold", func(t *testing.T) {
 		n := heldNumber(t, alice)
-		must(t, n)(ev(n.Reserve("newer", alice, 60, DefaultPolicy(), t0)))
+		must(t, n)(ev(n.Reserve("newer", alice, 60, CurrencyTON, DefaultPolicy(), t0)))
 		applyN(t, n, &NumberReleased{Op: "hold", Reason: "expired"})
 		if n.Hold == nil || n.Hold.Op != "newer" {
 			t.Errorf("hold = %+v, want the newer hold kept", n.Hold)
@@ -188,7 +190,7 @@ func TestNumber_Release(t *testing.T) {
 func TestNumber_Rent(t *testing.T) {
 	p := DefaultPolicy()
 	rent := func(op OpID, u UserID, days int, price Nano, at time.Time) func(n *Number) (NumberEvent, error) {
-		return func(n *Number) (NumberEvent, error) { return ev(n.Rent(op, u, days, price, p, at)) }
+		return func(n *Number) (NumberEvent, error) { return ev(n.Rent(op, u, days, TONMoney(price), p, at)) }
 	}
 	held := func(t testing.TB) *Number { return heldNumber(t, alice) }
 	now := t0.Add(10 * time.Minute)
@@ -218,7 +220,7 @@ func TestNumber_Rent(t *testing.T) {
 			}},
 		{name: "with hold keeps reserved price after a price change", setup: func(t testing.TB) *Number {
 			n := held(t)
-			must(t, n)(ev(n.SetPrice(30, TON(50))))
+			must(t, n)(ev(n.SetPrice(30, TONMoney(TON(50)))))
 			return n
 		}, decide: rent("hold", alice, 30, TON(50), now), check: wantRental(alice, now, 30, TON(10))},
 		{name: "with hold just before it lapses", setup: held, decide: rent("hold", alice, 30, TON(10), t0.Add(30*time.Minute-1)),
@@ -233,12 +235,12 @@ func TestNumber_Rent(t *testing.T) {
 		{name: "price changed", setup: freeNumber, decide: rent("buy", alice, 30, TON(9), now), wErr: ErrPriceChanged},
 		{name: "override price", setup: func(t testing.TB) *Number {
 			n := freeNumber(t)
-			must(t, n)(ev(n.SetPrice(30, TON(7))))
+			must(t, n)(ev(n.SetPrice(30, TONMoney(TON(7)))))
 			return n
 		}, decide: rent("buy", alice, 30, TON(7), now), check: wantRental(alice, now, 30, TON(7))},
 		{name: "default price despite override", setup: func(t testing.TB) *Number {
 			n := freeNumber(t)
-			must(t, n)(ev(n.SetPrice(30, TON(7))))
+			must(t, n)(ev(n.SetPrice(30, TONMoney(TON(7)))))
 			return n
 		}, decide: rent("buy", alice, 30, TON(10), now), wErr: ErrPriceChanged},
 		{name: "bad period", setup: freeNumber, decide: rent("buy", alice, 31, TON(10), now), wErr: ErrBadPeriod},
@@ -262,7 +264,9 @@ func TestNumber_Rent(t *testing.T) {
 		{name: "no op", setup: freeNumber, decide: rent("", alice, 30, TON(10), now), wErr: ErrBadOp},
 		{name: "no user", setup: freeNumber, decide: rent("buy", 0, 30, TON(10), now), wErr: ErrBadUser},
 		{name: "short rental skips reminders already past", setup: freeNumber,
-			decide: func(n *Number) (NumberEvent, error) { return ev(n.Rent("buy", alice, 2, TON(1), twoDayPolicy(), now)) },
+			decide: func(n *Number) (NumberEvent, error) {
+				return ev(n.Rent("buy", alice, 2, TONMoney(TON(1)), twoDayPolicy(), now))
+			},
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
 				if n.Rental.Reminded != 1 {
 					t.Errorf("Reminded = %d, want 1: the 72 h reminder is already past for a 2-day rental", n.Rental.Reminded)
@@ -277,7 +281,7 @@ func TestNumber_RentAtHoldEnd(t *testing.T) {
 	n := heldNumber(t, alice)
 	end := n.Hold.Until
 	lapsed := len(n.Tick(DefaultPolicy(), end)) > 0
-	_, err := n.Rent("hold", alice, 30, TON(10), DefaultPolicy(), end)
+	_, err := n.Rent("hold", alice, 30, TONMoney(TON(10)), DefaultPolicy(), end)
 	if lapsed && err == nil {
 		t.Errorf("at Hold.Until Tick releases the hold (lapsed) but Rent still accepts it; want ErrHoldExpired")
 	}
@@ -287,7 +291,7 @@ func TestNumber_Renew(t *testing.T) {
 	p := DefaultPolicy()
 	end := t0.Add(30 * day)
 	renew := func(op OpID, u UserID, days int, price Nano, at time.Time) func(n *Number) (NumberEvent, error) {
-		return func(n *Number) (NumberEvent, error) { return ev(n.Renew(op, u, days, price, p, at)) }
+		return func(n *Number) (NumberEvent, error) { return ev(n.Renew(op, u, days, TONMoney(price), p, at)) }
 	}
 	wantUntil := func(until time.Time, paid Nano) func(t *testing.T, n *Number, _ NumberEvent) {
 		return func(t *testing.T, n *Number, _ NumberEvent) {
@@ -332,12 +336,12 @@ func TestNumber_Renew(t *testing.T) {
 			check: wantUntil(t0.Add(90*day), TON(28))},
 		{name: "twice", setup: func(t testing.TB) *Number {
 			n := rented(t)
-			must(t, n)(ev(n.Renew("r2", alice, 30, TON(10), p, t0.Add(day))))
+			must(t, n)(ev(n.Renew("r2", alice, 30, TONMoney(TON(10)), p, t0.Add(day))))
 			return n
 		}, decide: renew("r3", alice, 90, TON(25), t0.Add(2*day)), check: wantUntil(t0.Add(150*day), TON(45))},
 		{name: "close to the new end keeps the passed reminders", setup: rented,
 			decide: func(n *Number) (NumberEvent, error) {
-				return ev(n.Renew("r2", alice, 2, TON(1), twoDayPolicy(), end.Add(-time.Minute)))
+				return ev(n.Renew("r2", alice, 2, TONMoney(TON(1)), twoDayPolicy(), end.Add(-time.Minute)))
 			},
 			check: func(t *testing.T, n *Number, _ NumberEvent) {
 				// the new end is 2 days minus a minute away: the 72 h step is past
@@ -357,7 +361,7 @@ func TestNumber_Renew(t *testing.T) {
 		{name: "duplicate op of the rent", setup: rented, decide: renew("rent", alice, 30, TON(10), t0.Add(day)), wErr: ErrDuplicateOp},
 		{name: "duplicate op of a renewal", setup: func(t testing.TB) *Number {
 			n := rented(t)
-			must(t, n)(ev(n.Renew("r2", alice, 30, TON(10), p, t0.Add(day))))
+			must(t, n)(ev(n.Renew("r2", alice, 30, TONMoney(TON(10)), p, t0.Add(day))))
 			return n
 		}, decide: renew("r2", alice, 30, TON(10), t0.Add(day)), wErr: ErrDuplicateOp},
 		{name: "no op", setup: rented, decide: renew("", alice, 30, TON(10), t0), wErr: ErrBadOp},
@@ -384,7 +388,7 @@ func TestNumber_Ops(t *testing.T) {
 	t.Run("the last OpRetention are all remembered", func(t *testing.T) {
 		n := rentedNumber(t, alice)
 		for i := range 50 {
-			must(t, n)(ev(n.Renew(OpID(fmt.Sprintf("r%d", i)), alice, 30, TON(10), p, t0.Add(time.Duration(i)*time.Hour))))
+			must(t, n)(ev(n.Renew(OpID(fmt.Sprintf("r%d", i)), alice, 30, TONMoney(TON(10)), p, t0.Add(time.Duration(i)*time.Hour))))
 		}
 		for _, op := range []OpID{"rent", "r0", "r49"} {
 			if !n.HasOp(op) {
@@ -395,7 +399,7 @@ func TestNumber_Ops(t *testing.T) {
 	t.Run("older ones beyond the last 8 are forgotten", func(t *testing.T) {
 		n := rentedNumber(t, alice)
 		for i := range 10 {
-			must(t, n)(ev(n.Renew(OpID(fmt.Sprintf("r%d", i)), alice, 30, TON(10), p, t0.Add(time.Duration(i+1)*(OpRetention+time.Hour)))))
+			must(t, n)(ev(n.Renew(OpID(fmt.Sprintf("r%d", i)), alice, 30, TONMoney(TON(10)), p, t0.Add(time.Duration(i+1)*(OpRetention+time.Hour)))))
 		}
 		if len(n.Ops) != recentOps || len(n.OpsAt) != recentOps {
 			t.Fatalf("len(Ops) = %d, len(OpsAt) = %d, want %d", len(n.Ops), len(n.OpsAt), recentOps)
@@ -412,7 +416,7 @@ func TestNumber_Ops(t *testing.T) {
 	t.Run("ops from a state without times count as old", func(t *testing.T) {
 		n := rentedNumber(t, alice)
 		n.Ops, n.OpsAt = []OpID{"a", "b", "c", "d", "e", "f", "g", "h"}, nil
-		must(t, n)(ev(n.Renew("new", alice, 30, TON(10), p, t0)))
+		must(t, n)(ev(n.Renew("new", alice, 30, TONMoney(TON(10)), p, t0)))
 		if n.HasOp("a") || !n.HasOp("b") || !n.HasOp("new") || len(n.OpsAt) != len(n.Ops) {
 			t.Errorf("ops %v at %v", n.Ops, n.OpsAt)
 		}

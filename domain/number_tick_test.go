@@ -142,7 +142,7 @@ func TestNumber_TickReminders(t *testing.T) {
 	t.Run("2-day rental never gets the 72 h reminder", func(t *testing.T) {
 		n := freeNumber(t)
 		p2 := twoDayPolicy()
-		must(t, n)(ev(n.Rent("buy", alice, 2, TON(1), p2, t0)))
+		must(t, n)(ev(n.Rent("buy", alice, 2, TONMoney(TON(1)), p2, t0)))
 		steps, _, expired := reminderSteps(t, walk(t, n, p2))
 		sameState(t, "steps", steps, []int{1, 2, 3})
 		if !expired {
@@ -172,7 +172,7 @@ func TestNumber_TickReminders(t *testing.T) {
 	t.Run("a renewal restarts the reminders", func(t *testing.T) {
 		n := rentedNumber(t, alice)
 		applyN(t, n, n.Tick(p, end.Add(-time.Minute))[0].(NumberEvent))
-		must(t, n)(ev(n.Renew("r2", alice, 30, TON(10), p, end.Add(-time.Minute))))
+		must(t, n)(ev(n.Renew("r2", alice, 30, TONMoney(TON(10)), p, end.Add(-time.Minute))))
 		steps, at, _ := reminderSteps(t, walk(t, n, p))
 		sameState(t, "steps", steps, []int{0, 1, 2, 3})
 		if len(at) > 0 && !at[0].Equal(end.Add(30*day-72*time.Hour)) {

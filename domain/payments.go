@@ -59,11 +59,6 @@ func (p *Payments) Open(inv Invoice, ttl time.Duration, now time.Time) (*Invoice
 	if err := inv.Money().Validate(); err != nil {
 		return nil, err
 	}
-	if inv.Currency != CurrencyTON && inv.Purpose != PurposeTopUp {
-		// Prices have no currency yet: a rental is priced, held and paid
-		// in TON only (actors.Check holds every purchase to it).
-		return nil, fmt.Errorf("%w: a rent or renewal invoice is in TON, not %s", ErrNotPermitted, inv.Currency)
-	}
 	code := NormalizeCode(inv.Code)
 	if code == "" {
 		return nil, ErrBadCode

@@ -78,12 +78,35 @@ func TestPayments_AssignKeepsTheOrphansCurrency(t *testing.T) {
 	}
 }
 
-func TestPayments_OpenRefusesARentInvoiceInUSDT(t *testing.T) {
+// Prices carry a currency now: a rent or renewal invoice may be in USDT,
+// and a USDT payment naming it pays it, in USDT.
+func TestPayments_OpenARentInvoiceInUSDT(t *testing.T) {
 	for _, purpose := range []PurposeKind{PurposeRent, PurposeRenew} {
 		inv := aliceInvoice()
 		inv.Purpose, inv.Currency, inv.Amount = purpose, CurrencyUSDT, Nano(USDT(10).Units)
-		if _, err := NewPayments().Open(inv, time.Minute, t0); !errors.Is(err, ErrNotPermitted) {
-			t.Errorf("purpose %d in USDT: %v, want ErrNotPermitted", purpose, err)
+		p := NewPayments()
+		e, err := p.Open(inv, time.Minute, t0)
+		if err != nil {
+			t.Fatalf("purpose %d in USDT: %v", purpose, err)
+		}
+		if e.Invoice.Money() != USDT(10) || e.Invoice.Purpose != purpose {
+			t.Fatalf("opened %+v", e.Invoice)
+		}
+		mustP(t, p)(pev(e, nil))
+		ev, err := p.Receive(usdtPay(1, USDT(10).Units, codeA), t0.Add(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Outcome != OutcomePaid || ev.Money() != USDT(10) || ev.Op != inv.Op {
+			t.Errorf("purpose %d: a USDT payment of the USDT invoice gave %+v", purpose, ev)
+		}
+		// the same units in TON do not pay it: nothing is converted
+		ev, err = p.Receive(pay(2, Nano(USDT(10).Units), codeA), t0.Add(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Outcome == OutcomePaid || ev.Money() != (Money{Currency: CurrencyTON, Units: USDT(10).Units}) {
+			t.Errorf("purpose %d: a TON payment of the USDT invoice gave %+v", purpose, ev)
 		}
 	}
 	inv := aliceInvoice()

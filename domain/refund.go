@@ -7,10 +7,14 @@ package domain
 
 // OwedRefund is a refund a number's cancel owes its renter's wallet.
 type OwedRefund struct {
-	Op     OpID   `msgpack:"op"`
-	User   UserID `msgpack:"u"`
-	Amount Nano   `msgpack:"a"`
+	Op       OpID     `msgpack:"op"`
+	User     UserID   `msgpack:"u"`
+	Amount   Nano     `msgpack:"a"`
+	Currency Currency `msgpack:"cu,omitempty"` // Amount's; TON when absent
 }
+
+// Money is the refund in its currency.
+func (r OwedRefund) Money() Money { return Money{Currency: r.Currency, Units: int64(r.Amount)} }
 
 // RefundCredited records that the wallet credited the refund of Op.
 type RefundCredited struct {

@@ -39,11 +39,22 @@ type numberSim struct {
 	now time.Time
 	j   journal
 	ops int
+	// usdt makes the commands that name a currency pick one at random (the
+	// policy then prices some periods in USDT); sold is what the journal's
+	// rentals and renewals paid, per currency.
+	usdt bool
+	sold [2]Nano
 }
 
 func (s *numberSim) apply(e NumberEvent) {
 	s.t.Helper()
 	s.j = append(s.j, Record{Kind: KindNumber, ID: testNum, Event: e})
+	switch x := e.(type) {
+	case *NumberRented:
+		s.sold[x.Currency] += x.Price
+	case *NumberRenewed:
+		s.sold[x.Currency] += x.Price
+	}
 	s.n.Apply(e, uint64(len(s.j)))
 	s.check()
 }
@@ -74,12 +85,22 @@ func (s *numberSim) op() OpID {
 	return OpID(fmt.Sprint("op", s.ops))
 }
 
-func (s *numberSim) days() (int, Nano) {
+// days picks a period and its price in one currency: usually the current
+// quote, sometimes the default (a stale quote).
+func (s *numberSim) days() (int, Money) {
 	pr := s.p.Prices[s.rng.IntN(len(s.p.Prices))]
-	if q, err := Quote(s.n, s.p.Prices, pr.Days); err == nil && s.rng.IntN(8) != 0 {
+	if q, err := Quote(s.n, s.p.Prices, pr.Days, pr.Currency); err == nil && s.rng.IntN(8) != 0 {
 		return pr.Days, q
 	}
-	return pr.Days, pr.Amount
+	return pr.Days, pr.Money()
+}
+
+// currency is TON, or with usdt either currency.
+func (s *numberSim) currency() Currency {
+	if !s.usdt {
+		return CurrencyTON
+	}
+	return Currencies()[s.rng.IntN(len(Currencies()))]
 }
 
 func (s *numberSim) step() {
@@ -90,8 +111,8 @@ func (s *numberSim) step() {
 	n := s.n
 	switch s.rng.IntN(26) { // 25: time only passes
 	case 0, 1, 2:
-		d, _ := s.days()
-		s.try(ev(n.Reserve(s.op(), s.user(), d, s.p, s.now)))
+		d, price := s.days()
+		s.try(ev(n.Reserve(s.op(), s.user(), d, price.Currency, s.p, s.now)))
 	case 3:
 		if n.Hold != nil {
 			s.try(ev(n.Release(n.Hold.Op, "cancelled", s.now)))
@@ -135,13 +156,15 @@ func (s *numberSim) step() {
 		if s.rng.IntN(4) != 0 {
 			break
 		}
-		paid := Nano(0)
+		c, paid := s.currency(), Nano(0)
 		if n.Rental != nil {
-			paid = n.Rental.Paid
+			paid = n.Rental.PaidIn(c)
 		}
-		s.try(ev(n.Cancel(s.op(), Nano(s.rng.Int64N(int64(paid)+2))-1, s.now)))
+		refund := Money{Currency: c, Units: s.rng.Int64N(int64(paid)+2) - 1}
+		s.try(ev(n.Cancel(s.op(), refund, s.now)))
 	case 21:
-		s.try(ev(n.SetPrice(s.p.Prices[s.rng.IntN(len(s.p.Prices))].Days, TON(s.rng.Int64N(3)*5))))
+		pr := s.p.Prices[s.rng.IntN(len(s.p.Prices))]
+		s.try(ev(n.SetPrice(pr.Days, Money{Currency: pr.Currency, Units: s.rng.Int64N(3) * 5 * pr.Currency.Unit()})))
 	case 22, 24: // the hand-over worker: what Fragment confirmed
 		c := n.Chore(s.now)
 		if c.Codes != CodesUnknown {
@@ -208,11 +231,25 @@ func (s *numberSim) check() {
 		if open != 1 || n.History[len(n.History)-1].User != r.Renter {
 			fail("rental %+v but history %+v", r, n.History)
 		}
-		if !r.Until.After(r.Since) || r.Paid <= 0 || r.Reminded > len(s.p.Reminders) {
+		if !r.Until.After(r.Since) || r.Paid < 0 || r.PaidUSDT < 0 || r.Paid+r.PaidUSDT <= 0 ||
+			r.Reminded > len(s.p.Reminders) || !s.usdt && r.PaidUSDT != 0 {
 			fail("rental %+v", r)
 		}
 	} else if open != 0 {
 		fail("no rental but an open holding: %+v", n.History)
+	}
+	for _, c := range Currencies() {
+		if n.SoldIn(c) != s.sold[c] {
+			fail("sold %v in %s, the journal says %v", n.SoldIn(c), c, s.sold[c])
+		}
+	}
+	if n.Hold != nil && !n.Hold.Currency.Known() {
+		fail("hold %+v", n.Hold)
+	}
+	for _, r := range n.Refunds {
+		if r.Amount <= 0 || !r.Currency.Known() || !s.usdt && r.Currency != CurrencyTON {
+			fail("refund %+v", r)
+		}
 	}
 	if w := n.NextWake(s.p.Reminders); !w.IsZero() {
 		if evs := n.Tick(s.p, w.Add(-1)); len(evs) != 0 {
@@ -231,9 +268,14 @@ func (s *numberSim) check() {
 }
 
 func TestNumber_RandomLifecycle(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3, 4} {
+	// seeds 5 and up also price periods in USDT and pay, refund and set
+	// prices in either currency
+	for _, seed := range []uint64{1, 2, 3, 4, 5, 6} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			s := &numberSim{t: t, rng: rand.New(rand.NewPCG(seed, 99)), p: DefaultPolicy(), now: t0}
+			s := &numberSim{t: t, rng: rand.New(rand.NewPCG(seed, 99)), p: DefaultPolicy(), now: t0, usdt: seed >= 5}
+			if s.usdt {
+				s.p.Prices = bothPolicy().Prices
+			}
 			e, _ := AddNumber(testNum, t0)
 			s.n = &Number{}
 			s.apply(e)
@@ -250,6 +292,24 @@ func TestNumber_RandomLifecycle(t *testing.T) {
 				}
 				if seen[typ] == 0 {
 					t.Errorf("the walk never produced event type %d", typ)
+				}
+			}
+			if s.usdt {
+				var paid, refunded [2]int
+				for _, r := range s.j {
+					switch e := r.Event.(type) {
+					case *NumberRented:
+						paid[e.Currency]++
+					case *NumberRenewed:
+						paid[e.Currency]++
+					case *RentalCancelled:
+						if e.Refund > 0 {
+							refunded[e.Currency]++
+						}
+					}
+				}
+				if paid[CurrencyTON] == 0 || paid[CurrencyUSDT] == 0 || refunded[CurrencyUSDT] == 0 {
+					t.Errorf("the walk paid %v and refunded %v times (TON, USDT): it must do both in USDT", paid, refunded)
 				}
 			}
 			live := cloneNumber(s.n)
@@ -280,14 +340,14 @@ func TestNumber_Replay(t *testing.T) {
 	}
 	end := t0.Add(30 * day)
 	step(ev(AddNumber(testNum, t0)))
-	step(ev(n.SetPrice(7, TON(3))))
-	step(ev(n.Reserve("h1", alice, 30, p, t0)))
+	step(ev(n.SetPrice(7, TONMoney(TON(3)))))
+	step(ev(n.Reserve("h1", alice, 30, CurrencyTON, p, t0)))
 	tick(t0.Add(time.Hour)) // hold lapses
-	step(ev(n.Reserve("h2", alice, 30, p, t0.Add(2*time.Hour))))
-	step(ev(n.Rent("h2", alice, 30, TON(10), p, t0.Add(2*time.Hour))))
+	step(ev(n.Reserve("h2", alice, 30, CurrencyTON, p, t0.Add(2*time.Hour))))
+	step(ev(n.Rent("h2", alice, 30, TONMoney(TON(10)), p, t0.Add(2*time.Hour))))
 	end = end.Add(2 * time.Hour)
 	tick(end.Add(-72 * time.Hour))
-	step(ev(n.Renew("r1", alice, 60, TON(18), p, end.Add(-70*time.Hour))))
+	step(ev(n.Renew("r1", alice, 60, TONMoney(TON(18)), p, end.Add(-70*time.Hour))))
 	end = end.Add(60 * day)
 	step(ev(n.OfferTransfer("o1", alice, bob, p, t0.Add(3*day))))
 	step(ev(n.DeclineTransfer(bob, t0.Add(3*day+time.Hour))))
@@ -300,19 +360,19 @@ func TestNumber_Replay(t *testing.T) {
 	tick(end.Add(-5 * time.Hour))
 	tick(end)
 	step(ev(n.Reclaim(end.Add(day))))
-	if _, err := n.Rent("early", bob, 7, TON(3), p, end.Add(2*day)); !errors.Is(err, ErrNotAvailable) {
+	if _, err := n.Rent("early", bob, 7, TONMoney(TON(3)), p, end.Add(2*day)); !errors.Is(err, ErrNotAvailable) {
 		t.Fatalf("rented before the last renter's sessions were ended: %v", err)
 	}
 	step(n.SetCodes(CodesOff, end.Add(day)), nil)
 	step(ev(n.SessionsEnded(n.Handover.Since, false, end.Add(day))))
-	if _, err := n.Rent("early2", bob, 7, TON(3), p, end.Add(2*day)); !errors.Is(err, ErrNotAvailable) {
+	if _, err := n.Rent("early2", bob, 7, TONMoney(TON(3)), p, end.Add(2*day)); !errors.Is(err, ErrNotAvailable) {
 		t.Fatalf("rented before the returned account was checked: %v", err)
 	}
 	step(ev(n.AccountFound(n.Account.Since, AccountVerdict{Outcome: AccountDeletionPending, Until: end.Add(8 * day)}, end.Add(day))))
 	step(ev(n.AccountFound(n.Account.Since, AccountVerdict{Outcome: AccountDeleted}, end.Add(8*day))))
-	step(ev(n.Rent("buy", bob, 7, TON(3), p, end.Add(9*day))))
+	step(ev(n.Rent("buy", bob, 7, TONMoney(TON(3)), p, end.Add(9*day))))
 	step(ev(n.OfferTransfer("o3", bob, alice, p, end.Add(2*day))))
-	step(ev(n.Cancel("c1", TON(1), end.Add(3*day))))
+	step(ev(n.Cancel("c1", TONMoney(TON(1)), end.Add(3*day))))
 
 	if len(n.History) != 5 {
 		t.Errorf("history %+v", n.History)
