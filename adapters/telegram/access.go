@@ -68,6 +68,7 @@ var callbackRules = map[string]access{
 	"hist": {roleAnyone, ownsRental, false, -1},
 	"wal":  {roleAnyone, ownsOwnStuff, false, -1},
 	"top":  {roleAnyone, ownsOwnStuff, true, 1},
+	"tpu":  {roleAnyone, ownsOwnStuff, true, 1},
 	"icx":  {roleAnyone, ownsInvoice, true, -1},
 	"lang": {roleAnyone, ownsOwnStuff, true, -1},
 	"adm":  {roleAdmin, ownsNothing, false, -1},

@@ -83,6 +83,7 @@ var accessCases = map[string]caseBuilder{
 	"acc":  offerCases("acc"),
 	"dec":  offerCases("dec"),
 	"top":  topCases,
+	"tpu":  tpuCases,
 	"icx":  invoiceCases,
 	"lang": langCases,
 	"sapv": requestCases("sapv"),
@@ -209,6 +210,7 @@ func payCases(action string) caseBuilder {
 		return []pressCase{
 			unchanged(cbData(action, n, "30", "z", x.nonce()), "stale_button"),
 			unchanged(cbData(action, n, "7", "b", x.nonce()), "err_bad_period"),
+			unchanged(cbData(action, n, "30", "bu", x.nonce()), "err_bad_period"), // priced in TON only
 			unchanged(cbData(action, n, hugeInt, "b", x.nonce()), "stale_button"),
 			unchanged(cbData(action, "+888abc", "30", "b", x.nonce()), "stale_button"),
 			unchanged(cbData(action, n, "30", "b", "ABCDEFGH")),
@@ -259,6 +261,19 @@ func topCases(x *rig, _ testing.TB, o owned) []pressCase {
 		return []pressCase{unchanged(cbData("top", "7", x.nonce()), "stale_button")}
 	}
 	return []pressCase{unchanged(cbData("top", hugeInt, x.nonce()), "stale_button"), unchanged(cbData("top", "1", "ABCDEFGH"))}
+}
+
+// tpuCases are topCases in USDT, whose amounts are 5, 10 and 25.
+func tpuCases(x *rig, _ testing.TB, o owned) []pressCase {
+	switch o {
+	case ownMine:
+		return []pressCase{changing(cbData("tpu", "5", x.nonce()))}
+	case ownOthers:
+		return []pressCase{changing(cbData("tpu", "25", x.nonce()))}
+	case ownNone: // 1 is a TON amount, not a USDT one
+		return []pressCase{unchanged(cbData("tpu", "1", x.nonce()), "stale_button")}
+	}
+	return []pressCase{unchanged(cbData("tpu", hugeInt, x.nonce()), "stale_button"), unchanged(cbData("tpu", "5", "ABCDEFGH"))}
 }
 
 func invoiceCases(x *rig, t testing.TB, o owned) []pressCase {

@@ -97,7 +97,7 @@ func openFuzzWorld(f *testing.F) (*world, domain.KindsConfig) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	bt, err := New(eng, api, Config{Owner: owner, TONWallet: tontest.Address("allot-test-wallet"), PollTimeout: 1,
+	bt, err := New(eng, api, Config{Owner: owner, TONWallet: tontest.Address("allot-test-wallet"), USDTMaster: usdtMaster, PollTimeout: 1,
 		Limits: LimitOptions{MessagesPerMin: -1, OperationsPerMin: -1, PaymentsPerMin: -1},
 		Outbox: OutboxOptions{Global: -1, PerChat: -1}, Kinds: kinds}, nil)
 	if err != nil {

@@ -30,19 +30,20 @@ var adminCmds = map[string]adminCmd{
 		_, err := s.bot.eng.RemoveNumber(ctx, s.user, strings.Join(f, ""))
 		return err
 	}},
-	"/price": {"/price +888…|default DAYS TON", 3, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
+	"/price": {"/price +888…|default DAYS AMOUNT [TON|USDT]", 3, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
 		days, err := adminDays(f[1], false)
 		if err != nil {
 			return err
 		}
-		amount, err := adminAmount(f[2], true)
+		cur, _ := adminCurrency(f[3:])
+		amount, err := adminMoney(f[2], cur, true)
 		if err != nil {
 			return err
 		}
 		if f[0] == "default" {
-			return s.bot.eng.SetDefaultPrice(ctx, s.user, days, amount)
+			return s.bot.eng.SetDefaultPriceIn(ctx, s.user, days, amount)
 		}
-		_, err = s.bot.eng.SetNumberPrice(ctx, s.user, f[0], days, amount)
+		_, err = s.bot.eng.SetNumberPriceIn(ctx, s.user, f[0], days, amount)
 		return err
 	}},
 	"/block": {"/block +888… reason", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
@@ -61,15 +62,13 @@ var adminCmds = map[string]adminCmd{
 		_, err = s.bot.eng.Extend(ctx, op, s.user, f[0], days) // added to the end as it is when it applies
 		return err
 	}},
-	"/cancel_rental": {"/cancel_rental +888… REFUND_TON", 2, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
-		refund := domain.Nano(0)
-		if f[1] != "0" {
-			var err error
-			if refund, err = adminAmount(f[1], false); err != nil {
-				return err
-			}
+	"/cancel_rental": {"/cancel_rental +888… REFUND [TON|USDT]", 2, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
+		cur, _ := adminCurrency(f[2:])
+		refund, err := adminMoney(f[1], cur, true)
+		if err != nil {
+			return err
 		}
-		_, err := s.bot.eng.CancelRental(ctx, op, s.user, f[0], refund)
+		_, err = s.bot.eng.CancelRentalIn(ctx, op, s.user, f[0], refund)
 		return err
 	}},
 	"/reclaim": {"/reclaim +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
@@ -80,19 +79,27 @@ var adminCmds = map[string]adminCmd{
 		_, err := s.bot.eng.MarkAccountChecked(ctx, s.user, strings.Join(f, "")) // a look made by hand
 		return err
 	}},
-	"/adjust": {"/adjust USER TON reason", 3, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
+	"/adjust": {"/adjust USER AMOUNT [TON|USDT] reason", 3, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
 		u, err := s.bot.eng.FindUser(ctx, f[0])
 		if err != nil {
 			return err
 		}
-		amount, err := adminAmount(strings.TrimPrefix(f[1], "-"), false)
+		cur, named := adminCurrency(f[2:3])
+		if named && len(f) < 4 {
+			return errNoReason
+		}
+		amount, err := adminMoney(strings.TrimPrefix(f[1], "-"), cur, false)
 		if err != nil {
 			return err
 		}
 		if strings.HasPrefix(f[1], "-") {
-			amount = -amount
+			amount.Units = -amount.Units
 		}
-		_, err = s.bot.eng.AdjustBalance(ctx, op, s.user, u.ID, amount, strings.Join(f[2:], " "))
+		reason := f[2:]
+		if named {
+			reason = f[3:]
+		}
+		_, err = s.bot.eng.AdjustBalanceIn(ctx, op, s.user, u.ID, amount, strings.Join(reason, " "))
 		var short *domain.InsufficientFundsError
 		if errors.As(err, &short) { // the admin's words: it is the user's balance that is short
 			return &userShortError{user: u.ID, short: short}
@@ -171,21 +178,39 @@ func adminDays(word string, negative bool) (int, error) {
 	return days, nil
 }
 
-// adminAmount reads an amount of TON an admin typed, within
-// domain.MaxAdminAmount; zero is allowed only where it means "remove".
-func adminAmount(word string, zero bool) (domain.Nano, error) {
+// adminMoney reads an amount of cur an admin typed, within the admin
+// bound of that currency (domain.CheckAdminMoney); zero is allowed only
+// where it means "remove" or "nothing".
+func adminMoney(word string, cur domain.Currency, zero bool) (domain.Money, error) {
 	if zero && word == "0" {
-		return 0, nil
+		return domain.Money{Currency: cur}, nil
 	}
-	n, err := domain.ParseTON(word)
+	m, err := domain.ParseAmount(word, cur)
 	if err != nil {
-		n = 0 // unreadable: refused with the bound it must meet
+		m = domain.Money{Currency: cur} // unreadable: refused with the bound it must meet
 	}
-	if err := domain.CheckAdminAmount(n); err != nil {
-		return 0, err
+	if err := domain.CheckAdminMoney(m); err != nil {
+		return domain.Money{}, err
 	}
-	return n, nil
+	return m, nil
 }
+
+// adminCurrency reads the optional currency word after an amount: TON when
+// there is none or the next word names no currency (a reason may follow
+// the amount directly). named says whether the word was a currency, so the
+// caller knows where a reason begins.
+func adminCurrency(rest []string) (cur domain.Currency, named bool) {
+	if len(rest) > 0 {
+		if c, err := domain.ParseCurrency(rest[0]); err == nil {
+			return c, true
+		}
+	}
+	return domain.CurrencyTON, false
+}
+
+// errNoReason refuses an adjustment without a reason: the ledger and the
+// audit log keep why money was moved by hand.
+var errNoReason = fmt.Errorf("%w: a reason is needed", domain.ErrBadAmount)
 
 // userShortError is a negative adjustment larger than the user's balance,
 // told to the admin as the user's shortfall, not theirs.
@@ -201,8 +226,8 @@ func (e *userShortError) Unwrap() error { return e.short }
 func (s *session) adminErrText(err error) string {
 	var short *userShortError
 	if errors.As(err, &short) {
-		return s.t("admin_user_short", "user", int64(short.user), "balance", short.short.Balance.Decimal(),
-			"need", short.short.Need.Decimal())
+		return s.t("admin_user_short", "user", int64(short.user), "balance", moneyOf(short.short.Balance, short.short.Currency),
+			"need", moneyOf(short.short.Need, short.short.Currency))
 	}
 	return s.errText(err)
 }
@@ -223,7 +248,7 @@ func (s *session) orphans(ctx context.Context) {
 		if o.Assigned != 0 {
 			assigned = s.t("orphan_assigned", "user", o.Assigned)
 		}
-		lines = append(lines, s.t("orphan_line", "amount", o.Amount.Decimal(), "from", o.From, "at", when(o.At),
+		lines = append(lines, s.t("orphan_line", "amount", moneyOf(o.Amount, o.Currency), "from", o.From, "at", when(o.At),
 			"assigned", raw(assigned), "tx", o.Tx))
 	}
 	s.send(strings.Join(lines, "\n"), nil)

@@ -89,10 +89,10 @@ func TestAdmin_NumbersAreBoundedAndExplained(t *testing.T) {
 	for _, tc := range []struct{ cmd, args, want string }{
 		{"extend", "+88800000001 213504", "between -3660 and 3660"},
 		{"extend", "+88800000001 many", "between -3660 and 3660"},
-		{"price", "default 30 abc", "between 0.000000001 and 1000000"},
+		{"price", "default 30 abc", "between 0.000000001 TON and 1000000 TON"},
 		{"price", "default 99999 1", "between 1 and 3660"},
-		{"adjust", "@alice ten reason", "between 0.000000001 and 1000000"},
-		{"adjust", "@alice 2000000 reason", "between 0.000000001 and 1000000"},
+		{"adjust", "@alice ten reason", "between 0.000000001 TON and 1000000 TON"},
+		{"adjust", "@alice 2000000 reason", "between 0.000000001 TON and 1000000 TON"},
 		{"adjust", "@alice -50 reason", "User 1001 has only 10 TON"},
 	} {
 		t.Run(tc.cmd+" "+tc.args, func(t *testing.T) {

@@ -21,16 +21,24 @@ import (
 
 // Config is what the bot needs beyond the engine and the Bot API client.
 type Config struct {
-	Owner       domain.UserID
-	Admins      []domain.UserID
-	TONWallet   *address.Address // nil: TON payments off (pay from the balance only)
-	TONTestnet  bool
+	Owner      domain.UserID
+	Admins     []domain.UserID
+	TONWallet  *address.Address // nil: TON payments off (pay from the balance only)
+	TONTestnet bool
+	// USDTMaster is the USDT jetton master that USDT pay links name; nil:
+	// USDT is not paid on chain (prices and balances in USDT still show).
+	// USDTReady, when set, says whether the watcher reads USDT payments
+	// now: while it does not (our jetton wallet not resolved yet), no USDT
+	// invoice is offered, for a payment it would step over.
+	USDTMaster  *address.Address
+	USDTReady   func() bool
 	Limits      LimitOptions
 	Outbox      OutboxOptions
 	SessionIdle time.Duration // a person's session ends after this long quiet; default 10 min
 	QueueLen    int           // updates waiting per person before more are dropped; default 32
 	PageSize    int           // catalogue and history lines per page; default 8
 	TopUps      []int64       // top-up amounts offered, in TON; default 1, 5, 10
+	TopUpsUSDT  []int64       // top-up amounts offered in USDT when USDT is on; default 5, 10, 25
 	// Webhook mode when WebhookURL is set: Telegram posts updates to it, the
 	// secret is checked, and Mux (the HTTP server's mux) serves WebhookPath.
 	WebhookURL    string
@@ -101,6 +109,9 @@ func New(eng *actors.Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bo
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 8
+	}
+	if len(cfg.TopUpsUSDT) == 0 {
+		cfg.TopUpsUSDT = []int64{5, 10, 25}
 	}
 	if len(cfg.TopUps) == 0 {
 		cfg.TopUps = []int64{1, 5, 10}

@@ -170,9 +170,13 @@ func (s *session) callback(q *telego.CallbackQuery) {
 	case "wal":
 		page, err := c.Int(0)
 		s.orStale(err, func() { s.wallet(msgID, page) })
-	case "top":
+	case "top", "tpu":
 		amount, err := c.Int(0)
-		s.orStale(err, func() { s.topUp(msgID, int64(amount), c.Args[1]) })
+		cur := domain.CurrencyTON
+		if c.Action == "tpu" {
+			cur = domain.CurrencyUSDT
+		}
+		s.orStale(err, func() { s.topUp(msgID, int64(amount), cur, c.Args[1]) })
 	case "icx":
 		s.cancelInvoice(msgID, c.Args[0])
 	case "lang":
@@ -233,7 +237,7 @@ func (s *session) menu(msgID int) {
 	if u, err := s.bot.eng.FindUser(ctx, strconv.FormatInt(int64(s.user), 10)); err == nil {
 		name = u.Name
 	}
-	s.show(msgID, s.t("menu", "name", name), s.menuKeyboard())
+	s.show(msgID, s.t("menu", "name", name, "paid_in", s.paidIn()), s.menuKeyboard())
 }
 
 func (s *session) catalogue(msgID, page int) {
@@ -271,16 +275,11 @@ func (s *session) number(msgID int, id string, page int) {
 	}
 	var prices []string
 	var rows [][]telego.InlineKeyboardButton
-	view := actors.NumberView{ID: n.ID, Prices: n.Prices}
-	for _, days := range s.bot.eng.Periods() {
-		price, ok := s.bot.eng.PriceOf(view, days)
-		if !ok {
-			continue
-		}
-		prices = append(prices, s.t("price_line", "days", days, "price", price.Decimal()))
+	for _, p := range s.periods(n) {
+		prices = append(prices, s.t("price_line", "days", p.days, "price", p.text))
 		if n.Status() == domain.StatusAvailable {
-			rows = append(rows, s.row(s.btnText(s.t("btn_rent_days", "days", days, "price", price.Decimal()),
-				"per", n.ID, strconv.Itoa(days))))
+			rows = append(rows, s.row(s.btnText(s.t("btn_rent_days", "days", p.days, "price", p.text),
+				"per", n.ID, strconv.Itoa(p.days))))
 		}
 	}
 	text := s.t("number_card", "number", n.ID, "status", s.t("status_"+n.Status().String()),
@@ -292,9 +291,11 @@ func (s *session) number(msgID int, id string, page int) {
 	s.show(msgID, text, s.kb(rows...))
 }
 
-// choosePay shows the price, the plain warning that the number returns to
-// the operator at expiry, and the two ways to pay; action is "pay" for a
-// rent, "rnp" for a renewal.
+// choosePay shows the price in each currency it is set in, the plain
+// warning that the number returns to the operator at expiry, and the ways
+// to pay: from the balance in each priced currency, and by an invoice in
+// each that can be paid on chain. action is "pay" for a rent, "rnp" for a
+// renewal.
 func (s *session) choosePay(msgID int, id string, days int, action string) {
 	ctx, cancel := s.ctx()
 	defer cancel()
@@ -302,8 +303,8 @@ func (s *session) choosePay(msgID int, id string, days int, action string) {
 	if !ok {
 		return
 	}
-	price, ok := s.bot.eng.PriceOf(actors.NumberView{ID: n.ID, Prices: n.Prices}, days)
-	if !ok {
+	prices := s.bot.eng.PricesOf(actors.NumberView{ID: n.ID, Prices: n.Prices}, days)
+	if len(prices) == 0 {
 		s.fail(msgID, domain.ErrBadPeriod)
 		return
 	}
@@ -313,11 +314,16 @@ func (s *session) choosePay(msgID int, id string, days int, action string) {
 		return
 	}
 	nonce := newNonce(s.bot.now())
-	rows := [][]telego.InlineKeyboardButton{
-		s.row(s.btnText(s.t("btn_pay_balance", "balance", w.Balance.Decimal()), action, n.ID, strconv.Itoa(days), "b", nonce)),
+	var rows [][]telego.InlineKeyboardButton
+	for _, p := range prices {
+		rows = append(rows, s.row(s.btnText(s.t("btn_pay_balance", "balance", w.BalanceIn(p.Currency).String()),
+			action, n.ID, strconv.Itoa(days), balanceMethod(p.Currency).code, nonce)))
 	}
-	if s.bot.cfg.TONWallet != nil {
-		rows = append(rows, s.row(s.btnText(s.t("btn_pay_ton"), action, n.ID, strconv.Itoa(days), "t", nonce)))
+	for _, p := range prices {
+		if s.bot.canInvoice(p.Currency) {
+			rows = append(rows, s.row(s.btnText(s.t("btn_pay_chain", "currency", p.Currency.String()),
+				action, n.ID, strconv.Itoa(days), invoiceMethod(p.Currency).code, nonce)))
+		}
 	}
 	back := s.btn("btn_back", "num", n.ID, "0")
 	if action == "rnp" {
@@ -328,65 +334,73 @@ func (s *session) choosePay(msgID int, id string, days int, action string) {
 	if s.bot.cfg.Codes != nil {
 		ends = s.t("pay_ends_sessions")
 	}
-	s.show(msgID, s.t("choose_pay", "number", n.ID, "days", days, "price", price.Decimal(), "ends", raw(ends)),
+	s.show(msgID, s.t("choose_pay", "number", n.ID, "days", days, "price", pricesText(prices), "ends", raw(ends)),
 		s.kb(rows...))
 }
 
-func (s *session) pay(msgID int, renew bool, id string, days int, method, nonce string) {
+func (s *session) pay(msgID int, renew bool, id string, days int, code, nonce string) {
 	if !s.allowed(ActPayment) {
+		return
+	}
+	method, ok := methodOf(code)
+	if !ok {
+		s.orStale(domain.ErrStaleButton, nil)
+		return
+	}
+	if method.invoice {
+		s.payByInvoice(msgID, renew, id, days, method, nonce)
 		return
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	// The two ways to pay from one screen are two operations: a rent paid
-	// from the balance must not answer for the invoice's op, or an invoice
-	// paid on chain afterwards would be told "the number is yours" when its
-	// TON went to the balance.
+	// Paying from the balance is one operation per screen, whatever the
+	// currency: pressing TON and then USDT buys once.
 	op := s.op(nonce)
-	if method == "t" {
-		op = s.op(nonce + "t")
+	var rc actors.Receipt
+	var err error
+	key := "rented"
+	if renew {
+		rc, err = s.bot.eng.RenewFromBalanceIn(ctx, op, s.user, id, days, method.cur)
+		key = "renewed"
+	} else {
+		rc, err = s.bot.eng.RentFromBalanceIn(ctx, op, s.user, id, days, method.cur)
 	}
-	switch method {
-	case "b":
-		var rc actors.Receipt
-		var err error
-		key := "rented"
-		if renew {
-			rc, err = s.bot.eng.RenewFromBalance(ctx, op, s.user, id, days)
-			key = "renewed"
-		} else {
-			rc, err = s.bot.eng.RentFromBalance(ctx, op, s.user, id, days)
-		}
-		if err != nil {
-			s.fail(msgID, err)
-			return
-		}
-		text := s.t(key, "number", rc.Number, "until", when(rc.Until))
-		if rc.Repeat { // pressed again, or delivered again after a crash: its number may have moved on since
-			text = s.t("purchase_repeat", "number", rc.Number, "days", rc.Days)
-		}
-		s.show(msgID, text,
-			s.kb(s.row(s.btn("btn_my", "my")), s.row(s.btn("btn_menu", "menu"))))
-	case "t":
-		if s.bot.cfg.TONWallet == nil {
-			s.show(msgID, s.t("ton_off"), s.kb(s.row(s.btn("btn_menu", "menu"))))
-			return
-		}
-		var inv domain.Invoice
-		var err error
-		if renew {
-			inv, err = s.bot.eng.OpenRenewInvoice(ctx, op, s.user, id, days)
-		} else {
-			inv, err = s.bot.eng.OpenRentInvoice(ctx, op, s.user, id, days)
-		}
-		if err != nil {
-			s.fail(msgID, err)
-			return
-		}
-		s.invoice(msgID, inv)
-	default:
-		s.orStale(domain.ErrStaleButton, nil)
+	if err != nil {
+		s.fail(msgID, err)
+		return
 	}
+	text := s.t(key, "number", rc.Number, "until", when(rc.Until))
+	if rc.Repeat { // pressed again, or delivered again after a crash: its number may have moved on since
+		text = s.t("purchase_repeat", "number", rc.Number, "days", rc.Days)
+	}
+	s.show(msgID, text, s.kb(s.row(s.btn("btn_my", "my")), s.row(s.btn("btn_menu", "menu"))))
+}
+
+// payByInvoice opens an invoice for the rent or renewal in method's
+// currency. Its operation is the screen's nonce and the method: a rent
+// paid from the balance must not answer for it, or an invoice paid on
+// chain afterwards would be told "the number is yours" when its money went
+// to the balance; and an invoice in one currency is not the other's.
+func (s *session) payByInvoice(msgID int, renew bool, id string, days int, method payMethod, nonce string) {
+	if !s.bot.canInvoice(method.cur) {
+		s.show(msgID, s.t("chain_off", "currency", method.cur.String()), s.kb(s.row(s.btn("btn_menu", "menu"))))
+		return
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	op := s.op(nonce + method.code)
+	var inv domain.Invoice
+	var err error
+	if renew {
+		inv, err = s.bot.eng.OpenRenewInvoiceIn(ctx, op, s.user, id, days, method.cur)
+	} else {
+		inv, err = s.bot.eng.OpenRentInvoiceIn(ctx, op, s.user, id, days, method.cur)
+	}
+	if err != nil {
+		s.fail(msgID, err)
+		return
+	}
+	s.invoice(msgID, inv)
 }
 
 // invoice shows an invoice with everything needed to pay it: the https
@@ -399,7 +413,7 @@ func (s *session) invoice(msgID int, inv domain.Invoice) {
 		s.fail(msgID, fmt.Errorf("%w: %s is %s", domain.ErrInvoiceClosed, inv.Code, inv.Status))
 		return
 	}
-	link, err := ton.NewPayLink(s.bot.cfg.TONWallet, s.bot.cfg.TONTestnet, inv.Amount, inv.Code)
+	link, err := ton.NewPayLinkIn(s.bot.cfg.TONWallet, s.bot.cfg.TONTestnet, inv.Money(), inv.Code, s.bot.cfg.USDTMaster)
 	if err != nil {
 		s.fail(msgID, err)
 		return
@@ -411,7 +425,10 @@ func (s *session) invoice(msgID int, inv domain.Invoice) {
 	case domain.PurposeTopUp: // the engine cancels the oldest beyond the cap: say so before it happens
 		held = s.t("invoice_topup_cap", "max", domain.MaxOpenTopUps)
 	}
-	text := s.t("invoice", "code", inv.Code, "amount", link.AmountTON, "address", link.Address,
+	if inv.Currency == domain.CurrencyUSDT { // the same address takes TON too: say which token, on which network
+		held = s.t("invoice_usdt", "jetton", link.Jetton) + held
+	}
+	text := s.t("invoice", "code", inv.Code, "amount", link.AmountText, "address", link.Address,
 		"expires", when(inv.Expires), "held", raw(held))
 	kb := s.kb(
 		[]telego.InlineKeyboardButton{{Text: s.t("btn_open_wallet"), URL: link.HTTPS}},
@@ -480,11 +497,9 @@ func (s *session) chooseRenew(msgID int, id string) {
 		return
 	}
 	var rows [][]telego.InlineKeyboardButton
-	for _, days := range s.bot.eng.Periods() {
-		if price, ok := s.bot.eng.PriceOf(actors.NumberView{ID: n.ID, Prices: n.Prices}, days); ok {
-			rows = append(rows, s.row(s.btnText(s.t("btn_rent_days", "days", days, "price", price.Decimal()),
-				"rnw", n.ID, strconv.Itoa(days))))
-		}
+	for _, p := range s.periods(n) {
+		rows = append(rows, s.row(s.btnText(s.t("btn_rent_days", "days", p.days, "price", p.text),
+			"rnw", n.ID, strconv.Itoa(p.days))))
 	}
 	rows = append(rows, s.row(s.btn("btn_back", "mine", n.ID)))
 	s.show(msgID, s.t("choose_renew", "number", n.ID, "until", when(n.Rental.Until)), s.kb(rows...))
@@ -583,28 +598,56 @@ func (s *session) wallet(msgID, page int) {
 		if e.Debit {
 			sign = "−"
 		}
-		lines = append(lines, s.t("wallet_line", "date", day(e.Created), "sign", sign, "amount", e.Amount.Decimal(),
+		lines = append(lines, s.t("wallet_line", "date", day(e.Created), "sign", sign, "amount", e.Money().String(),
 			"kind", s.t("kind_"+e.Kind.String()), "status", s.t("entry_"+e.Status.String())))
 	}
 	list := s.t("wallet_empty")
 	if len(lines) > 0 {
 		list = strings.Join(lines, "\n")
 	}
+	rows := s.topUpRows()
+	rows = append(rows, s.pager("wal", page, pages), s.row(s.btn("btn_menu", "menu")))
+	s.show(msgID, s.t("wallet", "balance", s.balances(w), "lines", raw(list)), s.kb(rows...))
+}
+
+// topUpRows are the wallet's top-up buttons: a row per currency that can
+// be paid on chain, one button per amount offered in it.
+func (s *session) topUpRows() [][]telego.InlineKeyboardButton {
 	var rows [][]telego.InlineKeyboardButton
-	if s.bot.cfg.TONWallet != nil {
+	nonce := newNonce(s.bot.now())
+	for _, c := range domain.Currencies() {
+		if !s.bot.canInvoice(c) {
+			continue
+		}
 		var top []telego.InlineKeyboardButton
-		nonce := newNonce(s.bot.now())
-		for _, a := range s.bot.cfg.TopUps {
-			top = append(top, s.btnText(s.t("btn_topup", "amount", a), "top", strconv.FormatInt(a, 10), nonce))
+		for _, a := range s.bot.topUps(c) {
+			top = append(top, s.btnText(s.t("btn_topup", "amount", domain.Money{Currency: c, Units: a * c.Unit()}.String()),
+				topUpAction(c), strconv.FormatInt(a, 10), nonce))
 		}
 		rows = append(rows, top)
 	}
-	rows = append(rows, s.pager("wal", page, pages), s.row(s.btn("btn_menu", "menu")))
-	s.show(msgID, s.t("wallet", "balance", w.Balance.Decimal(), "lines", raw(list)), s.kb(rows...))
+	return rows
 }
 
-func (s *session) topUp(msgID int, amount int64, nonce string) {
-	if s.bot.cfg.TONWallet == nil || !containsInt(s.bot.cfg.TopUps, amount) {
+// topUpAction is the button of a top-up in c: "top" for TON, as before
+// currencies, "tpu" for USDT.
+func topUpAction(c domain.Currency) string {
+	if c == domain.CurrencyUSDT {
+		return "tpu"
+	}
+	return "top"
+}
+
+// topUps are the whole amounts of c a top-up button offers.
+func (b *Bot) topUps(c domain.Currency) []int64 {
+	if c == domain.CurrencyUSDT {
+		return b.cfg.TopUpsUSDT
+	}
+	return b.cfg.TopUps
+}
+
+func (s *session) topUp(msgID int, amount int64, cur domain.Currency, nonce string) {
+	if !s.bot.canInvoice(cur) || !containsInt(s.bot.topUps(cur), amount) {
 		s.orStale(domain.ErrStaleButton, nil)
 		return
 	}
@@ -613,7 +656,7 @@ func (s *session) topUp(msgID int, amount int64, nonce string) {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	inv, err := s.bot.eng.OpenTopUpInvoice(ctx, s.op(nonce), s.user, domain.TON(amount))
+	inv, err := s.bot.eng.OpenTopUpInvoiceIn(ctx, s.op(nonce), s.user, domain.Money{Currency: cur, Units: amount * cur.Unit()})
 	if err != nil {
 		s.fail(msgID, err)
 		return
@@ -651,16 +694,36 @@ func (s *session) noticeText(n actors.Notice) string {
 }
 
 func (s *session) paymentText(p *actors.DepositResult) string {
+	amount, balance := moneyOf(p.Amount, p.Currency), moneyOf(p.Balance, p.Currency)
 	switch {
 	case p.Outcome == domain.OutcomePaid && p.Rental != nil:
 		return s.t("paid_rental", "number", p.Rental.Number, "until", when(p.Rental.Until))
 	case p.Outcome == domain.OutcomePaid && p.RentErr != nil:
-		return s.t("paid_rental_failed", "amount", p.Amount.Decimal(), "why", s.errText(p.RentErr), "balance", p.Balance.Decimal())
+		return s.t("paid_rental_failed", "amount", amount, "why", s.errText(p.RentErr), "balance", balance)
 	case p.Outcome == domain.OutcomePaid:
-		return s.t("paid_topup", "amount", p.Amount.Decimal(), "balance", p.Balance.Decimal())
+		return s.t("paid_topup", "amount", amount, "balance", balance)
 	default:
-		return s.t("credited", "amount", p.Amount.Decimal(), "why", s.t("why_"+p.Reason), "balance", p.Balance.Decimal())
+		return s.t("credited", "amount", amount, "why", s.t("why_"+p.Reason), "balance", balance)
 	}
+}
+
+// period is one rental period on a number's card with its prices.
+type period struct {
+	days int
+	text string // "10 TON · 25 USDT"
+}
+
+// periods are the periods n can be rented or renewed for, with their
+// prices in every currency they are set in.
+func (s *session) periods(n *domain.Number) []period {
+	view := actors.NumberView{ID: n.ID, Prices: n.Prices}
+	var out []period
+	for _, days := range s.bot.eng.Periods() {
+		if ms := s.bot.eng.PricesOf(view, days); len(ms) > 0 {
+			out = append(out, period{days: days, text: pricesText(ms)})
+		}
+	}
+	return out
 }
 
 // numberOr reads a number, or tells the person why not and reports false.
@@ -715,7 +778,8 @@ func (s *session) errText(err error) string {
 	case errors.As(err, &outOfRange): // before the sentinels it refines: it names the bound
 		return s.t("err_range", "what", s.t("range_"+outOfRange.What), "min", outOfRange.Min, "max", outOfRange.Max)
 	case errors.As(err, &insufficient):
-		return s.t("err_insufficient", "need", insufficient.Need.Decimal(), "balance", insufficient.Balance.Decimal())
+		return s.t("err_insufficient", "need", moneyOf(insufficient.Need, insufficient.Currency),
+			"balance", moneyOf(insufficient.Balance, insufficient.Currency))
 	case errors.Is(err, domain.ErrNotAvailable), errors.Is(err, domain.ErrNumberNotFound), errors.Is(err, domain.ErrBusy):
 		return s.t("err_not_available")
 	case errors.Is(err, domain.ErrBlocked):

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mymmrac/telego"
+	"github.com/xssnick/tonutils-go/address"
 
 	"allot/actors"
 	"allot/adapters/telegram/telegramtest"
@@ -28,11 +29,14 @@ type world struct {
 	eng   *actors.Engine
 	bot   *Bot
 	chain *tontest.Chain
-	watch *actors.Watcher
-	clock *testClock
-	dir   string
-	stop  context.CancelFunc
-	done  chan struct{}
+	// jettons is our USDT jetton wallet on the fake chain: the only source
+	// of genuine USDT notifications.
+	jettons *address.Address
+	watch   *actors.Watcher
+	clock   *testClock
+	dir     string
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 type testClock struct {
@@ -93,7 +97,7 @@ func newWorldLogged(t *testing.T, srv *telegramtest.Server, dir string, clock *t
 	if len(limits) > 0 {
 		lim = limits[0]
 	}
-	cfg := Config{Owner: owner, TONWallet: wallet, PollTimeout: 1, Limits: lim,
+	cfg := Config{Owner: owner, TONWallet: wallet, USDTMaster: usdtMaster, PollTimeout: 1, Limits: lim,
 		Outbox: OutboxOptions{Global: 1000, GlobalBurst: 1000, PerChat: 1000, ChatBurst: 1000}}
 	if mod != nil {
 		mod(&opts, &cfg)
@@ -118,7 +122,9 @@ func newWorldLogged(t *testing.T, srv *telegramtest.Server, dir string, clock *t
 	w.bot = b
 	w.chain = tontest.New(wallet)
 	w.chain.Outgoing(tontest.Address("deploy"), 1, clock.Now())
-	w.watch, err = eng.Watch(actors.WatchOptions{Wallet: ton.Raw(wallet), Source: ton.NewSource(w.chain, wallet),
+	w.jettons = tontest.JettonWalletOf(usdtMaster, wallet) // what the master's get_wallet_address answers
+	src := ton.NewSource(w.chain, wallet, ton.WithUSDT(ton.JettonAccount{Owner: wallet, Wallet: w.jettons}))
+	w.watch, err = eng.Watch(actors.WatchOptions{Wallet: ton.Raw(wallet), Source: src,
 		Start: w.chain.Head(), Interval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -507,3 +513,6 @@ func TestSwitchingLanguageKeepsTheUsername(t *testing.T) {
 		t.Fatalf("after /lang: %+v, %v", u, err)
 	}
 }
+
+// usdtMaster is the real USDT master the test bots name in USDT pay links.
+var usdtMaster = address.MustParseAddr(ton.USDTMaster)

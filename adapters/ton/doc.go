@@ -54,10 +54,12 @@
 //
 // # Pay links
 //
-// NewPayLink makes the ton:// link and its https twin for Tonkeeper with the
-// exact amount in nanotons and the invoice code as the comment, and QRPNG
-// draws either as a PNG. The https form goes in Telegram buttons because
-// ton:// is not clickable in every client.
+// NewPayLinkIn makes the ton:// link and its https twin for Tonkeeper with the
+// exact amount in the currency's smallest units and the invoice code as the
+// comment, and QRPNG draws either as a PNG. A USDT link names our wallet and
+// the jetton master (jetton=…), as Tonkeeper's jetton transfer links do, not
+// our jetton wallet. The https form goes in Telegram buttons because ton://
+// is not clickable in every client. NewPayLink is the TON form.
 //
 // # Jetton (USDT) payments
 //

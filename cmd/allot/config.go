@@ -36,6 +36,7 @@ type config struct {
 	LogLevel         slog.Level
 	LogFormat        string
 	TON              ton.Config // TON_CONFIG, TON_NETWORK, TON_WALLET; off without TON_WALLET
+	USDT             usdtConfig // USDT_MASTER (usdt.go): which USDT the watcher reads
 	TelegramAPIURL   string     // TELEGRAM_API_URL: a local Bot API server or a fake; default Telegram's
 	WebhookURL       string     // WEBHOOK_URL: webhook mode (with WEBHOOK_SECRET); else long polling
 	WebhookSecret    string
@@ -186,6 +187,11 @@ func (c *config) loadServices(getenv func(string) string) []error {
 		errs = append(errs, err) // names its variable
 	}
 	c.TON = tc
+	uc, err := usdtFromEnv(getenv, tc.Testnet)
+	if err != nil {
+		errs = append(errs, err) // names its variable
+	}
+	c.USDT = uc
 	fc, err := fragmentFromEnv(getenv)
 	if err != nil {
 		errs = append(errs, err) // names its variable, never a cookie

@@ -60,6 +60,9 @@ var envVars = []envVar{
 	{Name: "TON_NETWORK", Default: "mainnet", Group: groupTON, Meaning: "`mainnet` or `testnet`"},
 	{Name: "TON_CONFIG", Group: groupTON, Meaning: "a global config file or URL listing liteservers. Unset: " +
 		"ton.org's for TON_NETWORK"},
+	{Name: "USDT_MASTER", Default: "EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs", Group: groupTON,
+		Meaning: "the USDT jetton master whose payments to TON_WALLET are read (our jetton wallet is asked of it " +
+			"once and kept in the journal); `off`: TON only. Unset on testnet: off"},
 
 	{Name: "FRAGMENT_COOKIES", Group: groupFragment, Meaning: "the Cookie header of a browser logged in to " +
 		"fragment.com with the wallet that owns the numbers; with it renters get their login codes and every " +

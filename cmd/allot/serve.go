@@ -77,7 +77,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return abort(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
 	}
 	closers = append(closers, func() { _ = ln.Close() })
-	watcher, closeChain, err := startWatcher(ctx, cfg, eng, log)
+	watcher, usdt, closeChain, err := startWatcher(ctx, cfg, eng, log, bot.alertOperations())
 	if err != nil {
 		return abort(err)
 	}
@@ -92,14 +92,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return abort(err)
 	}
 	defer bk.close()
-	mux, srv, err := startHTTP(ln, cfg, eng, watcher, dist, rel, bk, &bot)
+	mux, srv, err := startHTTP(ln, cfg, eng, watcher, usdt, dist, rel, bk, &bot)
 	if err != nil {
 		return abort(err)
 	}
 	botDone := make(chan struct{})
 	botCtx, stopBot := context.WithCancel(ctx)
 	defer stopBot()
-	if err := startReceiving(botCtx, cfg, eng, mux, rel, log, &bot, botDone); err != nil {
+	if err := startReceiving(botCtx, cfg, eng, mux, rel, usdt, log, &bot, botDone); err != nil {
 		closers[0] = func() { _ = srv.Close() } // the server owns the listener now
 		return abort(err)
 	}
@@ -148,9 +148,9 @@ func (r running) stop() error {
 
 // startHTTP serves health, metrics and introspection on ln; the bot's
 // webhook and the playground register on the mux it returns.
-func startHTTP(ln net.Listener, cfg config, eng *actors.Engine, watcher *actors.Watcher, dist *distribution, rel *relay,
-	bk *backups, bot *botSlot) (*http.ServeMux, *http.Server, error) {
-	mux := healthMux(eng, watcher, dist, rel, cfg.Accounts, bot.Load)
+func startHTTP(ln net.Listener, cfg config, eng *actors.Engine, watcher *actors.Watcher, usdt *usdtReader, dist *distribution,
+	rel *relay, bk *backups, bot *botSlot) (*http.ServeMux, *http.Server, error) {
+	mux := healthMux(eng, watcher, usdt, dist, rel, cfg.Accounts, bot.Load)
 	api, err := httpapi.New(eng, httpapi.Options{Addr: cfg.HTTPAddr, Token: cfg.IntrospectionToken,
 		Collectors: append(metricCollectors(eng, dist, rel, bot.Load), backupCollector{bk})})
 	if err != nil {
@@ -165,11 +165,11 @@ func startHTTP(ln net.Listener, cfg config, eng *actors.Engine, watcher *actors.
 // startReceiving starts the Telegram bot on ctx, or without BOT_TOKEN the
 // playground; done is closed once it has stopped.
 func startReceiving(ctx context.Context, cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay,
-	log *slog.Logger, bot *botSlot, done chan struct{}) error {
+	usdt *usdtReader, log *slog.Logger, bot *botSlot, done chan struct{}) error {
 	if cfg.BotToken == "" {
 		return startPlayground(ctx, cfg, eng, mux, log, bot, done)
 	}
-	b, err := startBot(cfg, eng, mux, rel, log)
+	b, err := startBot(cfg, eng, mux, rel, usdt, log)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,8 @@ func telegramState(cfg config) string {
 // startBot builds the Telegram bot. Its HTTP client is net/http, whose
 // requests a cancelled context ends at once (telego's default fasthttp
 // client would hold shutdown for a whole long poll).
-func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, log *slog.Logger) (*telegram.Bot, error) {
+func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, usdt *usdtReader,
+	log *slog.Logger) (*telegram.Bot, error) {
 	opts := []telego.BotOption{telego.WithHTTPClient(telegram.HTTPClient()), telego.WithDiscardLogger()}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, telego.WithAPIServer(cfg.TelegramAPIURL))
@@ -232,6 +233,9 @@ func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, lo
 		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux, Kinds: cfg.Kinds, Limits: cfg.Limits}
 	if cfg.TON.Enabled {
 		tc.TONWallet, tc.TONTestnet = cfg.TON.Wallet, cfg.TON.Testnet
+		// Offered only while the watcher reads USDT: a link must not ask
+		// for a payment it would step over (usdt.go).
+		tc.USDTMaster, tc.USDTReady = usdt.Master(), usdt.Ready
 	}
 	if rel != nil {
 		tc.Codes, tc.CodeWatch, tc.SetFragmentCookies = codes{rel.client}, cfg.Fragment.CodeWatch, rel.setCookies
@@ -241,27 +245,33 @@ func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, lo
 }
 
 // startWatcher connects to TON liteservers and starts the payment watcher
-// of the receiving wallet; with TON off it does nothing. A liteserver that
-// cannot be reached at start is an error (the config is wrong, or the
-// network is down); one that fails later is retried by the watcher.
-func startWatcher(ctx context.Context, cfg config, eng *actors.Engine, log *slog.Logger) (*actors.Watcher, func(), error) {
+// of the receiving wallet, reading USDT too once our USDT jetton wallet is
+// known (usdt.go); with TON off it does nothing. A liteserver that cannot
+// be reached at start is an error (the config is wrong, or the network is
+// down); one that fails later is retried by the watcher. A jetton wallet
+// that cannot be resolved is not: TON is read meanwhile.
+func startWatcher(ctx context.Context, cfg config, eng *actors.Engine, log *slog.Logger,
+	alert func(string)) (*actors.Watcher, *usdtReader, func(), error) {
 	if !cfg.TON.Enabled {
-		return nil, func() {}, nil
+		return nil, nil, func() {}, nil
 	}
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	client, err := ton.Dial(dctx, cfg.TON)
 	if err != nil {
-		return nil, nil, fmt.Errorf("TON_CONFIG: connecting to liteservers: %w", err)
+		return nil, nil, nil, fmt.Errorf("TON_CONFIG: connecting to liteservers: %w", err)
 	}
-	src := ton.NewSource(client, cfg.TON.Wallet, ton.WithTestnet(cfg.TON.Testnet))
-	w, err := eng.Watch(actors.WatchOptions{Wallet: src.Wallet(), Source: src})
+	usdt := newUSDTReader(usdtOptions{Engine: eng, Chain: client, Runner: client, Wallet: cfg.TON.Wallet,
+		Master: cfg.USDT.Master, Testnet: cfg.TON.Testnet, Log: log, Alert: alert})
+	usdt.start(dctx)
+	w, err := eng.Watch(actors.WatchOptions{Wallet: ton.Raw(cfg.TON.Wallet), Source: usdt.source()})
 	if err != nil {
+		usdt.close()
 		_ = client.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	log.Info("watching for payments", "wallet", ton.Friendly(cfg.TON.Wallet, cfg.TON.Testnet))
-	return w, func() { w.Close(); _ = client.Close() }, nil
+	log.Info("watching for payments", "wallet", ton.Friendly(cfg.TON.Wallet, cfg.TON.Testnet), "usdt", usdt.state())
+	return w, usdt, func() { usdt.close(); w.Close(); _ = client.Close() }, nil
 }
 
 func tonState(cfg config) string {
@@ -277,8 +287,8 @@ func tonState(cfg config) string {
 	return "mainnet"
 }
 
-func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, rel *relay, accounts accountsConfig,
-	bot func() *telegram.Bot) *http.ServeMux {
+func healthMux(eng *actors.Engine, watcher *actors.Watcher, usdt *usdtReader, dist *distribution, rel *relay,
+	accounts accountsConfig, bot func() *telegram.Bot) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -290,16 +300,7 @@ func healthMux(eng *actors.Engine, watcher *actors.Watcher, dist *distribution, 
 		}
 		// A chain that does not answer degrades payments but not the bot:
 		// still ready, and said so.
-		ton := "off"
-		if watcher != nil {
-			ton = "ok"
-			if !watcher.Healthy() {
-				ton = "degraded"
-			}
-			if g, open := watcher.Gap(); open {
-				ton = "degraded — history gap since " + gapSince(g)
-			}
-		}
+		ton := tonReadiness(watcher, usdt)
 		tg := "off"
 		if b := bot(); b != nil {
 			tg = "ok"
