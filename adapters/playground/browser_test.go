@@ -96,6 +96,34 @@ func TestPlayground_browser(t *testing.T) {
 	}
 }
 
+// TestPlayground_browserUSDT is a USDT rental in headless Chromium: the
+// simulated wallet's button names the invoice's currency, pays it, and
+// the page shows the bot's confirmation.
+func TestPlayground_browserUSDT(t *testing.T) {
+	path := chromium()
+	if path == "" {
+		t.Skip("headless Chromium is not installed: `apt-get install chromium` to run the playground's browser journey")
+	}
+	w := newWorld(t, "")
+	b := startBrowser(t, path, 1400, 900)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	b.navigate(w.srv.URL + "/")
+	b.waitFor(ctx, "the people", `document.querySelectorAll("#people button").length >= 4`)
+	b.click(ctx, "#people button", "Alice")
+	b.waitFor(ctx, "a chat ready for Alice", `!document.querySelector("#text").disabled`)
+	b.typeText("/start")
+	b.waitFor(ctx, "the menu", botSays("Hello, Alice"))
+	b.click(ctx, ".msg.bot .kbbtn", "📱 Numbers")
+	b.click(ctx, ".msg.bot .kbbtn", "+88800000007")
+	b.click(ctx, ".msg.bot .kbbtn", "Rent for 30 days")
+	b.click(ctx, ".msg.bot .kbbtn", "💎 In USDT")
+	b.click(ctx, ".msg.bot button.pay", "💎 Pay 25 USDT from the simulated wallet")
+	b.waitFor(ctx, "the button saying what was sent",
+		`[...document.querySelectorAll(".msg.bot button.pay")].some((e) => e.textContent.startsWith("Sent 25 USDT ✓"))`)
+	b.waitFor(ctx, "the confirmation", botSays("Payment received")+" && "+botSays("+88800000007"))
+}
+
 // fragmentRow is a JavaScript condition: the simulated app's table shows
 // number with status (any when ""), codes and sessions.
 func fragmentRow(number, status, codes, sessions string) string {

@@ -9,8 +9,8 @@
 //
 //   - Playground (playground.go) composes them: New starts the fake Bot API,
 //     builds the bot with telegram.New, starts the fake chain and the
-//     watcher, and puts a few +888 numbers in an empty catalogue; Run runs
-//     the bot until its context ends.
+//     watcher, and puts a few +888 numbers in an empty catalogue, priced
+//     in TON and in USDT; Run runs the bot until its context ends.
 //   - people.go keeps the simulated people (the owner is the admin; staff
 //     are approved through the engine, as an admin's button would).
 //   - wallet.go is the fake chain with its history on disk, and the payment
@@ -35,7 +35,15 @@
 //
 //	people.json   the simulated people: [{"id":…,"name":…,"username":…,"lang":…,"role":…}]
 //	chain.jsonl   every simulated transfer, one JSON object a line:
-//	              {"from":"<sender seed>","amount":<nanotons>,"comment":"…","at":<unix seconds>}
+//	              {"from":"<sender seed>","amount":<units>,"comment":"…","at":<unix seconds>}
+//	              with "currency":"USDT" added for a USDT payment (amount in
+//	              millionths of a USDT); without it the amount is nanotons
+//
+// USDT is paid as on the real chain: the bot's pay link names the real
+// USDT master (which the fake chain's master answers for), and a payment
+// arrives as a transfer_notification from our jetton wallet of that
+// master, naming the person's simulated wallet as the sender; the watcher
+// reads it with ton.WithUSDT, as cmd/allot's does.
 //
 // The fake chain lives in memory, but the watcher journals its cursor (a
 // transaction's logical time and hash). On start the chain is rebuilt by

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/mymmrac/telego"
@@ -70,10 +71,12 @@ type Playground struct {
 	ownsFrag bool // New started frag, Close stops it
 }
 
-// New starts the fake Bot API, the fake chain and its watcher, builds the
-// bot (Run starts it), opens the people, puts SampleNumbers in an empty
-// catalogue and makes every catalogue number the fake Fragment account's. The engine's Notify must reach Bot() for payments and
-// reminders to be told.
+// New starts the fake Bot API, the fake chain and its watcher (TON and
+// USDT), builds the bot (Run starts it), opens the people, puts
+// SampleNumbers in an empty catalogue and the sample prices where a
+// currency has none (seedCatalogue), and makes every catalogue number the
+// fake Fragment account's. The engine's Notify must reach Bot() for
+// payments and reminders to be told.
 func New(ctx context.Context, o Options) (_ *Playground, err error) {
 	if o.Engine == nil || o.Dir == "" {
 		return nil, errors.New("playground: needs an engine and a directory")
@@ -97,7 +100,7 @@ func New(ctx context.Context, o Options) (_ *Playground, err error) {
 	events, unsub := p.fake.Subscribe(0) // before anyone writes: no event is missed
 	p.unsub = unsub
 	go p.chats.follow(events)
-	if p.wallet, err = openWallet(o.Engine, filepath.Join(o.Dir, "chain.jsonl"), cmp.Or(o.WatchInterval, 2*time.Second)); err != nil {
+	if p.wallet, err = openWallet(ctx, o.Engine, filepath.Join(o.Dir, "chain.jsonl"), cmp.Or(o.WatchInterval, 2*time.Second)); err != nil {
 		return nil, err
 	}
 	if p.bot, err = p.newBot(o); err != nil {
@@ -121,7 +124,8 @@ func ownerOf(o Options) domain.UserID {
 }
 
 // newBot builds the real bot against the fake Bot API, paid in the
-// playground's wallet, as cmd/allot builds it against Telegram.
+// playground's wallet in TON and in USDT, as cmd/allot builds it against
+// Telegram once it has resolved our USDT jetton wallet.
 func (p *Playground) newBot(o Options) (*telegram.Bot, error) {
 	api, err := telego.NewBot(p.fake.Token(), telego.WithAPIServer(p.fake.URL()),
 		telego.WithHTTPClient(telegram.HTTPClient()), telego.WithDiscardLogger())
@@ -130,14 +134,27 @@ func (p *Playground) newBot(o Options) (*telegram.Bot, error) {
 	}
 	cfg := o.Bot
 	cfg.Owner = ownerOf(o)
-	cfg.TONWallet, cfg.TONTestnet = p.wallet.addr, true
+	cfg.TONWallet, cfg.TONTestnet, cfg.USDTMaster = p.wallet.addr, true, p.wallet.master
 	cfg.WebhookURL, cfg.WebhookSecret, cfg.WebhookPath, cfg.Mux = "", "", "", nil
 	cfg.Codes, cfg.Numbers, cfg.SetFragmentCookies = codes{p.frag.client}, owned{p.frag.client}, nil
 	return telegram.New(o.Engine, api, cfg, o.Logger)
 }
 
-// seedCatalogue puts SampleNumbers in an empty catalogue, and a price in
-// a price list without one: enough for a customer to rent.
+// The sample prices: 30 days for 1 TON, and for 25 USDT so that paying in
+// USDT is on offer out of the box.
+const samplePriceDays = 30
+
+var (
+	samplePriceTON  = domain.TONMoney(domain.TON(1))
+	samplePriceUSDT = domain.USDT(25)
+)
+
+// seedCatalogue puts SampleNumbers in an empty catalogue, the sample TON
+// price in a price list without any price, and the sample USDT price in
+// one without a USDT price: enough for a customer to rent in either. USDT
+// is checked on its own so that a playground from before USDT gains it at
+// its next start; the cost is that an admin who removes every USDT price
+// gets the sample back at the next start (a playground, not a shop).
 func seedCatalogue(ctx context.Context, eng *actors.Engine) error {
 	if len(eng.Catalogue(ctx, 0, 1).Numbers) == 0 {
 		for _, n := range SampleNumbers {
@@ -147,9 +164,21 @@ func seedCatalogue(ctx context.Context, eng *actors.Engine) error {
 		}
 	}
 	if len(eng.Periods()) == 0 {
-		return eng.SetDefaultPrice(ctx, 0, 30, domain.TON(1))
+		if err := eng.SetDefaultPriceIn(ctx, 0, samplePriceDays, samplePriceTON); err != nil {
+			return fmt.Errorf("playground: sample price %s: %w", samplePriceTON, err)
+		}
+	}
+	if !pricedIn(eng.Policy().Prices, domain.CurrencyUSDT) {
+		if err := eng.SetDefaultPriceIn(ctx, 0, samplePriceDays, samplePriceUSDT); err != nil {
+			return fmt.Errorf("playground: sample price %s: %w", samplePriceUSDT, err)
+		}
 	}
 	return nil
+}
+
+// pricedIn reports whether a price list prices any period in c.
+func pricedIn(list domain.PriceList, c domain.Currency) bool {
+	return slices.ContainsFunc(list, func(p domain.Price) bool { return p.Currency == c })
 }
 
 // Bot is the bot, for the engine's notices and the admins' alerts.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"allot/adapters/telegram/telegramtest"
+	"allot/adapters/ton"
 	"allot/domain"
 )
 
@@ -170,13 +171,22 @@ type FileView struct {
 // InvoiceButton is an invoice a message offers to pay: its wallet link
 // pays the playground's wallet, so the simulated wallet can pay it.
 type InvoiceButton struct {
-	Code   string `json:"code"`
-	Amount string `json:"amount"` // TON
+	Code     string `json:"code"`
+	Amount   string `json:"amount"`   // a decimal number of Currency: "2.5", "25"
+	Currency string `json:"currency"` // "TON" or "USDT"
 }
 
-// viewOf turns a message into what the page draws; payTo is the receiving
-// wallet's address as the bot's pay links carry it.
-func viewOf(m telegramtest.Message, payTo string) MessageView {
+// payee is what the bot's pay links name when they pay the playground:
+// the receiving wallet as the links write it, and the USDT master's raw
+// address (a link may write it in any form).
+type payee struct {
+	wallet string
+	usdt   string
+}
+
+// viewOf turns a message into what the page draws; payTo is what the
+// bot's pay links name when they pay the playground.
+func viewOf(m telegramtest.Message, payTo payee) MessageView {
 	v := MessageView{ID: m.ID, FromUser: m.FromUser, Date: m.Date, Edited: m.EditDate, Text: m.Text,
 		Photo: fileView(m.Photo), Document: fileView(m.Document)}
 	for _, e := range m.Entities {
@@ -216,20 +226,41 @@ func fileView(f *telegramtest.File) *FileView {
 	return nil
 }
 
-// invoiceOf reads a wallet link (https://app.tonkeeper.com/transfer/ADDR?
-// amount=NANO&text=CODE) that pays payTo; nil for any other link.
-func invoiceOf(link, payTo string) *InvoiceButton {
-	rest, ok := strings.CutPrefix(link, "https://app.tonkeeper.com/transfer/"+payTo+"?")
-	if !ok || payTo == "" {
+// invoiceOf reads a wallet link that pays payTo, nil for any other link:
+// https://app.tonkeeper.com/transfer/ADDR?amount=NANO&text=CODE in TON, or
+// …?jetton=MASTER&amount=UNITS&text=CODE in USDT (UNITS in millionths),
+// as ton.NewPayLinkIn writes them. A link naming another jetton is not
+// one the simulated wallet pays: it sends TON and USDT only.
+func invoiceOf(link string, payTo payee) *InvoiceButton {
+	rest, ok := strings.CutPrefix(link, "https://app.tonkeeper.com/transfer/"+payTo.wallet+"?")
+	if !ok || payTo.wallet == "" {
 		return nil
 	}
 	q, err := url.ParseQuery(rest)
 	if err != nil {
 		return nil
 	}
-	nano, err := strconv.ParseInt(q.Get("amount"), 10, 64)
-	if err != nil || nano <= 0 || q.Get("text") == "" {
+	cur, ok := linkCurrency(q, payTo)
+	if !ok {
 		return nil
 	}
-	return &InvoiceButton{Code: q.Get("text"), Amount: domain.Nano(nano).Decimal()}
+	units, err := strconv.ParseInt(q.Get("amount"), 10, 64)
+	m := domain.Money{Currency: cur, Units: units}
+	if err != nil || m.Validate() != nil || q.Get("text") == "" {
+		return nil
+	}
+	return &InvoiceButton{Code: q.Get("text"), Amount: m.Decimal(), Currency: cur.String()}
+}
+
+// linkCurrency is the currency a link's query asks for: TON without a
+// jetton, USDT when the jetton is payTo's USDT master in any address form.
+func linkCurrency(q url.Values, payTo payee) (domain.Currency, bool) {
+	if !q.Has("jetton") {
+		return domain.CurrencyTON, true
+	}
+	master, err := ton.ParseWallet(q.Get("jetton"), true)
+	if err != nil || payTo.usdt == "" || ton.Raw(master) != payTo.usdt {
+		return 0, false
+	}
+	return domain.CurrencyUSDT, true
 }

@@ -20,19 +20,37 @@ import (
 
 // transfer is one simulated transfer as chain.jsonl keeps it.
 type transfer struct {
-	From    string      `json:"from"` // the sender's seed for tontest.Address
-	Amount  domain.Nano `json:"amount"`
+	From    string      `json:"from"`   // the sender's seed for tontest.Address
+	Amount  domain.Nano `json:"amount"` // in the currency's smallest units: nanotons, or millionths of a USDT
 	Comment string      `json:"comment"`
 	At      int64       `json:"at"` // unix seconds, as the chain keeps time
+	// Currency is "USDT" for a jetton payment, which goes on the chain as
+	// a transfer_notification from our jetton wallet. It is absent for
+	// TON, so that the lines from before USDT read as what they were.
+	Currency string `json:"currency,omitempty"`
+}
+
+// currency is what t was paid in. A currency this build does not pay
+// (a file from a newer one, or a typo) is an error, never TON: replaying
+// it as TON would credit money nobody sent.
+func (t transfer) currency() (domain.Currency, error) {
+	switch t.Currency {
+	case "":
+		return domain.CurrencyTON, nil
+	case domain.CurrencyUSDT.String():
+		return domain.CurrencyUSDT, nil
+	}
+	return 0, fmt.Errorf("playground: a transfer in %q, which the simulated wallet does not send", t.Currency)
 }
 
 // Payment is what paying an invoice from a simulated wallet did.
 type Payment struct {
-	Code   string `json:"code"`
-	Amount string `json:"amount"` // in TON, as the invoice says it
-	From   string `json:"from"`   // the simulated wallet, as a person would see it
-	Tx     string `json:"tx"`     // the transaction's hash
-	Status string `json:"status"` // the invoice's status before the payment
+	Code     string `json:"code"`
+	Amount   string `json:"amount"`   // a decimal number of Currency, as the invoice says it: "25"
+	Currency string `json:"currency"` // "TON" or "USDT"
+	From     string `json:"from"`     // the simulated wallet, as a person would see it
+	Tx       string `json:"tx"`       // the transaction's hash
+	Status   string `json:"status"`   // the invoice's status before the payment
 }
 
 // wallet is the receiving wallet on the fake chain, its history file and
@@ -42,6 +60,11 @@ type wallet struct {
 	chain *tontest.Chain
 	watch *actors.Watcher
 	eng   *actors.Engine
+	// master is the USDT master the bot's links name: the real one's
+	// address, which the fake master answers for. jettons is our jetton
+	// wallet of it, the only sender whose notifications the watcher
+	// takes as USDT payments.
+	master, jettons *address.Address
 
 	mu   sync.Mutex // one transfer at a time: the file's order is the chain's
 	file *os.File
@@ -52,22 +75,31 @@ type wallet struct {
 // real wallet sends real money to it.
 const walletSeed = "allot-playground-wallet"
 
-// openWallet rebuilds the chain from path and starts the watcher on it.
-func openWallet(eng *actors.Engine, path string, interval time.Duration) (*wallet, error) {
-	w := &wallet{addr: tontest.Address(walletSeed), eng: eng}
+// openWallet rebuilds the chain from path and starts the watcher on it,
+// reading TON and USDT payments as cmd/allot's does.
+func openWallet(ctx context.Context, eng *actors.Engine, path string, interval time.Duration) (*wallet, error) {
+	w := &wallet{addr: tontest.Address(walletSeed), eng: eng, master: address.MustParseAddr(ton.USDTMaster)}
 	w.chain = tontest.New(w.addr)
+	// Resolved as cmd/allot resolves it at start, by get_wallet_address
+	// on the master (the fake one), so the playground takes the same path.
+	jettons, err := ton.ResolveJettonWallet(ctx, &tontest.JettonMaster{Master: w.master}, w.master, w.addr)
+	if err != nil {
+		return nil, fmt.Errorf("playground: our USDT jetton wallet: %w", err)
+	}
+	w.jettons = jettons
 	past, good, err := readTransfers(path)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range past {
-		w.chain.Pay(tontest.Address(t.From), t.Amount, t.Comment, time.Unix(t.At, 0))
+		w.put(t)
 	}
 	if w.file, err = openHistory(path, good); err != nil {
 		return nil, err
 	}
-	w.watch, err = eng.Watch(actors.WatchOptions{Wallet: ton.Raw(w.addr), Interval: interval,
-		Source: ton.NewSource(w.chain, w.addr, ton.WithTestnet(true))})
+	src := ton.NewSource(w.chain, w.addr, ton.WithTestnet(true),
+		ton.WithUSDT(ton.JettonAccount{Owner: w.addr, Wallet: w.jettons, Testnet: true}))
+	w.watch, err = eng.Watch(actors.WatchOptions{Wallet: ton.Raw(w.addr), Interval: interval, Source: src})
 	if err != nil {
 		_ = w.file.Close()
 		return nil, err
@@ -96,6 +128,9 @@ func readTransfers(path string) ([]transfer, int64, error) {
 		var t transfer
 		if err := json.Unmarshal(line, &t); err != nil {
 			return nil, 0, fmt.Errorf("playground: %s line %d: %w", path, i+1, err)
+		}
+		if _, err := t.currency(); err != nil {
+			return nil, 0, fmt.Errorf("%w (%s line %d)", err, path, i+1)
 		}
 		out = append(out, t)
 	}
@@ -131,10 +166,10 @@ func (w *wallet) address() string { return ton.Friendly(w.addr, true) }
 func senderSeed(user int64) string { return fmt.Sprintf("playground-person-%d", user) }
 
 // pay sends exactly what invoice code asks from user's simulated wallet,
-// with the code as the comment, and pokes the watcher so that the bot
-// answers at once. An invoice that is no longer open is paid all the same:
-// that is what a person's wallet would do, and the bot credits the money
-// to the balance.
+// in its currency, with the code as the comment, and pokes the watcher so
+// that the bot answers at once. An invoice that is no longer open is paid
+// all the same: that is what a person's wallet would do, and the bot
+// credits the money to the balance.
 func (w *wallet) pay(ctx context.Context, user int64, code string) (Payment, error) {
 	inv, err := w.eng.Invoice(ctx, code)
 	if err != nil {
@@ -144,13 +179,20 @@ func (w *wallet) pay(ctx context.Context, user int64, code string) (Payment, err
 		return Payment{}, ErrNotYours
 	}
 	t := transfer{From: senderSeed(user), Amount: inv.Amount, Comment: inv.Code, At: w.eng.Now().Unix()}
+	if inv.Currency != domain.CurrencyTON {
+		t.Currency = inv.Currency.String()
+	}
+	if _, err := t.currency(); err != nil {
+		return Payment{}, err
+	}
 	tx, err := w.add(t)
 	if err != nil {
 		return Payment{}, err
 	}
 	w.watch.Poke()
-	return Payment{Code: inv.Code, Amount: inv.Amount.Decimal(), Tx: tx.Hash, Status: inv.Status.String(),
-		From: ton.Friendly(tontest.Address(t.From), true)}, nil
+	m := inv.Money()
+	return Payment{Code: inv.Code, Amount: m.Decimal(), Currency: m.Currency.String(), Tx: tx.Hash,
+		Status: inv.Status.String(), From: ton.Friendly(tontest.Address(t.From), true)}, nil
 }
 
 // add writes t to the history, syncs it, and only then puts it on the
@@ -165,8 +207,27 @@ func (w *wallet) add(t transfer) (domain.TxID, error) {
 	if err := writeSynced(w.file, append(line, '\n')); err != nil {
 		return domain.TxID{}, fmt.Errorf("playground: chain history: %w", err)
 	}
-	return w.chain.Pay(tontest.Address(t.From), t.Amount, t.Comment, time.Unix(t.At, 0)), nil
+	return w.put(t), nil
 }
+
+// put puts t on the chain as the sender's wallet would make it arrive: TON
+// as a transfer from the sender's wallet with a text comment; USDT as the
+// transfer_notification our jetton wallet sends once the sender's jetton
+// wallet has moved the jettons, naming the sender and carrying the comment
+// in a referenced forward payload, as most wallets send one. The query id
+// is the time, so a replay builds the very same transaction. t's currency
+// was checked when it was read or made.
+func (w *wallet) put(t transfer) domain.TxID {
+	from, at := tontest.Address(t.From), time.Unix(t.At, 0)
+	if c, _ := t.currency(); c == domain.CurrencyUSDT {
+		n := tontest.Notification{QueryID: uint64(t.At), Units: uint64(t.Amount), Sender: from, Comment: t.Comment, InRef: true}
+		return w.chain.Notify(w.jettons, n, at)
+	}
+	return w.chain.Pay(from, t.Amount, t.Comment, at)
+}
+
+// payee is what the bot's pay links name when they pay this wallet.
+func (w *wallet) payee() payee { return payee{wallet: w.address(), usdt: ton.Raw(w.master)} }
 
 func writeSynced(f *os.File, b []byte) error {
 	if _, err := f.Write(b); err != nil {

@@ -123,7 +123,7 @@ func (p *Playground) chat(w http.ResponseWriter, r *http.Request) {
 	if v.Changed {
 		v.Messages = make([]MessageView, 0, len(msgs))
 		for _, m := range msgs {
-			v.Messages = append(v.Messages, viewOf(m, p.wallet.address()))
+			v.Messages = append(v.Messages, viewOf(m, p.wallet.payee()))
 		}
 		v.Commands = p.commands(q.Lang)
 	}

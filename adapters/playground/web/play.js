@@ -135,8 +135,8 @@
     try {
       const r = await api("POST", "/play/api/pay", { user: String(st.user), code: inv.code });
       st.paid.add(inv.code);
-      btn.textContent = "Sent " + r.amount + " TON ✓ — the watcher is reading the chain";
-      toast("Sent " + r.amount + " TON with the comment " + r.code + " from " + r.from, false);
+      btn.textContent = "Sent " + money(r) + " ✓ — the watcher is reading the chain";
+      toast("Sent " + money(r) + " with the comment " + r.code + " from " + r.from, false);
     } catch (e) {
       btn.disabled = false;
       toast(e.message, false);
@@ -212,16 +212,23 @@
     }))));
   }
 
+  // money is an invoice's or a payment's amount with its currency: "25 USDT".
+  // An answer without a currency is from before USDT, when all was TON.
+  function money(x) {
+    return x.amount + " " + (x.currency || "TON");
+  }
+
   function walletBox(inv) {
     const btn = el("button", { type: "button", class: "pay", "data-code": inv.code,
-      text: "💎 Pay " + inv.amount + " TON from the simulated wallet" });
+      text: "💎 Pay " + money(inv) + " from the simulated wallet" });
     if (st.paid.has(inv.code)) {
       btn.disabled = true;
-      btn.textContent = "Sent " + inv.amount + " TON ✓";
+      btn.textContent = "Sent " + money(inv) + " ✓";
     }
     btn.addEventListener("click", () => pay(inv, btn));
+    const how = inv.currency === "USDT" ? " (a jetton transfer: our USDT jetton wallet notifies the bot's wallet)" : "";
     return el("div", { class: "wallet" },
-      el("span", { text: "Simulated wallet: sends exactly " + inv.amount + " TON with the comment " + inv.code + " on the fake chain." }),
+      el("span", { text: "Simulated wallet: sends exactly " + money(inv) + " with the comment " + inv.code + " on the fake chain" + how + "." }),
       btn);
   }
 
