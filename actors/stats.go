@@ -32,11 +32,16 @@ type Stats struct {
 	SnapshotLast time.Duration // the newest one's time; 0 before the first
 
 	// Since the engine opened (replayed events are not counted):
-	Payments  map[string]uint64 // incoming payments by outcome: paid, credited, orphan, ignored
-	Rentals   uint64            // rentals started
-	Renewals  uint64            // rentals renewed
-	Transfers uint64            // rentals handed to another person
-	Issued    uint64            // distribution items issued to staff
+	Payments map[string]uint64 // incoming payments by outcome: paid, credited, orphan, ignored
+	// Received is what payments that paid an invoice or were credited
+	// brought in, and Sales what rentals and renewals were sold for, per
+	// currency name ("TON", "USDT") in whole coins: never added across
+	// currencies.
+	Received, Sales map[string]float64
+	Rentals         uint64 // rentals started
+	Renewals        uint64 // rentals renewed
+	Transfers       uint64 // rentals handed to another person
+	Issued          uint64 // distribution items issued to staff
 	// AccountChecks counts returned numbers' account checks by outcome
 	// (domain.AccountOutcome names: clean, absent, deleted,
 	// deletion_pending, banned, admin).
@@ -47,7 +52,8 @@ type Stats struct {
 // the metrics: what an operator graphs per day (transfers, payments by
 // outcome, rentals), as Prometheus counters from which rates follow.
 type eventCounts struct {
-	payments                             [5]atomic.Uint64 // by domain.Outcome (0 unused)
+	payments                             [5]atomic.Uint64            // by domain.Outcome (0 unused)
+	received, sales                      [numCurrencies]atomic.Int64 // smallest units, by domain.Currency
 	rentals, renewals, transfers, issued atomic.Uint64
 	accounts                             [domain.AccountCheckedByAdmin + 1]atomic.Uint64 // by domain.AccountOutcome
 }
@@ -58,10 +64,15 @@ func (c *eventCounts) count(ev domain.Event) {
 		if int(e.Outcome) < len(c.payments) {
 			c.payments[e.Outcome].Add(1)
 		}
+		if e.Outcome == domain.OutcomePaid || e.Outcome == domain.OutcomeCredited {
+			addIn(&c.received, e.Money())
+		}
 	case *domain.NumberRented:
 		c.rentals.Add(1)
+		addIn(&c.sales, e.Money())
 	case *domain.NumberRenewed:
 		c.renewals.Add(1)
+		addIn(&c.sales, e.Money())
 	case *domain.TransferAccepted:
 		c.transfers.Add(1)
 	case *domain.StockIssued:
@@ -77,11 +88,30 @@ func (c *eventCounts) count(ev domain.Event) {
 
 var outcomeNames = [...]string{"", "paid", "credited", "orphan", "ignored"}
 
+// numCurrencies sizes the per-currency counters.
+const numCurrencies = 2
+
+func addIn(sums *[numCurrencies]atomic.Int64, m domain.Money) {
+	if int(m.Currency) < len(sums) {
+		sums[m.Currency].Add(m.Units)
+	}
+}
+
+// wholeCoins reads per-currency counters as whole coins by currency name.
+func wholeCoins(sums *[numCurrencies]atomic.Int64) map[string]float64 {
+	out := make(map[string]float64, len(sums))
+	for _, c := range domain.Currencies() {
+		out[c.String()] = float64(sums[c].Load()) / float64(c.Unit())
+	}
+	return out
+}
+
 func (c *eventCounts) fill(st *Stats) {
 	st.Payments = map[string]uint64{}
 	for i := 1; i < len(c.payments); i++ {
 		st.Payments[outcomeNames[i]] = c.payments[i].Load()
 	}
+	st.Received, st.Sales = wholeCoins(&c.received), wholeCoins(&c.sales)
 	st.Rentals, st.Renewals = c.rentals.Load(), c.renewals.Load()
 	st.Transfers, st.Issued = c.transfers.Load(), c.issued.Load()
 	st.AccountChecks = map[string]uint64{}

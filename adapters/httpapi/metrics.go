@@ -131,6 +131,10 @@ var (
 		"credited (known code but late, wrong amount or currency, or a top-up), orphan (unknown code, kept for an admin), "+
 		"ignored (bounced, spam, bounced jetton notifications), and the jetton notifications the watchers refused: "+
 		"forged (not from our jetton wallet), malformed (from it, but unreadable: see the log).", "outcome")
+	descReceived = desc("payments_received_total", "Money that incoming payments brought in since start (those that paid an "+
+		"invoice or were credited to a balance), in whole coins of the currency: TON and USDT are never added together.", "currency")
+	descSales = desc("rental_sales_total", "What rentals and renewals were sold for since start, in whole coins of the "+
+		"currency they were paid in.", "currency")
 	descRentalsUp = desc("rentals_started_total", "Rentals started since start.")
 	descRenewals  = desc("rentals_renewed_total", "Rentals renewed since start.")
 	descTransfers = desc("transfers_total", "Rentals handed over to another person since start (per day: increase over 1d).")
@@ -147,7 +151,7 @@ var engineDescs = []*prometheus.Desc{descReady, descEntities, descActive, descMa
 	descRentals, descBatch, descBytes, descSyncs, descRollovers, descSegments, descCommit, descCommitMax,
 	descFsync, descBatchSize, descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descSnapDur, descSnapLast,
 	descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll,
-	descPayments, descRentalsUp, descRenewals, descTransfers, descIssued, descAccounts, descLosses}
+	descPayments, descReceived, descSales, descRentalsUp, descRenewals, descTransfers, descIssued, descAccounts, descLosses}
 
 // engineCollector reads the engine's counters at each scrape.
 type engineCollector struct{ src source }
@@ -217,6 +221,12 @@ func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric, st actors.
 	ch <- gauge(descCommitMax, st.CommitMax.Seconds())
 	for outcome, n := range st.Payments {
 		ch <- counter(descPayments, float64(n), outcome)
+	}
+	for cur, v := range st.Received {
+		ch <- counter(descReceived, v, cur)
+	}
+	for cur, v := range st.Sales {
+		ch <- counter(descSales, v, cur)
 	}
 	ch <- counter(descRentalsUp, float64(st.Rentals))
 	ch <- counter(descRenewals, float64(st.Renewals))
