@@ -10,18 +10,21 @@ import (
 	"time"
 
 	"allot/actors"
-	"allot/adapters/ton"
-	"allot/adapters/ton/tontest"
 	"allot/domain"
 	"allot/persistence"
 )
 
 // runPayments is -mode payments: N incoming transactions on the fake chain
-// (exact payments of invoices, late ones, wrong amounts, bounces and
-// 1-nanoton spam) read by the real watcher through the real TON source,
-// which also re-reads older pages now and then, as a liteserver that
-// lost its place would. It checks that every payment that should count
-// counted exactly once, to the right person, and that nothing else did.
+// read by the real watcher through the real TON source, configured for
+// USDT, which also re-reads older pages now and then, as a liteserver that
+// lost its place would. Three quarters are TON (exact payments of
+// invoices, late ones, wrong amounts, bounces and 1-nanoton spam), a
+// quarter are about USDT (exact, late and wrong USDT payments of USDT
+// top-ups, payments in the other currency than the invoice's, and forged
+// notifications from a jetton wallet that is not ours). It checks, per
+// currency, that every payment that should count counted exactly once, to
+// the right person, in the right currency, that the forged ones credited
+// nothing, and that money is conserved (payments_check.go).
 func runPayments(f flags) (map[string]any, error) {
 	fsync, err := persistence.ParseFsyncMode(f.fsync)
 	if err != nil {
@@ -41,37 +44,56 @@ func runPayments(f flags) (map[string]any, error) {
 	defer eng.Close(context.Background())
 	ctx := context.Background()
 
-	wallet := tontest.Address("allot-receiving-wallet")
-	chain := tontest.New(wallet)
-	chain.Outgoing(tontest.Address("deploy"), 1, time.Now()) // the wallet's own first transaction
-	start := chain.Head()
+	rig, err := newPayRig(ctx)
+	if err != nil {
+		return nil, err
+	}
 	plan, err := planPayments(ctx, eng, f, &offset)
 	if err != nil {
 		return nil, err
 	}
-	r := rand.New(rand.NewPCG(uint64(f.seed), 11))
-	for _, p := range plan.txs {
-		from := tontest.Address(fmt.Sprintf("payer-%d", r.IntN(1000)))
-		switch p.kind {
-		case payBounce:
-			chain.Bounce(from, p.amount, clock())
-		default:
-			chain.Pay(from, p.amount, p.comment, clock())
-		}
-	}
-	src := &rewinding{inner: ton.NewSource(chain, wallet), r: rand.New(rand.NewPCG(uint64(f.seed), 12))}
-
-	t0 := time.Now()
-	w, err := eng.Watch(actors.WatchOptions{Wallet: ton.Raw(wallet), Source: src, Start: start,
-		Interval: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	rig.emit(plan, clock, f.seed)
+	src := &rewinding{inner: rig.source(), r: rand.New(rand.NewPCG(uint64(f.seed), 12))}
+	run, err := watchPayments(eng, rig, src)
 	if err != nil {
 		return nil, err
 	}
-	head := chain.Head()
+	if err := eng.Drain(ctx); err != nil {
+		return nil, err
+	}
+	tot, checkErr := eng.Check()
+	out, err := checkPayments(ctx, eng, plan, tot)
+	if err != nil {
+		return nil, err
+	}
+	out.forgedCounted = run.status.Rejected["forged"]
+	out.rejected = run.status.Rejected
+	return out.report(plan, tot, checkErr, run), nil
+}
+
+// watchRun is what the watcher did: how long it took to settle at the
+// chain's head, and its status when it stopped.
+type watchRun struct {
+	secs    float64
+	status  actors.WatchStatus
+	rewinds int64
+}
+
+// watchPayments runs the watcher over the whole chain until it settles,
+// lets the rewinding source re-deliver a few times more, and stops it.
+func watchPayments(eng *actors.Engine, rig *payRig, src *rewinding) (watchRun, error) {
+	t0 := time.Now()
+	w, err := eng.Watch(actors.WatchOptions{Wallet: rig.account(), Source: src, Start: rig.start,
+		Interval: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		return watchRun{}, err
+	}
+	head := rig.chain.Head()
 	for w.Status().Settled != head {
 		time.Sleep(time.Millisecond)
 		if time.Since(t0) > 5*time.Minute {
-			return nil, fmt.Errorf("the watcher settled at %+v of %+v after 5 minutes", w.Status().Settled, head)
+			w.Close()
+			return watchRun{}, fmt.Errorf("the watcher settled at %+v of %+v after 5 minutes", w.Status().Settled, head)
 		}
 	}
 	secs := time.Since(t0).Seconds()
@@ -84,133 +106,7 @@ func runPayments(f flags) (map[string]any, error) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	w.Close()
-	if err := eng.Drain(ctx); err != nil {
-		return nil, err
-	}
-	tot, checkErr := eng.Check()
-
-	lost, extra := 0, 0
-	for u, want := range plan.credit {
-		wl, err := eng.Wallet(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case wl.Balance < want:
-			lost++
-		case wl.Balance > want:
-			extra++
-		}
-	}
-	dupApplied := max(0, tot.Applied-plan.counted) + extra
-	lost += max(0, plan.counted-tot.Applied)
-	st := w.Status()
-	ok := checkErr == nil && lost == 0 && dupApplied == 0
-	fmt.Printf("payments: %d transactions (%d exact, %d late, %d wrong amount, %d bounced, %d spam) in %.2fs, %.0f tx/s\n",
-		len(plan.txs), plan.n[payExact], plan.n[payLate], plan.n[payWrong], plan.n[payBounce], plan.n[paySpam],
-		secs, float64(len(plan.txs))/secs)
-	fmt.Printf("  applied %d (want %d), re-deliveries seen %d, duplicates applied %d, lost %d, source rewinds %d\n",
-		tot.Applied, plan.counted, st.Duplicates, dupApplied, lost, src.rewinds.Load())
-	if checkErr != nil {
-		fmt.Println("  INVARIANTS:", checkErr)
-	}
-	return map[string]any{"mode": "payments", "txs": len(plan.txs), "credited": tot.Applied,
-		"expected_credited": plan.counted, "redeliveries": st.Duplicates, "duplicates_applied": dupApplied,
-		"lost": lost, "seconds": round(secs), "tx_per_sec": round(float64(len(plan.txs)) / secs),
-		"invariants_ok": ok}, nil
-}
-
-type payKind int
-
-const (
-	payExact payKind = iota
-	payLate
-	payWrong
-	payBounce
-	paySpam
-)
-
-type plannedTx struct {
-	kind    payKind
-	amount  domain.Nano
-	comment string
-}
-
-type paymentPlan struct {
-	txs     []plannedTx
-	credit  map[domain.UserID]domain.Nano // what each payer's balance must be
-	counted int                           // transactions that must be applied
-	n       [paySpam + 1]int
-}
-
-// planPayments opens the invoices and decides every transaction. The late
-// invoices are opened first and the clock then moved past their window.
-func planPayments(ctx context.Context, eng *actors.Engine, f flags, offset *atomic.Int64) (*paymentPlan, error) {
-	p := &paymentPlan{credit: map[domain.UserID]domain.Nano{}}
-	kinds := make([]payKind, f.txs)
-	for i := range kinds {
-		switch i % 20 {
-		case 0, 1, 2, 3, 4, 5, 6, 7, 8, 9:
-			kinds[i] = payExact
-		case 10, 11:
-			kinds[i] = payLate
-		case 12, 13:
-			kinds[i] = payWrong
-		case 14:
-			kinds[i] = payBounce
-		default:
-			kinds[i] = paySpam
-		}
-	}
-	users := max(10, f.txs/10)
-	invoices := make([]domain.Invoice, f.txs)
-	var mu sync.Mutex
-	open := func(want func(payKind) bool) error {
-		return parallel(f.txs, func(i int) error {
-			k := kinds[i]
-			if !want(k) || k == payBounce || k == paySpam {
-				return nil
-			}
-			u := userID(i % users)
-			inv, err := eng.OpenTopUpInvoice(ctx, domain.OpID(fmt.Sprintf("pay-%d", i)), u,
-				domain.MinPayment*domain.Nano(1+i%50))
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			invoices[i] = inv
-			mu.Unlock()
-			return nil
-		})
-	}
-	if err := open(func(k payKind) bool { return k == payLate }); err != nil {
-		return nil, err
-	}
-	offset.Store(int64(domain.DefaultPolicy().HoldTTL + time.Minute))
-	if err := open(func(k payKind) bool { return k != payLate }); err != nil {
-		return nil, err
-	}
-	for i, k := range kinds {
-		inv := invoices[i]
-		t := plannedTx{kind: k}
-		switch k {
-		case payExact, payLate:
-			t.amount, t.comment = inv.Amount, inv.Code
-		case payWrong:
-			t.amount, t.comment = inv.Amount-7, "invoice "+inv.Code
-		case payBounce:
-			t.amount = domain.TON(1)
-		case paySpam:
-			t.amount, t.comment = 1, fmt.Sprintf("Free TON! Join t.me/spam%d and claim your prize now", i)
-		}
-		if k == payExact || k == payLate || k == payWrong {
-			p.credit[inv.User] += t.amount
-			p.counted++
-		}
-		p.n[k]++
-		p.txs = append(p.txs, t)
-	}
-	return p, nil
+	return watchRun{secs: secs, status: w.Status(), rewinds: src.rewinds.Load()}, nil
 }
 
 // rewinding is a chain source that now and then reads from a cursor a few
@@ -240,4 +136,13 @@ func (s *rewinding) Since(ctx context.Context, after domain.ChainCursor) ([]doma
 	// Read from an older cursor, the source still answers the chain's head:
 	// the watcher's cursor never goes back, it only sees old transactions again.
 	return s.inner.Since(ctx, from)
+}
+
+// Rejected passes on the inner source's count of refused notifications,
+// so that the watcher's status shows them as it would without the rewind.
+func (s *rewinding) Rejected() map[string]uint64 {
+	if rc, ok := s.inner.(actors.RejectCounter); ok {
+		return rc.Rejected()
+	}
+	return nil
 }
