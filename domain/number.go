@@ -105,35 +105,23 @@ type Rental struct {
 }
 
 // PaidIn is what this renter paid for this rental in currency c.
-func (r *Rental) PaidIn(c Currency) Nano {
-	if c == CurrencyUSDT {
-		return r.PaidUSDT
-	}
-	return r.Paid
-}
+func (r *Rental) PaidIn(c Currency) Nano { return *sumIn(c, &r.Paid, &r.PaidUSDT) }
 
-func (r *Rental) addPaid(m Money) {
-	if m.Currency == CurrencyUSDT {
-		r.PaidUSDT += Nano(m.Units)
-	} else {
-		r.Paid += Nano(m.Units)
-	}
-}
+func (r *Rental) addPaid(m Money) { *sumIn(m.Currency, &r.Paid, &r.PaidUSDT) += Nano(m.Units) }
 
 // SoldIn is every rental and renewal n was ever paid for in currency c.
-func (n *Number) SoldIn(c Currency) Nano {
-	if c == CurrencyUSDT {
-		return n.SoldUSDT
-	}
-	return n.Sold
-}
+func (n *Number) SoldIn(c Currency) Nano { return *sumIn(c, &n.Sold, &n.SoldUSDT) }
 
-func (n *Number) addSold(m Money) {
-	if m.Currency == CurrencyUSDT {
-		n.SoldUSDT += Nano(m.Units)
-	} else {
-		n.Sold += Nano(m.Units)
+func (n *Number) addSold(m Money) { *sumIn(m.Currency, &n.Sold, &n.SoldUSDT) += Nano(m.Units) }
+
+// sumIn picks, of a TON and a USDT sum, the one that counts currency c.
+// The TON one keeps its name from before currencies, so states from then
+// decode as they were.
+func sumIn(c Currency, ton, usdt *Nano) *Nano {
+	if c == CurrencyUSDT {
+		return usdt
 	}
+	return ton
 }
 
 // PaidUntil is where the rental would end by what was paid and granted,

@@ -436,33 +436,15 @@ func mixedNumber() *Number {
 
 func TestNumberCodec_Currencies(t *testing.T) {
 	n := mixedNumber()
-	b, err := msgpack.Marshal(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got Number
-	if err := msgpack.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
+	b := marshalT(t, n)
+	got := unmarshalT[Number](t, b)
 	sameState(t, "decoded number", &got, n)
-	again, err := msgpack.Marshal(&got)
-	if err != nil || !bytes.Equal(again, b) {
-		t.Errorf("re-encoding differs: %v", err)
+	if again := marshalT(t, &got); !bytes.Equal(again, b) {
+		t.Error("re-encoding differs")
 	}
 	// reflection reads what the hand-written codec wrote, and the reverse
-	var p plainNumber
-	if err := msgpack.Unmarshal(b, &p); err != nil {
-		t.Fatal(err)
-	}
-	sameState(t, "number read by reflection", Number(p), *n)
-	pb, err := msgpack.Marshal(plainNumber(*n))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Number
-	if err := msgpack.Unmarshal(pb, &back); err != nil {
-		t.Fatal(err)
-	}
+	sameState(t, "number read by reflection", Number(unmarshalT[plainNumber](t, b)), *n)
+	back := unmarshalT[Number](t, marshalT(t, plainNumber(*n)))
 	sameState(t, "reflective number read by hand", &back, n)
 
 	// the keys are where the struct tags say
@@ -492,14 +474,7 @@ func TestNumberCodec_USDTOnlyRental(t *testing.T) {
 	p := bothPolicy()
 	must(t, n)(ev(n.Rent("rent", alice, 30, USDT(25), p, t0)))
 	must(t, n)(ev(n.Cancel("c1", USDT(5), t0.Add(day))))
-	b, err := msgpack.Marshal(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got Number
-	if err := msgpack.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := unmarshalT[Number](t, marshalT(t, n))
 	sameState(t, "decoded", &got, n)
 	if got.SoldIn(CurrencyUSDT) != usdtUnits(25) || got.SoldIn(CurrencyTON) != 0 ||
 		len(got.Refunds) != 1 || got.Refunds[0].Money() != USDT(5) {
@@ -787,15 +762,28 @@ func TestCatalog_SetDefaultPerCurrency(t *testing.T) {
 	c.Apply(e, 3)
 	sameState(t, "prices after removing TON", c.Prices, PriceList{want[1], want[2], want[3]})
 	// and through the catalog's codec
-	b, err := msgpack.Marshal(c)
+	got := unmarshalT[Catalog](t, marshalT(t, c))
+	sameState(t, "decoded catalog", &got, c)
+}
+
+// marshalT encodes v with msgpack or fails the test.
+func marshalT(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := msgpack.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got Catalog
-	if err := msgpack.Unmarshal(b, &got); err != nil {
+	return b
+}
+
+// unmarshalT decodes b into a new T or fails the test.
+func unmarshalT[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	if err := msgpack.Unmarshal(b, &v); err != nil {
 		t.Fatal(err)
 	}
-	sameState(t, "decoded catalog", &got, c)
+	return v
 }
 
 // firstField is s up to its first space: the number of "1000000 USDT".
