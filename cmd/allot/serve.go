@@ -51,9 +51,17 @@ func runServe(_ []string) int {
 	return 0
 }
 
-func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+// serve starts allot's pieces in order and stops them in the reverse
+// order, each with the defer that follows its start: a start that fails
+// closes exactly what started before it, and a stop (a signal, or a fatal
+// journal error) first lets the bot finish the updates in hand, then stops
+// HTTP, the backups, the distribution and the watcher, and closes the
+// engine (its final snapshot) after everything that feeds it, the Fragment
+// client last. The bot observes the engine's notices through the slot
+// from the moment it exists; what was raised before waits there for it.
+func serve(ctx context.Context, cfg config, log *slog.Logger) (err error) {
 	fatal := make(chan error, 1)
-	var bot botSlot // set once the bot exists; the engine's notices before that wait in it
+	var bot botSlot
 	rel, err := startRelay(ctx, cfg.Fragment, log, bot.alertFragment(log))
 	if err != nil {
 		return err
@@ -63,51 +71,57 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	defer func() { err = errors.Join(err, closeEngine(eng)) }()
 	alertRecovery(eng.Recovery(), bot.alertOperations()) // told once the bot exists
-	// abort closes what started so far, the engine last, with err.
-	var closers []func()
-	abort := func(err error) error {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-		return errors.Join(err, eng.Close(context.Background()))
-	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return abort(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
+		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	closers = append(closers, func() { _ = ln.Close() })
+	defer ln.Close() // the server closes it too; closing twice is harmless
 	watcher, usdt, closeChain, err := startWatcher(ctx, cfg, eng, log, bot.alertOperations())
 	if err != nil {
-		return abort(err)
+		return err
 	}
 	defer closeChain()
 	dist, err := startDistribution(ctx, cfg, eng, log, bot.alertAdmins(log, "distribution needs an admin"))
 	if err != nil {
-		return abort(err)
+		return err
 	}
-	closers = append(closers, dist.close)
+	defer dist.close() // before the engine, so a load or flush in progress ends first
 	bk, err := startBackups(ctx, cfg.Backup, cfg.DataDir, log, bot.alertOperations())
 	if err != nil {
-		return abort(err)
+		return err
 	}
 	defer bk.close()
 	mux, srv, err := startHTTP(ln, cfg, eng, watcher, usdt, dist, rel, bk, &bot)
 	if err != nil {
-		return abort(err)
+		return err
 	}
-	botDone := make(chan struct{})
-	botCtx, stopBot := context.WithCancel(ctx)
-	defer stopBot()
-	if err := startReceiving(botCtx, cfg, eng, mux, rel, usdt, log, &bot, botDone); err != nil {
-		closers[0] = func() { _ = srv.Close() } // the server owns the listener now
-		return abort(err)
+	defer shutdownHTTP(srv)
+	stopBot, err := startReceiving(ctx, cfg, eng, mux, rel, usdt, log, &bot)
+	if err != nil {
+		return err
 	}
-	numSync := startNumberSync(eng, rel, log, bot.Load)
+	defer stopBot() // first of all: the bot finishes the updates in hand
+	defer startNumberSync(eng, rel, log, bot.Load).Close()
 	logRunning(log, cfg, ln, dist, rel)
-	runErr := awaitStop(ctx, fatal, log)
-	r := running{eng: eng, dist: dist, srv: srv, numSync: numSync, bot: &bot, stopBot: stopBot, botDone: botDone}
-	return errors.Join(runErr, r.stop())
+	return awaitStop(ctx, fatal, log)
+}
+
+// stopTimeout bounds each of the last steps of a stop: the HTTP server's
+// shutdown and the engine's final snapshot.
+const stopTimeout = 30 * time.Second
+
+func shutdownHTTP(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}
+
+func closeEngine(eng *actors.Engine) error {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	return eng.Close(ctx)
 }
 
 // logRunning says, once started, where allot serves and what of each
@@ -117,33 +131,6 @@ func logRunning(log *slog.Logger, cfg config, ln net.Listener, dist *distributio
 		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
 		"distribution", distState(cfg, dist), "fragment", rel.state(),
 		"accounts", cfg.Accounts.state(), "backups", cfg.Backup.state())
-}
-
-// running is what serve started, to stop in order: the bot first (it
-// finishes the updates in hand), then HTTP, the syncs and the
-// distribution, and the engine last, with its final snapshot.
-type running struct {
-	eng     *actors.Engine
-	dist    *distribution
-	srv     *http.Server
-	numSync *actors.NumberSync
-	bot     *botSlot
-	stopBot context.CancelFunc
-	botDone chan struct{}
-}
-
-func (r running) stop() error {
-	r.stopBot()
-	<-r.botDone
-	if b := r.bot.Load(); b != nil {
-		b.Close()
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_ = r.srv.Shutdown(shut)
-	r.numSync.Close()
-	r.dist.close() // before the engine, so a load or flush in progress ends first
-	return r.eng.Close(shut)
 }
 
 // startHTTP serves health, metrics and introspection on ln; the bot's
@@ -162,13 +149,36 @@ func startHTTP(ln net.Listener, cfg config, eng *actors.Engine, watcher *actors.
 	return mux, srv, nil
 }
 
-// startReceiving starts the Telegram bot on ctx, or without BOT_TOKEN the
-// playground; done is closed once it has stopped.
+// startReceiving starts the Telegram bot, or without BOT_TOKEN the
+// playground, and stores it in the slot. The function it returns stops it
+// and waits until it has: the updates in hand are finished.
 func startReceiving(ctx context.Context, cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay,
-	usdt *usdtReader, log *slog.Logger, bot *botSlot, done chan struct{}) error {
-	if cfg.BotToken == "" {
-		return startPlayground(ctx, cfg, eng, mux, log, bot, done)
+	usdt *usdtReader, log *slog.Logger, bot *botSlot) (stop func(), err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	stop = func() {
+		cancel()
+		<-done
+		if b := bot.Load(); b != nil {
+			b.Close()
+		}
 	}
+	if cfg.BotToken == "" {
+		err = startPlayground(ctx, cfg, eng, mux, log, bot, done)
+	} else {
+		err = runBot(ctx, cfg, eng, mux, rel, usdt, log, bot, done)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// runBot builds the Telegram bot, stores it and runs it until ctx ends;
+// done is closed once it has stopped.
+func runBot(ctx context.Context, cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay,
+	usdt *usdtReader, log *slog.Logger, bot *botSlot, done chan struct{}) error {
 	b, err := startBot(cfg, eng, mux, rel, usdt, log)
 	if err != nil {
 		return err
