@@ -1,7 +1,6 @@
 package main
 
 import (
-	"allot/adapters/telegram/telegramtest"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/mymmrac/telego"
+
+	"allot/adapters/telegram/telegramtest"
 )
 
 // The simulated people of -mode telegram: each presses only the buttons the
