@@ -42,12 +42,8 @@ func StateAt(dir string, seq uint64) ([]byte, error) {
 // holds records after seq.
 func stateFrom(dir, snapPath string, seq uint64) (e *Engine, ok bool, err error) {
 	e = &Engine{opts: withDefaults(Options{Dir: dir})}
-	e.dir = newDirectory(nil, kindOrder...)
-	for k, byID := range registers(e.opts.Policy.Prices) {
-		for id, st := range byID {
-			e.dir.put(k, id, st)
-		}
-	}
+	e.dir = newDirectory(nil, kindList()...)
+	presetAll(e.dir, &e.opts)
 	after := uint64(0)
 	if snapPath != "" {
 		data, err := os.ReadFile(snapPath)

@@ -104,7 +104,7 @@ func BenchmarkSnapshot(b *testing.B) {
 				b.Fatal(err)
 			}
 			r := &Engine{opts: e.opts, log: e.log}
-			r.dir = newDirectory(nil, kindOrder...)
+			r.dir = newDirectory(nil, kindList()...)
 			if err := r.restore(0, payload); err != nil {
 				b.Fatal(err)
 			}

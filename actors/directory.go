@@ -20,7 +20,7 @@ const shardCount = 256
 type entry struct {
 	kind  domain.Kind
 	id    string
-	state any // *domain.Number, *domain.Wallet, ...; nil until the entity exists
+	state domain.State // nil until the entity exists
 
 	pid       *actor.PID
 	inflight  atomic.Int32 // messages routed to pid and not yet handled
@@ -117,7 +117,7 @@ func (d *directory) sweep(idleEpochs int64) []*actor.PID {
 }
 
 // put installs state for an entity during recovery, before any actor runs.
-func (d *directory) put(kind domain.Kind, id string, state any) *entry {
+func (d *directory) put(kind domain.Kind, id string, state domain.State) *entry {
 	s := d.shard(kind, id)
 	s.mu.Lock()
 	defer s.mu.Unlock()

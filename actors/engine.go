@@ -189,14 +189,8 @@ func (e *Engine) startActors() {
 	}))
 	e.root = e.system.Root
 	e.workers = newWorkers(8*runtime.GOMAXPROCS(0), 300)
-	e.dir = newDirectory(e.spawnEntity, domain.KindNumber, domain.KindWallet, domain.KindPayments,
-		domain.KindUsers, domain.KindAudit, domain.KindCatalog, domain.KindWatcher, domain.KindProxy, domain.KindPool,
-		domain.KindIntake)
-	for k, byID := range registers(e.opts.Policy.Prices) {
-		for id, st := range byID {
-			e.dir.put(k, id, st)
-		}
-	}
+	e.dir = newDirectory(e.spawnEntity, kindList()...)
+	presetAll(e.dir, &e.opts)
 	sched := &scheduler{eng: e, armed: map[wakeKey]time.Time{}}
 	pid, _ := e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched }), "scheduler")
 	e.sched = schedRef{root: e.root, pid: pid}

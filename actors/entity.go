@@ -138,7 +138,11 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 		}
 		return 0, fmt.Errorf("actors: journal refused %T (%d bytes): %w", ev, len(payload), err)
 	}
-	x.e.state = applyEvent(x.e.kind, x.e.id, x.e.state, ev, seq)
+	st, err := applyEvent(x.e.kind, x.e.id, x.e.state, ev, seq)
+	if err != nil {
+		return 0, err
+	}
+	x.e.state = st
 	x.eng.events.count(ev)
 	if n, ok := x.e.state.(*domain.Number); ok {
 		x.eng.view.put(summarize(n, x.now))

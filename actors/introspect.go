@@ -205,7 +205,8 @@ func (e *Engine) KindCounts() map[domain.Kind]KindCount {
 // state). A passive entity is copied where it rests without being
 // activated; an active one is asked for a copy, answered once what it has
 // applied is durable. The copy goes through msgpack, as a snapshot does,
-// so it holds exactly what a snapshot would.
+// so it holds exactly what a snapshot would, less what the kinds config
+// says is secret (domain.Redactable).
 func (e *Engine) Entity(ctx context.Context, kind domain.Kind, id string) (any, error) {
 	if _, ok := e.dir.kinds[kind]; !ok {
 		return nil, fmt.Errorf("%w: no kind %s", ErrNoEntity, kind)
@@ -220,60 +221,27 @@ func (e *Engine) Entity(ctx context.Context, kind domain.Kind, id string) (any, 
 	if en.pid == nil { // passive: its state is frozen while the lock is held
 		b, err := encodeState(en.state)
 		s.mu.Unlock()
-		return e.redactEntity(decodeState(kind, id, b, err))
+		return e.redacted(decodeState(kind, id, b, err))
 	}
 	s.mu.Unlock()
 	v, err := e.ask(ctx, kind, id, false, func(r replyTo) command { return &copyState{asker{r}} })
 	if err != nil {
 		return nil, err
 	}
-	return e.redactEntity(decodeState(kind, id, v.([]byte), nil))
+	return e.redacted(decodeState(kind, id, v.([]byte), nil))
 }
 
-// redactEntity hides what only the kinds config knows is secret: a pool's
+// redacted hides what only the kinds config knows is secret (a pool's
 // rows are plain lists of cells, and the column named like a password is
-// one (the HTTP layer redacts by field name and cannot see it).
-func (e *Engine) redactEntity(v any, err error) (any, error) {
-	p, ok := v.(*domain.Pool)
-	if err != nil || !ok {
-		return v, err
+// one; the HTTP layer redacts by field name and cannot see it).
+func (e *Engine) redacted(st domain.State, err error) (any, error) {
+	if err != nil {
+		return nil, err
 	}
-	k, kerr := e.kindOfPool(p.Key)
-	if kerr != nil {
-		return v, nil
+	if r, ok := st.(domain.Redactable); ok {
+		r.Redact(e.opts.Kinds)
 	}
-	var secret []int
-	for i, c := range k.Columns {
-		if c := strings.ToLower(c); strings.Contains(c, "pass") || strings.Contains(c, "парол") || strings.Contains(c, "pwd") ||
-			strings.Contains(c, "secret") || strings.Contains(c, "token") {
-			secret = append(secret, i)
-		}
-	}
-	hide := func(cells []string) {
-		for _, i := range secret {
-			if i < len(cells) && cells[i] != "" {
-				cells[i] = "***"
-			}
-		}
-	}
-	for i := range p.Available {
-		hide(p.Available[i].Cells)
-	}
-	for _, it := range p.Pending {
-		hide(it.Item.Cells)
-	}
-	for i := range p.Buffer {
-		hide(p.Buffer[i].Item.Cells)
-	}
-	for _, f := range p.Flushing {
-		for i := range f.Entries {
-			hide(f.Entries[i].Item.Cells)
-		}
-	}
-	for i := range p.Returning {
-		hide(p.Returning[i].Cells)
-	}
-	return p, nil
+	return st, nil
 }
 
 // copyState asks an active entity for its state, encoded.
@@ -284,21 +252,25 @@ func (c *copyState) run(x *exec) {
 	x.reply(c.r, b, err)
 }
 
-func encodeState(state any) ([]byte, error) {
+func encodeState(state domain.State) ([]byte, error) {
 	if state == nil {
 		return nil, nil
 	}
 	return msgpack.Marshal(state)
 }
 
-func decodeState(kind domain.Kind, id string, b []byte, err error) (any, error) {
+func decodeState(kind domain.Kind, id string, b []byte, err error) (domain.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("actors: copy %s %s: %w", kind, id, err)
 	}
 	if b == nil {
 		return nil, fmt.Errorf("%w: %s %s has no state", ErrNoEntity, kind, id)
 	}
-	st := emptyState(kind)
+	spec, err := specOf(kind)
+	if err != nil {
+		return nil, err
+	}
+	st := spec.new(id)
 	if err := msgpack.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("actors: copy %s %s: %w", kind, id, err)
 	}

@@ -57,7 +57,7 @@ func (e *Engine) topSeq() uint64 {
 // every entity.
 func SnapshotTop(payload []byte) (uint64, error) {
 	e := &Engine{}
-	e.dir = newDirectory(nil, kindOrder...)
+	e.dir = newDirectory(nil, kindList()...)
 	if err := e.restore(0, payload); err != nil {
 		return 0, err
 	}
@@ -76,7 +76,11 @@ func (e *Engine) replay(seq uint64, payload []byte) error {
 	if en.state != nil && stateSeq(en.state) >= seq {
 		return nil // already in the snapshot
 	}
-	en.state = applyEvent(rec.Kind, rec.ID, en.state, rec.Event, seq)
+	st, err := applyEvent(rec.Kind, rec.ID, en.state, rec.Event, seq)
+	if err != nil {
+		return fmt.Errorf("record %d: %w", seq, err)
+	}
+	en.state = st
 	return nil
 }
 
@@ -85,8 +89,11 @@ func (e *Engine) replay(seq uint64, payload []byte) error {
 func (e *Engine) restore(_ uint64, payload []byte) error {
 	d := msgpack.NewDecoder(bytes.NewReader(payload))
 	n, err := d.DecodeArrayLen()
-	if err != nil || n != 3 {
-		return fmt.Errorf("snapshot payload: bad header")
+	if err != nil {
+		return fmt.Errorf("snapshot payload: bad header: %w", err)
+	}
+	if n != 3 {
+		return fmt.Errorf("snapshot payload: bad header: %d fields", n)
 	}
 	format, err1 := d.DecodeUint()
 	_, err2 := d.DecodeInt64()
@@ -110,8 +117,11 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 
 func readBlock(d *msgpack.Decoder) (block, error) {
 	n, err := d.DecodeArrayLen()
-	if err != nil || n != 3 {
-		return block{}, fmt.Errorf("bad block header")
+	if err != nil {
+		return block{}, fmt.Errorf("bad block header: %w", err)
+	}
+	if n != 3 {
+		return block{}, fmt.Errorf("bad block header: %d fields", n)
 	}
 	kind, err1 := d.DecodeUint()
 	count, err2 := d.DecodeUint()
@@ -119,8 +129,11 @@ func readBlock(d *msgpack.Decoder) (block, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return block{}, err
 	}
-	if domain.Kind(kind) < domain.KindNumber || domain.Kind(kind) > domain.MaxKind {
-		return block{}, fmt.Errorf("unknown kind %d", kind)
+	if kind > uint(domain.MaxKind) {
+		return block{}, fmt.Errorf("%w: kind(%d)", errUnknownKind, kind)
+	}
+	if _, err := specOf(domain.Kind(kind)); err != nil {
+		return block{}, err
 	}
 	return block{kind: domain.Kind(kind), count: int(count), body: body}, nil
 }
@@ -132,45 +145,23 @@ func (e *Engine) restoreBlocks(blocks []block) error {
 }
 
 func (e *Engine) restoreBlock(b block) error {
+	spec, err := specOf(b.kind)
+	if err != nil {
+		return err
+	}
 	d := msgpack.NewDecoder(bytes.NewReader(b.body))
 	for i := 0; i < b.count; i++ {
 		id, err := d.DecodeString()
 		if err != nil {
 			return fmt.Errorf("%s entity %d: %w", b.kind, i, err)
 		}
-		st := emptyState(b.kind)
+		st := spec.new(id)
 		if err := d.Decode(st); err != nil {
 			return fmt.Errorf("%s %q: %w", b.kind, id, err)
 		}
 		e.dir.put(b.kind, id, st)
 	}
 	return nil
-}
-
-// emptyState is a zero state of kind to decode a snapshot entity into.
-func emptyState(kind domain.Kind) any {
-	switch kind {
-	case domain.KindNumber:
-		return &domain.Number{}
-	case domain.KindWallet:
-		return &domain.Wallet{}
-	case domain.KindPayments:
-		return domain.NewPayments()
-	case domain.KindUsers:
-		return domain.NewUsers()
-	case domain.KindAudit:
-		return &domain.AuditLog{}
-	case domain.KindIntake:
-		return &domain.Intake{}
-	case domain.KindWatcher:
-		return domain.NewWatcher("")
-	case domain.KindProxy:
-		return &domain.Proxy{}
-	case domain.KindPool:
-		return domain.NewPool("")
-	default:
-		return &domain.Catalog{}
-	}
 }
 
 // resume re-arms the scheduler and finishes the sagas a crash cut short.

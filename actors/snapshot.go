@@ -138,16 +138,7 @@ func (e *Engine) compact() {
 // meanwhile); an active one is asked to encode itself. It returns the
 // highest entity sequence written.
 func (e *Engine) streamBlocks(ctx context.Context, w io.Writer) (uint64, error) {
-	type job struct {
-		kind  domain.Kind
-		shard int
-	}
-	var jobs []job
-	for _, k := range kindOrder {
-		for i := 0; i < shardCount; i++ {
-			jobs = append(jobs, job{k, i})
-		}
-	}
+	jobs := snapshotJobs()
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
 	err := errors.Join(enc.EncodeArrayLen(3), enc.EncodeUint(SnapshotFormat),
@@ -157,32 +148,7 @@ func (e *Engine) streamBlocks(ctx context.Context, w io.Writer) (uint64, error) 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type done struct {
-		b   block
-		buf *bytes.Buffer
-		err error
-	}
-	workers := runtime.GOMAXPROCS(0)
-	queue, out := make(chan job), make(chan done, workers)
-	free := make(chan *bytes.Buffer, workers+1) // a buffer goes back once its block is written
-	for i := 0; i < workers+1; i++ {
-		free <- new(bytes.Buffer)
-	}
-	for i := 0; i < workers; i++ {
-		go func() {
-			for j := range queue {
-				buf := <-free
-				b, err := e.encodeShard(ctx, j.kind, j.shard, buf)
-				out <- done{b, buf, err}
-			}
-		}()
-	}
-	go func() { // every job is handed out; after a failure they end at once
-		defer close(queue)
-		for _, j := range jobs {
-			queue <- j
-		}
-	}()
+	out, free := e.encodeBlocks(ctx, jobs)
 	var top uint64
 	for range jobs {
 		d := <-out
@@ -205,6 +171,61 @@ func (e *Engine) streamBlocks(ctx context.Context, w io.Writer) (uint64, error) 
 	return top, bw.Flush()
 }
 
+// shardJob is one block of a snapshot: one directory shard of one kind.
+type shardJob struct {
+	kind  domain.Kind
+	shard int
+}
+
+// snapshotJobs lists the blocks of a snapshot in the order they are
+// encoded: kinds in registration order, shards in order.
+func snapshotJobs() []shardJob {
+	var jobs []shardJob
+	for _, k := range kindList() {
+		for i := 0; i < shardCount; i++ {
+			jobs = append(jobs, shardJob{k, i})
+		}
+	}
+	return jobs
+}
+
+// encodedBlock is a block encoded by a worker, into buf.
+type encodedBlock struct {
+	b   block
+	buf *bytes.Buffer
+	err error
+}
+
+// encodeBlocks encodes jobs on one worker per core and delivers each block
+// on out as it is done (jobs are taken in order, finished in any). The caller gives every block's buffer back
+// on free once the block is written: a worker waits for one before it
+// encodes, which is what bounds the memory. After ctx ends, the remaining
+// jobs end at once with its error.
+func (e *Engine) encodeBlocks(ctx context.Context, jobs []shardJob) (out <-chan encodedBlock, free chan<- *bytes.Buffer) {
+	workers := runtime.GOMAXPROCS(0)
+	queue, done := make(chan shardJob), make(chan encodedBlock, workers)
+	buffers := make(chan *bytes.Buffer, workers+1)
+	for i := 0; i < workers+1; i++ {
+		buffers <- new(bytes.Buffer)
+	}
+	for i := 0; i < workers; i++ {
+		go func() {
+			for j := range queue {
+				buf := <-buffers
+				b, err := e.encodeShard(ctx, j.kind, j.shard, buf)
+				done <- encodedBlock{b, buf, err}
+			}
+		}()
+	}
+	go func() { // every job is handed out; after a failure they end at once
+		defer close(queue)
+		for _, j := range jobs {
+			queue <- j
+		}
+	}()
+	return done, buffers
+}
+
 // onCores runs fn(0..n-1) on one goroutine per core and waits for all.
 func onCores(n int, fn func(i int)) {
 	var wg sync.WaitGroup
@@ -224,10 +245,6 @@ func onCores(n int, fn func(i int)) {
 	close(next)
 	wg.Wait()
 }
-
-// kindOrder fixes the order of kinds in a snapshot: registers first.
-var kindOrder = []domain.Kind{domain.KindCatalog, domain.KindUsers, domain.KindPayments,
-	domain.KindAudit, domain.KindIntake, domain.KindNumber, domain.KindWallet, domain.KindWatcher, domain.KindProxy, domain.KindPool}
 
 func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, buf *bytes.Buffer) (block, error) {
 	if err := ctx.Err(); err != nil {

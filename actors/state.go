@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -43,94 +44,111 @@ func paymentShard(p domain.Payment) string {
 	return shardOf(p.Tx.Key())
 }
 
-// applyEvent applies ev to the state of entity (kind, id), creating the
-// state when the event creates it, and returns the (possibly new) state.
-// It panics on an event of the wrong kind: DecodeRecord already refuses
-// those, so reaching it means a bug in this package.
-func applyEvent(kind domain.Kind, id string, state any, ev domain.Event, seq uint64) any {
-	switch kind {
-	case domain.KindNumber:
-		n, _ := state.(*domain.Number)
-		if n == nil {
-			n = &domain.Number{}
-		}
-		n.Apply(ev.(domain.NumberEvent), seq)
-		return n
-	case domain.KindWallet:
-		w, _ := state.(*domain.Wallet)
-		if w == nil {
-			w = newWallet(id)
-		}
-		w.Apply(ev.(domain.WalletEvent), seq)
-		return w
-	case domain.KindPayments:
-		state.(*domain.Payments).Apply(ev.(domain.PaymentsEvent), seq)
-	case domain.KindUsers:
-		state.(*domain.Users).Apply(ev.(domain.UsersEvent), seq)
-	case domain.KindAudit:
-		state.(*domain.AuditLog).Apply(ev.(*domain.AuditRecorded), seq)
-	case domain.KindIntake:
-		in := state.(*domain.Intake)
-		switch e := ev.(type) {
-		case *domain.UpdatesHandled:
-			in.ApplyAll(e, seq)
-		case *domain.UpdateHandled:
-			in.Apply(e, seq)
-		}
-	case domain.KindCatalog:
-		state.(*domain.Catalog).Apply(ev.(domain.CatalogEvent), seq)
-	case domain.KindProxy:
-		p, _ := state.(*domain.Proxy)
-		if p == nil {
-			p = &domain.Proxy{}
-		}
-		p.Apply(ev.(domain.ProxyEvent), seq)
-		return p
-	case domain.KindPool:
-		p, _ := state.(*domain.Pool)
-		if p == nil {
-			p = domain.NewPool(id)
-		}
-		p.Apply(ev.(domain.PoolEvent), seq)
-		return p
-	case domain.KindWatcher:
-		w, _ := state.(*domain.Watcher)
-		if w == nil {
-			w = domain.NewWatcher(id)
-		}
-		w.Apply(ev.(domain.WatcherEvent), seq)
-		return w
-	default:
-		panic(fmt.Sprintf("actors: no state for kind %d", kind))
-	}
-	return state
+// kindSpec registers one kind of entity with the engine: everything the
+// engine does with a state of that kind goes through domain.State and this.
+type kindSpec struct {
+	kind domain.Kind
+	// new is the state of an entity before its first event, and what a
+	// snapshot's or a copy's bytes decode into.
+	new func(id string) domain.State
+	// preset builds the entities that exist from the start (the registers:
+	// sharded or single), nil for a kind whose entities begin with their
+	// first event.
+	preset func(o *Options) map[string]domain.State
 }
 
-// stateSeq is the sequence of the last event applied to state.
-func stateSeq(state any) uint64 {
-	switch s := state.(type) {
-	case *domain.Number:
-		return s.Seq
-	case *domain.Wallet:
-		return s.Seq
-	case *domain.Payments:
-		return s.Seq
-	case *domain.Users:
-		return s.Seq
-	case *domain.AuditLog:
-		return s.Seq
-	case *domain.Intake:
-		return s.Seq
-	case *domain.Catalog:
-		return s.Seq
-	case *domain.Watcher:
-		return s.Seq
-	case *domain.Proxy:
-		return s.Seq
-	case *domain.Pool:
-		return s.Seq
+// entityKinds lists every kind of entity the engine runs, in the order a
+// snapshot encodes them (registers first; restoring does not depend on
+// it). A new kind is its state type in domain, implementing domain.State,
+// its code in domain.Kind, and a line here.
+var entityKinds = []kindSpec{
+	{kind: domain.KindCatalog, new: func(string) domain.State { return &domain.Catalog{} },
+		preset: single(func(o *Options) domain.State { return &domain.Catalog{Prices: o.Policy.Prices} })},
+	{kind: domain.KindUsers, new: func(string) domain.State { return domain.NewUsers() },
+		preset: sharded(func() domain.State { return domain.NewUsers() })},
+	{kind: domain.KindPayments, new: func(string) domain.State { return domain.NewPayments() },
+		preset: sharded(func() domain.State { return domain.NewPayments() })},
+	{kind: domain.KindAudit, new: func(string) domain.State { return &domain.AuditLog{} },
+		preset: single(func(*Options) domain.State { return &domain.AuditLog{} })},
+	{kind: domain.KindIntake, new: func(string) domain.State { return &domain.Intake{} },
+		preset: single(func(*Options) domain.State { return &domain.Intake{} })},
+	{kind: domain.KindNumber, new: func(string) domain.State { return &domain.Number{} }},
+	{kind: domain.KindWallet, new: func(id string) domain.State { return newWallet(id) }},
+	{kind: domain.KindWatcher, new: func(id string) domain.State { return domain.NewWatcher(id) }},
+	{kind: domain.KindProxy, new: func(string) domain.State { return &domain.Proxy{} }},
+	{kind: domain.KindPool, new: func(id string) domain.State { return domain.NewPool(id) }},
+}
+
+// kindSpecs is entityKinds indexed by kind, for the hot paths (replay, emit).
+var kindSpecs = func() (out [domain.MaxKind + 1]*kindSpec) {
+	for i := range entityKinds {
+		out[entityKinds[i].kind] = &entityKinds[i]
 	}
-	return 0
+	return out
+}()
+
+// kindList is the kinds the engine runs, in snapshot order.
+func kindList() []domain.Kind {
+	out := make([]domain.Kind, len(entityKinds))
+	for i, k := range entityKinds {
+		out[i] = k.kind
+	}
+	return out
+}
+
+// specOf returns how the engine runs kind, or an error naming a kind this
+// build does not know.
+func specOf(kind domain.Kind) (*kindSpec, error) {
+	if int(kind) < len(kindSpecs) && kindSpecs[kind] != nil {
+		return kindSpecs[kind], nil
+	}
+	return nil, fmt.Errorf("%w: %s", errUnknownKind, kind)
+}
+
+// errUnknownKind is an entity kind this build has no state for: a record
+// or snapshot block from a newer build, or a bug.
+var errUnknownKind = errors.New("actors: unknown entity kind")
+
+// single presets one entity, with the singleton id.
+func single(st func(o *Options) domain.State) func(o *Options) map[string]domain.State {
+	return func(o *Options) map[string]domain.State { return map[string]domain.State{singleton: st(o)} }
+}
+
+// sharded presets one entity per register shard.
+func sharded(st func() domain.State) func(o *Options) map[string]domain.State {
+	return func(*Options) map[string]domain.State {
+		out := make(map[string]domain.State, registerShards)
+		for i := 0; i < registerShards; i++ {
+			out[strconv.Itoa(i)] = st()
+		}
+		return out
+	}
+}
+
+// applyEvent applies ev to the state of entity (kind, id), creating the
+// state when the event creates it, and returns the (possibly new) state.
+// An event of the wrong kind is an error and changes nothing: DecodeRecord
+// and EncodeRecord already refuse those, so it means a bug.
+func applyEvent(kind domain.Kind, id string, state domain.State, ev domain.Event, seq uint64) (domain.State, error) {
+	if state == nil {
+		spec, err := specOf(kind)
+		if err != nil {
+			return nil, err
+		}
+		state = spec.new(id)
+	}
+	if err := state.ApplyEvent(ev, seq); err != nil {
+		return nil, fmt.Errorf("actors: %s %s: %w", kind, id, err)
+	}
+	return state, nil
+}
+
+// stateSeq is the sequence of the last event applied to state (0: none).
+func stateSeq(state domain.State) uint64 {
+	if state == nil {
+		return 0
+	}
+	return state.LastSeq()
 }
 
 func newWallet(id string) *domain.Wallet {
@@ -140,18 +158,15 @@ func newWallet(id string) *domain.Wallet {
 
 func walletID(u domain.UserID) string { return strconv.FormatInt(int64(u), 10) }
 
-// registers returns the initial state of every register entity, keyed by
-// kind and id: the sharded payments and users, the audit log and catalog.
-func registers(prices domain.PriceList) map[domain.Kind]map[string]any {
-	out := map[domain.Kind]map[string]any{
-		domain.KindPayments: {}, domain.KindUsers: {},
-		domain.KindAudit:   {singleton: &domain.AuditLog{}},
-		domain.KindIntake:  {singleton: &domain.Intake{}},
-		domain.KindCatalog: {singleton: &domain.Catalog{Prices: prices}},
+// presetAll puts the entities that exist from the start (the registers)
+// in d.
+func presetAll(d *directory, o *Options) {
+	for _, spec := range entityKinds {
+		if spec.preset == nil {
+			continue
+		}
+		for id, st := range spec.preset(o) {
+			d.put(spec.kind, id, st)
+		}
 	}
-	for i := 0; i < registerShards; i++ {
-		out[domain.KindPayments][strconv.Itoa(i)] = domain.NewPayments()
-		out[domain.KindUsers][strconv.Itoa(i)] = domain.NewUsers()
-	}
-	return out
 }

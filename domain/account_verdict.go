@@ -32,6 +32,7 @@ const (
 
 var accountOutcomeNames = [...]string{"", "clean", "absent", "deleted", "deletion_pending", "banned", "admin"}
 
+// String names the outcome in logs and on the admins' screens.
 func (o AccountOutcome) String() string {
 	if int(o) < len(accountOutcomeNames) && o > 0 {
 		return accountOutcomeNames[o]

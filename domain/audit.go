@@ -86,3 +86,11 @@ func (l *AuditLog) Apply(e *AuditRecorded, seq uint64) {
 	l.note(e.Entry)
 	l.Seq = seq
 }
+
+// LastSeq is the sequence of the last event applied (State).
+func (l *AuditLog) LastSeq() uint64 { return l.Seq }
+
+// ApplyEvent applies ev if it is an event of a auditLog (State).
+func (l *AuditLog) ApplyEvent(ev Event, seq uint64) error {
+	return applyAs(KindAudit, ev, seq, l.Apply)
+}

@@ -29,6 +29,7 @@ type RangeError struct {
 	Err      error // the older sentinel it refines (ErrBadPeriod, ErrBadAmount…), for errors.Is
 }
 
+// Error says which value was out of which range.
 func (e *RangeError) Error() string {
 	return fmt.Sprintf("domain: %s must be between %s and %s", e.What, e.Min, e.Max)
 }

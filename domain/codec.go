@@ -2,12 +2,9 @@ package domain
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"reflect"
 	"sync"
-	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -31,35 +28,6 @@ var ErrBadRecord = errors.New("domain: bad record")
 
 // maxIDLen bounds an entity id.
 const maxIDLen = 256
-
-// msgpack decodes times in the machine's local zone; Allot keeps every time
-// in UTC, so that a state replayed from the journal is identical, field for
-// field, to the state that wrote it, whatever TZ the process runs under.
-// This replaces the library's decoder for its time extension (-1) in this
-// process.
-func init() {
-	msgpack.RegisterExtDecoder(-1, time.Time{}, func(d *msgpack.Decoder, v reflect.Value, n int) error {
-		if n != 4 && n != 8 && n != 12 {
-			return fmt.Errorf("msgpack: invalid time length %d", n)
-		}
-		b := make([]byte, n)
-		if err := d.ReadFull(b); err != nil {
-			return err
-		}
-		var sec, nsec int64
-		switch n {
-		case 4:
-			sec = int64(binary.BigEndian.Uint32(b))
-		case 8:
-			x := binary.BigEndian.Uint64(b)
-			sec, nsec = int64(x&0x3ffffffff), int64(x>>34)
-		case 12:
-			nsec, sec = int64(binary.BigEndian.Uint32(b)), int64(binary.BigEndian.Uint64(b[4:]))
-		}
-		*v.Addr().Interface().(*time.Time) = time.Unix(sec, nsec).UTC()
-		return nil
-	})
-}
 
 var encPool = sync.Pool{New: func() any {
 	var b bytes.Buffer
@@ -150,7 +118,7 @@ func DecodeRecord(b []byte) (rec Record, err error) {
 	if !ok || kindOf(EventType(typ)) != Kind(kind) {
 		return Record{}, fmt.Errorf("%w: event type %d for kind %d", ErrBadRecord, typ, kind)
 	}
-	if err := d.Decode(ev); err != nil {
+	if err := decodeUTC(d, ev); err != nil {
 		return Record{}, fmt.Errorf("%w: event %d: %w", ErrBadRecord, typ, err)
 	}
 	return Record{Kind: Kind(kind), ID: id, Event: ev}, nil

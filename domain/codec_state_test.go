@@ -113,7 +113,7 @@ func TestStateCodecsKeepTheReflectiveFormat(t *testing.T) {
 			t.Fatal(err)
 		}
 		var p plainNumber
-		if err := msgpack.Unmarshal(b, &p); err != nil {
+		if err := unmarshalReflect(b, &p); err != nil {
 			t.Fatalf("reflection cannot read the hand-written number: %v", err)
 		}
 		if !reflect.DeepEqual(Number(p), n) {
@@ -146,7 +146,7 @@ func TestStateCodecsKeepTheReflectiveFormat(t *testing.T) {
 			t.Fatal(err)
 		}
 		var pwb plainWallet
-		if err := msgpack.Unmarshal(b, &pwb); err != nil || !reflect.DeepEqual(Wallet{User: pwb.User, Balance: pwb.Balance,
+		if err := unmarshalReflect(b, &pwb); err != nil || !reflect.DeepEqual(Wallet{User: pwb.User, Balance: pwb.Balance,
 			USDT: pwb.USDT, Entries: pwb.Entries, Seq: pwb.Seq}, w) {
 			t.Fatalf("wallet %d: hand-written → reflection: %v\n got %+v\nwant %+v", i, err, pwb, w)
 		}
@@ -224,7 +224,7 @@ func TestEventCodecsKeepTheReflectiveFormat(t *testing.T) {
 			if _, ok := pair[0].(*PaymentReceived); ok {
 				into = &pr
 			}
-			if err := msgpack.Unmarshal(hand, into); err != nil || !reflect.DeepEqual(into, pair[1]) {
+			if err := unmarshalReflect(hand, into); err != nil || !reflect.DeepEqual(into, pair[1]) {
 				t.Fatalf("reflection reading %T: %v", pair[0], err)
 			}
 		}

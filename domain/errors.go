@@ -76,6 +76,7 @@ type InsufficientFundsError struct {
 // ErrInsufficientFunds is the sentinel InsufficientFundsError matches with errors.Is.
 var ErrInsufficientFunds = errors.New("domain: insufficient funds")
 
+// Error says what the balance holds and what was needed, for the log.
 func (e *InsufficientFundsError) Error() string {
 	return fmt.Sprintf("domain: insufficient funds: balance %s, need %s",
 		Money{Currency: e.Currency, Units: int64(e.Balance)}, Money{Currency: e.Currency, Units: int64(e.Need)})

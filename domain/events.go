@@ -36,6 +36,7 @@ const MaxKind = KindIntake
 
 var kindLabels = [...]string{"", "number", "wallet", "payments", "users", "audit", "catalog", "watcher", "proxy", "pool", "intake"}
 
+// String is the kind's label: in logs, cursors and the introspection URLs.
 func (k Kind) String() string {
 	if int(k) < len(kindLabels) && k > 0 {
 		return kindLabels[k]
@@ -391,6 +392,14 @@ type CatalogEvent interface {
 func (c *Catalog) Apply(e CatalogEvent, seq uint64) {
 	e.applyCatalog(c)
 	c.Seq = seq
+}
+
+// LastSeq is the sequence of the last event applied (State).
+func (c *Catalog) LastSeq() uint64 { return c.Seq }
+
+// ApplyEvent applies ev if it is an event of a catalog (State).
+func (c *Catalog) ApplyEvent(ev Event, seq uint64) error {
+	return applyAs(KindCatalog, ev, seq, c.Apply)
 }
 
 func (e *DefaultPriceSet) applyCatalog(c *Catalog) {

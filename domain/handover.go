@@ -25,6 +25,7 @@ const (
 
 var codesNames = [...]string{"unknown", "on", "off"}
 
+// String names the state in logs and on the admins' screens.
 func (s CodesState) String() string {
 	if int(s) < len(codesNames) {
 		return codesNames[s]

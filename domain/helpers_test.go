@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // t0 is the fixed "now" the tests start from: UTC and without a monotonic
@@ -124,4 +126,15 @@ func roundTrip(t testing.TB, r Record) Record {
 		t.Fatalf("DecodeRecord(%T): %v", r.Event, err)
 	}
 	return got
+}
+
+// unmarshalReflect decodes b into v as the state decoders do: msgpack by
+// reflection, then every time in UTC (codec_time.go). For the test-only
+// plain copies of the hand-written states, which have no DecodeMsgpack.
+func unmarshalReflect(b []byte, v any) error {
+	if err := msgpack.Unmarshal(b, v); err != nil {
+		return err
+	}
+	inUTC(v)
+	return nil
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // IntakeMemory is how many handled updates the intake remembers. Telegram
 // delivers again only the updates it was not told were received: by long
@@ -85,6 +88,22 @@ func (in *Intake) Apply(e *UpdateHandled, seq uint64) {
 		}
 		in.Recent = slices.Clone(in.Recent[over:]) // a fresh array: the old one's head is not kept alive
 	}
+}
+
+// LastSeq is the sequence of the last event applied (State).
+func (in *Intake) LastSeq() uint64 { return in.Seq }
+
+// ApplyEvent applies ev if it records handled updates (State).
+func (in *Intake) ApplyEvent(ev Event, seq uint64) error {
+	switch e := ev.(type) {
+	case *UpdatesHandled:
+		in.ApplyAll(e, seq)
+	case *UpdateHandled:
+		in.Apply(e, seq)
+	default:
+		return fmt.Errorf("%w: %T does not belong to kind %s", ErrEventKind, ev, KindIntake)
+	}
+	return nil
 }
 
 // Snapshot returns the remembered ids, oldest first (a copy).

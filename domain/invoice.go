@@ -99,6 +99,7 @@ const (
 
 var invoiceStatusNames = [...]string{"", "open", "paid", "expired", "cancelled"}
 
+// String names the status in logs and on the admins' screens.
 func (s InvoiceStatus) String() string {
 	if int(s) < len(invoiceStatusNames) && s > 0 {
 		return invoiceStatusNames[s]

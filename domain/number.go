@@ -24,6 +24,7 @@ const (
 
 var statusNames = [...]string{"", "available", "reserved", "rented", "expired", "blocked", "removed", "handover"}
 
+// String names the status in logs and on the admins' screens.
 func (s NumberStatus) String() string {
 	if int(s) < len(statusNames) && s > 0 {
 		return statusNames[s]

@@ -16,6 +16,14 @@ func (n *Number) Apply(e NumberEvent, seq uint64) {
 	n.Seq = seq
 }
 
+// LastSeq is the sequence of the last event applied (State).
+func (n *Number) LastSeq() uint64 { return n.Seq }
+
+// ApplyEvent applies ev if it is an event of a number (State).
+func (n *Number) ApplyEvent(ev Event, seq uint64) error {
+	return applyAs(KindNumber, ev, seq, n.Apply)
+}
+
 // NumberAdded puts a new number in the catalogue.
 type NumberAdded struct {
 	ID string    `msgpack:"id"`

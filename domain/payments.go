@@ -214,6 +214,14 @@ func (p *Payments) Apply(e PaymentsEvent, seq uint64) {
 	p.Seq = seq
 }
 
+// LastSeq is the sequence of the last event applied (State).
+func (p *Payments) LastSeq() uint64 { return p.Seq }
+
+// ApplyEvent applies ev if it is an event of a payments (State).
+func (p *Payments) ApplyEvent(ev Event, seq uint64) error {
+	return applyAs(KindPayments, ev, seq, p.Apply)
+}
+
 func (e *InvoiceOpened) applyPayments(p *Payments) {
 	inv := e.Invoice
 	p.Invoices[inv.Code] = &inv

@@ -780,7 +780,7 @@ func marshalT(t *testing.T, v any) []byte {
 func unmarshalT[T any](t *testing.T, b []byte) T {
 	t.Helper()
 	var v T
-	if err := msgpack.Unmarshal(b, &v); err != nil {
+	if err := unmarshalReflect(b, &v); err != nil {
 		t.Fatal(err)
 	}
 	return v

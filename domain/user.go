@@ -21,6 +21,7 @@ const (
 
 var roleNames = [...]string{"", "customer", "staff", "admin", "owner"}
 
+// String names the role in logs and the audit log.
 func (r Role) String() string {
 	if int(r) < len(roleNames) && r > 0 {
 		return roleNames[r]
@@ -42,6 +43,7 @@ const (
 
 var approvalNames = [...]string{"none", "pending", "approved", "rejected", "removed"}
 
+// String names the approval state in logs and the audit log.
 func (a Approval) String() string {
 	if int(a) < len(approvalNames) {
 		return approvalNames[a]
@@ -241,6 +243,14 @@ type UsersEvent interface {
 func (d *Users) Apply(e UsersEvent, seq uint64) {
 	e.applyUsers(d)
 	d.Seq = seq
+}
+
+// LastSeq is the sequence of the last event applied (State).
+func (d *Users) LastSeq() uint64 { return d.Seq }
+
+// ApplyEvent applies ev if it is an event of a users (State).
+func (d *Users) ApplyEvent(ev Event, seq uint64) error {
+	return applyAs(KindUsers, ev, seq, d.Apply)
 }
 
 func (e *UserSeen) applyUsers(d *Users) {

@@ -21,6 +21,7 @@ const (
 
 var kindNames = [...]string{"", "recharge", "purchase", "refund", "bonus", "adjustment"}
 
+// String names the entry kind in logs and ledgers.
 func (k EntryKind) String() string {
 	if int(k) < len(kindNames) && k > 0 {
 		return kindNames[k]
@@ -44,6 +45,7 @@ const (
 
 var entryStatusNames = [...]string{"", "pending", "processing", "completed", "failed", "cancelled", "expired"}
 
+// String names the entry status in logs and ledgers.
 func (s EntryStatus) String() string {
 	if int(s) < len(entryStatusNames) && s > 0 {
 		return entryStatusNames[s]

@@ -14,6 +14,14 @@ func (w *Wallet) Apply(e WalletEvent, seq uint64) {
 	w.Seq = seq
 }
 
+// LastSeq is the sequence of the last event applied (State).
+func (w *Wallet) LastSeq() uint64 { return w.Seq }
+
+// ApplyEvent applies ev if it is an event of a wallet (State).
+func (w *Wallet) ApplyEvent(ev Event, seq uint64) error {
+	return applyAs(KindWallet, ev, seq, w.Apply)
+}
+
 // WalletCredited adds money. Amount is in Currency's smallest unit; a
 // record without a currency was written before there were two, and is TON.
 type WalletCredited struct {

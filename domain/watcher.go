@@ -93,6 +93,14 @@ func (w *Watcher) Apply(e WatcherEvent, seq uint64) {
 	w.Seq = seq
 }
 
+// LastSeq is the sequence of the last event applied (State).
+func (w *Watcher) LastSeq() uint64 { return w.Seq }
+
+// ApplyEvent applies ev if it is an event of a watcher (State).
+func (w *Watcher) ApplyEvent(ev Event, seq uint64) error {
+	return applyAs(KindWatcher, ev, seq, w.Apply)
+}
+
 func (e *WatcherAdvanced) applyWatcher(w *Watcher) {
 	w.Cursor = e.Cursor
 	w.Batch = e.Batch
