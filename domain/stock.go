@@ -14,19 +14,6 @@ import (
 // is taking. The issued tab's rows start with the item's unique id, so a
 // write whose outcome is unknown is settled by looking for the ids.
 
-// SheetCell is one cell to write: row and column are 0-based.
-type SheetCell struct {
-	Row, Col int
-	Value    string
-}
-
-// SheetRow is a row to append and the background colour of all its cells,
-// "#RRGGBB" or "" for none.
-type SheetRow struct {
-	Cells []string
-	Color string
-}
-
 // ClaimColumn is the 0-based column of a stock tab's claim markers.
 func (k ResourceKind) ClaimColumn() int { return len(k.Columns) }
 
@@ -215,8 +202,9 @@ func (k ResourceKind) ReturnPosition(rows [][]string, cells []string) int {
 
 // IssuedRow is the row an item's fate gets in the issued tab: its id (for
 // finding it again), the kind, region and variant, the stock cells, the
-// status label, who got it and when, and whether the timer confirmed it.
-func (k ResourceKind) IssuedRow(e FeedbackEntry, who string) SheetRow {
+// status label, who got it and when, and whether the timer confirmed it;
+// and the row's colour, the status's ("#RRGGBB" or "").
+func (k ResourceKind) IssuedRow(e FeedbackEntry, who string) (cells []string, color string) {
 	_, region, variant, _ := SplitPoolKey(strings.SplitN(e.Item.ID, "#", 2)[0])
 	st, _ := k.Status(e.Status)
 	label := st.LabelIn("ru")
@@ -227,11 +215,11 @@ func (k ResourceKind) IssuedRow(e FeedbackEntry, who string) SheetRow {
 	if e.Auto {
 		auto = "auto"
 	}
-	cells := []string{e.Item.ID, k.Code, region, variant}
+	cells = []string{e.Item.ID, k.Code, region, variant}
 	cells = append(cells, e.Item.Cells[:min(len(e.Item.Cells), len(k.Columns))]...)
 	for len(cells) < 4+len(k.Columns) {
 		cells = append(cells, "")
 	}
 	cells = append(cells, label, who, e.At.UTC().Format("2006-01-02 15:04:05"), auto)
-	return SheetRow{Cells: cells, Color: st.Color}
+	return cells, st.Color
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
 )
 
 // TestNewClient_serviceAccount runs the real authentication path: the key
@@ -142,7 +143,7 @@ func TestClient_tokenFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	err = c.AppendRows(tctx, "issued", "Выданные", []ColoredRow{{Cells: []string{"x"}}})
+	err = c.AppendRows(tctx, "issued", "Выданные", []stocker.Row{{Cells: []string{"x"}}})
 	if err == nil || errors.Is(err, ErrAmbiguous) || exchanges.Load() != 1 {
 		t.Errorf("revoked key: %v after %d token exchanges; want a plain refusal after one", err, exchanges.Load())
 	}
@@ -154,7 +155,7 @@ func TestClient_tokenFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	err = c2.AppendRows(tctx, "issued", "Выданные", []ColoredRow{{Cells: []string{"x"}}})
+	err = c2.AppendRows(tctx, "issued", "Выданные", []stocker.Row{{Cells: []string{"x"}}})
 	if err == nil || errors.Is(err, ErrAmbiguous) || c2.Stats().Retries == 0 {
 		t.Errorf("unreachable token endpoint: %v, %d retries; want retries and no ambiguity", err, c2.Stats().Retries)
 	}

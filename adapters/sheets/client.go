@@ -11,11 +11,11 @@ import (
 	"github.com/sony/gobreaker/v2"
 )
 
-// Client is the Store on the Google Sheets API v4. It keeps within
-// Google's per-user quotas (separate read and write budgets), retries what
-// is safe to retry, reports writes that may or may not have landed as
-// ErrAmbiguous, and stops calling a failing Google for a while (its
-// circuit breaker). It is safe for concurrent use.
+// Client is the stock port (stocker.Store) on the Google Sheets API v4.
+// It keeps within Google's per-user quotas (separate read and write
+// budgets), retries what is safe to retry, reports writes that may or may
+// not have landed as ErrAmbiguous, and stops calling a failing Google for
+// a while (its circuit breaker). It is safe for concurrent use.
 type Client struct {
 	api       *api
 	transport *http.Transport // under api, and the token exchange: Close drops its idle connections
@@ -27,8 +27,6 @@ type Client struct {
 	tabs      tabCache
 	stats     counters
 }
-
-var _ Store = (*Client)(nil)
 
 // Defaults of NewClient for the Config fields left zero.
 const (

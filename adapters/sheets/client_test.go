@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
 )
 
 // tctx is the tests' context; named so that no function of the package
@@ -63,7 +64,7 @@ func TestClient_ReadRows(t *testing.T) {
 func TestClient_SetCells(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.srv.SetRows("stock", "Склад", [][]string{{"логин", "статус"}, {"a", "old"}, {"b"}})
-	cells := []CellValue{
+	cells := []stocker.Cell{
 		{Row: 1, Col: 1, Value: ""}, // clears
 		{Row: 2, Col: 1, Value: "+79991234567"},
 		{Row: 0, Col: 26, Value: "AA1"},
@@ -199,7 +200,7 @@ func TestClient_AppendRows(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.srv.SetRows("issued", "Выданные", [][]string{{"id", "логин"}, {"1", "a"}})
 	writes := e.srv.Stats().Writes
-	err := e.c.AppendRows(tctx, "issued", "Выданные", []ColoredRow{
+	err := e.c.AppendRows(tctx, "issued", "Выданные", []stocker.Row{
 		{Cells: []string{"2", "+79991234567"}, Color: "#FF8000"},
 		{Cells: []string{"3", "b"}},
 		{Cells: []string{"4", "c"}, Color: "#000000"},
@@ -233,7 +234,7 @@ func TestClient_AppendTabs_oneWriteForEveryTab(t *testing.T) {
 	e.srv.SetRows("issued", "Выданные", [][]string{{"id"}})
 	e.srv.AddSpreadsheet("issued", "Почты")
 	writes := e.srv.Stats().Writes
-	err := e.c.AppendTabs(tctx, "issued", map[string][]ColoredRow{
+	err := e.c.AppendTabs(tctx, "issued", map[string][]stocker.Row{
 		"Выданные": {{Cells: []string{"a1"}, Color: "#B7E1CD"}},
 		"Почты":    {{Cells: []string{"m1"}}, {Cells: []string{"m2"}, Color: "#F4C7C3"}},
 		"empty":    nil, // nothing to write: not even looked up
@@ -260,7 +261,7 @@ func TestClient_AppendRows_badColor(t *testing.T) {
 	e.srv.SetRows("issued", "Выданные", [][]string{{"id"}})
 	before := e.srv.Stats().Requests
 	for _, color := range []string{"red", "#12345", "#GGGGGG", "FF0000"} {
-		err := e.c.AppendRows(tctx, "issued", "Выданные", []ColoredRow{{Cells: []string{"1"}, Color: color}})
+		err := e.c.AppendRows(tctx, "issued", "Выданные", []stocker.Row{{Cells: []string{"1"}, Color: color}})
 		if err == nil || !strings.Contains(err.Error(), color) {
 			t.Errorf("colour %q: error %v, want one naming it", color, err)
 		}
@@ -275,7 +276,7 @@ func TestClient_noTab(t *testing.T) {
 	e.srv.AddSpreadsheet("stock", "Первый", "Склад")
 	e.srv.SetRows("stock", "Склад", [][]string{{"h"}, {"a"}})
 	// Warm the sheetId cache, then a person renames the tab.
-	if err := e.c.AppendRows(tctx, "stock", "Склад", []ColoredRow{{Cells: []string{"b"}}}); err != nil {
+	if err := e.c.AppendRows(tctx, "stock", "Склад", []stocker.Row{{Cells: []string{"b"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.srv.RenameTab("stock", "Склад", "Склад (старый)"); err != nil {
@@ -286,10 +287,10 @@ func TestClient_noTab(t *testing.T) {
 		call func() error
 	}{
 		{"ReadRows", func() error { _, err := e.c.ReadRows(tctx, "stock", "Склад"); return err }},
-		{"SetCells", func() error { return e.c.SetCells(tctx, "stock", "Склад", []CellValue{{Row: 1, Value: "x"}}) }},
+		{"SetCells", func() error { return e.c.SetCells(tctx, "stock", "Склад", []stocker.Cell{{Row: 1, Value: "x"}}) }},
 		// The read above dropped the cached id: the rename is noticed.
 		{"AppendRows", func() error {
-			return e.c.AppendRows(tctx, "stock", "Склад", []ColoredRow{{Cells: []string{"c"}}})
+			return e.c.AppendRows(tctx, "stock", "Склад", []stocker.Row{{Cells: []string{"c"}}})
 		}},
 		{"DeleteRows", func() error { return e.c.DeleteRows(tctx, "stock", "Склад", []int{1}) }},
 		{"InsertRows", func() error { return e.c.InsertRows(tctx, "stock", "Склад", 1, [][]string{{"d"}}) }},

@@ -8,39 +8,32 @@ import (
 
 	"go.uber.org/goleak"
 
-	"allot/actors"
 	"allot/adapters/sheets/sheetstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // fakeClock is a hand-moved clock shared by the client and the fake
-// server: the client's waits move it, so a quota minute passes at once.
+// server: the client's waits move it, so a quota minute passes at once;
+// it records the waits.
 type fakeClock struct {
+	*sheetstest.Clock
 	mu     sync.Mutex
-	now    time.Time
 	sleeps []time.Duration
 }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+	return &fakeClock{Clock: sheetstest.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))}
 }
 
 // Sleep moves the clock instead of waiting, and records the wait.
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
+	if err := c.Clock.Sleep(ctx, d); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d > 0 {
-		c.now = c.now.Add(d)
 		c.sleeps = append(c.sleeps, d)
 	}
 	return nil
@@ -108,6 +101,3 @@ func (e *env) lastRequest(t testing.TB) sheetstest.Request {
 	}
 	return reqs[len(reqs)-1]
 }
-
-// The client is the pools' port onto Google Sheets.
-var _ actors.StockStore = (*Client)(nil)

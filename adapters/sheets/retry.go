@@ -58,7 +58,7 @@ func classify(ctx context.Context, err error) failure {
 	return failTransient
 }
 
-// op describes one Store call to the retry policy and names it in errors.
+// op describes one stocker.Store call to the retry policy and names it in errors.
 type op struct {
 	name       string // "read", "append rows", ...
 	tab        string

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
 )
 
 // appendOne appends a row holding a unique id, as the issue log does.
 func appendOne(e *env, tab, id string) error {
-	return e.c.AppendRows(tctx, "issued", tab, []ColoredRow{{Cells: []string{id}, Color: "#00FF00"}})
+	return e.c.AppendRows(tctx, "issued", tab, []stocker.Row{{Cells: []string{id}, Color: "#00FF00"}})
 }
 
 // countRows counts the rows of a tab whose first cell is id.
@@ -197,7 +198,7 @@ func TestClient_retriesIdempotent(t *testing.T) {
 	}
 	e.srv.FailAfterApply(sheetstest.MethodValuesBatchUpd, 1, sheetstest.CutConnection)
 	e.srv.FailNext(sheetstest.MethodValuesBatchUpd, 1, 502)
-	if err := e.c.SetCells(tctx, "stock", "Склад", []CellValue{{Row: 1, Col: 1, Value: "claimed"}}); err != nil {
+	if err := e.c.SetCells(tctx, "stock", "Склад", []stocker.Cell{{Row: 1, Col: 1, Value: "claimed"}}); err != nil {
 		t.Fatalf("SetCells after a 502 and a cut: %v", err)
 	}
 	if got := e.srv.Cell("stock", "Склад", 1, 1).Value; got != "claimed" {
@@ -254,7 +255,7 @@ func TestClient_breaker(t *testing.T) {
 	started := time.Now()
 	for _, call := range []func() error{
 		func() error { _, err := e.c.ReadRows(tctx, "stock", "Склад"); return err },
-		func() error { return e.c.SetCells(tctx, "stock", "Склад", []CellValue{{Value: "x"}}) },
+		func() error { return e.c.SetCells(tctx, "stock", "Склад", []stocker.Cell{{Value: "x"}}) },
 	} {
 		if err := call(); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("while open: %v, want ErrUnavailable", err)
@@ -288,7 +289,7 @@ func TestClient_canceled(t *testing.T) {
 	before := e.srv.Stats().Requests
 	canceled, cancel := context.WithCancel(tctx)
 	cancel()
-	err := e.c.AppendRows(canceled, "issued", "Выданные", []ColoredRow{{Cells: []string{"r1"}}})
+	err := e.c.AppendRows(canceled, "issued", "Выданные", []stocker.Row{{Cells: []string{"r1"}}})
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrAmbiguous) {
 		t.Errorf("error %v, want context.Canceled and not ambiguous (nothing was sent)", err)
 	}

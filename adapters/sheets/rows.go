@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"allot/adapters/sheets/stocker"
 )
 
 // ReadRows reads every row of a tab as a person sees it (FORMATTED_VALUE,
@@ -63,7 +65,7 @@ func emptyRow(vals []any) bool {
 // SetCells writes cells as text (RAW: "+7999…" keeps its plus) with one
 // values:batchUpdate, one range per cell. Writing the same values twice
 // is harmless, so it is retried like a read.
-func (c *Client) SetCells(ctx context.Context, spreadsheet, tab string, cells []CellValue) error {
+func (c *Client) SetCells(ctx context.Context, spreadsheet, tab string, cells []stocker.Cell) error {
 	if len(cells) == 0 {
 		return nil
 	}
@@ -107,7 +109,7 @@ func (c *Client) DeleteRows(ctx context.Context, spreadsheet, tab string, rows [
 // rows, given in order, become one range of one column (a claim marks a
 // run of rows at once), so a request carries a few ranges rather than one
 // per cell. The result writes exactly the given cells.
-func cellRuns(tab string, cells []CellValue) []valueRange {
+func cellRuns(tab string, cells []stocker.Cell) []valueRange {
 	var out []valueRange
 	for i := 0; i < len(cells); {
 		j := i + 1
@@ -193,14 +195,14 @@ func (c *Client) InsertRows(ctx context.Context, spreadsheet, tab string, at int
 // carrying one appendCells: one write request, applied atomically. Not
 // retried after a failure in flight (ErrAmbiguous): the caller reads the
 // tab and looks for its rows.
-func (c *Client) AppendRows(ctx context.Context, spreadsheet, tab string, rows []ColoredRow) error {
-	return c.AppendTabs(ctx, spreadsheet, map[string][]ColoredRow{tab: rows})
+func (c *Client) AppendRows(ctx context.Context, spreadsheet, tab string, rows []stocker.Row) error {
+	return c.AppendTabs(ctx, spreadsheet, map[string][]stocker.Row{tab: rows})
 }
 
 // AppendTabs is AppendRows for several tabs of one spreadsheet at once: one
 // spreadsheets.batchUpdate with one appendCells per tab, so a flush of
 // every issued tab is one write request, applied all or nothing.
-func (c *Client) AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]ColoredRow) error {
+func (c *Client) AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]stocker.Row) error {
 	var tabs []string
 	var data [][]rowData
 	for _, tab := range slices.Sorted(maps.Keys(rows)) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
 )
 
 // takeEnv is a stock tab of seven rows (a, b, … g) and its trash tab,
@@ -95,7 +96,7 @@ func TestClient_TakeRowsCells(t *testing.T) {
 	wide := append(make([]string, 29), "far") // 30 columns: wider than the trash's 26
 	wide[0] = "wide"
 	e.srv.SetRows("stock", "Склад", [][]string{{"h"}, {"a", "79991234567"}, wide})
-	if err := e.c.AppendRows(tctx, "stock", "Склад", []ColoredRow{{Cells: []string{"green"}, Color: "#B7E1CD"}}); err != nil {
+	if err := e.c.AppendRows(tctx, "stock", "Склад", []stocker.Row{{Cells: []string{"green"}, Color: "#B7E1CD"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.c.TakeRows(tctx, "stock", "Склад", []int{3, 1, 2}, "Корзина", 0); err != nil {

@@ -9,12 +9,13 @@ import (
 	"allot/actors"
 	"allot/adapters/sheets"
 	"allot/adapters/sheets/csvstore"
+	"allot/adapters/sheets/stocker"
 	"allot/domain"
 )
 
 // distribution is the running stocker and what reports on its health.
 type distribution struct {
-	stocker *actors.Stocker
+	stocker *stocker.Stocker
 	client  *sheets.Client // nil for CSV files
 	where   string
 }
@@ -34,7 +35,9 @@ func (d *distribution) close() {
 	if d == nil {
 		return
 	}
-	d.stocker.Close()
+	if d.stocker != nil { // nil when the stocker failed to start
+		d.stocker.Close()
+	}
 	if d.client != nil {
 		_ = d.client.Close()
 	}
@@ -48,7 +51,7 @@ func startDistribution(ctx context.Context, cfg config, eng *actors.Engine, log 
 		return nil, nil
 	}
 	d := &distribution{}
-	var store actors.StockStore
+	var store stocker.Store
 	stock, issued := cfg.Sheets.StockSpreadsheet, cfg.Sheets.IssuedSpreadsheet
 	if cfg.Sheets.Enabled {
 		c, err := sheets.NewClient(ctx, cfg.Sheets)
@@ -74,8 +77,8 @@ func startDistribution(ctx context.Context, cfg config, eng *actors.Engine, log 
 		}
 		store, d.where = s, "CSV files in "+dir
 	}
-	st, err := eng.Distribute(actors.StockOptions{Store: store, StockSheet: stock, IssuedSheet: issued,
-		Location: cfg.StockLocation, Alert: alert})
+	st, err := stocker.Start(eng, stocker.Options{Store: store, StockSheet: stock, IssuedSheet: issued,
+		Location: cfg.StockLocation, Alert: alert, Log: log})
 	if err != nil {
 		d.close()
 		return nil, err

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"allot/actors"
 	"allot/adapters/sheets"
 	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
 	"allot/domain"
 	"allot/persistence"
 )
@@ -103,14 +102,14 @@ func sheetsKindsFor(items int) (domain.KindsConfig, error) {
 type sheetsWorld struct {
 	items  int
 	kinds  domain.KindsConfig
-	clk    *simClock
+	clk    *sheetstest.Clock
 	srv    *sheetstest.Server
 	front  *httptest.Server
 	faults *faultPlan
 	book   *stockBook
 	client *sheets.Client
 	eng    *actors.Engine
-	stk    *actors.Stocker
+	stk    *stocker.Stocker
 	start  time.Time
 
 	mu         sync.Mutex // guards the flush counts
@@ -125,7 +124,7 @@ func openSheetsWorld(f flags, dir string, fsync persistence.FsyncMode) (w *sheet
 	if err != nil {
 		return nil, err
 	}
-	w = &sheetsWorld{items: f.items, kinds: kinds, clk: &simClock{now: time.Now().UTC()}}
+	w = &sheetsWorld{items: f.items, kinds: kinds, clk: sheetstest.NewClock(time.Now().UTC())}
 	w.start = w.clk.Now()
 	defer func() {
 		if err != nil {
@@ -152,9 +151,9 @@ func openSheetsWorld(f flags, dir string, fsync persistence.FsyncMode) (w *sheet
 	if w.eng, err = actors.Open(actors.Options{Dir: dir, Fsync: fsync, Kinds: kinds, IdleTimeout: time.Hour}); err != nil {
 		return nil, err
 	}
-	w.stk, err = w.eng.Distribute(actors.StockOptions{Store: w.client, StockSheet: sheetsStock, IssuedSheet: sheetsIssued,
+	w.stk, err = stocker.Start(w.eng, stocker.Options{Store: w.client, StockSheet: sheetsStock, IssuedSheet: sheetsIssued,
 		FlushEvery: 100 * time.Millisecond, EmptyRetry: 100 * time.Millisecond, Who: func(u domain.UserID) string { return fmt.Sprint("staff ", u) },
-		OnFlush: func(r actors.FlushReport) {
+		OnFlush: func(r stocker.FlushReport) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.flushes, w.maxPerRows = w.flushes+1, max(w.maxPerRows, r.Rows)
@@ -312,273 +311,4 @@ func (w *sheetsWorld) settle(ctx context.Context) error {
 		}
 	}
 	return fmt.Errorf("the pools do not settle: %+v; last error %q", w.eng.Pools(), w.stk.Status().LastError)
-}
-
-func (w *sheetsWorld) report(r sheetsRun) map[string]any {
-	v := w.book.check(w.srv.Rows(sheetsStock, "Stock"), w.srv.Rows(sheetsIssued, "Issued"), r.handed)
-	if err := w.eng.Drain(context.Background()); err != nil {
-		v.problems = append(v.problems, "engine: drain: "+err.Error())
-	} else if _, err := w.eng.Check(); err != nil { // the engine's own invariants: pools, replacements, money
-		v.problems = append(v.problems, "engine: "+err.Error())
-	}
-	ss, cs, st := w.srv.Stats(), w.client.Stats(), w.stk.Status()
-	w.mu.Lock()
-	flushes, maxRows := w.flushes, w.maxPerRows
-	w.mu.Unlock()
-	perFlush := writesPerFlush(w.srv.Requests())
-	secs := r.elapsed.Seconds()
-	ok := len(v.problems) == 0 && r.errors == 0
-	fmt.Printf("sheets: %d items, %d staff, %.1fs (%.1f simulated minutes)\n", w.items, sheetsStaff, secs, w.clk.Now().Sub(w.start).Minutes())
-	fmt.Printf("  issue p50 %.2f ms, p99 %.2f ms (%d calls, %d out of stock); all calls %d, p99 %.2f ms, errors %d\n",
-		r.hIssue.quantile(0.5), r.hIssue.quantile(0.99), r.hIssue.n, r.outOfStock, r.ops, r.h.quantile(0.99), r.errors)
-	added, deleted := w.book.edits()
-	fmt.Printf("  issued tab %d rows, stock tab %d; person: %d edits, %d rows added, %d deleted (%d put back by the stocker)\n",
-		v.landed, v.inStock, ss.HumanEdits, added, deleted, v.resurrected)
-	fmt.Printf("  requests: %d reads, %d writes, %d retries, %d answered 429, %d ambiguous, %d faults; max %d writes a minute\n",
-		cs.Reads, cs.Writes, cs.Retries, cs.RateLimited, cs.Ambiguous, ss.Faults, ss.MaxWritesPerMinute)
-	fmt.Printf("  stocker: %d loads, %d flushes (at most %d rows, %d write requests each), %d rows put back\n",
-		st.Loads, flushes, maxRows, perFlush, st.Reinserted)
-	for i, p := range v.problems {
-		if i == 20 {
-			fmt.Printf("  ... and %d more\n", len(v.problems)-i)
-			break
-		}
-		fmt.Println("  INVARIANT:", p)
-	}
-	if r.firstErr != nil {
-		fmt.Println("  first error:", r.firstErr)
-	}
-	return map[string]any{"mode": "sheets", "items": w.items, "landed": v.landed, "lost": v.lost, "duplicates": v.duplicates,
-		"in_stock": v.inStock, "human_deleted": v.humanDeleted, "human_edits": ss.HumanEdits,
-		"read_requests": cs.Reads, "write_requests": cs.Writes, "retries": cs.Retries, "rate_limited": cs.RateLimited,
-		"ambiguous": cs.Ambiguous, "faults": ss.Faults, "max_write_per_min": ss.MaxWritesPerMinute,
-		"flushes": flushes, "max_write_requests_per_flush": perFlush, "max_rows_per_flush": maxRows,
-		"loads": st.Loads, "reinserted": st.Reinserted, "out_of_stock": r.outOfStock,
-		"p50_issue_ms": round(r.hIssue.quantile(0.5)), "p99_issue_ms": round(r.hIssue.quantile(0.99)),
-		"ops": r.ops, "ops_per_sec": round(float64(r.ops) / secs), "p50_ms": round(r.h.quantile(0.5)),
-		"p99_ms": round(r.h.quantile(0.99)), "errors": r.errors, "seconds": round(secs),
-		"simulated_min": round(w.clk.Now().Sub(w.start).Minutes()), "invariants_ok": ok}
-}
-
-// writesPerFlush is the most write requests one flush made, retries
-// included: appendCells requests in a row, each after a 429 on the one
-// before, are one flush trying again.
-func writesPerFlush(log []sheetstest.Request) int {
-	most, run := 0, 0
-	for _, r := range log {
-		if r.Method != sheetstest.MethodBatchUpdate || !slices.Contains(r.Kinds, "appendCells") {
-			continue
-		}
-		run++
-		most = max(most, run)
-		if r.Status != http.StatusTooManyRequests {
-			run = 0
-		}
-	}
-	return most
-}
-
-// The table of earlier runs (-mode table) shows these figures of a sheets
-// run, the mode's own view of what matters.
-func init() {
-	figures["sheets"] = []string{"items", "landed", "lost", "duplicates", "p99_issue_ms", "out_of_stock",
-		"max_write_per_min", "max_write_requests_per_flush", "invariants_ok"}
-}
-
-// simClock is the simulated time of the Client and the fake (see
-// runSheets): Sleep moves it instead of waiting.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *simClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(max(d, 0))
-	return nil
-}
-
-// faultPlan stands in front of the fake and, while on, fails each request
-// with probability p: reads with a 429, a 5xx or a cut connection; writes
-// with a 429 or a 5xx before applying, or applied and then answered with
-// a 500 or a cut connection, after which only a read tells what happened.
-// Only the stocker sends requests, one at a time, so a failure planned
-// for a request is its own.
-type faultPlan struct {
-	srv *sheetstest.Server
-	p   float64
-	on  atomic.Bool
-
-	mu  sync.Mutex
-	rnd *rand.Rand
-}
-
-func (fp *faultPlan) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if fp.on.Load() {
-		fp.plan(r)
-	}
-	fp.srv.Handler().ServeHTTP(w, r)
-}
-
-func (fp *faultPlan) plan(r *http.Request) {
-	fp.mu.Lock()
-	defer fp.mu.Unlock()
-	if fp.rnd.Float64() >= fp.p {
-		return
-	}
-	k := fp.rnd.IntN(10)
-	method := sheetstest.MethodBatchUpdate
-	switch p := r.URL.Path; {
-	case r.Method == http.MethodGet && strings.Contains(p, "/values/"):
-		fp.srv.FailNext(sheetstest.MethodValuesGet, 1, []int{429, 429, 500, 503, sheetstest.CutConnection}[k%5])
-		return
-	case r.Method == http.MethodGet:
-		fp.srv.FailNext(sheetstest.MethodGet, 1, 503)
-		return
-	case strings.HasSuffix(p, "/values:batchUpdate"):
-		method = sheetstest.MethodValuesBatchUpd
-	}
-	if k < 5 {
-		fp.srv.FailNext(method, 1, []int{429, 502, 503}[k%3])
-		return
-	}
-	fp.srv.FailAfterApply(method, 1, []int{500, sheetstest.CutConnection}[k%2])
-}
-
-// stockBook is what became of every row: the rows at the start, the rows
-// the person added and the rows they deleted, for the invariant.
-type stockBook struct {
-	mu       sync.Mutex
-	universe map[string]bool
-	deleted  map[string]int
-	added    int
-	regions  []string
-	rnd      *rand.Rand
-}
-
-func newStockBook(rows [][]string, regions []string, seed uint64) *stockBook {
-	b := &stockBook{universe: map[string]bool{}, deleted: map[string]int{}, regions: regions, rnd: rand.New(rand.NewPCG(seed, 22))}
-	for _, r := range rows[1:] {
-		b.universe[rowContent(r)] = true
-	}
-	return b
-}
-
-func rowContent(r []string) string { return domain.RowKey(r[:min(len(r), 3)]) }
-
-// edits returns how many rows the person added and deleted.
-func (b *stockBook) edits() (added, deleted int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.added, len(b.deleted)
-}
-
-// person is a sheetstest.Edit: someone adding a row (often at the top,
-// where fresh stock goes), deleting one, sorting or shuffling the tab.
-func (b *stockBook) person(rows [][]string) [][]string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch k := b.rnd.IntN(10); {
-	case k < 3 || len(rows) < 3:
-		b.added++
-		r := []string{fmt.Sprintf("new%07d", b.added), fmt.Sprintf("pw-new%07d", b.added), b.regions[b.added%len(b.regions)]}
-		b.universe[rowContent(r)] = true
-		at := 1 + b.rnd.IntN(len(rows))
-		if k%2 == 0 {
-			at = 1 + b.rnd.IntN(min(len(rows), 8))
-		}
-		return slices.Insert(rows, at, r)
-	case k < 6:
-		i := 1 + b.rnd.IntN(len(rows)-1)
-		if c := rowContent(rows[i]); c != "" {
-			b.deleted[c]++
-		}
-		return slices.Delete(rows, i, i+1)
-	case k < 8:
-		return sheetstest.Below(1, sheetstest.SortBy(b.rnd.IntN(4)))(rows)
-	}
-	return sheetstest.Below(1, sheetstest.ShuffleRows(b.rnd.Uint64()))(rows)
-}
-
-// stockVerdict is the invariant's findings.
-type stockVerdict struct {
-	landed, inStock, lost, duplicates, humanDeleted, resurrected int
-	problems                                                     []string
-}
-
-// check holds the tabs against the book and the items handed out: each
-// row in one place exactly once, or deleted by the person; each item in
-// the issued tab exactly once, by id and by content.
-func (b *stockBook) check(stock, issued [][]string, handed []domain.StockItem) stockVerdict {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var v stockVerdict
-	fail := func(format string, args ...any) { v.problems = append(v.problems, fmt.Sprintf(format, args...)) }
-	items := map[string]domain.StockItem{}
-	for _, it := range handed {
-		if _, ok := items[it.ID]; ok {
-			v.duplicates++
-			fail("item %s handed out twice", it.ID)
-		}
-		items[it.ID] = it
-	}
-	inStock, inIssued, ids := map[string]int{}, map[string]int{}, map[string]int{}
-	for _, r := range stock[min(1, len(stock)):] {
-		if c := rowContent(r); c != "" {
-			inStock[c]++
-		}
-	}
-	for _, r := range issued {
-		r = append(slices.Clone(r), make([]string, 7)...)
-		ids[r[0]]++
-		inIssued[rowContent(r[4:])]++
-		if it, ok := items[r[0]]; !ok || rowContent(it.Cells) != rowContent(r[4:]) {
-			fail("issued tab: row %q is not an item handed out", r[:7])
-		}
-	}
-	v.landed = len(ids)
-	for id, n := range ids {
-		if n > 1 {
-			v.duplicates++
-			fail("issued tab: item %s %d times", id, n)
-		}
-	}
-	for id := range items {
-		if ids[id] == 0 {
-			v.lost++
-			fail("item %s was handed out and is not in the issued tab", id)
-		}
-	}
-	for c := range b.universe {
-		s, i := inStock[c], inIssued[c]
-		v.inStock += s
-		switch {
-		case s+i > 1:
-			v.duplicates++
-			fail("row %q: %d in the stock tab, %d in the issued tab", c, s, i)
-		case s+i == 0 && b.deleted[c] == 0:
-			v.lost++
-			fail("row %q is lost: in neither tab, and the person did not delete it", c)
-		case s+i == 0:
-			v.humanDeleted++
-		case b.deleted[c] > 0 && s == 1:
-			v.resurrected++
-		}
-	}
-	for c := range inStock {
-		if !b.universe[c] {
-			fail("stock tab: row %q was never there", c)
-		}
-	}
-	return v
 }

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"allot/adapters/sheets"
+	"allot/adapters/sheets/stocker"
 	"allot/persistence"
 )
 
@@ -58,7 +58,7 @@ func writeColors(path string, perm fs.FileMode, colors []string) error {
 
 // checkColors refuses a colour the sidecar could not hold or Google would
 // not take.
-func checkColors(rows []sheets.ColoredRow) error {
+func checkColors(rows []stocker.Row) error {
 	for _, r := range rows {
 		if r.Color != "" && !isRGB(r.Color) {
 			return errColor

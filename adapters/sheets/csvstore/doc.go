@@ -1,4 +1,4 @@
-// Package csvstore implements the sheets.Store port on CSV files, so that
+// Package csvstore implements the stocker.Store port on CSV files, so that
 // Allot runs without a Google account: tests, the load test and the offline
 // playground keep their stock in files a person can open and edit.
 //

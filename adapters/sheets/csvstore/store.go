@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"allot/adapters/sheets"
+	"allot/adapters/sheets/stocker"
 	"allot/persistence"
 )
 
@@ -27,7 +27,7 @@ type Store struct {
 	locks locks
 }
 
-var _ sheets.Store = (*Store)(nil)
+var _ stocker.Store = (*Store)(nil)
 
 // Open returns the store kept under dir, creating dir if it is missing,
 // so that a fresh data directory works without a setup step. A
@@ -40,8 +40,8 @@ func Open(dir string) (*Store, error) {
 	return &Store{dir: dir}, nil
 }
 
-// ReadRows implements sheets.Store: the rows of the file as it is now. A
-// missing tab or spreadsheet is sheets.ErrNoTab.
+// ReadRows implements stocker.Store: the rows of the file as it is now. A
+// missing tab or spreadsheet is stocker.ErrNoTab.
 func (s *Store) ReadRows(ctx context.Context, spreadsheet, tab string) ([][]string, error) {
 	var rows [][]string
 	err := s.withTable(ctx, spreadsheet, tab, func(t *table) bool {
@@ -51,16 +51,16 @@ func (s *Store) ReadRows(ctx context.Context, spreadsheet, tab string) ([][]stri
 	return rows, err
 }
 
-// SetCells implements sheets.Store, growing the tab and short rows with
+// SetCells implements stocker.Store, growing the tab and short rows with
 // empty cells to reach a cell; writing "" where no cell exists adds none.
-func (s *Store) SetCells(ctx context.Context, spreadsheet, tab string, cells []sheets.CellValue) error {
-	if slices.ContainsFunc(cells, func(c sheets.CellValue) bool { return c.Row < 0 || c.Col < 0 }) {
+func (s *Store) SetCells(ctx context.Context, spreadsheet, tab string, cells []stocker.Cell) error {
+	if slices.ContainsFunc(cells, func(c stocker.Cell) bool { return c.Row < 0 || c.Col < 0 }) {
 		return errNegative
 	}
 	return s.withTable(ctx, spreadsheet, tab, func(t *table) bool { return t.setCells(cells) })
 }
 
-// DeleteRows implements sheets.Store. A repeated index deletes its row
+// DeleteRows implements stocker.Store. A repeated index deletes its row
 // once; an index past the last row is ignored (it names an empty row).
 func (s *Store) DeleteRows(ctx context.Context, spreadsheet, tab string, rows []int) error {
 	if slices.ContainsFunc(rows, func(i int) bool { return i < 0 }) {
@@ -69,7 +69,7 @@ func (s *Store) DeleteRows(ctx context.Context, spreadsheet, tab string, rows []
 	return s.withTable(ctx, spreadsheet, tab, func(t *table) bool { return t.deleteRows(rows) })
 }
 
-// InsertRows implements sheets.Store; an index past the end leaves empty
+// InsertRows implements stocker.Store; an index past the end leaves empty
 // rows between the last row and the new ones.
 func (s *Store) InsertRows(ctx context.Context, spreadsheet, tab string, at int, rows [][]string) error {
 	if at < 0 {
@@ -78,20 +78,20 @@ func (s *Store) InsertRows(ctx context.Context, spreadsheet, tab string, at int,
 	return s.withTable(ctx, spreadsheet, tab, func(t *table) bool { return t.insertRows(at, rows) })
 }
 
-// AppendRows implements sheets.Store: the rows go after the last row with
+// AppendRows implements stocker.Store: the rows go after the last row with
 // a value and their colours into the sidecar (see Colors).
-func (s *Store) AppendRows(ctx context.Context, spreadsheet, tab string, rows []sheets.ColoredRow) error {
+func (s *Store) AppendRows(ctx context.Context, spreadsheet, tab string, rows []stocker.Row) error {
 	if err := checkColors(rows); err != nil {
 		return err
 	}
 	return s.withTable(ctx, spreadsheet, tab, func(t *table) bool { return t.appendRows(rows) })
 }
 
-// AppendTabs implements sheets.Store: AppendRows for each tab under all of
+// AppendTabs implements stocker.Store: AppendRows for each tab under all of
 // their locks, so a reader never sees some tabs appended and not others.
 // Files cannot change together atomically: a crash between two writes
 // leaves some appended, which the caller's look for its ids settles.
-func (s *Store) AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]sheets.ColoredRow) error {
+func (s *Store) AppendTabs(ctx context.Context, spreadsheet string, rows map[string][]stocker.Row) error {
 	tabs := slices.Sorted(maps.Keys(rows))
 	for _, tab := range tabs {
 		if err := checkColors(rows[tab]); err != nil {
@@ -110,8 +110,8 @@ func (s *Store) AppendTabs(ctx context.Context, spreadsheet string, rows map[str
 	})
 }
 
-// EnsureTab implements sheets.Store: it creates the tab's file, empty,
-// unless it exists. A missing spreadsheet (directory) is sheets.ErrNoTab,
+// EnsureTab implements stocker.Store: it creates the tab's file, empty,
+// unless it exists. A missing spreadsheet (directory) is stocker.ErrNoTab,
 // as Google has no tab in a spreadsheet that does not exist.
 func (s *Store) EnsureTab(ctx context.Context, spreadsheet, tab string) error {
 	base, err := s.tabPath(spreadsheet, tab)
@@ -124,7 +124,7 @@ func (s *Store) EnsureTab(ctx context.Context, spreadsheet, tab string) error {
 	}
 	defer release()
 	if _, err := os.Stat(filepath.Dir(base)); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%w: spreadsheet %q", sheets.ErrNoTab, spreadsheet)
+		return fmt.Errorf("%w: spreadsheet %q", stocker.ErrNoTab, spreadsheet)
 	}
 	if err := writeNewTab(filepath.Dir(base), tab, nil); err != nil {
 		return fmt.Errorf("csvstore: create tab %q of %q: %w", tab, spreadsheet, err)
@@ -132,7 +132,7 @@ func (s *Store) EnsureTab(ctx context.Context, spreadsheet, tab string) error {
 	return nil
 }
 
-// TakeRows implements sheets.Store. Indices past the last row name empty
+// TakeRows implements stocker.Store. Indices past the last row name empty
 // rows: they are taken as empty rows of trash. Both tabs are locked (in
 // the order of their paths, so two calls cannot wait on each other) and
 // rewritten, trash first: a crash between the two files leaves the rows
@@ -265,7 +265,7 @@ func (s *Store) tabPath(spreadsheet, tab string) (string, error) {
 func load(base string) (*table, fs.FileMode, error) {
 	f, err := os.Open(base + tabExt)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, sheets.ErrNoTab
+		return nil, 0, stocker.ErrNoTab
 	}
 	if err != nil {
 		return nil, 0, err

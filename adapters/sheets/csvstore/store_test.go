@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"allot/actors"
-	"allot/adapters/sheets"
 	"allot/adapters/sheets/csvstore"
+	"allot/adapters/sheets/stocker"
+	"allot/adapters/sheets/stocktest"
 )
 
 const book = "book"
@@ -39,13 +39,13 @@ func putFile(t testing.TB, dir, name string, rows [][]string) {
 }
 
 func TestStore_Contract(t *testing.T) {
-	runStoreContract(t, func(t *testing.T) storeFixture {
+	stocktest.RunStoreContract(t, func(t *testing.T) stocktest.Fixture {
 		s, dir := open(t)
-		return storeFixture{
-			store:       s,
-			spreadsheet: book,
-			put:         func(t testing.TB, tab string, rows [][]string) { putFile(t, dir, tab, rows) },
-			colors:      func(_ testing.TB, tab string) []string { return s.Colors(book, tab) },
+		return stocktest.Fixture{
+			Store:       s,
+			Spreadsheet: book,
+			Put:         func(t testing.TB, tab string, rows [][]string) { putFile(t, dir, tab, rows) },
+			Colors:      func(_ testing.TB, tab string) []string { return s.Colors(book, tab) },
 		}
 	})
 }
@@ -85,7 +85,7 @@ func TestStore_HandEdit(t *testing.T) {
 	must(t, os.WriteFile(path, []byte(edited), 0o600))
 	must(t, os.Chmod(path, 0o600))
 
-	must(t, s.SetCells(t.Context(), book, stockTab, []sheets.CellValue{{Row: 4, Col: 2, Value: "claimed"}}))
+	must(t, s.SetCells(t.Context(), book, stockTab, []stocker.Cell{{Row: 4, Col: 2, Value: "claimed"}}))
 
 	want := "\uFEFFlogin,password\r\nnew,\"two\r\nlines\"\r\n\r\n\"an \"\"inch\"\"\",2\r\na,1,claimed\r\n"
 	got, err := os.ReadFile(path)
@@ -96,14 +96,14 @@ func TestStore_HandEdit(t *testing.T) {
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("mode after a rewrite = %v, %v; want 0600 kept", info.Mode(), err)
 	}
-	wantRows(t, storeFixture{store: s, spreadsheet: book}, stockTab,
+	stocktest.Fixture{Store: s, Spreadsheet: book}.WantRows(t, stockTab,
 		[][]string{{"login", "password"}, {"new", "two\nlines"}, {}, {`an "inch"`, "2"}, {"a", "1", "claimed"}})
 }
 
 func TestStore_NoTempFilesLeft(t *testing.T) {
 	s, dir := open(t)
 	putFile(t, dir, stockTab, [][]string{{"h"}})
-	must(t, s.AppendRows(t.Context(), book, stockTab, []sheets.ColoredRow{{Cells: []string{"a"}, Color: "#FFFFFF"}}))
+	must(t, s.AppendRows(t.Context(), book, stockTab, []stocker.Row{{Cells: []string{"a"}, Color: "#FFFFFF"}}))
 	entries, err := os.ReadDir(filepath.Join(dir, book))
 	must(t, err)
 	var names []string
@@ -121,7 +121,7 @@ func TestStore_Colors(t *testing.T) {
 	if got := s.Colors(book, stockTab); !slices.Equal(got, []string{"", ""}) {
 		t.Errorf("colours of an uncoloured tab = %q", got)
 	}
-	must(t, s.AppendRows(t.Context(), book, stockTab, []sheets.ColoredRow{
+	must(t, s.AppendRows(t.Context(), book, stockTab, []stocker.Row{
 		{Cells: []string{"b"}, Color: "#F4C7C3"}, {Cells: []string{"c"}, Color: "#b7e1cd"},
 	}))
 	must(t, s.InsertRows(t.Context(), book, stockTab, 1, [][]string{{"new"}}))
@@ -135,27 +135,27 @@ func TestStore_Colors(t *testing.T) {
 	}
 
 	putFile(t, dir, "plain", [][]string{{"h"}})
-	must(t, s.AppendRows(t.Context(), book, "plain", []sheets.ColoredRow{{Cells: []string{"a"}}}))
+	must(t, s.AppendRows(t.Context(), book, "plain", []stocker.Row{{Cells: []string{"a"}}}))
 	if _, err := os.Stat(filepath.Join(dir, book, "plain.colors")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a tab without colours got a colour file: %v", err)
 	}
 	for _, bad := range []string{"red", "#FFF", "#GGGGGG", "#FFFFFF\n"} {
-		err := s.AppendRows(t.Context(), book, "plain", []sheets.ColoredRow{{Cells: []string{"x"}, Color: bad}})
+		err := s.AppendRows(t.Context(), book, "plain", []stocker.Row{{Cells: []string{"x"}, Color: bad}})
 		if err == nil {
 			t.Errorf("colour %q accepted", bad)
 		}
 	}
-	wantRows(t, storeFixture{store: s, spreadsheet: book}, "plain", [][]string{{"h"}, {"a"}})
+	stocktest.Fixture{Store: s, Spreadsheet: book}.WantRows(t, "plain", [][]string{{"h"}, {"a"}})
 }
 
 func TestStore_Indices(t *testing.T) {
 	s, dir := open(t)
-	f := storeFixture{store: s, spreadsheet: book}
+	f := stocktest.Fixture{Store: s, Spreadsheet: book}
 	rows := [][]string{{"h"}, {"a"}, {"b"}}
 	putFile(t, dir, stockTab, rows)
 	for name, err := range map[string]error{
-		"SetCells row":   s.SetCells(t.Context(), book, stockTab, []sheets.CellValue{{Row: 0, Col: 0, Value: "ok"}, {Row: -1}}),
-		"SetCells col":   s.SetCells(t.Context(), book, stockTab, []sheets.CellValue{{Col: -1}}),
+		"SetCells row":   s.SetCells(t.Context(), book, stockTab, []stocker.Cell{{Row: 0, Col: 0, Value: "ok"}, {Row: -1}}),
+		"SetCells col":   s.SetCells(t.Context(), book, stockTab, []stocker.Cell{{Col: -1}}),
 		"DeleteRows":     s.DeleteRows(t.Context(), book, stockTab, []int{1, -1}),
 		"InsertRows":     s.InsertRows(t.Context(), book, stockTab, -1, [][]string{{"x"}}),
 		"empty tab name": s.AppendRows(t.Context(), book, "", nil),
@@ -164,23 +164,23 @@ func TestStore_Indices(t *testing.T) {
 			t.Errorf("%s: a negative index worked", name)
 		}
 	}
-	wantRows(t, f, stockTab, rows)
+	f.WantRows(t, stockTab, rows)
 
 	t.Run("a repeated or past-the-end delete", func(t *testing.T) {
 		must(t, s.DeleteRows(t.Context(), book, stockTab, []int{1, 1, 99}))
-		wantRows(t, f, stockTab, [][]string{{"h"}, {"b"}})
+		f.WantRows(t, stockTab, [][]string{{"h"}, {"b"}})
 	})
 	t.Run("an insert past the end leaves empty rows", func(t *testing.T) {
 		must(t, s.InsertRows(t.Context(), book, stockTab, 4, [][]string{{"far"}}))
-		wantRows(t, f, stockTab, [][]string{{"h"}, {"b"}, {}, {}, {"far"}})
+		f.WantRows(t, stockTab, [][]string{{"h"}, {"b"}, {}, {}, {"far"}})
 	})
 	t.Run("clearing a cell that does not exist adds nothing", func(t *testing.T) {
-		must(t, s.SetCells(t.Context(), book, stockTab, []sheets.CellValue{{Row: 0, Col: 5}, {Row: 9, Col: 0}}))
-		wantRows(t, f, stockTab, [][]string{{"h"}, {"b"}, {}, {}, {"far"}})
+		must(t, s.SetCells(t.Context(), book, stockTab, []stocker.Cell{{Row: 0, Col: 5}, {Row: 9, Col: 0}}))
+		f.WantRows(t, stockTab, [][]string{{"h"}, {"b"}, {}, {}, {"far"}})
 	})
 	t.Run("clearing the last row drops it", func(t *testing.T) {
-		must(t, s.SetCells(t.Context(), book, stockTab, []sheets.CellValue{{Row: 4, Col: 0}}))
-		wantRows(t, f, stockTab, [][]string{{"h"}, {"b"}})
+		must(t, s.SetCells(t.Context(), book, stockTab, []stocker.Cell{{Row: 4, Col: 0}}))
+		f.WantRows(t, stockTab, [][]string{{"h"}, {"b"}})
 	})
 }
 
@@ -193,15 +193,15 @@ func TestWriteSample(t *testing.T) {
 	}
 	s, dir := open(t)
 	must(t, csvstore.WriteSample(dir, book, tabs))
-	f := storeFixture{store: s, spreadsheet: book}
+	f := stocktest.Fixture{Store: s, Spreadsheet: book}
 	for title, rows := range tabs {
-		wantRows(t, f, title, rows)
+		f.WantRows(t, title, rows)
 	}
 
 	title := stockTabs(t)[0]
 	must(t, s.DeleteRows(t.Context(), book, title, []int{1})) // issued
 	must(t, csvstore.WriteSample(dir, book, tabs))            // a restart
-	wantRows(t, f, title, tabs[title][:1])
+	f.WantRows(t, title, tabs[title][:1])
 }
 
 // stockTabs reads the titles of the stock tabs from testdata/kinds.json.
@@ -235,7 +235,7 @@ func TestOpen(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "sheets")
 	s, err := csvstore.Open(dir)
 	must(t, err)
-	if _, err := s.ReadRows(t.Context(), book, stockTab); !errors.Is(err, sheets.ErrNoTab) {
+	if _, err := s.ReadRows(t.Context(), book, stockTab); !errors.Is(err, stocker.ErrNoTab) {
 		t.Errorf("ReadRows in a new directory: %v, want ErrNoTab", err)
 	}
 	file := filepath.Join(t.TempDir(), "file")
@@ -244,6 +244,3 @@ func TestOpen(t *testing.T) {
 		t.Error("Open on a file worked")
 	}
 }
-
-// The CSV store is the pools' port when there is no Google account.
-var _ actors.StockStore = (*csvstore.Store)(nil)

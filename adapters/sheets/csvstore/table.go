@@ -3,7 +3,7 @@ package csvstore
 import (
 	"slices"
 
-	"allot/adapters/sheets"
+	"allot/adapters/sheets/stocker"
 )
 
 // table is one tab as read from disk, changed in memory by one call and
@@ -17,7 +17,7 @@ type table struct {
 // setCells writes cells in order (a later cell wins), growing the tab and
 // short rows with empty cells as needed. Clearing a cell that does not
 // exist grows nothing. It reports whether anything changed.
-func (t *table) setCells(cells []sheets.CellValue) bool {
+func (t *table) setCells(cells []stocker.Cell) bool {
 	changed := false
 	for _, c := range cells {
 		changed = t.setCell(c) || changed
@@ -25,7 +25,7 @@ func (t *table) setCells(cells []sheets.CellValue) bool {
 	return changed
 }
 
-func (t *table) setCell(c sheets.CellValue) bool {
+func (t *table) setCell(c stocker.Cell) bool {
 	if c.Row >= len(t.rows) || c.Col >= len(t.rows[c.Row]) {
 		if c.Value == "" {
 			return false
@@ -75,11 +75,11 @@ func (t *table) insertRows(at int, rows [][]string) bool {
 }
 
 // appendRows adds rows after the last row with a value, and their colours.
-func (t *table) appendRows(rows []sheets.ColoredRow) bool {
+func (t *table) appendRows(rows []stocker.Row) bool {
 	if len(rows) == 0 {
 		return false
 	}
-	colored := slices.ContainsFunc(rows, func(r sheets.ColoredRow) bool { return r.Color != "" })
+	colored := slices.ContainsFunc(rows, func(r stocker.Row) bool { return r.Color != "" })
 	if colored && t.colors == nil {
 		t.colors = make([]string, len(t.rows))
 	}

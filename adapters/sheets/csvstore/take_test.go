@@ -11,30 +11,30 @@ import (
 	"testing"
 	"time"
 
-	"allot/adapters/sheets"
-	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
+	"allot/adapters/sheets/stocktest"
 )
 
 func TestStore_TakeRows(t *testing.T) {
 	s, dir := open(t)
-	f := storeFixture{store: s, spreadsheet: book}
+	f := stocktest.Fixture{Store: s, Spreadsheet: book}
 
 	t.Run("rows past the end are taken as empty rows", func(t *testing.T) {
 		putFile(t, dir, stockTab, [][]string{{"h"}, {"a"}})
 		putFile(t, dir, trashTab, [][]string{{"earlier"}})
 		must(t, s.TakeRows(t.Context(), book, stockTab, []int{9, 1, 5}, trashTab, 1))
-		wantRows(t, f, stockTab, [][]string{{"h"}})
-		wantRows(t, f, trashTab, [][]string{{"earlier"}, {"a"}}) // then two empty rows, trimmed
+		f.WantRows(t, stockTab, [][]string{{"h"}})
+		f.WantRows(t, trashTab, [][]string{{"earlier"}, {"a"}}) // then two empty rows, trimmed
 		must(t, s.TakeRows(t.Context(), book, stockTab, []int{7}, trashTab, 2))
-		wantRows(t, f, stockTab, [][]string{{"h"}})
-		wantRows(t, f, trashTab, [][]string{{"earlier"}, {"a"}})
+		f.WantRows(t, stockTab, [][]string{{"h"}})
+		f.WantRows(t, trashTab, [][]string{{"earlier"}, {"a"}})
 	})
 	t.Run("uncoloured rows keep a coloured trash's sidecar aligned", func(t *testing.T) {
 		putFile(t, dir, stockTab, [][]string{{"h"}, {"a"}})
 		putFile(t, dir, trashTab, nil)
-		must(t, s.AppendRows(t.Context(), book, trashTab, []sheets.ColoredRow{{Cells: []string{"x"}, Color: "#FFFFFF"}}))
+		must(t, s.AppendRows(t.Context(), book, trashTab, []stocker.Row{{Cells: []string{"x"}, Color: "#FFFFFF"}}))
 		must(t, s.TakeRows(t.Context(), book, stockTab, []int{1}, trashTab, 2))
-		wantRows(t, f, trashTab, [][]string{{"x"}, {}, {"a"}})
+		f.WantRows(t, trashTab, [][]string{{"x"}, {}, {"a"}})
 		if got, want := s.Colors(book, trashTab), []string{"#FFFFFF", "", ""}; !slices.Equal(got, want) {
 			t.Errorf("trash colours = %q, want %q", got, want)
 		}
@@ -54,7 +54,7 @@ func TestStore_TakeRows(t *testing.T) {
 
 func TestStore_TakeRowsRefusals(t *testing.T) {
 	s, dir := open(t)
-	f := storeFixture{store: s, spreadsheet: book}
+	f := stocktest.Fixture{Store: s, Spreadsheet: book}
 	rows := [][]string{{"h"}, {"a"}}
 	putFile(t, dir, stockTab, rows)
 	putFile(t, dir, trashTab, nil)
@@ -68,8 +68,8 @@ func TestStore_TakeRowsRefusals(t *testing.T) {
 			t.Errorf("%s: TakeRows worked", name)
 		}
 	}
-	wantRows(t, f, stockTab, rows)
-	wantRows(t, f, trashTab, nil)
+	f.WantRows(t, stockTab, rows)
+	f.WantRows(t, trashTab, nil)
 }
 
 // TestStore_TakeRowsBothWays: takes between two tabs in both directions at
@@ -129,47 +129,14 @@ func TestStore_EnsureTab(t *testing.T) {
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("colours of an earlier tab of that name were kept: %v", err)
 	}
-	must(t, s.AppendRows(t.Context(), book, trashTab, []sheets.ColoredRow{{Cells: []string{"kept"}}}))
+	must(t, s.AppendRows(t.Context(), book, trashTab, []stocker.Row{{Cells: []string{"kept"}}}))
 	must(t, s.EnsureTab(t.Context(), book, trashTab))
-	wantRows(t, storeFixture{store: s, spreadsheet: book}, trashTab, [][]string{{"kept"}})
+	stocktest.Fixture{Store: s, Spreadsheet: book}.WantRows(t, trashTab, [][]string{{"kept"}})
 
-	if err := s.EnsureTab(t.Context(), "no such book", trashTab); !errors.Is(err, sheets.ErrNoTab) {
+	if err := s.EnsureTab(t.Context(), "no such book", trashTab); !errors.Is(err, stocker.ErrNoTab) {
 		t.Errorf("EnsureTab in a missing spreadsheet: %v, want ErrNoTab", err)
 	}
 	if err := s.EnsureTab(t.Context(), book, ""); err == nil {
 		t.Error("EnsureTab with an empty title worked")
 	}
-}
-
-// TestClient_Contract runs the port's contract against the Google client
-// on the fake server, so that both backends are held to the same cases.
-func TestClient_Contract(t *testing.T) {
-	runStoreContract(t, func(t *testing.T) storeFixture {
-		srv := sheetstest.New(sheetstest.WithoutQuotas())
-		t.Cleanup(srv.Close)
-		noWait := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-		c, err := sheets.NewClient(t.Context(), sheets.Config{Enabled: true, Endpoint: srv.URL()},
-			sheets.WithClock(time.Now, noWait))
-		must(t, err)
-		t.Cleanup(func() { _ = c.Close() })
-		return storeFixture{
-			store:       c,
-			spreadsheet: book,
-			put:         func(_ testing.TB, tab string, rows [][]string) { srv.SetRows(book, tab, rows) },
-			colors:      func(_ testing.TB, tab string) []string { return fakeColors(srv, tab) },
-		}
-	})
-}
-
-// fakeColors reads the background of column A of every row of a tab of
-// the fake as "#RRGGBB", "" for none.
-func fakeColors(srv *sheetstest.Server, tab string) []string {
-	rows := srv.Rows(book, tab)
-	out := make([]string, len(rows))
-	for i := range rows {
-		if bg := srv.Cell(book, tab, i, 0).Background; bg != nil {
-			out[i] = fmt.Sprintf("#%02X%02X%02X", byte(bg.Red*255+0.5), byte(bg.Green*255+0.5), byte(bg.Blue*255+0.5))
-		}
-	}
-	return out
 }

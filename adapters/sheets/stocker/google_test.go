@@ -1,4 +1,4 @@
-package sheets_test
+package stocker_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"allot/actors"
 	"allot/adapters/sheets"
 	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
 	"allot/domain"
 	"allot/persistence"
 )
@@ -26,37 +27,10 @@ import (
 // tab must end either in it once, or issued once and in the issued tab
 // once, or deleted by the person who deleted it.
 
-// simClock is simulated time shared by the Client, the fake server and the
-// test: the Client's waits (request budgets, backoffs) move it instead of
-// sleeping, so minutes of quota pass in microseconds.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newSimClock() *simClock { return &simClock{now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)} }
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Sleep moves the clock by d instead of waiting.
-func (c *simClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
-}
-
-func (c *simClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d > 0 {
-		c.now = c.now.Add(d)
-	}
+// newSimClock is simulated time shared by the Client, the fake server and
+// the test (see sheetstest.Clock).
+func newSimClock() *sheetstest.Clock {
+	return sheetstest.NewClock(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC))
 }
 
 const (
@@ -106,11 +80,11 @@ func content(r []string) string { return domain.RowKey(r[:min(len(r), 3)]) }
 type stockRig struct {
 	t      *testing.T
 	ctx    context.Context
-	clk    *simClock
+	clk    *sheetstest.Clock
 	srv    *sheetstest.Server
 	c      *sheets.Client
 	e      *actors.Engine
-	s      *actors.Stocker
+	s      *stocker.Stocker
 	kind   domain.ResourceKind
 	cfg    sheets.Config
 	ops    int
@@ -121,7 +95,7 @@ type stockRig struct {
 type rigOptions struct {
 	kinds  domain.KindsConfig
 	rows   [][]string
-	front  func(srv *sheetstest.Server, clk *simClock) http.Handler // in front of the fake, to fail requests
+	front  func(srv *sheetstest.Server, clk *sheetstest.Clock) http.Handler // in front of the fake, to fail requests
 	config func(*sheets.Config)
 	before func(srv *sheetstest.Server) // runs before the stocker starts (its first pass is at once)
 }
@@ -162,7 +136,7 @@ func newStockRig(t *testing.T, o rigOptions) *stockRig {
 	}
 	// FlushEvery is long: the test drives passes and flushes itself, and
 	// the pools' pokes add passes of their own in between.
-	r.s, err = e.Distribute(actors.StockOptions{Store: c, StockSheet: stockSheet, IssuedSheet: issuedSheet,
+	r.s, err = stocker.Start(e, stocker.Options{Store: c, StockSheet: stockSheet, IssuedSheet: issuedSheet,
 		FlushEvery: time.Hour, Who: func(u domain.UserID) string { return fmt.Sprint("staff ", u) }})
 	if err != nil {
 		t.Fatal(err)
@@ -505,8 +479,8 @@ func TestStocker_RowCopiedByAPerson(t *testing.T) {
 
 // failAt is a front that fails the nth request with code before the fake
 // applies it (the request numbers are script's).
-func failAt(n, code int) func(srv *sheetstest.Server, clk *simClock) http.Handler {
-	return func(srv *sheetstest.Server, _ *simClock) http.Handler {
+func failAt(n, code int) func(srv *sheetstest.Server, clk *sheetstest.Clock) http.Handler {
+	return func(srv *sheetstest.Server, _ *sheetstest.Clock) http.Handler {
 		var seen atomic.Int64
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if seen.Add(1) == int64(n) {
@@ -544,7 +518,7 @@ func TestStocker_PutBackFails(t *testing.T) {
 // stocker) sends requests, so a fault planned for a request is its own.
 type storm struct {
 	srv      *sheetstest.Server
-	clk      *simClock
+	clk      *sheetstest.Clock
 	from, to time.Time
 	down     time.Time // start of the minute Google is down
 	p        float64
@@ -663,7 +637,7 @@ func TestStocker_TenMinutesOfFaultsWhileIssuingThousand(t *testing.T) {
 	r := newStockRig(t, rigOptions{
 		kinds: testKinds(t, 50, 20, 5),
 		rows:  rows,
-		front: func(srv *sheetstest.Server, clk *simClock) http.Handler {
+		front: func(srv *sheetstest.Server, clk *sheetstest.Clock) http.Handler {
 			start := clk.Now()
 			st = &storm{srv: srv, clk: clk, from: start, to: start.Add(10 * time.Minute),
 				down: start.Add(4 * time.Minute), p: 0.25, rnd: rand.New(rand.NewPCG(11, 12))}
