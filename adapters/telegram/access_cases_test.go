@@ -490,7 +490,7 @@ func proxyCases(action string) caseBuilder {
 // malformed is data of action no client of ours sends: the wrong number of
 // arguments, and an older format.
 func malformed(action string) []pressCase {
-	arity, _ := domain.CallbackArity(action)
+	arity, _ := callbackArity(action)
 	args := strings.Repeat(":x", arity)
 	return []pressCase{unchanged("1:" + action + args + ":x"), unchanged("0:" + action + args)}
 }

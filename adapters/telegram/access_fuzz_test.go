@@ -14,6 +14,7 @@ import (
 
 	"allot/actors"
 	"allot/adapters/telegram/telegramtest"
+	"allot/adapters/ton"
 	"allot/adapters/ton/tontest"
 	"allot/domain"
 	"allot/persistence"
@@ -33,10 +34,10 @@ func FuzzCallbacks(f *testing.F) {
 	x.send(f, presserUser, "/start")
 	x.makeStaff(f, presserUser, domain.ApprovalApproved)
 	x.send(f, fuzzCustomer, "/start")
-	for i, action := range domain.CallbackActions() {
+	for i, action := range callbackActions() {
 		for _, c := range accessCases[action](x, f, ownMine) {
 			f.Add(uint8(i), c.data)
-			f.Add(uint8(callbackRules[action].who)+1, c.data) // as the least person allowed
+			f.Add(uint8(actions[action].who)+1, c.data) // as the least person allowed
 		}
 	}
 	for _, data := range []string{"", "1", "1:", ":::", "0:menu", strings.Repeat("9", 65), "\xff\xfe:menu",
@@ -97,7 +98,7 @@ func openFuzzWorld(f *testing.F) (*world, domain.KindsConfig) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	bt, err := New(eng, api, Config{Owner: owner, TONWallet: tontest.Address("allot-test-wallet"), USDTMaster: usdtMaster, PollTimeout: 1,
+	bt, err := New(eng, api, Config{Owner: owner, PayLinks: ton.PayLinks{Wallet: tontest.Address("allot-test-wallet"), USDTMaster: usdtMaster}, PollTimeout: 1,
 		Limits: LimitOptions{MessagesPerMin: -1, OperationsPerMin: -1, PaymentsPerMin: -1},
 		Outbox: OutboxOptions{Global: -1, PerChat: -1}, Kinds: kinds}, nil)
 	if err != nil {

@@ -259,8 +259,8 @@ func replayCases() []replayCase {
 func testOutOfDate(t *testing.T) {
 	t.Parallel()
 	x := newRig(t, byAdmin)
-	for _, action := range domain.CallbackActions() {
-		rule := callbackRules[action]
+	for _, action := range callbackActions() {
+		rule := actions[action]
 		if rule.nonce < 0 {
 			continue
 		}
@@ -271,11 +271,11 @@ func testOutOfDate(t *testing.T) {
 		}{{"25 h old", ButtonTTL + time.Hour, ""}, {"from the future", -time.Hour, ""}, {"old format", 0, "ABCDEFGH"}} {
 			t.Run(action+"/"+age.name, func(t *testing.T) {
 				c := accessCases[action](x, t, ownMine)[0]
-				cbk := orFail(domain.DecodeCallback(c.data))(t)
+				cbk := orFail(DecodeCallback(c.data))(t)
 				if age.nonce != "" {
 					cbk.Args[rule.nonce] = age.nonce
 				}
-				c.data = orFail(domain.EncodeCallback(action, cbk.Args...))(t)
+				c.data = orFail(EncodeCallback(action, cbk.Args...))(t)
 				x.ahead.Store(int64(age.ahead))
 				defer x.ahead.Store(0)
 				before := x.footprint(t)

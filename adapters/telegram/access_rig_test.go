@@ -17,6 +17,7 @@ import (
 	"github.com/mymmrac/telego"
 
 	"allot/actors"
+	"allot/adapters/telegram/outbox"
 	"allot/adapters/telegram/telegramtest"
 	"allot/domain"
 )
@@ -243,11 +244,11 @@ func (p pressed) String() string {
 // returns once the bot has handled the press.
 func (x *rig) press(t testing.TB, u telegramtest.User, data string) pressed {
 	t.Helper()
-	if data == "" || len(data) > domain.MaxCallbackBytes || !utf8.ValidString(data) {
+	if data == "" || len(data) > MaxCallbackBytes || !utf8.ValidString(data) {
 		return x.forged(t, u, data)
 	}
 	kb := &telego.InlineKeyboardMarkup{InlineKeyboard: [][]telego.InlineKeyboardButton{{{Text: carrier, CallbackData: data}}}}
-	id, err := x.bot.out.Send(context.Background(), u.ID, Out{Text: carrier, Keyboard: kb})
+	id, err := x.bot.out.Send(context.Background(), u.ID, outbox.Message{Text: carrier, Keyboard: kb})
 	if err != nil {
 		t.Fatalf("sending the carrier of %q: %v", data, err)
 	}

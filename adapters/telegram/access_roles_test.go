@@ -16,7 +16,7 @@ func TestCallbackAccess_EveryActionEveryRoleEveryOwnership(t *testing.T) {
 		t.Run(who.String(), func(t *testing.T) {
 			t.Parallel()
 			x := newRig(t, who)
-			for _, action := range domain.CallbackActions() {
+			for _, action := range callbackActions() {
 				x.pressEveryOwnership(t, action)
 				x.check(t)
 			}
@@ -33,7 +33,7 @@ func (x *rig) pressEveryOwnership(t *testing.T, action string) {
 		t.Errorf("%s: no cases for the action", action)
 		return
 	}
-	rule, changed := callbackRules[action], false
+	rule, changed := actions[action].access, false
 	for o := ownMine; o <= ownMadeUp; o++ {
 		t.Run(action+"/"+ownedNames[o], func(t *testing.T) {
 			if x.who == byStranger {
@@ -65,7 +65,7 @@ func testRemovedMidFlow(t *testing.T) {
 	}
 	x.draftAdd(t)
 	remove()
-	x.pressAndJudge(t, callbackRules["pxd"], unchanged(cbData("pxd", "10")))
+	x.pressAndJudge(t, actions["pxd"].access, unchanged(cbData("pxd", "10")))
 
 	x.makeStaff(t, x.me, domain.ApprovalApproved) // asks again and is approved
 	x.who = byStaff
@@ -106,7 +106,7 @@ func (x *rig) judge(rule access, c pressCase, p pressed, changed []string) strin
 		return what + "\nshows the generic error"
 	}
 	refusal := ""
-	cbk, err := domain.DecodeCallback(c.data)
+	cbk, err := DecodeCallback(c.data)
 	switch {
 	case err != nil:
 		refusal = "stale_button"

@@ -2,8 +2,6 @@ package telegram
 
 import (
 	"testing"
-
-	"allot/domain"
 )
 
 // The adversarial suite of access.go: every action of the callback
@@ -17,13 +15,13 @@ import (
 // access_rig_test.go, its fixtures access_fixtures_test.go.
 
 func TestCallbackRules_CoverTheVocabulary(t *testing.T) {
-	for _, a := range domain.CallbackActions() {
-		rule, ok := callbackRules[a]
+	for _, a := range callbackActions() {
+		rule, ok := actions[a]
 		if !ok {
 			t.Errorf("%s: no rule", a)
 			continue
 		}
-		arity, _ := domain.CallbackArity(a)
+		arity, _ := callbackArity(a)
 		if rule.nonce >= arity || rule.nonce < -1 {
 			t.Errorf("%s: nonce at %d, but the action takes %d arguments", a, rule.nonce, arity)
 		}
@@ -37,8 +35,8 @@ func TestCallbackRules_CoverTheVocabulary(t *testing.T) {
 			t.Errorf("%s changes nothing but carries a nonce", a)
 		}
 	}
-	for a := range callbackRules {
-		if _, ok := domain.CallbackArity(a); !ok {
+	for a := range actions {
+		if _, ok := callbackArity(a); !ok {
 			t.Errorf("rule for %q, which is no action", a)
 		}
 	}

@@ -14,6 +14,13 @@ import (
 // returned numbers whose account still needs a look, and they record a
 // look they made by hand.
 
+// accountsEngine is what /unchecked asks of the engine.
+type accountsEngine interface {
+	UncheckedNumbers(ctx context.Context) []actors.NumberView
+}
+
+var _ accountsEngine = (*actors.Engine)(nil)
+
 // accountNotice tells the admins what an account check found, when it is
 // something they must know: a deletion asked for, or a ban. It reports
 // whether n was such a notice.
@@ -38,11 +45,11 @@ func (b *Bot) accountNotice(n actors.Notice) bool {
 
 // uncheckedNumbers lists, for an admin, the returned numbers whose account
 // was not looked at yet, each with where its check stands.
-func (s *session) uncheckedNumbers(ctx context.Context) {
-	vs := s.bot.eng.UncheckedNumbers(ctx)
+func (s *session) uncheckedNumbers(r adminReq) error {
+	vs := s.bot.eng.UncheckedNumbers(r.ctx)
 	if len(vs) == 0 {
 		s.send(s.t("unchecked_none"), nil)
-		return
+		return nil
 	}
 	var b strings.Builder
 	b.WriteString(s.t("unchecked_head", "count", len(vs)))
@@ -63,4 +70,5 @@ func (s *session) uncheckedNumbers(ctx context.Context) {
 		}
 	}
 	s.send(b.String(), nil)
+	return nil
 }

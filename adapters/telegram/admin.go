@@ -3,274 +3,146 @@ package telegram
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mymmrac/telego"
 
 	"allot/domain"
 )
 
-// adminCmd is one admin text command: its usage line, how many words it
-// needs, and what it does. run gets the operation id of this update.
-type adminCmd struct {
-	usage string
-	args  int
-	run   func(s *session, ctx context.Context, op domain.OpID, f []string) error
+// The admins' text commands: one table of every command, with its usage,
+// how many words it needs, what it does to durable state (which decides
+// how it is answered), and its handler. The same table draws the admins'
+// command menu (commands.go). Each command that changes something goes
+// through an engine entry point that records it in the audit log under
+// the admin's id; every number typed is bounded (domain.CheckAdmin*).
+
+// adminEffect is what an admin command does to durable state.
+type adminEffect uint8
+
+const (
+	adminReads    adminEffect = iota // shows something, or runs with an answer of its own
+	adminChanges                     // changes state under the update's operation: answered "done", or why not and the usage
+	adminConfirms                    // destructive: asks to confirm first; the change is made on the button (distrib_admin.go)
+)
+
+// adminCommand is one line of the table.
+type adminCommand struct {
+	name   string // as typed, without the slash
+	usage  string // shown when fewer than args words follow, or the handler says errUsage
+	args   int
+	effect adminEffect
+	// dist marks a distribution command: it is neither run nor offered
+	// while distribution is off, and its refusals are distribution's words.
+	dist bool
+	// offered says when the command menu offers it; nil: always (a dist
+	// command: while distribution is on). It is run either way.
+	offered func(*Bot) bool
+	// own marks a command that checks who may run it itself: the message
+	// of /fragment_cookies holds a login and is deleted whoever sent it.
+	own bool
+	run func(s *session, r adminReq) error
 }
 
-// adminCmds are the admins' text commands that change something. Each
-// goes through an engine entry point that records it in the audit log
-// under the admin's id; every number typed is bounded (domain.CheckAdmin*).
-var adminCmds = map[string]adminCmd{
-	"/add_number": {"/add_number +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		_, err := s.bot.eng.AddNumber(ctx, s.user, strings.Join(f, "")) // "+888 0000 0001" as people type it
-		return err
-	}},
-	"/remove_number": {"/remove_number +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		_, err := s.bot.eng.RemoveNumber(ctx, s.user, strings.Join(f, ""))
-		return err
-	}},
-	"/price": {"/price +888…|default DAYS AMOUNT [TON|USDT]", 3, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		days, err := adminDays(f[1], false)
-		if err != nil {
-			return err
+// adminReq is one admin command as typed.
+type adminReq struct {
+	ctx  context.Context
+	op   domain.OpID // the update's: an update Telegram delivers again applies once
+	args []string    // the words after the command
+	rest string      // everything after the command, trimmed
+	msg  *telego.Message
+}
+
+// errUsage is a handler's way of saying the words do not fit its usage.
+var errUsage = errors.New("telegram: not the command's usage")
+
+// adminCommands is the table, in the order of the admins' menu.
+var adminCommands = []adminCommand{
+	{name: "admin", run: (*session).adminMenu},
+	{name: "add_number", usage: "/add_number +888…", args: 1, effect: adminChanges, run: (*session).addNumber},
+	{name: "remove_number", usage: "/remove_number +888…", args: 1, effect: adminChanges, run: (*session).removeNumber},
+	{name: "price", usage: "/price +888…|default DAYS AMOUNT [TON|USDT]", args: 3, effect: adminChanges, run: (*session).setPrice},
+	{name: "block", usage: "/block +888… reason", args: 1, effect: adminChanges, run: (*session).block},
+	{name: "unblock", usage: "/unblock +888…", args: 1, effect: adminChanges, run: (*session).unblock},
+	{name: "extend", usage: "/extend +888… DAYS", args: 2, effect: adminChanges, run: (*session).extend},
+	{name: "cancel_rental", usage: "/cancel_rental +888… REFUND [TON|USDT]", args: 2, effect: adminChanges, run: (*session).cancelRental},
+	{name: "reclaim", usage: "/reclaim +888…", args: 1, effect: adminChanges, run: (*session).reclaim},
+	{name: "checked", usage: "/checked +888…", args: 1, effect: adminChanges, run: (*session).checked},
+	{name: "unchecked", run: (*session).uncheckedNumbers},
+	{name: "adjust", usage: "/adjust USER AMOUNT [TON|USDT] reason", args: 3, effect: adminChanges, run: (*session).adjust},
+	{name: "assign", usage: "/assign TX USER", args: 2, effect: adminChanges, run: (*session).assign},
+	{name: "orphans", run: (*session).orphans},
+	{name: "payments_checked", usage: "/payments_checked", effect: adminChanges, run: (*session).paymentsChecked,
+		offered: func(b *Bot) bool { return b.chainAccepts(domain.CurrencyTON) }},
+	{name: "audit", run: (*session).audit},
+	{name: "sync_numbers", run: (*session).syncNumbers, offered: func(b *Bot) bool { return b.cfg.Numbers != nil }},
+	{name: "fragment_cookies", usage: "/fragment_cookies stel_ssid=…; stel_token=…; stel_ton_token=…", own: true,
+		run: (*session).fragmentCookies, offered: func(b *Bot) bool { return b.cfg.SetFragmentCookies != nil }},
+	{name: "whitelist", dist: true, run: (*session).whitelist},
+	{name: "whitelist_remove", usage: "/whitelist_remove ID", args: 1, effect: adminConfirms, dist: true, run: (*session).whitelistRemove},
+	{name: "regions", dist: true, run: (*session).regions},
+	{name: "add_region", usage: "/add_region CODE", args: 1, effect: adminChanges, dist: true, run: (*session).addRegion},
+	{name: "remove_region", usage: "/remove_region CODE", args: 1, effect: adminConfirms, dist: true, run: (*session).removeRegion},
+	{name: "numbers_today_mod", effect: adminConfirms, dist: true, run: (*session).todayOnly},
+	{name: "buffer_clear", effect: adminConfirms, dist: true, run: (*session).bufferClear},
+	{name: "buffer_release", effect: adminConfirms, dist: true, run: (*session).bufferRelease},
+	{name: "pools", dist: true, run: (*session).poolsReport},
+}
+
+// adminCommandNamed finds the command typed as cmd ("/name"), if the bot
+// runs it now.
+func (b *Bot) adminCommandNamed(cmd string) (adminCommand, bool) {
+	for _, c := range adminCommands {
+		if "/"+c.name == cmd {
+			return c, !c.dist || b.distributionOn()
 		}
-		cur, _ := adminCurrency(f[3:])
-		amount, err := adminMoney(f[2], cur, true)
-		if err != nil {
-			return err
-		}
-		if f[0] == "default" {
-			return s.bot.eng.SetDefaultPriceIn(ctx, s.user, days, amount)
-		}
-		_, err = s.bot.eng.SetNumberPriceIn(ctx, s.user, f[0], days, amount)
-		return err
-	}},
-	"/block": {"/block +888… reason", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		_, err := s.bot.eng.Block(ctx, s.user, f[0], strings.Join(f[1:], " "))
-		return err
-	}},
-	"/unblock": {"/unblock +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		_, err := s.bot.eng.Unblock(ctx, s.user, f[0])
-		return err
-	}},
-	"/extend": {"/extend +888… DAYS", 2, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
-		days, err := adminDays(f[1], true)
-		if err != nil {
-			return err
-		}
-		_, err = s.bot.eng.Extend(ctx, op, s.user, f[0], days) // added to the end as it is when it applies
-		return err
-	}},
-	"/cancel_rental": {"/cancel_rental +888… REFUND [TON|USDT]", 2, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
-		cur, _ := adminCurrency(f[2:])
-		refund, err := adminMoney(f[1], cur, true)
-		if err != nil {
-			return err
-		}
-		_, err = s.bot.eng.CancelRentalIn(ctx, op, s.user, f[0], refund)
-		return err
-	}},
-	"/reclaim": {"/reclaim +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		_, err := s.bot.eng.Reclaim(ctx, s.user, f[0])
-		return err
-	}},
-	"/checked": {"/checked +888…", 1, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		_, err := s.bot.eng.MarkAccountChecked(ctx, s.user, strings.Join(f, "")) // a look made by hand
-		return err
-	}},
-	"/adjust": {"/adjust USER AMOUNT [TON|USDT] reason", 3, func(s *session, ctx context.Context, op domain.OpID, f []string) error {
-		u, err := s.bot.eng.FindUser(ctx, f[0])
-		if err != nil {
-			return err
-		}
-		cur, named := adminCurrency(f[2:3])
-		if named && len(f) < 4 {
-			return errNoReason
-		}
-		amount, err := adminMoney(strings.TrimPrefix(f[1], "-"), cur, false)
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(f[1], "-") {
-			amount.Units = -amount.Units
-		}
-		reason := f[2:]
-		if named {
-			reason = f[3:]
-		}
-		_, err = s.bot.eng.AdjustBalanceIn(ctx, op, s.user, u.ID, amount, strings.Join(reason, " "))
-		var short *domain.InsufficientFundsError
-		if errors.As(err, &short) { // the admin's words: it is the user's balance that is short
-			return &userShortError{user: u.ID, short: short}
-		}
-		return err
-	}},
-	"/payments_checked": {"/payments_checked", 0, func(s *session, ctx context.Context, _ domain.OpID, _ []string) error {
-		_, err := s.bot.eng.ClosePaymentGaps(ctx, s.user) // after an alert of a history gap: the missed ones are credited
-		return err
-	}},
-	"/assign": {"/assign TX USER", 2, func(s *session, ctx context.Context, _ domain.OpID, f []string) error {
-		u, err := s.bot.eng.FindUser(ctx, f[1])
-		if err != nil {
-			return err
-		}
-		_, err = s.bot.eng.AssignOrphan(ctx, s.user, f[0], u.ID)
-		return err
-	}},
+	}
+	return adminCommand{}, false
 }
 
 // adminCommand runs an admin's text command and reports whether cmd was
 // one. A person who is not an admin is told so and nothing happens. The
 // operation id comes from the update, so an update Telegram delivers again
 // applies once.
-func (s *session) adminCommand(updateID int, cmd, rest string) bool {
-	c, isChange := adminCmds[cmd]
-	if !isChange && cmd != "/orphans" && cmd != "/audit" && cmd != "/admin" && cmd != "/sync_numbers" && cmd != "/unchecked" {
+func (s *session) adminCommand(updateID int, m *telego.Message, cmd, rest string) bool {
+	c, ok := s.bot.adminCommandNamed(cmd)
+	if !ok {
 		return false
 	}
-	if !s.adminMayAct() {
+	if !c.own && !s.adminMayAct() {
 		return true
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	switch cmd {
-	case "/admin":
-		s.send(s.adminMenuText(), s.menuKeyboard())
-		return true
-	case "/orphans":
-		s.orphans(ctx)
-		return true
-	case "/sync_numbers":
-		s.syncNumbers()
-		return true
-	case "/unchecked":
-		s.uncheckedNumbers(ctx)
-		return true
-	case "/audit":
-		s.audit(ctx, rest)
-		return true
-	}
-	f := strings.Fields(rest)
-	if len(f) < c.args {
+	r := adminReq{ctx: ctx, op: s.op("u" + strconv.Itoa(updateID)), args: strings.Fields(rest), rest: rest, msg: m}
+	if len(r.args) < c.args {
 		s.send(s.t("admin_usage", "usage", c.usage), nil)
 		return true
 	}
-	// An update delivered again finds its operation done: the same answer.
-	if err := c.run(s, ctx, s.op("u"+strconv.Itoa(updateID)), f); err != nil && !errors.Is(err, domain.ErrDuplicateOp) {
-		s.send(s.adminErrText(err)+"\n"+s.t("admin_usage", "usage", c.usage), nil)
-		return true
-	}
-	s.send(s.t("admin_done"), nil)
+	s.adminAnswer(c, c.run(s, r))
 	return true
 }
 
-// adminDays reads a period an admin typed, within domain.MaxAdminDays
-// (negative allowed when shortening makes sense).
-func adminDays(word string, negative bool) (int, error) {
-	days, err := strconv.Atoi(word)
-	if err != nil {
-		days = 0 // not a number: refused with the bound, like zero
+// adminAnswer tells the admin how a command went, as its effect says.
+func (s *session) adminAnswer(c adminCommand, err error) {
+	switch {
+	case errors.Is(err, errUsage):
+		s.send(s.t("admin_usage", "usage", c.usage), nil)
+	case c.effect != adminChanges: // it answered itself
+	case err == nil || errors.Is(err, domain.ErrDuplicateOp): // delivered again: its operation is done, the same answer
+		s.send(s.t("admin_done"), nil)
+	case c.dist:
+		s.send(s.distErrText(err), nil)
+	default:
+		s.send(s.adminErrText(err)+"\n"+s.t("admin_usage", "usage", c.usage), nil)
 	}
-	if err := domain.CheckAdminDays(days, negative); err != nil {
-		return 0, err
-	}
-	return days, nil
 }
 
-// adminMoney reads an amount of cur an admin typed, within the admin
-// bound of that currency (domain.CheckAdminMoney); zero is allowed only
-// where it means "remove" or "nothing".
-func adminMoney(word string, cur domain.Currency, zero bool) (domain.Money, error) {
-	if zero && word == "0" {
-		return domain.Money{Currency: cur}, nil
-	}
-	m, err := domain.ParseAmount(word, cur)
-	if err != nil {
-		m = domain.Money{Currency: cur} // unreadable: refused with the bound it must meet
-	}
-	if err := domain.CheckAdminMoney(m); err != nil {
-		return domain.Money{}, err
-	}
-	return m, nil
-}
-
-// adminCurrency reads the optional currency word after an amount: TON when
-// there is none or the next word names no currency (a reason may follow
-// the amount directly). named says whether the word was a currency, so the
-// caller knows where a reason begins.
-func adminCurrency(rest []string) (cur domain.Currency, named bool) {
-	if len(rest) > 0 {
-		if c, err := domain.ParseCurrency(rest[0]); err == nil {
-			return c, true
-		}
-	}
-	return domain.CurrencyTON, false
-}
-
-// errNoReason refuses an adjustment without a reason: the ledger and the
-// audit log keep why money was moved by hand.
-var errNoReason = fmt.Errorf("%w: a reason is needed", domain.ErrBadAmount)
-
-// userShortError is a negative adjustment larger than the user's balance,
-// told to the admin as the user's shortfall, not theirs.
-type userShortError struct {
-	user  domain.UserID
-	short *domain.InsufficientFundsError
-}
-
-func (e *userShortError) Error() string { return fmt.Sprintf("user %d: %v", e.user, e.short) }
-func (e *userShortError) Unwrap() error { return e.short }
-
-// adminErrText is errText with the admin's own wording where it differs.
-func (s *session) adminErrText(err error) string {
-	var short *userShortError
-	if errors.As(err, &short) {
-		return s.t("admin_user_short", "user", int64(short.user), "balance", moneyOf(short.short.Balance, short.short.Currency),
-			"need", moneyOf(short.short.Need, short.short.Currency))
-	}
-	return s.errText(err)
-}
-
-func (s *session) orphans(ctx context.Context) {
-	os, err := s.bot.eng.Orphans(ctx)
-	if err != nil {
-		s.fail(0, err)
-		return
-	}
-	if len(os) == 0 {
-		s.send(s.t("orphans_empty"), nil)
-		return
-	}
-	var lines []string
-	for _, o := range os[max(0, len(os)-20):] { // the newest twenty fit in one message
-		assigned := ""
-		if o.Assigned != 0 {
-			assigned = s.t("orphan_assigned", "user", o.Assigned)
-		}
-		lines = append(lines, s.t("orphan_line", "amount", moneyOf(o.Amount, o.Currency), "from", o.From, "at", when(o.At),
-			"assigned", raw(assigned), "tx", o.Tx))
-	}
-	s.send(strings.Join(lines, "\n"), nil)
-}
-
-func (s *session) audit(ctx context.Context, rest string) {
-	page, _ := strconv.Atoi(strings.TrimSpace(rest))
-	p, err := s.bot.eng.AuditLog(ctx, max(page, 0), 20)
-	if err != nil {
-		s.fail(0, err)
-		return
-	}
-	if len(p.Entries) == 0 {
-		s.send(s.t("audit_empty"), nil)
-		return
-	}
-	var lines []string
-	for _, e := range p.Entries {
-		lines = append(lines, s.t("audit_line", "at", when(e.At), "by", e.Actor, "action", e.Action,
-			"target", e.Target, "detail", e.Detail))
-	}
-	s.send(strings.Join(lines, "\n"), nil)
+// adminMenu is /admin: the admin commands, as the menu button shows them.
+func (s *session) adminMenu(adminReq) error {
+	s.send(s.adminMenuText(), s.menuKeyboard())
+	return nil
 }
 
 // adminMenuText lists the admin commands, with distribution's when it is on.
@@ -293,4 +165,49 @@ func (s *session) adminMayAct() bool {
 		return false
 	}
 	return s.allowed(ActOperation)
+}
+
+// orphans is /orphans: the newest payments that matched no invoice.
+func (s *session) orphans(r adminReq) error {
+	os, err := s.bot.eng.Orphans(r.ctx)
+	if err != nil {
+		s.fail(0, err)
+		return nil
+	}
+	if len(os) == 0 {
+		s.send(s.t("orphans_empty"), nil)
+		return nil
+	}
+	var lines []string
+	for _, o := range os[max(0, len(os)-20):] { // the newest twenty fit in one message
+		assigned := ""
+		if o.Assigned != 0 {
+			assigned = s.t("orphan_assigned", "user", o.Assigned)
+		}
+		lines = append(lines, s.t("orphan_line", "amount", moneyOf(o.Amount, o.Currency), "from", o.From, "at", when(o.At),
+			"assigned", raw(assigned), "tx", o.Tx))
+	}
+	s.send(strings.Join(lines, "\n"), nil)
+	return nil
+}
+
+// audit is /audit [PAGE]: the audit log, newest first.
+func (s *session) audit(r adminReq) error {
+	page, _ := strconv.Atoi(r.rest)
+	p, err := s.bot.eng.AuditLog(r.ctx, max(page, 0), 20)
+	if err != nil {
+		s.fail(0, err)
+		return nil
+	}
+	if len(p.Entries) == 0 {
+		s.send(s.t("audit_empty"), nil)
+		return nil
+	}
+	var lines []string
+	for _, e := range p.Entries {
+		lines = append(lines, s.t("audit_line", "at", when(e.At), "by", e.Actor, "action", e.Action,
+			"target", e.Target, "detail", e.Detail))
+	}
+	s.send(strings.Join(lines, "\n"), nil)
+	return nil
 }

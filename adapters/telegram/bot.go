@@ -6,31 +6,30 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mymmrac/telego"
-	"github.com/xssnick/tonutils-go/address"
 
 	"allot/actors"
+	"allot/adapters/telegram/outbox"
 	"allot/domain"
 )
 
 // Config is what the bot needs beyond the engine and the Bot API client.
 type Config struct {
-	Owner      domain.UserID
-	Admins     []domain.UserID
-	TONWallet  *address.Address // nil: TON payments off (pay from the balance only)
-	TONTestnet bool
-	// USDTMaster is the USDT jetton master that USDT pay links name; nil:
-	// USDT is not paid on chain (prices and balances in USDT still show).
+	Owner  domain.UserID
+	Admins []domain.UserID
+	// PayLinks makes the links and QR codes of invoices paid on chain
+	// (ton.PayLinks); nil: nothing is paid on chain (pay from the balance
+	// only). A currency it does not accept is not paid on chain either
+	// (prices and balances in it still show).
+	PayLinks PayLinks
 	// USDTReady, when set, says whether the watcher reads USDT payments
 	// now: while it does not (our jetton wallet not resolved yet), no USDT
 	// invoice is offered, for a payment it would step over.
-	USDTMaster  *address.Address
 	USDTReady   func() bool
 	Limits      LimitOptions
 	Outbox      OutboxOptions
@@ -62,12 +61,26 @@ type Config struct {
 	Numbers actors.OwnedNumbers
 }
 
+// OutboxOptions are the flood limits of the bot's outbox (outbox.Options),
+// named here so that whoever builds a Config needs no second import.
+type OutboxOptions = outbox.Options
+
+// intakeEngine is what receiving updates asks of the engine: the register
+// of the updates handled, so that one Telegram delivers again after a
+// crash is recognised.
+type intakeEngine interface {
+	HandledUpdates(ctx context.Context) ([]int64, error)
+	UpdateHandled(id int64)
+}
+
+var _ intakeEngine = (*actors.Engine)(nil)
+
 // Bot routes Telegram updates to one session per person, in the order
 // that person sent them, and renders the engine's answers.
 type Bot struct {
-	eng  *actors.Engine
+	eng  Engine
 	api  *telego.Bot
-	out  *Outbox
+	out  *outbox.Outbox
 	lim  *Limits
 	txt  catalog
 	cfg  Config
@@ -96,7 +109,7 @@ type Bot struct {
 }
 
 // New builds a bot; Run starts it.
-func New(eng *actors.Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bot, error) {
+func New(eng Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bot, error) {
 	txt, err := loadCatalog()
 	if err != nil {
 		return nil, err
@@ -124,7 +137,7 @@ func New(eng *actors.Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bo
 	}
 	log = slog.New(newRedacting(log.Handler(), api.Token()))
 	ctx, stop := context.WithCancel(context.Background())
-	return &Bot{eng: eng, api: api, out: NewOutbox(api, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
+	return &Bot{eng: eng, api: api, out: outbox.New(api, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
 		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, now: time.Now, sessions: map[int64]*session{}}, nil
 }
 
@@ -326,92 +339,6 @@ func (b *Bot) enqueue(user int64, must bool, task func(*session)) (dropped bool)
 	return false
 }
 
-// session is one person's conversation: an actor in all but name, whose
-// queue is its mailbox, so that their updates are handled one at a time in
-// the order they were sent. It holds only what may be lost: the language
-// (also stored with the user), and a question the bot is waiting for an
-// answer to (a transfer's recipient). It ends when idle.
-type session struct {
-	bot   *Bot
-	user  domain.UserID
-	queue chan func(*session)
-
-	lang     string
-	premium  bool
-	from     telego.User     // the profile Telegram sent last
-	awaiting string          // "transfer" while asking to whom, "nickname" while registering, or a proxy step
-	arg      string          // its number
-	proxy    *proxyDraft     // the proxy being added or picked (proxies.go)
-	confirm  *pendingConfirm // a destructive admin command awaiting its confirmation (distrib.go)
-	updateOp domain.OpID     // the operation of the update being handled ("" for a notice)
-}
-
-func (s *session) run() {
-	defer s.bot.wg.Done()
-	idle := time.NewTimer(s.bot.cfg.SessionIdle)
-	defer idle.Stop()
-	for {
-		select {
-		case task := <-s.queue:
-			s.safely(task)
-			idle.Reset(s.bot.cfg.SessionIdle)
-		case <-idle.C:
-			b := s.bot
-			b.mu.Lock()
-			if len(s.queue) == 0 {
-				delete(b.sessions, int64(s.user))
-				b.mu.Unlock()
-				return
-			}
-			b.mu.Unlock()
-			idle.Reset(b.cfg.SessionIdle)
-		case <-s.bot.ctx.Done():
-			return
-		}
-	}
-}
-
-// safely runs a task, turning a panic into a log line and a short apology:
-// one bad update must not end a person's session or the bot.
-func (s *session) safely(task func(*session)) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.bot.log.Error("update handler panicked", "user", s.user, "panic", fmt.Sprint(p))
-			s.send(s.t("error"), nil)
-		}
-	}()
-	task(s)
-}
-
-// ctx bounds one engine or Telegram call. While an update is handled it
-// carries the update's operation, which keys the audit entries the engine
-// writes, so an update delivered again is audited once.
-func (s *session) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(s.base(), 15*time.Second)
-}
-
-// base is the bot's context with the update's operation, for a call that
-// needs its own bound.
-func (s *session) base() context.Context {
-	if s.updateOp == "" {
-		return s.bot.ctx
-	}
-	return actors.WithOperation(s.bot.ctx, s.updateOp)
-}
-
-func (s *session) t(key string, kv ...any) string { return s.bot.txt.T(s.lang, key, kv...) }
-
-func (s *session) isAdmin() bool {
-	return s.user == s.bot.cfg.Owner && s.user != 0 || slices.Contains(s.bot.cfg.Admins, s.user)
-}
-
-// op is an operation id for a change a button asks for. The nonce was put
-// in the button when it was drawn, so pressing it twice, or again after a
-// restart, is the same operation and happens once.
-func (s *session) op(nonce string) domain.OpID {
-	return domain.OpID("tg:" + strconv.FormatInt(int64(s.user), 10) + ":" + nonce)
-}
-
 // HTTPClient is the client to give telego: net/http, whose requests a
 // cancelled context ends at once (telego's default fasthttp client holds
 // shutdown for a whole long poll), with a connection pool sized for a bot.
@@ -424,41 +351,6 @@ func HTTPClient() *http.Client {
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 256
 	return &http.Client{Transport: t}
-}
-
-// latencies counts handled updates by how long they took, in buckets that
-// double from 1 ms: lock-free, read by the metrics collector at scrape.
-type latencies struct {
-	buckets [latencyBuckets + 1]atomic.Uint64 // the last is +Inf
-	count   atomic.Uint64
-	sumNs   atomic.Uint64
-}
-
-// latencyBuckets is 1 ms, 2 ms, … about 16 s.
-const latencyBuckets = 15
-
-func latencyBound(i int) time.Duration { return time.Millisecond << i }
-
-func (l *latencies) observe(d time.Duration) {
-	i := 0
-	for i < latencyBuckets && d > latencyBound(i) {
-		i++
-	}
-	l.buckets[i].Add(1)
-	l.count.Add(1)
-	l.sumNs.Add(uint64(max(d, 0)))
-}
-
-// read returns cumulative counts by upper bound in seconds, the count and
-// the sum in seconds, as a Prometheus histogram wants them.
-func (l *latencies) read() (map[float64]uint64, uint64, float64) {
-	out := make(map[float64]uint64, latencyBuckets)
-	var run uint64
-	for i := 0; i < latencyBuckets; i++ {
-		run += l.buckets[i].Load()
-		out[latencyBound(i).Seconds()] = run
-	}
-	return out, l.count.Load(), float64(l.sumNs.Load()) / 1e9
 }
 
 // Healthy reports whether Telegram is taking the bot's calls: no call

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mymmrac/telego"
 
+	"allot/actors"
 	"allot/domain"
 )
 
@@ -25,6 +26,17 @@ import (
 // CodePoll for CodeWatch and pushes the first new code through the
 // person's session. Pressing again while it waits shows what it last saw
 // and costs Fragment nothing.
+
+// codesEngine is what the login-code relay asks of the engine: the number,
+// which authorizes every showing in its own turn, and the person's rentals
+// for /code alone.
+type codesEngine interface {
+	AuthorizeLoginCode(ctx context.Context, user domain.UserID, raw string) (*domain.Number, error)
+	Number(ctx context.Context, raw string) (*domain.Number, error)
+	RentalsOf(ctx context.Context, user domain.UserID) (rented, offered []actors.NumberView)
+}
+
+var _ codesEngine = (*actors.Engine)(nil)
 
 // LoginCodes is where the bot reads a number's login codes: the operator's
 // Fragment account (adapters/fragment), or a fake.

@@ -38,37 +38,18 @@ var userMenu = []menuCommand{
 	{"staff", "cmd_staff", (*Bot).distributionOn},
 }
 
-// adminMenu is the admins' commands, after everyone's: every command of
-// adminCmds (a test keeps them in step), the ones admin.go answers besides,
-// the relay's and distribution's when those are on.
-var adminMenu = []menuCommand{
-	{"admin", "admincmd_admin", nil},
-	{"add_number", "admincmd_add_number", nil},
-	{"remove_number", "admincmd_remove_number", nil},
-	{"price", "admincmd_price", nil},
-	{"block", "admincmd_block", nil},
-	{"unblock", "admincmd_unblock", nil},
-	{"extend", "admincmd_extend", nil},
-	{"cancel_rental", "admincmd_cancel_rental", nil},
-	{"reclaim", "admincmd_reclaim", nil},
-	{"checked", "admincmd_checked", nil},
-	{"unchecked", "admincmd_unchecked", nil},
-	{"adjust", "admincmd_adjust", nil},
-	{"assign", "admincmd_assign", nil},
-	{"orphans", "admincmd_orphans", nil},
-	{"payments_checked", "admincmd_payments_checked", func(b *Bot) bool { return b.cfg.TONWallet != nil }},
-	{"audit", "admincmd_audit", nil},
-	{"sync_numbers", "admincmd_sync_numbers", func(b *Bot) bool { return b.cfg.Numbers != nil }},
-	{"fragment_cookies", "admincmd_fragment_cookies", func(b *Bot) bool { return b.cfg.SetFragmentCookies != nil }},
-	{"whitelist", "admincmd_whitelist", (*Bot).distributionOn},
-	{"whitelist_remove", "admincmd_whitelist_remove", (*Bot).distributionOn},
-	{"regions", "admincmd_regions", (*Bot).distributionOn},
-	{"add_region", "admincmd_add_region", (*Bot).distributionOn},
-	{"remove_region", "admincmd_remove_region", (*Bot).distributionOn},
-	{"numbers_today_mod", "admincmd_numbers_today_mod", (*Bot).distributionOn},
-	{"buffer_clear", "admincmd_buffer_clear", (*Bot).distributionOn},
-	{"buffer_release", "admincmd_buffer_release", (*Bot).distributionOn},
-	{"pools", "admincmd_pools", (*Bot).distributionOn},
+// adminMenu is the admins' commands, after everyone's: every line of
+// admin.go's table, in its order, offered as the table says.
+func adminMenu() []menuCommand {
+	out := make([]menuCommand, 0, len(adminCommands))
+	for _, c := range adminCommands {
+		when := c.offered
+		if c.dist {
+			when = (*Bot).distributionOn
+		}
+		out = append(out, menuCommand{c.name, "admincmd_" + c.name, when})
+	}
+	return out
 }
 
 // distributionOn reports whether distribution is configured, as session.distOn.
@@ -90,7 +71,7 @@ func (b *Bot) userCommands(lang string) []telego.BotCommand { return b.commandsO
 
 // adminCommands is an admin's menu in lang: everyone's, then the admins'.
 func (b *Bot) adminCommands(lang string) []telego.BotCommand {
-	return append(b.userCommands(lang), b.commandsOf(lang, adminMenu)...)
+	return append(b.userCommands(lang), b.commandsOf(lang, adminMenu())...)
 }
 
 // setAdminCommands sets the admins' menu in each admin's chat, for every

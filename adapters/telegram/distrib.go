@@ -1,14 +1,15 @@
 package telegram
 
 import (
+	"allot/actors"
+	"allot/domain"
+	"context"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/mymmrac/telego"
-
-	"allot/domain"
 )
 
 // Distribution: approved staff ask for accounts, e-mails and phone numbers
@@ -18,13 +19,20 @@ import (
 // included, except the registration that asks for access; they may still
 // rent numbers as a customer.
 
-// distOn reports whether distribution is configured at all.
-func (s *session) distOn() bool { return len(s.bot.cfg.Kinds.Kinds) > 0 }
+// distEngine is what issuing stock asks of the engine.
+type distEngine interface {
+	Regions() []string
+	IssueStock(ctx context.Context, op domain.OpID, user domain.UserID, kind, region, variant string, n int) ([]domain.StockItem, error)
+	StockFeedback(ctx context.Context, user domain.UserID, id, status string) (actors.FeedbackResult, error)
+	Replace(ctx context.Context, user domain.UserID, id string) ([]domain.StockItem, error)
+}
 
-// distMessage handles staff registration, the distribution commands and
-// the admin commands of the whitelist and the stock; it reports whether
-// the message was one of them.
-func (s *session) distMessage(updateID int, cmd, rest, text string) bool {
+var _ distEngine = (*actors.Engine)(nil)
+
+// distMessage handles staff registration and the distribution commands;
+// it reports whether the message was one of them. The admins' are in
+// admin.go's table.
+func (s *session) distMessage(cmd, text string) bool {
 	if !s.distOn() {
 		return false
 	}
@@ -47,220 +55,8 @@ func (s *session) distMessage(updateID int, cmd, rest, text string) bool {
 		}
 		return true
 	}
-	return s.distAdmin(cmd, rest)
-}
-
-// staffOnly reports whether the person is approved staff (or an admin);
-// if not, they are told how to ask for access, on the button's answer when
-// there is one.
-func (s *session) staffOnly(queryID string) bool {
-	if s.isStaff() {
-		return true
-	}
-	if queryID != "" {
-		s.answer(queryID, s.t("dist_staff_only_short"))
-	}
-	s.send(s.t("dist_staff_only"), s.kb(s.row(s.btn("btn_staff", "st")), s.row(s.btn("btn_menu", "menu"))))
 	return false
 }
-
-// distCallback handles the distribution buttons; it reports whether c was
-// one of them (and then answered the callback query itself).
-func (s *session) distCallback(queryID string, msgID int, c domain.Callback) bool {
-	switch c.Action {
-	case "st":
-		s.answer(queryID, "")
-		s.askNickname(msgID)
-	case "sapv", "srej", "acf":
-		if !s.isAdmin() {
-			s.answer(queryID, s.t("admin_only"))
-			return true
-		}
-		s.answer(queryID, "")
-		if c.Action == "acf" {
-			s.confirmed(msgID, c.Args[0], c.Args[1])
-			return true
-		}
-		id, err1 := c.User(0)
-		request, err2 := c.Int(1)
-		s.orStale(errors.Join(err1, err2), func() { s.decideStaff(msgID, id, request, c.Action == "sapv") })
-	case "dm", "dk", "dr", "dq", "dv", "fb", "rp", "sts":
-		if !s.staffOnly(queryID) {
-			return true
-		}
-		s.answer(queryID, "")
-		s.distButton(msgID, c)
-	default:
-		return false
-	}
-	return true
-}
-
-func (s *session) distButton(msgID int, c domain.Callback) {
-	switch c.Action {
-	case "dm":
-		s.distMenu(msgID)
-	case "dk":
-		s.chooseRegion(msgID, c.Args[0])
-	case "dr":
-		s.chooseCount(msgID, c.Args[0], c.Args[1])
-	case "dq":
-		n, err := c.Int(2)
-		s.orStale(err, func() { s.chooseVariant(msgID, c.Args[0], c.Args[1], n) })
-	case "dv":
-		n, err := c.Int(2)
-		s.orStale(err, func() { s.issue(msgID, c.Args[0], c.Args[1], n, c.Args[3], c.Args[4]) })
-	case "fb":
-		s.feedback(msgID, c.Args[0], c.Args[1])
-	case "rp":
-		s.replace(msgID, c.Args[0])
-	case "sts":
-		s.stats(msgID, c.Args[0], c.Args[1])
-	}
-}
-
-// AlertAdmins tells the owner and admins about a distribution problem only
-// they can fix (a missing tab, a refused service account, a bad row).
-func (b *Bot) AlertAdmins(text string) {
-	b.tellAdmins(func(r *session) string { return r.t("dist_alert", "text", text) })
-}
-
-// AlertOperations tells the owner and admins about the bot's own upkeep —
-// a backup that failed, data set aside at start — under a heading of its
-// own: the distribution's would send them looking in the wrong place.
-func (b *Bot) AlertOperations(text string) {
-	b.tellAdmins(func(r *session) string { return r.t("ops_alert", "text", text) })
-}
-
-// tellAdmins sends each admin the text made in their own session (their
-// language), after whatever they are doing; an admin who never opened
-// the bot gets a session started first.
-func (b *Bot) tellAdmins(text func(r *session) string) {
-	for _, a := range b.adminIDs() {
-		b.enqueue(int64(a), true, func(r *session) {
-			if r.lang == "" {
-				r.start(telego.User{ID: int64(r.user)})
-			}
-			r.send(text(r), nil)
-		})
-	}
-}
-
-// alertHandover tells the owner and admins, once, that ending the sessions
-// on a number keeps failing: it is not offered again until that succeeds.
-func (b *Bot) alertHandover(number, why string) {
-	b.tellAdmins(func(r *session) string { return r.t("handover_alert", "number", number, "why", why) })
-}
-
-// --- registration ---------------------------------------------------------
-
-func (s *session) me() (domain.User, error) {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	return s.bot.eng.FindUser(ctx, strconv.FormatInt(int64(s.user), 10))
-}
-
-func (s *session) askNickname(msgID int) {
-	u, err := s.me()
-	switch {
-	case err == nil && u.Approval == domain.ApprovalApproved || s.isAdmin():
-		s.show(msgID, s.t("staff_already"), s.menuKeyboard())
-	case err == nil && u.Approval == domain.ApprovalPending:
-		// Asking again reminds the admins with buttons for the request as it
-		// stands: their old message may be lost, or from a build whose
-		// buttons did not name the request.
-		key := "staff_pending"
-		if s.allowed(ActOperation) {
-			s.notifyAdmins(u)
-			key = "staff_pending_reminded"
-		}
-		s.show(msgID, s.t(key), s.kb(s.row(s.btn("btn_menu", "menu"))))
-	default:
-		s.awaiting = "nickname"
-		s.show(msgID, s.t("staff_ask_nickname"), nil)
-	}
-}
-
-func (s *session) register(nickname string) {
-	if !s.allowed(ActOperation) {
-		return
-	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	u, err := s.bot.eng.RequestStaff(ctx, s.user, nickname)
-	switch {
-	case errors.Is(err, domain.ErrBadNickname):
-		s.send(s.t("staff_bad_nickname"), nil)
-		return
-	case err != nil:
-		s.awaiting = ""
-		s.fail(0, err)
-		return
-	}
-	s.awaiting = ""
-	s.send(s.t("staff_requested", "nickname", u.Nickname), s.kb(s.row(s.btn("btn_menu", "menu"))))
-	s.notifyAdmins(u)
-}
-
-// notifyAdmins asks the owner and admins to decide u's pending request,
-// with buttons that name the request.
-func (s *session) notifyAdmins(u domain.User) {
-	who, nick := s.who(s.user), domain.CleanName(u.Nickname)
-	for _, a := range s.bot.adminIDs() {
-		s.bot.enqueue(int64(a), true, func(r *session) {
-			if r.lang == "" {
-				r.start(telego.User{ID: int64(r.user)})
-			}
-			id, req := strconv.FormatInt(int64(u.ID), 10), strconv.Itoa(u.Requests)
-			r.send(r.t("staff_request_admin", "who", who, "nickname", nick, "id", id),
-				r.kb(r.row(r.btn("btn_approve", "sapv", id, req), r.btn("btn_reject", "srej", id, req))))
-		})
-	}
-}
-
-// adminIDs are the people who decide staff requests: the owner and admins.
-func (b *Bot) adminIDs() []domain.UserID {
-	ids := slices.Clone(b.cfg.Admins)
-	if o := b.cfg.Owner; o != 0 && !slices.Contains(ids, o) {
-		ids = append([]domain.UserID{o}, ids...)
-	}
-	return ids
-}
-
-func (s *session) decideStaff(msgID int, id domain.UserID, request int, approve bool) {
-	to := domain.ApprovalRejected
-	if approve {
-		to = domain.ApprovalApproved
-	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	u, err := s.bot.eng.DecideRequest(ctx, s.user, id, request, to)
-	if errors.Is(err, domain.ErrNotPending) {
-		s.show(msgID, s.t("staff_decided_already"), nil)
-		return
-	}
-	if err != nil {
-		s.fail(msgID, err)
-		return
-	}
-	key := "staff_rejected_admin"
-	if approve {
-		key = "staff_approved_admin"
-	}
-	s.show(msgID, s.t(key, "nickname", domain.CleanName(u.Nickname), "id", strconv.FormatInt(int64(id), 10)), nil)
-	s.bot.enqueue(int64(id), true, func(r *session) {
-		if r.lang == "" {
-			r.start(telego.User{ID: int64(r.user)})
-		}
-		if approve {
-			r.send(r.t("staff_approved"), r.menuKeyboard())
-		} else {
-			r.send(r.t("staff_rejected"), nil)
-		}
-	})
-}
-
-// --- issuing ----------------------------------------------------------------
 
 // distMenu lists the kinds, grouped by category.
 func (s *session) distMenu(msgID int) {
@@ -496,56 +292,4 @@ func (s *session) distFail(msgID int, err error) {
 		return
 	}
 	s.show(msgID, s.t(key), s.kb(s.row(s.btn("btn_back", "dm"))))
-}
-
-// --- statistics -----------------------------------------------------------
-
-func (s *session) statsMenu(msgID int) { s.stats(msgID, "a", "d") }
-
-// stats shows a category's figures for a period as a table and a chart.
-func (s *session) stats(msgID int, cat, period string) {
-	cats := map[string]domain.Category{"a": domain.CategoryAccount, "e": domain.CategoryEmail, "p": domain.CategoryPhone}
-	c, ok1 := cats[cat]
-	p, err := domain.ParsePeriod(period)
-	if !ok1 || err != nil {
-		s.show(msgID, s.t("stale_button"), s.kb(s.row(s.btn("btn_back", "dm"))))
-		return
-	}
-	r := domain.BuildStats(s.bot.cfg.Kinds, s.bot.eng.PoolDays(), c, p, s.bot.eng.Now())
-	var catRow, perRow []telego.InlineKeyboardButton
-	for _, x := range []string{"a", "e", "p"} {
-		label := s.t("stats_cat_" + string(cats[x]))
-		if x == cat {
-			label = "• " + label
-		}
-		catRow = append(catRow, s.btnText(label, "sts", x, period))
-	}
-	for _, x := range []string{"d", "w", "m"} {
-		label := s.t("stats_period_" + x)
-		if x == period {
-			label = "• " + label
-		}
-		perRow = append(perRow, s.btnText(label, "sts", cat, x))
-	}
-	kb := s.kb(catRow, perRow, s.row(s.btn("btn_back", "dm")))
-	out := Out{Text: statsText(s.lang, r, s.bot.cfg.Kinds, s.t), Keyboard: kb}
-	if png, err := statsChart(r, s.bot.cfg.Kinds, s.lang); err == nil {
-		out.Photo, out.PhotoName = png, "stats.png"
-		msgID = 0 // a message with a picture is sent, not edited from text
-	} else {
-		s.bot.log.Warn("drawing the statistics chart failed", "err", err)
-	}
-	s.showOut(msgID, out)
-}
-
-// --- who may ----------------------------------------------------------------
-
-// isStaff reports whether the person may use distribution: an approved
-// member of staff, or an admin.
-func (s *session) isStaff() bool {
-	if s.isAdmin() {
-		return true
-	}
-	u, err := s.me()
-	return err == nil && u.Approval == domain.ApprovalApproved
 }

@@ -1,79 +1,82 @@
 package telegram
 
 import (
+	"allot/actors"
+	"allot/domain"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
-
-	"allot/domain"
 )
 
-// The admins' distribution commands: the whitelist, regions, today-only
-// numbers and the stock buffers, destructive ones behind a confirmation.
+// The admins' distribution commands (the dist lines of admin.go's table):
+// the whitelist, regions, today-only numbers and the stock buffers,
+// destructive ones behind a confirmation; everything goes to the audit log.
 
-// distAdmin runs the whitelist and stock commands of admins. Destructive
-// ones ask for confirmation first; everything goes to the audit log.
-func (s *session) distAdmin(cmd, rest string) bool {
-	known := []string{"/whitelist", "/whitelist_remove", "/add_region", "/remove_region", "/regions",
-		"/numbers_today_mod", "/buffer_clear", "/buffer_release", "/pools"}
-	if !slices.Contains(known, cmd) {
-		return false
-	}
-	if !s.adminMayAct() {
-		return true
-	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	arg := strings.TrimSpace(rest)
-	switch cmd {
-	case "/whitelist":
-		s.whitelist(ctx)
-	case "/regions":
-		s.send(s.t("regions_list", "regions", strings.Join(s.bot.eng.Regions(), ", ")), nil)
-	case "/pools":
-		s.poolsReport()
-	case "/add_region":
-		if arg == "" {
-			s.send(s.t("admin_usage", "usage", "/add_region CODE"), nil)
-			return true
-		}
-		s.adminResult(s.bot.eng.AddRegion(ctx, s.user, arg))
-	case "/whitelist_remove":
-		id, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil {
-			s.send(s.t("admin_usage", "usage", "/whitelist_remove ID"), nil)
-			return true
-		}
-		s.askConfirm("wlrm", strconv.FormatInt(id, 10), s.t("confirm_whitelist_remove", "id", id))
-	case "/remove_region":
-		if arg == "" {
-			s.send(s.t("admin_usage", "usage", "/remove_region CODE"), nil)
-			return true
-		}
-		s.askConfirm("rgrm", arg, s.t("confirm_remove_region", "region", arg))
-	case "/numbers_today_mod":
-		key := "confirm_today_on"
-		if s.bot.eng.TodayOnly() {
-			key = "confirm_today_off"
-		}
-		s.askConfirm("today", "", s.t(key))
-	case "/buffer_clear":
-		s.askConfirm("flush", "", s.t("confirm_buffer_clear"))
-	case "/buffer_release":
-		s.askConfirm("release", "", s.t("confirm_buffer_release"))
-	}
-	return true
+// distAdminEngine is what the admins' distribution commands ask of the
+// engine.
+type distAdminEngine interface {
+	Staff(ctx context.Context) ([]domain.User, error)
+	DecideStaff(ctx context.Context, by, id domain.UserID, to domain.Approval) (domain.User, error)
+	Regions() []string
+	AddRegion(ctx context.Context, by domain.UserID, code string) error
+	RemoveRegion(ctx context.Context, by domain.UserID, code string) error
+	TodayOnly() bool
+	SetTodayOnly(ctx context.Context, by domain.UserID, on bool) error
+	Pools() []actors.PoolCounts
+	FlushStock(ctx context.Context, by domain.UserID) error
+	ReleaseStock(ctx context.Context, by domain.UserID) (int, error)
 }
 
-func (s *session) adminResult(err error) {
+var _ distAdminEngine = (*actors.Engine)(nil)
+
+// regions is /regions: the regions stock is issued in.
+func (s *session) regions(adminReq) error {
+	s.send(s.t("regions_list", "regions", strings.Join(s.bot.eng.Regions(), ", ")), nil)
+	return nil
+}
+
+// addRegion is /add_region CODE.
+func (s *session) addRegion(r adminReq) error { return s.bot.eng.AddRegion(r.ctx, s.user, r.rest) }
+
+// whitelistRemove is /whitelist_remove ID, once confirmed.
+func (s *session) whitelistRemove(r adminReq) error {
+	id, err := strconv.ParseInt(r.rest, 10, 64)
 	if err != nil {
-		s.send(s.distErrText(err), nil)
-		return
+		return errUsage
 	}
-	s.send(s.t("admin_done"), nil)
+	s.askConfirm("wlrm", strconv.FormatInt(id, 10), s.t("confirm_whitelist_remove", "id", id))
+	return nil
+}
+
+// removeRegion is /remove_region CODE, once confirmed.
+func (s *session) removeRegion(r adminReq) error {
+	s.askConfirm("rgrm", r.rest, s.t("confirm_remove_region", "region", r.rest))
+	return nil
+}
+
+// todayOnly is /numbers_today_mod: today-only numbers switched, once
+// confirmed.
+func (s *session) todayOnly(adminReq) error {
+	key := "confirm_today_on"
+	if s.bot.eng.TodayOnly() {
+		key = "confirm_today_off"
+	}
+	s.askConfirm("today", "", s.t(key))
+	return nil
+}
+
+// bufferClear is /buffer_clear, once confirmed.
+func (s *session) bufferClear(adminReq) error {
+	s.askConfirm("flush", "", s.t("confirm_buffer_clear"))
+	return nil
+}
+
+// bufferRelease is /buffer_release, once confirmed.
+func (s *session) bufferRelease(adminReq) error {
+	s.askConfirm("release", "", s.t("confirm_buffer_release"))
+	return nil
 }
 
 func (s *session) distErrText(err error) string {
@@ -139,15 +142,15 @@ func (s *session) confirmed(msgID int, what, nonce string) {
 	s.show(msgID, text, nil)
 }
 
-func (s *session) whitelist(ctx context.Context) {
-	staff, err := s.bot.eng.Staff(ctx)
+func (s *session) whitelist(r adminReq) error {
+	staff, err := s.bot.eng.Staff(r.ctx)
 	if err != nil {
 		s.fail(0, err)
-		return
+		return nil
 	}
 	if len(staff) == 0 {
 		s.send(s.t("whitelist_empty"), nil)
-		return
+		return nil
 	}
 	var lines []string
 	for _, u := range staff {
@@ -158,15 +161,16 @@ func (s *session) whitelist(ctx context.Context) {
 		lines = append(lines[:60], fmt.Sprintf("… +%d", len(lines)-60))
 	}
 	s.send(s.t("whitelist_head")+"\n"+strings.Join(lines, "\n"), nil)
+	return nil
 }
 
 // poolsReport shows every pool's size: what an operator checks when
 // someone says "there are no accounts".
-func (s *session) poolsReport() {
+func (s *session) poolsReport(adminReq) error {
 	pools := s.bot.eng.Pools()
 	if len(pools) == 0 {
 		s.send(s.t("pools_empty"), nil)
-		return
+		return nil
 	}
 	var lines []string
 	for _, p := range pools {
@@ -177,4 +181,5 @@ func (s *session) poolsReport() {
 		lines = append(lines[:60], fmt.Sprintf("… +%d", len(lines)-60))
 	}
 	s.send(strings.Join(lines, "\n"), nil)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"allot/actors"
 	"allot/adapters/sheets"
 	"allot/adapters/sheets/sheetstest"
+	"allot/adapters/sheets/stocker"
 	"allot/adapters/telegram/telegramtest"
 	"allot/domain"
 )
@@ -34,7 +35,7 @@ func seedKinds(t *testing.T) domain.KindsConfig {
 type distWorld struct {
 	*world
 	sheets *sheetstest.Server
-	stock  *actors.Stocker
+	stock  *stocker.Stocker
 	kinds  domain.KindsConfig
 }
 
@@ -59,7 +60,7 @@ func newDistWorld(t *testing.T, tg *telegramtest.Server, sh *sheetstest.Server, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Close() })
-	st, err := w.eng.Distribute(actors.StockOptions{Store: client, StockSheet: cfg.StockSpreadsheet,
+	st, err := stocker.Start(w.eng, stocker.Options{Store: client, StockSheet: cfg.StockSpreadsheet,
 		IssuedSheet: cfg.IssuedSpreadsheet, FlushEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)

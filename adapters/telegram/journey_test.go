@@ -97,7 +97,7 @@ func newWorldLogged(t *testing.T, srv *telegramtest.Server, dir string, clock *t
 	if len(limits) > 0 {
 		lim = limits[0]
 	}
-	cfg := Config{Owner: owner, TONWallet: wallet, USDTMaster: usdtMaster, PollTimeout: 1, Limits: lim,
+	cfg := Config{Owner: owner, PayLinks: ton.PayLinks{Wallet: wallet, USDTMaster: usdtMaster}, PollTimeout: 1, Limits: lim,
 		Outbox: OutboxOptions{Global: 1000, GlobalBurst: 1000, PerChat: 1000, ChatBurst: 1000}}
 	if mod != nil {
 		mod(&opts, &cfg)
@@ -516,3 +516,6 @@ func TestSwitchingLanguageKeepsTheUsername(t *testing.T) {
 
 // usdtMaster is the real USDT master the test bots name in USDT pay links.
 var usdtMaster = address.MustParseAddr(ton.USDTMaster)
+
+// The bot is paid through the TON adapter's pay links.
+var _ PayLinks = ton.PayLinks{}

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"cmp"
 	"math"
 	"sync"
 	"time"
@@ -56,15 +57,15 @@ type LimitOptions struct {
 }
 
 func (o LimitOptions) withDefaults() LimitOptions {
-	o.MessagesPerMin = orDefault(o.MessagesPerMin, 30)
-	o.MessageBurst = max(orDefault(o.MessageBurst, 10), 1)
-	o.OperationsPerMin = orDefault(o.OperationsPerMin, 20)
-	o.OperationBurst = max(orDefault(o.OperationBurst, 5), 1)
-	o.PaymentsPerMin = orDefault(o.PaymentsPerMin, 5)
-	o.PaymentBurst = max(orDefault(o.PaymentBurst, 2), 1)
-	o.PremiumFactor = orDefault(o.PremiumFactor, 2)
-	o.GlobalPerSec = orDefault(o.GlobalPerSec, 1000)
-	o.GlobalBurst = max(orDefault(o.GlobalBurst, 1000), 1)
+	o.MessagesPerMin = cmp.Or(o.MessagesPerMin, 30)
+	o.MessageBurst = max(cmp.Or(o.MessageBurst, 10), 1)
+	o.OperationsPerMin = cmp.Or(o.OperationsPerMin, 20)
+	o.OperationBurst = max(cmp.Or(o.OperationBurst, 5), 1)
+	o.PaymentsPerMin = cmp.Or(o.PaymentsPerMin, 5)
+	o.PaymentBurst = max(cmp.Or(o.PaymentBurst, 2), 1)
+	o.PremiumFactor = cmp.Or(o.PremiumFactor, 2)
+	o.GlobalPerSec = cmp.Or(o.GlobalPerSec, 1000)
+	o.GlobalBurst = max(cmp.Or(o.GlobalBurst, 1000), 1)
 	return o
 }
 
@@ -96,10 +97,11 @@ func NewLimits(o LimitOptions, now func() time.Time) *Limits {
 		now = time.Now
 	}
 	o = o.withDefaults()
-	return &Limits{
-		opts: o, now: now, people: map[int64]*person{},
-		global: rate.NewLimiter(rateLimit(o.GlobalPerSec), o.GlobalBurst),
+	global := rate.Limit(o.GlobalPerSec)
+	if o.GlobalPerSec < 0 { // negative: no limit
+		global = rate.Inf
 	}
+	return &Limits{opts: o, now: now, people: map[int64]*person{}, global: rate.NewLimiter(global, o.GlobalBurst)}
 }
 
 // Allow reports whether user may do act now and, if so, counts it. When

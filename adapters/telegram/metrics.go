@@ -1,6 +1,9 @@
 package telegram
 
 import (
+	"sync/atomic"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -69,4 +72,39 @@ func (c *botCollector) Collect(ch chan<- prometheus.Metric) {
 
 func botCounter(d *prometheus.Desc, v uint64, labels ...string) prometheus.Metric {
 	return prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+}
+
+// latencies counts handled updates by how long they took, in buckets that
+// double from 1 ms: lock-free, read by the metrics collector at scrape.
+type latencies struct {
+	buckets [latencyBuckets + 1]atomic.Uint64 // the last is +Inf
+	count   atomic.Uint64
+	sumNs   atomic.Uint64
+}
+
+// latencyBuckets is 1 ms, 2 ms, … about 16 s.
+const latencyBuckets = 15
+
+func latencyBound(i int) time.Duration { return time.Millisecond << i }
+
+func (l *latencies) observe(d time.Duration) {
+	i := 0
+	for i < latencyBuckets && d > latencyBound(i) {
+		i++
+	}
+	l.buckets[i].Add(1)
+	l.count.Add(1)
+	l.sumNs.Add(uint64(max(d, 0)))
+}
+
+// read returns cumulative counts by upper bound in seconds, the count and
+// the sum in seconds, as a Prometheus histogram wants them.
+func (l *latencies) read() (map[float64]uint64, uint64, float64) {
+	out := make(map[float64]uint64, latencyBuckets)
+	var run uint64
+	for i := 0; i < latencyBuckets; i++ {
+		run += l.buckets[i].Load()
+		out[latencyBound(i).Seconds()] = run
+	}
+	return out, l.count.Load(), float64(l.sumNs.Load()) / 1e9
 }

@@ -66,11 +66,12 @@ func pricesText(ms []domain.Money) string {
 	return strings.Join(parts, " · ")
 }
 
-// usdtOn reports whether people may pay in USDT on chain: the operator has
-// a receiving wallet and a USDT master configured. Balances and prices in
-// USDT are shown whenever they exist, whether or not this is on.
+// usdtOn reports whether people may pay in USDT on chain: the pay links
+// take USDT (a receiving wallet and a USDT master are configured) and the
+// watcher reads USDT now. Balances and prices in USDT are shown whenever
+// they exist, whether or not this is on.
 func (b *Bot) usdtOn() bool {
-	return b.cfg.TONWallet != nil && b.cfg.USDTMaster != nil && (b.cfg.USDTReady == nil || b.cfg.USDTReady())
+	return b.chainAccepts(domain.CurrencyUSDT) && (b.cfg.USDTReady == nil || b.cfg.USDTReady())
 }
 
 // canInvoice reports whether an invoice in cur can be paid on chain.
@@ -78,7 +79,12 @@ func (b *Bot) canInvoice(cur domain.Currency) bool {
 	if cur == domain.CurrencyUSDT {
 		return b.usdtOn()
 	}
-	return b.cfg.TONWallet != nil
+	return b.chainAccepts(cur)
+}
+
+// chainAccepts reports whether the pay links take cur at all.
+func (b *Bot) chainAccepts(cur domain.Currency) bool {
+	return b.cfg.PayLinks != nil && b.cfg.PayLinks.Accepts(cur)
 }
 
 // balances is a wallet's balance as a person reads it: TON always, USDT

@@ -8,6 +8,7 @@ import (
 	"github.com/mymmrac/telego"
 
 	"allot/actors"
+	"allot/adapters/telegram/outbox"
 	"allot/domain"
 )
 
@@ -48,7 +49,7 @@ func (s *session) tellNotice(n actors.Notice, try int) {
 	kb := s.kb(s.row(s.btn("btn_my", "my")), s.row(s.btn("btn_menu", "menu")))
 	ctx, cancel := s.ctx()
 	defer cancel()
-	_, err := s.bot.out.Send(ctx, int64(s.user), Out{Text: text, Keyboard: kb})
+	_, err := s.bot.out.Send(ctx, int64(s.user), outbox.Message{Text: text, Keyboard: kb})
 	switch {
 	case err == nil:
 		s.noticeTold(n)
@@ -99,4 +100,45 @@ func (b *Bot) retryNotice(n actors.Notice, try int) {
 // unreachable reports whether err says the message can never reach its
 // person: they blocked the bot or deleted their account (403), or they
 // have no chat with it (400 "chat not found").
-func unreachable(err error) bool { return errors.Is(err, ErrBlocked) || noChatYet(err) }
+func unreachable(err error) bool { return errors.Is(err, outbox.ErrBlocked) || noChatYet(err) }
+
+// noticeEngine is what telling notices asks of the engine.
+type noticeEngine interface {
+	NoticeTold(ctx context.Context, number string, seq uint64) error
+}
+
+var _ noticeEngine = (*actors.Engine)(nil)
+
+// noticeText renders something the engine did on its own, or "" for
+// nothing to say; notices.go tells it.
+func (s *session) noticeText(n actors.Notice) string {
+	if p := n.Payment; p != nil {
+		return s.paymentText(p)
+	}
+	switch ev := n.Event.(type) {
+	case *domain.ReminderDue:
+		left := time.Until(n.Until).Round(time.Hour)
+		return s.t("reminder", "number", n.Number, "until", when(n.Until), "left", left.String())
+	case *domain.RentalExpired:
+		return s.t("expired", "number", n.Number)
+	case *domain.NumberReleased:
+		return s.t("hold_lapsed", "number", n.Number)
+	case *domain.TransferClosed:
+		return s.t("transfer_closed_notice", "number", n.Number, "why", ev.Why)
+	}
+	return ""
+}
+
+func (s *session) paymentText(p *actors.DepositResult) string {
+	amount, balance := moneyOf(p.Amount, p.Currency), moneyOf(p.Balance, p.Currency)
+	switch {
+	case p.Outcome == domain.OutcomePaid && p.Rental != nil:
+		return s.t("paid_rental", "number", p.Rental.Number, "until", when(p.Rental.Until))
+	case p.Outcome == domain.OutcomePaid && p.RentErr != nil:
+		return s.t("paid_rental_failed", "amount", amount, "why", s.errText(p.RentErr), "balance", balance)
+	case p.Outcome == domain.OutcomePaid:
+		return s.t("paid_topup", "amount", amount, "balance", balance)
+	default:
+		return s.t("credited", "amount", amount, "why", s.t("why_"+p.Reason), "balance", balance)
+	}
+}

@@ -6,16 +6,67 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"allot/actors"
+	"allot/adapters/telegram/outbox"
 	"allot/domain"
+
+	"github.com/mymmrac/telego"
 )
 
 // The statistics of the distribution, as a message and as a picture. Both
 // render a domain.StatsReport, which already carries the names, statuses
 // and colours of its kinds, so the kinds config is not consulted again: a
 // kind the config no longer names renders like any other.
+
+// statsEngine is what the statistics screen asks of the engine.
+type statsEngine interface {
+	PoolDays() []domain.PoolDays
+	Now() time.Time
+}
+
+var _ statsEngine = (*actors.Engine)(nil)
+
+func (s *session) statsMenu(msgID int) { s.stats(msgID, "a", "d") }
+
+// stats shows a category's figures for a period as a table and a chart.
+func (s *session) stats(msgID int, cat, period string) {
+	cats := map[string]domain.Category{"a": domain.CategoryAccount, "e": domain.CategoryEmail, "p": domain.CategoryPhone}
+	c, ok1 := cats[cat]
+	p, err := domain.ParsePeriod(period)
+	if !ok1 || err != nil {
+		s.show(msgID, s.t("stale_button"), s.kb(s.row(s.btn("btn_back", "dm"))))
+		return
+	}
+	r := domain.BuildStats(s.bot.cfg.Kinds, s.bot.eng.PoolDays(), c, p, s.bot.eng.Now())
+	var catRow, perRow []telego.InlineKeyboardButton
+	for _, x := range []string{"a", "e", "p"} {
+		label := s.t("stats_cat_" + string(cats[x]))
+		if x == cat {
+			label = "• " + label
+		}
+		catRow = append(catRow, s.btnText(label, "sts", x, period))
+	}
+	for _, x := range []string{"d", "w", "m"} {
+		label := s.t("stats_period_" + x)
+		if x == period {
+			label = "• " + label
+		}
+		perRow = append(perRow, s.btnText(label, "sts", cat, x))
+	}
+	kb := s.kb(catRow, perRow, s.row(s.btn("btn_back", "dm")))
+	out := outbox.Message{Text: statsText(s.lang, r, s.bot.cfg.Kinds, s.t), Keyboard: kb}
+	if png, err := statsChart(r, s.bot.cfg.Kinds, s.lang); err == nil {
+		out.Photo, out.PhotoName = png, "stats.png"
+		msgID = 0 // a message with a picture is sent, not edited from text
+	} else {
+		s.bot.log.Warn("drawing the statistics chart failed", "err", err)
+	}
+	s.showOut(msgID, out)
+}
 
 // Bounds of the statistics message.
 const (

@@ -8,12 +8,20 @@ import (
 	"time"
 
 	"allot/actors"
+	"allot/domain"
 )
 
 // The catalogue sync with the operator's Fragment account, as the admins
 // see it (the sync itself is actors.Engine.SyncNumbers): /sync_numbers runs
 // it now and answers with what it changed, and AlertNumbersSync tells them
 // what a periodic sync changed, or why it failed.
+
+// syncEngine is what /sync_numbers asks of the engine.
+type syncEngine interface {
+	SyncNumbers(ctx context.Context, by domain.UserID, src actors.OwnedNumbers) (actors.SyncReport, error)
+}
+
+var _ syncEngine = (*actors.Engine)(nil)
 
 const (
 	syncNamed   = 10              // numbers of each list a report names; the rest are counted
@@ -24,10 +32,10 @@ const (
 // syncNumbers is /sync_numbers: the sync, now, under the admin's name (each
 // change is audited), answered with its report. With the relay off there
 // is no account to read, and the admin is told so.
-func (s *session) syncNumbers() {
+func (s *session) syncNumbers(adminReq) error {
 	if s.bot.cfg.Numbers == nil {
 		s.send(s.t("sync_off"), nil)
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(s.base(), syncTimeout)
 	defer cancel()
@@ -36,6 +44,7 @@ func (s *session) syncNumbers() {
 		s.bot.log.Warn("syncing the numbers with Fragment failed", "user", s.user, "err", err)
 	}
 	s.send(s.syncText(r, err), nil)
+	return nil
 }
 
 // AlertNumbersSync tells the owner and admins what a periodic sync of the

@@ -242,10 +242,10 @@ func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, us
 	tc := telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, WebhookURL: cfg.WebhookURL,
 		WebhookSecret: cfg.WebhookSecret, WebhookPath: "/telegram/webhook", Mux: mux, Kinds: cfg.Kinds, Limits: cfg.Limits}
 	if cfg.TON.Enabled {
-		tc.TONWallet, tc.TONTestnet = cfg.TON.Wallet, cfg.TON.Testnet
-		// Offered only while the watcher reads USDT: a link must not ask
-		// for a payment it would step over (usdt.go).
-		tc.USDTMaster, tc.USDTReady = usdt.Master(), usdt.Ready
+		// USDT is offered only while the watcher reads it: a link must not
+		// ask for a payment it would step over (usdt.go).
+		tc.PayLinks = ton.PayLinks{Wallet: cfg.TON.Wallet, Testnet: cfg.TON.Testnet, USDTMaster: usdt.Master()}
+		tc.USDTReady = usdt.Ready
 	}
 	if rel != nil {
 		tc.Codes, tc.CodeWatch, tc.SetFragmentCookies = codes{rel.client}, cfg.Fragment.CodeWatch, rel.setCookies

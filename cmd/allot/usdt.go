@@ -275,9 +275,9 @@ func (r *usdtReader) degraded() string {
 	return "USDT jetton wallet unresolved: " + r.problem
 }
 
-// Master is the jetton master USDT pay links name
-// (telegram.Config.USDTMaster), nil while USDT is off; a nil reader (TON
-// off) answers nil.
+// Master is the jetton master USDT pay links name (ton.PayLinks, the
+// bot's telegram.Config.PayLinks), nil while USDT is off; a nil reader
+// (TON off) answers nil.
 func (r *usdtReader) Master() *address.Address {
 	if r == nil {
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mymmrac/telego"
 
+	"allot/adapters/telegram"
 	"allot/domain"
 )
 
@@ -188,7 +189,7 @@ func (p *tgPerson) pressButton(b telego.InlineKeyboardButton) bool {
 // session.op), so its ledger entry can be found.
 func (p *tgPerson) pressSent(b telego.InlineKeyboardButton) *tgSent {
 	s := &tgSent{kind: tgPress, text: b.CallbackData}
-	c, err := domain.DecodeCallback(b.CallbackData)
+	c, err := telegram.DecodeCallback(b.CallbackData)
 	if err != nil || c.Action != "pay" && c.Action != "rnp" || len(c.Args) < 4 || c.Args[2] != "b" {
 		return s
 	}

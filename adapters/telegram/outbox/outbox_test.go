@@ -1,4 +1,4 @@
-package telegram
+package outbox
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ type outboxFixture struct {
 
 // newOutboxFixture starts a fake (without flood limits unless opts set
 // them) and an outbox on it, both closed with the test.
-func newOutboxFixture(t testing.TB, oo OutboxOptions, opts ...telegramtest.Option) *outboxFixture {
+func newOutboxFixture(t testing.TB, oo Options, opts ...telegramtest.Option) *outboxFixture {
 	t.Helper()
 	srv := telegramtest.New(append([]telegramtest.Option{telegramtest.WithoutLimits()}, opts...)...)
 	t.Cleanup(srv.Close)
@@ -49,7 +49,7 @@ func newOutboxFixture(t testing.TB, oo OutboxOptions, opts ...telegramtest.Optio
 	if err != nil {
 		t.Fatalf("NewBot: %v", err)
 	}
-	return &outboxFixture{srv: srv, bot: bot, out: NewOutbox(bot, oo, nil)}
+	return &outboxFixture{srv: srv, bot: bot, out: New(bot, oo, nil)}
 }
 
 // person adds a person who has started the bot, so it may write to them.
@@ -95,12 +95,12 @@ func testPNG(t testing.TB) []byte {
 }
 
 // noLimits is an outbox that never waits, for tests about other things.
-var noLimits = OutboxOptions{Global: -1, PerChat: -1}
+var noLimits = Options{Global: -1, PerChat: -1}
 
 func TestOutbox_Send(t *testing.T) {
 	f := newOutboxFixture(t, noLimits)
 	u := f.person(101)
-	id, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "<b>Hi</b> &amp; welcome", Keyboard: buttons("menu")})
+	id, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "<b>Hi</b> &amp; welcome", Keyboard: buttons("menu")})
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestOutbox_SendPhoto(t *testing.T) {
 	u := f.person(102)
 	pic := testPNG(t)
 	t.Run("caption", func(t *testing.T) {
-		id, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "Pay <b>here</b>", Photo: pic, PhotoName: "pay.png", Keyboard: buttons("paid")})
+		id, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "Pay <b>here</b>", Photo: pic, PhotoName: "pay.png", Keyboard: buttons("paid")})
 		if err != nil {
 			t.Fatalf("Send: %v", err)
 		}
@@ -136,7 +136,7 @@ func TestOutbox_SendPhoto(t *testing.T) {
 	t.Run("text too long for a caption follows", func(t *testing.T) {
 		before := len(f.srv.Messages(u.ID))
 		long := strings.Repeat("x", maxCaptionLen+1)
-		id, err := f.out.Send(outboxContext(t), u.ID, Out{Text: long, Photo: pic, Keyboard: buttons("ok")})
+		id, err := f.out.Send(outboxContext(t), u.ID, Message{Text: long, Photo: pic, Keyboard: buttons("ok")})
 		if err != nil {
 			t.Fatalf("Send: %v", err)
 		}
@@ -170,7 +170,7 @@ func TestOutbox_SendSplitsLongText(t *testing.T) {
 	if n := htmlLen(text); n <= maxTextLen {
 		t.Fatalf("test text has only %d characters", n)
 	}
-	id, err := f.out.Send(outboxContext(t), u.ID, Out{Text: text, Keyboard: buttons("next")})
+	id, err := f.out.Send(outboxContext(t), u.ID, Message{Text: text, Keyboard: buttons("next")})
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -194,7 +194,7 @@ func TestOutbox_Edit(t *testing.T) {
 	f := newOutboxFixture(t, noLimits)
 	u := f.person(104)
 	ctx := outboxContext(t)
-	send := func(t *testing.T, m Out) int {
+	send := func(t *testing.T, m Message) int {
 		t.Helper()
 		id, err := f.out.Send(ctx, u.ID, m)
 		if err != nil {
@@ -202,7 +202,7 @@ func TestOutbox_Edit(t *testing.T) {
 		}
 		return id
 	}
-	edit := func(t *testing.T, id int, m Out) int {
+	edit := func(t *testing.T, id int, m Message) int {
 		t.Helper()
 		got, err := f.out.Edit(ctx, u.ID, id, m)
 		if err != nil {
@@ -211,8 +211,8 @@ func TestOutbox_Edit(t *testing.T) {
 		return got
 	}
 	t.Run("in place", func(t *testing.T) {
-		id := send(t, Out{Text: "one", Keyboard: buttons("a")})
-		if got := edit(t, id, Out{Text: "two"}); got != id {
+		id := send(t, Message{Text: "one", Keyboard: buttons("a")})
+		if got := edit(t, id, Message{Text: "two"}); got != id {
 			t.Fatalf("Edit returned %d, want %d", got, id)
 		}
 		if m, _ := f.srv.Message(u.ID, id); m.Text != "two" || len(m.Keyboard) != 0 {
@@ -220,30 +220,30 @@ func TestOutbox_Edit(t *testing.T) {
 		}
 	})
 	t.Run("not modified is success", func(t *testing.T) {
-		id := send(t, Out{Text: "same", Keyboard: buttons("a")})
-		if got := edit(t, id, Out{Text: "same", Keyboard: buttons("a")}); got != id {
+		id := send(t, Message{Text: "same", Keyboard: buttons("a")})
+		if got := edit(t, id, Message{Text: "same", Keyboard: buttons("a")}); got != id {
 			t.Errorf("Edit returned %d, want %d", got, id)
 		}
 	})
 	t.Run("deleted message gets a new one", func(t *testing.T) {
-		id := send(t, Out{Text: "doomed"})
+		id := send(t, Message{Text: "doomed"})
 		if err := f.bot.DeleteMessage(ctx, &telego.DeleteMessageParams{ChatID: telego.ChatID{ID: u.ID}, MessageID: id}); err != nil {
 			t.Fatal(err)
 		}
-		got := edit(t, id, Out{Text: "reborn"})
+		got := edit(t, id, Message{Text: "reborn"})
 		if m, ok := f.srv.Message(u.ID, got); got == id || !ok || m.Text != "reborn" {
 			t.Errorf("Edit returned %d (old %d): %+v", got, id, m)
 		}
 	})
 	t.Run("photo message gets a new one", func(t *testing.T) {
-		id := send(t, Out{Text: "qr", Photo: testPNG(t)})
-		if got := edit(t, id, Out{Text: "paid"}); got == id {
+		id := send(t, Message{Text: "qr", Photo: testPNG(t)})
+		if got := edit(t, id, Message{Text: "paid"}); got == id {
 			t.Errorf("Edit of a photo into text returned the photo's id")
 		}
 	})
 	t.Run("into a photo sends a new one", func(t *testing.T) {
-		id := send(t, Out{Text: "text"})
-		got := edit(t, id, Out{Text: "qr", Photo: testPNG(t)})
+		id := send(t, Message{Text: "text"})
+		got := edit(t, id, Message{Text: "qr", Photo: testPNG(t)})
 		if m, _ := f.srv.Message(u.ID, got); got == id || m.Photo == nil {
 			t.Errorf("Edit returned %d (old %d), photo %v", got, id, m.Photo)
 		}
@@ -258,7 +258,7 @@ func TestOutbox_Answer(t *testing.T) {
 	f := newOutboxFixture(t, noLimits)
 	u := f.person(105)
 	ctx := outboxContext(t)
-	id, err := f.out.Send(ctx, u.ID, Out{Text: "press", Keyboard: buttons("go")})
+	id, err := f.out.Send(ctx, u.ID, Message{Text: "press", Keyboard: buttons("go")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestOutbox_SendBlocked(t *testing.T) {
 	f := newOutboxFixture(t, noLimits)
 	u := f.person(106)
 	f.srv.SetBlocked(u, true)
-	_, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "hello?"})
+	_, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "hello?"})
 	if !errors.Is(err, ErrBlocked) {
 		t.Fatalf("Send to a person who blocked the bot: %v, want ErrBlocked", err)
 	}
@@ -302,7 +302,7 @@ func TestOutbox_Retries(t *testing.T) {
 		u := f.person(107)
 		f.srv.FailNext("sendMessage", 2, http.StatusTooManyRequests, 1)
 		start := time.Now()
-		if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "patience"}); err != nil {
+		if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "patience"}); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
 		if took := time.Since(start); took < 2*time.Second { // at least what Telegram asked; no upper bound on a shared machine
@@ -319,7 +319,7 @@ func TestOutbox_Retries(t *testing.T) {
 		f := newOutboxFixture(t, noLimits)
 		u := f.person(108)
 		f.srv.FailNext("sendMessage", 2, http.StatusBadGateway, 0)
-		if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "later"}); err != nil {
+		if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "later"}); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
 		if st := f.out.Stats(); st.Retries != 2 || st.Sent != 1 {
@@ -327,10 +327,10 @@ func TestOutbox_Retries(t *testing.T) {
 		}
 	})
 	t.Run("gives up after MaxRetries", func(t *testing.T) {
-		f := newOutboxFixture(t, OutboxOptions{Global: -1, PerChat: -1, MaxRetries: 1})
+		f := newOutboxFixture(t, Options{Global: -1, PerChat: -1, MaxRetries: 1})
 		u := f.person(109)
 		f.srv.FailNext("sendMessage", 3, http.StatusInternalServerError, 0)
-		if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "never"}); err == nil {
+		if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "never"}); err == nil {
 			t.Fatal("Send succeeded through three 500s with one retry")
 		}
 		if st := f.out.Stats(); st.Retries != 1 || st.Failed != 1 {
@@ -341,7 +341,7 @@ func TestOutbox_Retries(t *testing.T) {
 		f := newOutboxFixture(t, noLimits)
 		u := f.person(110)
 		f.srv.FailNext("sendMessage", 1, http.StatusBadRequest, 0)
-		if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "bad"}); err == nil || errors.Is(err, ErrBlocked) {
+		if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "bad"}); err == nil || errors.Is(err, ErrBlocked) {
 			t.Fatalf("Send: %v, want the 400", err)
 		}
 		if st := f.out.Stats(); st.Retries != 0 {
@@ -355,10 +355,10 @@ func TestOutbox_PerChatLimit(t *testing.T) {
 	fakeLimits := telegramtest.WithLimits(telegramtest.DefaultLimits()) // 1/s per chat, burst 3
 	t.Run("kept under", func(t *testing.T) {
 		t.Parallel()
-		f := newOutboxFixture(t, OutboxOptions{PerChat: 1, ChatBurst: 3}, fakeLimits)
+		f := newOutboxFixture(t, Options{PerChat: 1, ChatBurst: 3}, fakeLimits)
 		u := f.person(111)
 		for i := range 5 {
-			if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: strings.Repeat("m", i+1)}); err != nil {
+			if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: strings.Repeat("m", i+1)}); err != nil {
 				t.Fatalf("Send %d: %v", i, err)
 			}
 		}
@@ -369,12 +369,12 @@ func TestOutbox_PerChatLimit(t *testing.T) {
 	})
 	t.Run("without it Telegram says 429", func(t *testing.T) {
 		t.Parallel()
-		f := newOutboxFixture(t, OutboxOptions{PerChat: 1000, ChatBurst: 1000}, fakeLimits)
+		f := newOutboxFixture(t, Options{PerChat: 1000, ChatBurst: 1000}, fakeLimits)
 		u := f.person(112)
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		for range 4 {
-			_, _ = f.out.Send(ctx, u.ID, Out{Text: "m"}) // the 4th waits for retry_after until ctx ends
+			_, _ = f.out.Send(ctx, u.ID, Message{Text: "m"}) // the 4th waits for retry_after until ctx ends
 		}
 		if st := f.srv.Stats(); st.TooManyRequests == 0 {
 			t.Errorf("the fake answered no 429: the test above proves nothing")
@@ -383,11 +383,11 @@ func TestOutbox_PerChatLimit(t *testing.T) {
 }
 
 func TestOutbox_GlobalLimit(t *testing.T) {
-	f := newOutboxFixture(t, OutboxOptions{Global: 20, GlobalBurst: 1, PerChat: -1})
+	f := newOutboxFixture(t, Options{Global: 20, GlobalBurst: 1, PerChat: -1})
 	start := time.Now()
 	for i := range 5 {
 		u := f.person(int64(200 + i))
-		if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "hi"}); err != nil {
+		if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "hi"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -397,15 +397,15 @@ func TestOutbox_GlobalLimit(t *testing.T) {
 }
 
 func TestOutbox_EditsSkipTheChatLimit(t *testing.T) {
-	f := newOutboxFixture(t, OutboxOptions{PerChat: 0.1, ChatBurst: 1})
+	f := newOutboxFixture(t, Options{PerChat: 0.1, ChatBurst: 1})
 	u := f.person(114)
 	ctx := outboxContext(t)
-	id, err := f.out.Send(ctx, u.ID, Out{Text: "menu"})
+	id, err := f.out.Send(ctx, u.ID, Message{Text: "menu"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if _, err := f.out.Edit(ctx, u.ID, id, Out{Text: "submenu"}); err != nil {
+	if _, err := f.out.Edit(ctx, u.ID, id, Message{Text: "submenu"}); err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(start); took > time.Second {
@@ -414,9 +414,9 @@ func TestOutbox_EditsSkipTheChatLimit(t *testing.T) {
 }
 
 func TestOutbox_CancelEndsWaits(t *testing.T) {
-	f := newOutboxFixture(t, OutboxOptions{PerChat: 0.01, ChatBurst: 1})
+	f := newOutboxFixture(t, Options{PerChat: 0.01, ChatBurst: 1})
 	u := f.person(113)
-	first, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "first"})
+	first, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "first"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,25 +433,25 @@ func TestOutbox_CancelEndsWaits(t *testing.T) {
 		}
 	}
 	t.Run("flood limit", func(t *testing.T) {
-		wait(t, func(ctx context.Context) error { _, err := f.out.Send(ctx, u.ID, Out{Text: "second"}); return err })
+		wait(t, func(ctx context.Context) error { _, err := f.out.Send(ctx, u.ID, Message{Text: "second"}); return err })
 	})
 	t.Run("retry_after", func(t *testing.T) {
 		f.srv.FailNext("editMessageText", 1, http.StatusTooManyRequests, 30)
 		wait(t, func(ctx context.Context) error {
-			_, err := f.out.Edit(ctx, u.ID, first, Out{Text: "edited"})
+			_, err := f.out.Edit(ctx, u.ID, first, Message{Text: "edited"})
 			return err
 		})
 	})
 }
 
 func TestOutbox_ConcurrentSends(t *testing.T) {
-	f := newOutboxFixture(t, OutboxOptions{Global: 1000, GlobalBurst: 50, PerChat: 1000, ChatBurst: 50})
+	f := newOutboxFixture(t, Options{Global: 1000, GlobalBurst: 50, PerChat: 1000, ChatBurst: 50})
 	var wg sync.WaitGroup
 	for c := range 4 {
 		u := f.person(int64(300 + c))
 		for range 5 {
 			wg.Go(func() {
-				if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "hi"}); err != nil {
+				if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "hi"}); err != nil {
 					t.Error(err)
 				}
 			})
@@ -472,13 +472,13 @@ func TestOutbox_ForgetsIdleChats(t *testing.T) {
 	f.out.now = func() time.Time { return now }
 	for _, id := range []int64{401, 402} {
 		u := f.person(id)
-		if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "hi"}); err != nil {
+		if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "hi"}); err != nil {
 			t.Fatal(err)
 		}
 		now = now.Add(50 * time.Second)
 	}
 	u := f.person(403)
-	if _, err := f.out.Send(outboxContext(t), u.ID, Out{Text: "hi"}); err != nil {
+	if _, err := f.out.Send(outboxContext(t), u.ID, Message{Text: "hi"}); err != nil {
 		t.Fatal(err)
 	}
 	f.out.mu.Lock()

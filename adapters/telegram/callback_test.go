@@ -1,12 +1,16 @@
-package domain
+package telegram
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
+
+	"allot/domain"
 )
 
-func TestCallbackRoundTrip(t *testing.T) {
+func TestCallback_RoundTrip(t *testing.T) {
 	data, err := EncodeCallback("pay", "+88800000001", "30", "b", "Xk3f9a")
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +30,7 @@ func TestCallbackRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCallbackRefusals(t *testing.T) {
+func TestCallback_Refusals(t *testing.T) {
 	for _, bad := range []struct {
 		action string
 		args   []string
@@ -49,14 +53,15 @@ func TestCallbackRefusals(t *testing.T) {
 	}
 }
 
-func TestEveryActionFitsWithLongArguments(t *testing.T) {
+func TestCallback_EveryActionFitsWithLongArguments(t *testing.T) {
 	// the longest arguments the bot puts in buttons: a number, a period, a nonce
 	// and for distribution a kind, a region, a count, a variant and a nonce
 	long := map[int][]string{0: nil, 1: {"+88800000001"}, 2: {"+88800000001", "365"},
 		3: {"email_rambler", "495", "5"},
 		4: {"+88800000001", "365", "t", "ABCDEFGH"},
 		5: {"email_rambler", "495", "5", "female", "ABCDEFGH"}}
-	for action, n := range callbackArity {
+	for action, a := range actions {
+		n := a.args
 		if _, err := EncodeCallback(action, long[n]...); err != nil {
 			t.Errorf("%s: %v", action, err)
 		}
@@ -72,7 +77,7 @@ func FuzzDecodeCallback(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(data) > MaxCallbackBytes || callbackArity[c.Action] != len(c.Args) {
+		if len(data) > MaxCallbackBytes || actions[c.Action].args != len(c.Args) {
 			t.Fatalf("accepted %q as %+v", data, c)
 		}
 		for i := range c.Args {
@@ -89,7 +94,7 @@ func FuzzDecodeCallback(f *testing.F) {
 func TestCallback_User(t *testing.T) {
 	for _, tc := range []struct {
 		arg  string
-		want UserID
+		want domain.UserID
 		wErr error
 	}{
 		{"1001", 1001, nil},
@@ -108,3 +113,6 @@ func TestCallback_User(t *testing.T) {
 		})
 	}
 }
+
+// callbackActions lists every action of the vocabulary, sorted.
+func callbackActions() []string { return slices.Sorted(maps.Keys(actions)) }
