@@ -3,24 +3,16 @@ package playground
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"math/big"
-	"net/http"
-	"slices"
 	"sort"
 	"time"
 
 	"allot/actors"
 	"allot/adapters/fragment"
 	"allot/adapters/fragment/fragmenttest"
-	"allot/adapters/telegram"
 	"allot/domain"
 )
-
-// ErrUnknownNumber is a login from the simulated app to a number the
-// playground's Fragment account does not hold.
-var ErrUnknownNumber = errors.New("playground: no such number on Fragment")
 
 // Fragment is the playground's fragment.com: the fake (fragmenttest) on a
 // loopback port, and the real client pointed at it. Give the engine
@@ -31,7 +23,7 @@ type Fragment struct {
 	client *fragment.Client
 }
 
-// StartFragment starts the fake fragment.com, with no numbers yet (New
+// StartFragment starts the fake fragment.com, with no numbers yet (Align
 // gives it the catalogue's), and the client logged in to it.
 func StartFragment() (*Fragment, error) {
 	fake := fragmenttest.New()
@@ -67,19 +59,31 @@ func (f *Fragment) Close() {
 	f.fake.Close()
 }
 
-// own makes every catalogue number one of the account's, so that the
-// hand-overs, the codes and the catalogue sync find them.
-func (f *Fragment) own(ctx context.Context, eng *actors.Engine) []actors.NumberView {
-	page := eng.Catalogue(ctx, 0, 1<<20)
+// Catalogue is where the fake learns which numbers the account holds and
+// who holds them; *actors.Engine is one. Safe for concurrent use.
+type Catalogue interface {
+	Catalogue(ctx context.Context, page, size int) actors.CataloguePage
+}
+
+// Align makes every number of cat the account's, so that the hand-overs,
+// the codes and the catalogue sync find them, and switches login codes off
+// on numbers nobody holds: the fake starts every number with codes on, the
+// engine has them on only while rented. Call it once, at start, so that a
+// restarted playground shows the truth.
+func (f *Fragment) Align(ctx context.Context, cat Catalogue) {
+	f.align(ctx, f.own(ctx, cat))
+}
+
+// own makes every catalogue number one of the account's.
+func (f *Fragment) own(ctx context.Context, cat Catalogue) []actors.NumberView {
+	page := cat.Catalogue(ctx, 0, 1<<20)
 	for _, n := range page.Numbers {
 		f.fake.AddNumber(n.ID)
 	}
 	return page.Numbers
 }
 
-// align switches login codes off on numbers nobody holds: the fake starts
-// every number with codes on, the engine has them on only while rented.
-// It runs once, at start, so a restarted playground shows the truth.
+// align switches login codes off on numbers nobody holds.
 func (f *Fragment) align(ctx context.Context, numbers []actors.NumberView) {
 	for _, n := range numbers {
 		held := n.Status == domain.StatusRented || n.Status == domain.StatusReserved || n.Status == domain.StatusHandover
@@ -92,7 +96,7 @@ func (f *Fragment) align(ctx context.Context, numbers []actors.NumberView) {
 // LogIn is someone logging in to Telegram with number in the simulated
 // app: a fresh 5-digit code arrives at Fragment (lost when codes are off,
 // as on Telegram) and the app gets a session. The number must be the
-// account's (see own).
+// account's (see Align).
 func (f *Fragment) LogIn(number string) (string, error) {
 	k, err := rand.Int(rand.Reader, big.NewInt(100000))
 	if err != nil {
@@ -117,10 +121,10 @@ type FragmentNumber struct {
 	Status   string `json:"status"`
 }
 
-// view lists the catalogue's numbers with their state at the fake, and
-// makes any number added since the start the account's.
-func (f *Fragment) view(ctx context.Context, eng *actors.Engine) []FragmentNumber {
-	numbers := f.own(ctx, eng)
+// Numbers lists the numbers of cat with their state at the fake, and makes
+// any number added since the start the account's.
+func (f *Fragment) Numbers(ctx context.Context, cat Catalogue) []FragmentNumber {
+	numbers := f.own(ctx, cat)
 	out := make([]FragmentNumber, 0, len(numbers))
 	for _, n := range numbers {
 		out = append(out, FragmentNumber{Number: n.ID, CodesOn: f.fake.LoginCodesOn(n.ID),
@@ -128,62 +132,4 @@ func (f *Fragment) view(ctx context.Context, eng *actors.Engine) []FragmentNumbe
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
 	return out
-}
-
-// codes is the client as the bot's port: Fragment's "not ours" becomes
-// the bot's, as cmd/allot does for the real relay.
-type codes struct{ c *fragment.Client }
-
-func (c codes) LoginCodes(ctx context.Context, number string) ([]domain.LoginCode, error) {
-	got, err := c.c.LoginCodes(ctx, number)
-	if errors.Is(err, fragment.ErrNotOwned) {
-		err = fmt.Errorf("%w: %w", telegram.ErrCodesNotOwned, err)
-	}
-	return got, err
-}
-
-// owned is the client as the catalogue sync's port, for the admin's
-// /sync_numbers.
-type owned struct{ c *fragment.Client }
-
-func (o owned) MyNumbers(ctx context.Context) ([]domain.OwnedNumber, error) {
-	got, err := o.c.MyNumbers(ctx)
-	out := make([]domain.OwnedNumber, len(got))
-	for i, n := range got {
-		out[i] = domain.OwnedNumber{Number: n.Number, Restricted: n.Restricted}
-	}
-	return out, err
-}
-
-var (
-	_ telegram.LoginCodes = codes{}
-	_ actors.OwnedNumbers = owned{}
-)
-
-// fragmentState is the simulated Telegram app's view: every number, whether
-// its login codes reach Fragment and how many sessions it has.
-func (p *Playground) fragmentState(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string][]FragmentNumber{"numbers": p.frag.view(r.Context(), p.eng)})
-}
-
-// logIn is the simulated app's "Log in with this number". The answer
-// carries the code for tests; the page does not show it: the renter reads
-// it through the bot, as on Telegram.
-func (p *Playground) logIn(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Number string `json:"number"`
-	}
-	if !readJSON(w, r, &req) {
-		return
-	}
-	if !slices.ContainsFunc(p.frag.view(r.Context(), p.eng), func(n FragmentNumber) bool { return n.Number == req.Number }) {
-		fail(w, ErrUnknownNumber)
-		return
-	}
-	code, err := p.frag.LogIn(req.Number)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"code": code})
 }

@@ -13,7 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"allot/actors"
 	"allot/adapters/telegram/telegramtest"
 	"allot/domain"
 	"allot/persistence"
@@ -43,13 +42,30 @@ func (p Person) user() telegramtest.User {
 	return telegramtest.User{ID: p.ID, FirstName: p.Name, Username: p.Username, LanguageCode: p.Lang}
 }
 
-// people is the list of simulated people, kept in people.json.
-type people struct {
-	path   string
-	eng    *actors.Engine
-	owner  domain.UserID
-	admins []domain.UserID
-	fake   *telegramtest.Server
+// StaffDesk is the staff whitelist People approve staff through, as an
+// admin's button would; *actors.Engine is one. Its methods are called from
+// Add (an HTTP handler's goroutine) and must be safe for concurrent use.
+type StaffDesk interface {
+	SeeUser(ctx context.Context, u domain.User) error
+	RequestStaff(ctx context.Context, id domain.UserID, nickname string) (domain.User, error)
+	DecideStaff(ctx context.Context, by, id domain.UserID, to domain.Approval) (domain.User, error)
+}
+
+// Accounts is where People make each person a Telegram account the bot can
+// talk to; the fake Bot API (*telegramtest.Server) is one.
+type Accounts interface {
+	AddUser(u telegramtest.User)
+}
+
+// People is the list of simulated people, kept in people.json, so that the
+// page offers the same people after a restart. It is safe for concurrent
+// use.
+type People struct {
+	path     string
+	staff    StaffDesk
+	owner    domain.UserID
+	admins   []domain.UserID
+	accounts Accounts
 
 	mu   sync.Mutex
 	list []Person
@@ -59,12 +75,13 @@ type people struct {
 // default and from what a test might use.
 const firstPersonID = 2001
 
-// openPeople reads people.json, or starts with the owner (the admin), two
-// customers (one speaks Russian) and an approved member of staff. The
-// owner and the configured admins are always there.
-func openPeople(ctx context.Context, path string, eng *actors.Engine, owner domain.UserID, admins []domain.UserID,
-	fake *telegramtest.Server) (*people, error) {
-	p := &people{path: path, eng: eng, owner: owner, admins: admins, fake: fake}
+// OpenPeople reads people.json at path, or starts with the owner (the
+// admin), two customers (one speaks Russian) and a member of staff
+// approved at staff. The owner and the configured admins are always there,
+// as admins. Everyone is made an account at accounts.
+func OpenPeople(ctx context.Context, path string, staff StaffDesk, owner domain.UserID, admins []domain.UserID,
+	accounts Accounts) (*People, error) {
+	p := &People{path: path, staff: staff, owner: owner, admins: admins, accounts: accounts}
 	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -77,14 +94,14 @@ func openPeople(ctx context.Context, path string, eng *actors.Engine, owner doma
 	}
 	p.ensureAdmins()
 	for _, q := range p.list {
-		fake.AddUser(q.user())
+		accounts.AddUser(q.user())
 	}
 	return p, nil
 }
 
 // load reads people.json. An admin of an earlier OWNER_ID or ADMIN_IDS is
 // an admin no more.
-func (p *people) load(b []byte) error {
+func (p *People) load(b []byte) error {
 	if err := json.Unmarshal(b, &p.list); err != nil {
 		return err
 	}
@@ -96,13 +113,13 @@ func (p *people) load(b []byte) error {
 	return nil
 }
 
-func (p *people) seed(ctx context.Context) error {
+func (p *People) seed(ctx context.Context) error {
 	p.ensureAdmins()
 	for _, q := range []struct {
 		name, lang string
 		role       Role
 	}{{"Alice", "en", RoleCustomer}, {"Sam", "en", RoleStaff}, {"Борис", "ru", RoleCustomer}} {
-		if _, err := p.add(ctx, q.name, q.lang, q.role); err != nil {
+		if _, err := p.Add(ctx, q.name, q.lang, q.role); err != nil {
 			return err
 		}
 	}
@@ -111,7 +128,7 @@ func (p *people) seed(ctx context.Context) error {
 
 // ensureAdmins puts the owner first in the list and the configured
 // admins after the owner, as admins, and everyone else after them.
-func (p *people) ensureAdmins() {
+func (p *People) ensureAdmins() {
 	var admins []Person
 	for i, id := range append([]domain.UserID{p.owner}, p.admins...) {
 		if indexOf(admins, int64(id)) >= 0 {
@@ -140,15 +157,18 @@ func indexOf(list []Person, id int64) int {
 	return slices.IndexFunc(list, func(q Person) bool { return q.ID == id })
 }
 
-// all returns the people in the order they were made.
-func (p *people) all() []Person {
+// Owner is the admin's user id, the owner the bot was configured with.
+func (p *People) Owner() domain.UserID { return p.owner }
+
+// All returns the people in the order they were made.
+func (p *People) All() []Person {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.list)
 }
 
-// get finds a person by id.
-func (p *people) get(id int64) (Person, bool) {
+// Get finds a person by id.
+func (p *People) Get(id int64) (Person, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	i := indexOf(p.list, id)
@@ -158,10 +178,10 @@ func (p *people) get(id int64) (Person, bool) {
 	return p.list[i], true
 }
 
-// add makes a person, approves them as staff through the engine when asked
+// Add makes a person, approves them as staff at the StaffDesk when asked
 // (as an admin pressing "approve" would), opens their chat with the bot and
-// saves the list.
-func (p *people) add(ctx context.Context, name, lang string, role Role) (Person, error) {
+// saves the list. A bad name or role is ErrBadPerson.
+func (p *People) Add(ctx context.Context, name, lang string, role Role) (Person, error) {
 	name = strings.TrimSpace(name)
 	if n := utf8.RuneCountInString(name); n < 1 || n > 32 {
 		return Person{}, fmt.Errorf("%w: a name of 1 to 32 letters", ErrBadPerson)
@@ -181,7 +201,7 @@ func (p *people) add(ctx context.Context, name, lang string, role Role) (Person,
 			return Person{}, err
 		}
 	}
-	p.fake.AddUser(q.user())
+	p.accounts.AddUser(q.user())
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.list = append(p.list, q)
@@ -190,26 +210,26 @@ func (p *people) add(ctx context.Context, name, lang string, role Role) (Person,
 
 // approve takes a person through the staff whitelist the way the bot
 // would: seen, asking under their name as a nickname, approved by the owner.
-func (p *people) approve(ctx context.Context, q Person) error {
+func (p *People) approve(ctx context.Context, q Person) error {
 	u := domain.User{ID: domain.UserID(q.ID), Username: q.Username, Name: q.Name, Lang: q.Lang}
-	if err := p.eng.SeeUser(ctx, u); err != nil {
+	if err := p.staff.SeeUser(ctx, u); err != nil {
 		return err
 	}
 	nick := q.Name
 	if utf8.RuneCountInString(nick) < 2 {
 		nick = q.Username
 	}
-	if _, err := p.eng.RequestStaff(ctx, u.ID, nick); err != nil && !errors.Is(err, domain.ErrAlreadyDecided) {
+	if _, err := p.staff.RequestStaff(ctx, u.ID, nick); err != nil && !errors.Is(err, domain.ErrAlreadyDecided) {
 		return err
 	}
-	_, err := p.eng.DecideStaff(ctx, p.owner, u.ID, domain.ApprovalApproved)
+	_, err := p.staff.DecideStaff(ctx, p.owner, u.ID, domain.ApprovalApproved)
 	if errors.Is(err, domain.ErrNotPending) {
 		err = nil // approved already
 	}
 	return err
 }
 
-func (p *people) nextIDLocked() int64 {
+func (p *People) nextIDLocked() int64 {
 	id := int64(firstPersonID)
 	for _, q := range p.list {
 		if q.ID >= id && q.ID < firstPersonID+1_000_000 {
@@ -221,7 +241,7 @@ func (p *people) nextIDLocked() int64 {
 
 // usernameLocked derives a Telegram-like username from a name: its Latin
 // letters and digits, made unique with the id when taken or too short.
-func (p *people) usernameLocked(name string, id int64) string {
+func (p *People) usernameLocked(name string, id int64) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
 		if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
@@ -239,7 +259,7 @@ func (p *people) usernameLocked(name string, id int64) string {
 	return u
 }
 
-func (p *people) saveLocked() error {
+func (p *People) saveLocked() error {
 	return persistence.WriteFileAtomic(p.path, 0o644, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -19,12 +19,12 @@ const (
 	maxChatToasts = 20
 )
 
-// transcript is every chat as its person sees it, built from the fake Bot
+// Transcript is every chat as its person sees it, built from the fake Bot
 // API's event stream: the person's messages and the bot's, in the order
 // they were sent, the bot's as they are after edits, and the toasts of
 // answered button presses. Every change raises the chat's version, which
-// is the cursor the page polls with.
-type transcript struct {
+// is the cursor the page polls with. It is safe for concurrent use.
+type Transcript struct {
 	mu    sync.Mutex
 	seq   uint64
 	chats map[int64]*chatLog
@@ -44,16 +44,19 @@ type Toast struct {
 	Alert bool   `json:"alert,omitempty"`
 }
 
-func newTranscript() *transcript { return &transcript{chats: map[int64]*chatLog{}} }
+// NewTranscript is a transcript with no chats yet; feed it with Follow.
+func NewTranscript() *Transcript { return &Transcript{chats: map[int64]*chatLog{}} }
 
-// follow applies events until the stream closes.
-func (t *transcript) follow(events <-chan telegramtest.Event) {
+// Follow applies events until the stream closes: run it on its own
+// goroutine over a subscription to every chat (telegramtest's
+// Subscribe(0)) taken before anyone writes, so that no event is missed.
+func (t *Transcript) Follow(events <-chan telegramtest.Event) {
 	for ev := range events {
 		t.apply(ev)
 	}
 }
 
-func (t *transcript) apply(ev telegramtest.Event) {
+func (t *Transcript) apply(ev telegramtest.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c := t.chats[ev.ChatID]
@@ -111,9 +114,9 @@ func (c *chatLog) find(m *telegramtest.Message) int {
 	return slices.IndexFunc(c.items, func(x telegramtest.Message) bool { return !x.FromUser && x.ID == m.ID })
 }
 
-// chat returns a chat's version, its messages when the version is not
+// Chat returns a chat's version, its messages when the version is not
 // after, and the toasts raised since after.
-func (t *transcript) chat(id int64, after uint64) (uint64, []telegramtest.Message, []Toast) {
+func (t *Transcript) Chat(id int64, after uint64) (uint64, []telegramtest.Message, []Toast) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c := t.chats[id]

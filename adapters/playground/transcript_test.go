@@ -3,12 +3,17 @@ package playground
 import (
 	"testing"
 
+	"github.com/xssnick/tonutils-go/address"
+
 	"allot/adapters/telegram/telegramtest"
+	"allot/adapters/ton"
+	"allot/adapters/ton/tontest"
+	"allot/domain"
 )
 
 func TestTranscript_apply(t *testing.T) {
 	const chat = 7
-	tr := newTranscript()
+	tr := NewTranscript()
 	msg := func(id int, text string, fromUser bool) *telegramtest.Message {
 		return &telegramtest.Message{ID: id, ChatID: chat, Text: text, FromUser: fromUser}
 	}
@@ -41,7 +46,7 @@ func TestTranscript_apply(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			s.ev.ChatID = chat
 			tr.apply(s.ev)
-			v, msgs, toasts := tr.chat(chat, version)
+			v, msgs, toasts := tr.Chat(chat, version)
 			if changed := v != version; changed != s.wChanged {
 				t.Fatalf("changed = %v, want %v", changed, s.wChanged)
 			}
@@ -63,7 +68,52 @@ func TestTranscript_apply(t *testing.T) {
 			}
 		})
 	}
-	if v, msgs, _ := tr.chat(99, 0); v != 0 || msgs != nil {
-		t.Errorf("a chat nobody wrote in: version %d, %d messages", v, len(msgs))
+}
+
+// TestTranscript_Chat checks a chat nobody wrote in: version 0, nothing.
+func TestTranscript_Chat(t *testing.T) {
+	if v, msgs, toasts := NewTranscript().Chat(99, 0); v != 0 || msgs != nil || toasts != nil {
+		t.Errorf("a chat nobody wrote in: version %d, %d messages, %d toasts", v, len(msgs), len(toasts))
+	}
+}
+
+func TestInvoiceOf(t *testing.T) {
+	wallet := tontest.Address(walletSeed)
+	master := address.MustParseAddr(ton.USDTMaster)
+	to := payee{wallet: ton.Friendly(wallet, true), usdt: ton.Raw(master)}
+	usdtLink := func(m domain.Money, jetton *address.Address) string {
+		l, err := ton.NewPayLinkIn(wallet, true, m, "ABCD-EFGH", jetton)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.HTTPS
+	}
+	ours := "https://app.tonkeeper.com/transfer/" + to.wallet
+	cases := []struct {
+		name, link string
+		want       *InvoiceButton
+	}{
+		{"ours", ours + "?amount=2500000000&text=ABCD-EFGH", &InvoiceButton{Code: "ABCD-EFGH", Amount: "2.5", Currency: "TON"}},
+		{"ours in USDT", usdtLink(domain.USDT(25), master), &InvoiceButton{Code: "ABCD-EFGH", Amount: "25", Currency: "USDT"}},
+		{"a fraction of a USDT", usdtLink(domain.Money{Currency: domain.CurrencyUSDT, Units: 2_500_000}, master),
+			&InvoiceButton{Code: "ABCD-EFGH", Amount: "2.5", Currency: "USDT"}},
+		{"the USDT master in its raw form", ours + "?jetton=" + ton.Raw(master) + "&amount=1000000&text=X",
+			&InvoiceButton{Code: "X", Amount: "1", Currency: "USDT"}},
+		{"another jetton", usdtLink(domain.USDT(25), tontest.Address("look-alike-usdt-master")), nil},
+		{"a jetton that is no address", ours + "?jetton=nope&amount=1&text=X", nil},
+		{"an empty jetton", ours + "?jetton=&amount=1&text=X", nil},
+		{"another wallet", "https://app.tonkeeper.com/transfer/0QOTHER?amount=1&text=X", nil},
+		{"no comment", ours + "?amount=1", nil},
+		{"no amount", ours + "?text=X", nil},
+		{"a zero amount", ours + "?amount=0&text=X", nil},
+		{"not a wallet link", "https://example.com/?amount=1&text=X", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := invoiceOf(c.link, to)
+			if (got == nil) != (c.want == nil) || got != nil && *got != *c.want {
+				t.Errorf("invoiceOf(%s) = %+v, want %+v", c.link, got, c.want)
+			}
+		})
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/xssnick/tonutils-go/address"
 
-	"allot/actors"
 	"allot/adapters/ton"
 	"allot/adapters/ton/tontest"
 	"allot/domain"
@@ -53,21 +52,30 @@ type Payment struct {
 	Status   string `json:"status"`   // the invoice's status before the payment
 }
 
-// wallet is the receiving wallet on the fake chain, its history file and
-// the watcher reading it.
-type wallet struct {
-	addr  *address.Address
-	chain *tontest.Chain
-	watch *actors.Watcher
-	eng   *actors.Engine
+// Invoices is where the simulated wallet reads what an invoice asks and
+// what time it is; *actors.Engine is one. Safe for concurrent use.
+type Invoices interface {
+	Invoice(ctx context.Context, code string) (domain.Invoice, error)
+	Now() time.Time
+}
+
+// Wallet is the receiving wallet on a fake chain (tontest), with the
+// chain's history on disk, and the people's simulated wallets that pay
+// into it. The payment watcher reads the chain through Source. It is safe
+// for concurrent use.
+type Wallet struct {
+	addr     *address.Address
+	chain    *tontest.Chain
+	invoices Invoices
 	// master is the USDT master the bot's links name: the real one's
 	// address, which the fake master answers for. jettons is our jetton
 	// wallet of it, the only sender whose notifications the watcher
 	// takes as USDT payments.
 	master, jettons *address.Address
 
-	mu   sync.Mutex // one transfer at a time: the file's order is the chain's
-	file *os.File
+	mu     sync.Mutex // one transfer at a time: the file's order is the chain's
+	file   *os.File
+	onPaid func()
 }
 
 // walletSeed names the playground's receiving wallet. Its address is a
@@ -75,10 +83,10 @@ type wallet struct {
 // real wallet sends real money to it.
 const walletSeed = "allot-playground-wallet"
 
-// openWallet rebuilds the chain from path and starts the watcher on it,
-// reading TON and USDT payments as cmd/allot's does.
-func openWallet(ctx context.Context, eng *actors.Engine, path string, interval time.Duration) (*wallet, error) {
-	w := &wallet{addr: tontest.Address(walletSeed), eng: eng, master: address.MustParseAddr(ton.USDTMaster)}
+// OpenWallet rebuilds the fake chain from its history at path
+// (chain.jsonl) and opens the history for the payments to come.
+func OpenWallet(ctx context.Context, path string, invoices Invoices) (*Wallet, error) {
+	w := &Wallet{addr: tontest.Address(walletSeed), invoices: invoices, master: address.MustParseAddr(ton.USDTMaster)}
 	w.chain = tontest.New(w.addr)
 	// Resolved as cmd/allot resolves it at start, by get_wallet_address
 	// on the master (the fake one), so the playground takes the same path.
@@ -97,15 +105,40 @@ func openWallet(ctx context.Context, eng *actors.Engine, path string, interval t
 	if w.file, err = openHistory(path, good); err != nil {
 		return nil, err
 	}
-	src := ton.NewSource(w.chain, w.addr, ton.WithTestnet(true),
-		ton.WithUSDT(ton.JettonAccount{Owner: w.addr, Wallet: w.jettons, Testnet: true}))
-	w.watch, err = eng.Watch(actors.WatchOptions{Wallet: ton.Raw(w.addr), Interval: interval, Source: src})
-	if err != nil {
-		_ = w.file.Close()
-		return nil, err
-	}
 	return w, nil
 }
+
+// Source reads TON and USDT payments to the wallet off the fake chain, as
+// cmd/allot's source reads them off the real one: give it to the watcher
+// with Account.
+func (w *Wallet) Source() *ton.Source {
+	return ton.NewSource(w.chain, w.addr, ton.WithTestnet(true),
+		ton.WithUSDT(ton.JettonAccount{Owner: w.addr, Wallet: w.jettons, Testnet: true}))
+}
+
+// Account is the receiving wallet in the raw form the watcher is given.
+func (w *Wallet) Account() string { return ton.Raw(w.addr) }
+
+// PayLinks are the bot's pay links to this wallet: on the testnet, in TON
+// and in USDT of the master the fake chain answers for.
+func (w *Wallet) PayLinks() ton.PayLinks {
+	return ton.PayLinks{Wallet: w.addr, Testnet: true, USDTMaster: w.master}
+}
+
+// Chain is the fake chain, for tests that look at it directly.
+func (w *Wallet) Chain() *tontest.Chain { return w.chain }
+
+// OnPaid sets what is called after every payment: the watcher's Poke, so
+// that the bot answers at once rather than at its next poll. Call it
+// before the first Pay.
+func (w *Wallet) OnPaid(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onPaid = f
+}
+
+// Close closes the history. Stop the watcher reading Source first.
+func (w *Wallet) Close() error { return w.file.Close() }
 
 // readTransfers reads chain.jsonl and says how many of its bytes are whole
 // lines. A missing file is an empty history; a last line without its
@@ -154,31 +187,26 @@ func openHistory(path string, good int64) (*os.File, error) {
 	return f, nil
 }
 
-func (w *wallet) close() {
-	w.watch.Close()
-	_ = w.file.Close()
-}
-
-// address is the receiving wallet as people are shown it.
-func (w *wallet) address() string { return ton.Friendly(w.addr, true) }
+// Address is the receiving wallet as people are shown it.
+func (w *Wallet) Address() string { return ton.Friendly(w.addr, true) }
 
 // senderSeed names a person's simulated wallet.
 func senderSeed(user int64) string { return fmt.Sprintf("playground-person-%d", user) }
 
-// pay sends exactly what invoice code asks from user's simulated wallet,
-// in its currency, with the code as the comment, and pokes the watcher so
-// that the bot answers at once. An invoice that is no longer open is paid
-// all the same: that is what a person's wallet would do, and the bot
-// credits the money to the balance.
-func (w *wallet) pay(ctx context.Context, user int64, code string) (Payment, error) {
-	inv, err := w.eng.Invoice(ctx, code)
+// Pay sends exactly what invoice code asks from user's simulated wallet,
+// in its currency, with the code as the comment, and calls OnPaid's
+// function. An invoice that is no longer open is paid all the same: that
+// is what a person's wallet would do, and the bot credits the money to the
+// balance. Someone else's invoice is ErrNotYours.
+func (w *Wallet) Pay(ctx context.Context, user int64, code string) (Payment, error) {
+	inv, err := w.invoices.Invoice(ctx, code)
 	if err != nil {
 		return Payment{}, err
 	}
 	if int64(inv.User) != user {
 		return Payment{}, ErrNotYours
 	}
-	t := transfer{From: senderSeed(user), Amount: inv.Amount, Comment: inv.Code, At: w.eng.Now().Unix()}
+	t := transfer{From: senderSeed(user), Amount: inv.Amount, Comment: inv.Code, At: w.invoices.Now().Unix()}
 	if inv.Currency != domain.CurrencyTON {
 		t.Currency = inv.Currency.String()
 	}
@@ -189,15 +217,25 @@ func (w *wallet) pay(ctx context.Context, user int64, code string) (Payment, err
 	if err != nil {
 		return Payment{}, err
 	}
-	w.watch.Poke()
+	w.paid()
 	m := inv.Money()
 	return Payment{Code: inv.Code, Amount: m.Decimal(), Currency: m.Currency.String(), Tx: tx.Hash,
 		Status: inv.Status.String(), From: ton.Friendly(tontest.Address(t.From), true)}, nil
 }
 
+// paid calls OnPaid's function, if any.
+func (w *Wallet) paid() {
+	w.mu.Lock()
+	f := w.onPaid
+	w.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
 // add writes t to the history, syncs it, and only then puts it on the
 // chain.
-func (w *wallet) add(t transfer) (domain.TxID, error) {
+func (w *Wallet) add(t transfer) (domain.TxID, error) {
 	line, err := json.Marshal(t)
 	if err != nil {
 		return domain.TxID{}, err
@@ -217,7 +255,7 @@ func (w *wallet) add(t transfer) (domain.TxID, error) {
 // in a referenced forward payload, as most wallets send one. The query id
 // is the time, so a replay builds the very same transaction. t's currency
 // was checked when it was read or made.
-func (w *wallet) put(t transfer) domain.TxID {
+func (w *Wallet) put(t transfer) domain.TxID {
 	from, at := tontest.Address(t.From), time.Unix(t.At, 0)
 	if c, _ := t.currency(); c == domain.CurrencyUSDT {
 		n := tontest.Notification{QueryID: uint64(t.At), Units: uint64(t.Amount), Sender: from, Comment: t.Comment, InRef: true}
@@ -227,7 +265,7 @@ func (w *wallet) put(t transfer) domain.TxID {
 }
 
 // payee is what the bot's pay links name when they pay this wallet.
-func (w *wallet) payee() payee { return payee{wallet: w.address(), usdt: ton.Raw(w.master)} }
+func (w *Wallet) payee() payee { return payee{wallet: w.Address(), usdt: ton.Raw(w.master)} }
 
 func writeSynced(f *os.File, b []byte) error {
 	if _, err := f.Write(b); err != nil {

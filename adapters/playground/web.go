@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -26,10 +27,30 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 // maxBody bounds a request to the API: a message is at most 4096 letters.
 const maxBody = 64 << 10
 
+// PageParts are what the page shows and drives. All are needed.
+type PageParts struct {
+	BotAPI    *telegramtest.Server // the fake Bot API the bot talks to
+	People    *People
+	Chats     *Transcript // following BotAPI's events
+	Wallet    *Wallet
+	Fragment  *Fragment
+	Catalogue Catalogue // the numbers the simulated Telegram app lists
+	Dir       string    // where the playground's files are, as the page tells
+}
+
+// Page is the playground's web chat: a page where a person picks a
+// simulated user, writes to the bot, presses its buttons, pays its
+// invoices from a simulated wallet and logs in with a rented number, and
+// the JSON API under /play/api/ it does that through.
+type Page struct{ parts PageParts }
+
+// NewPage is the page over parts; Register serves it.
+func NewPage(parts PageParts) *Page { return &Page{parts} }
+
 // Register serves the page at / and its files and API under /play/. The
 // API is for a browser on this machine: cross-origin requests that change
 // anything are refused.
-func (p *Playground) Register(mux *http.ServeMux) {
+func (p *Page) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(webFiles, "web")
 	files := http.StripPrefix("/play/static/", http.FileServerFS(static))
 	mux.Handle("GET /{$}", page(http.HandlerFunc(p.index)))
@@ -57,7 +78,7 @@ func page(h http.Handler) http.Handler {
 	})
 }
 
-func (p *Playground) index(w http.ResponseWriter, r *http.Request) {
+func (p *Page) index(w http.ResponseWriter, r *http.Request) {
 	http.ServeFileFS(w, r, webFiles, "web/index.html")
 }
 
@@ -73,13 +94,13 @@ type State struct {
 	Introspected string   `json:"introspection"` // where the engine's actors are shown
 }
 
-func (p *Playground) state(w http.ResponseWriter, _ *http.Request) {
-	bot := p.fake.Bot()
-	writeJSON(w, http.StatusOK, State{Bot: "@" + bot.Username, BotName: bot.FirstName, Owner: int64(p.people.owner),
-		People: p.people.all(), Wallet: p.wallet.address(), Dir: p.dir, Introspected: "/actors"})
+func (p *Page) state(w http.ResponseWriter, _ *http.Request) {
+	bot := p.parts.BotAPI.Bot()
+	writeJSON(w, http.StatusOK, State{Bot: "@" + bot.Username, BotName: bot.FirstName, Owner: int64(p.parts.People.Owner()),
+		People: p.parts.People.All(), Wallet: p.parts.Wallet.Address(), Dir: p.parts.Dir, Introspected: "/actors"})
 }
 
-func (p *Playground) addPerson(w http.ResponseWriter, r *http.Request) {
+func (p *Page) addPerson(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 		Lang string `json:"lang"`
@@ -88,7 +109,7 @@ func (p *Playground) addPerson(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	q, err := p.people.add(r.Context(), req.Name, req.Lang, req.Role)
+	q, err := p.parts.People.Add(r.Context(), req.Name, req.Lang, req.Role)
 	if err != nil {
 		fail(w, err)
 		return
@@ -112,18 +133,18 @@ type Command struct {
 	Description string `json:"description"`
 }
 
-func (p *Playground) chat(w http.ResponseWriter, r *http.Request) {
+func (p *Page) chat(w http.ResponseWriter, r *http.Request) {
 	q, ok := p.person(w, r.URL.Query().Get("user"))
 	if !ok {
 		return
 	}
 	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
-	version, msgs, toasts := p.chats.chat(q.ID, after)
+	version, msgs, toasts := p.parts.Chats.Chat(q.ID, after)
 	v := ChatView{Version: version, Changed: version != after, Toasts: toasts}
 	if v.Changed {
 		v.Messages = make([]MessageView, 0, len(msgs))
 		for _, m := range msgs {
-			v.Messages = append(v.Messages, viewOf(m, p.wallet.payee()))
+			v.Messages = append(v.Messages, viewOf(m, p.parts.Wallet.payee()))
 		}
 		v.Commands = p.commands(q.Lang)
 	}
@@ -131,10 +152,10 @@ func (p *Playground) chat(w http.ResponseWriter, r *http.Request) {
 }
 
 // commands are the bot's commands in a language, else its default ones.
-func (p *Playground) commands(lang string) []Command {
-	cmds := p.fake.Commands(lang)
+func (p *Page) commands(lang string) []Command {
+	cmds := p.parts.BotAPI.Commands(lang)
 	if len(cmds) == 0 {
-		cmds = p.fake.Commands("")
+		cmds = p.parts.BotAPI.Commands("")
 	}
 	out := make([]Command, len(cmds))
 	for i, c := range cmds {
@@ -143,7 +164,7 @@ func (p *Playground) commands(lang string) []Command {
 	return out
 }
 
-func (p *Playground) send(w http.ResponseWriter, r *http.Request) {
+func (p *Page) send(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		User string `json:"user"`
 		Text string `json:"text"`
@@ -160,10 +181,10 @@ func (p *Playground) send(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "a message is 1 to 4096 characters"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"update_id": p.fake.SendText(q.user(), text)})
+	writeJSON(w, http.StatusOK, map[string]int{"update_id": p.parts.BotAPI.SendText(q.user(), text)})
 }
 
-func (p *Playground) press(w http.ResponseWriter, r *http.Request) {
+func (p *Page) press(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		User    string `json:"user"`
 		Message int    `json:"message"`
@@ -176,7 +197,7 @@ func (p *Playground) press(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, err := p.fake.PressButton(q.user(), req.Message, req.Data)
+	id, err := p.parts.BotAPI.PressButton(q.user(), req.Message, req.Data)
 	if err != nil {
 		fail(w, err)
 		return
@@ -184,7 +205,7 @@ func (p *Playground) press(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"query_id": id})
 }
 
-func (p *Playground) pay(w http.ResponseWriter, r *http.Request) {
+func (p *Page) pay(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		User string `json:"user"`
 		Code string `json:"code"`
@@ -196,7 +217,7 @@ func (p *Playground) pay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	paid, err := p.wallet.pay(r.Context(), q.ID, req.Code)
+	paid, err := p.parts.Wallet.Pay(r.Context(), q.ID, req.Code)
 	if err != nil {
 		fail(w, err)
 		return
@@ -205,8 +226,8 @@ func (p *Playground) pay(w http.ResponseWriter, r *http.Request) {
 }
 
 // file serves a picture or document the bot sent.
-func (p *Playground) file(w http.ResponseWriter, r *http.Request) {
-	f, ok := p.fake.File(r.PathValue("id"))
+func (p *Page) file(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.parts.BotAPI.File(r.PathValue("id"))
 	if !ok || len(f.Data) == 0 {
 		http.NotFound(w, r)
 		return
@@ -221,10 +242,39 @@ func (p *Playground) file(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(f.Data)
 }
 
+// fragmentState is the simulated Telegram app's view: every number, whether
+// its login codes reach Fragment and how many sessions it has.
+func (p *Page) fragmentState(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string][]FragmentNumber{"numbers": p.parts.Fragment.Numbers(r.Context(), p.parts.Catalogue)})
+}
+
+// logIn is the simulated app's "Log in with this number". The answer
+// carries the code for tests; the page does not show it: the renter reads
+// it through the bot, as on Telegram.
+func (p *Page) logIn(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Number string `json:"number"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	listed := func(n FragmentNumber) bool { return n.Number == req.Number }
+	if !slices.ContainsFunc(p.parts.Fragment.Numbers(r.Context(), p.parts.Catalogue), listed) {
+		fail(w, ErrUnknownNumber)
+		return
+	}
+	code, err := p.parts.Fragment.LogIn(req.Number)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"code": code})
+}
+
 // person finds the person a request names by id, or answers 404.
-func (p *Playground) person(w http.ResponseWriter, id string) (Person, bool) {
+func (p *Page) person(w http.ResponseWriter, id string) (Person, bool) {
 	n, err := strconv.ParseInt(id, 10, 64)
-	q, ok := p.people.get(n)
+	q, ok := p.parts.People.Get(n)
 	if err != nil || !ok {
 		fail(w, ErrUnknownPerson)
 		return Person{}, false

@@ -75,8 +75,8 @@ func startPlayground(ctx context.Context, cfg config, eng *actors.Engine, mux *h
 	setup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	frag := takePlaygroundFragment(cfg.Fragment.URL)
-	pg, err := playground.New(setup, playground.Options{Engine: eng, Dir: filepath.Join(cfg.DataDir, "simulated"),
-		Logger: log, Fragment: frag, Bot: telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, Kinds: cfg.Kinds,
+	pg, err := newSandbox(setup, sandboxOptions{engine: eng, dir: filepath.Join(cfg.DataDir, "simulated"),
+		log: log, fragment: frag, bot: telegram.Config{Owner: cfg.OwnerID, Admins: cfg.AdminIDs, Kinds: cfg.Kinds,
 			CodeWatch: cfg.Fragment.CodeWatch}})
 	if err != nil {
 		if frag != nil {
@@ -84,16 +84,16 @@ func startPlayground(ctx context.Context, cfg config, eng *actors.Engine, mux *h
 		}
 		return err
 	}
-	pg.Register(mux)
-	bot.Store(pg.Bot())
+	pg.register(mux)
+	bot.Store(pg.bot)
 	go func() {
 		defer close(done)
 		if frag != nil {
 			defer frag.Close() // the engine's pending hand-overs resume at the next start
 		}
-		defer pg.Close()
+		defer pg.close()
 		go announce(ctx, pg, cfg, log)
-		if err := pg.Run(ctx); err != nil && ctx.Err() == nil {
+		if err := pg.run(ctx); err != nil && ctx.Err() == nil {
 			log.Error("the playground's bot stopped", "err", err)
 		}
 	}()
@@ -139,8 +139,8 @@ func takePlaygroundFragment(url string) *playground.Fragment {
 
 // announce says, once the bot is talking to the fake Bot API, that this is
 // the playground, where to open it and how to run the real bot.
-func announce(ctx context.Context, pg *playground.Playground, cfg config, log *slog.Logger) {
-	for !pg.Started() {
+func announce(ctx context.Context, pg *sandbox, cfg config, log *slog.Logger) {
+	for !pg.started() {
 		select {
 		case <-ctx.Done():
 			return
@@ -149,7 +149,7 @@ func announce(ctx context.Context, pg *playground.Playground, cfg config, log *s
 	}
 	url := "http://" + cfg.HTTPAddr + "/"
 	log.Info("PLAYGROUND: no BOT_TOKEN, so the bot talks to a fake Telegram in this process",
-		"open", url, "data_dir", cfg.DataDir, "admin", pg.Owner(),
+		"open", url, "data_dir", cfg.DataDir, "admin", pg.owner(),
 		"real_bot", "put BOT_TOKEN=<token from @BotFather> in .env and run again")
 	if cfg.LogFormat == "text" {
 		printBanner(os.Stderr, url, cfg.DataDir)

@@ -1,4 +1,4 @@
-package playground
+package main
 
 import (
 	"bytes"
@@ -14,32 +14,32 @@ import (
 
 	"allot/actors"
 	"allot/adapters/httpapi"
+	"allot/adapters/playground"
 	"allot/adapters/telegram"
 	"allot/adapters/telegram/telegramtest"
 	"allot/persistence"
 )
 
-// world is a running playground as cmd/allot runs it: the engine, the
-// playground with its bot, and one HTTP server with the page, its API and
-// the introspection view.
-type world struct {
+// playWorld is a running playground as serve runs it: the engine, the
+// sandbox with its bot, and one HTTP server with the page, its API and the
+// introspection view.
+type playWorld struct {
 	t    testing.TB
 	eng  *actors.Engine
-	pg   *Playground
-	frag *Fragment
+	pg   *sandbox
+	frag *playground.Fragment
 	srv  *httptest.Server
 	stop func()
 }
 
-// newWorld starts a playground on dir (a fresh one when dir is "").
-// Journeys click faster than people, so the bot's limits are raised.
-func newWorld(t testing.TB, dir string) *world {
+// newPlayWorld starts a playground on dir (a fresh one when dir is "").
+func newPlayWorld(t testing.TB, dir string) *playWorld {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	w := &world{t: t}
-	frag, err := StartFragment()
+	w := &playWorld{t: t}
+	frag, err := playground.StartFragment()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,25 +56,36 @@ func newWorld(t testing.TB, dir string) *world {
 		t.Fatal(err)
 	}
 	w.eng = eng
-	pg, err := New(context.Background(), Options{Engine: eng, Dir: filepath.Join(dir, "simulated"),
-		WatchInterval: 20 * time.Millisecond, BotAPI: []telegramtest.Option{telegramtest.WithoutLimits()},
-		Fragment: frag,
-		Bot: telegram.Config{PollTimeout: 1, CodePoll: 50 * time.Millisecond,
-			Limits: telegram.LimitOptions{MessagesPerMin: 6000, MessageBurst: 1000, OperationsPerMin: 6000,
-				OperationBurst: 1000, PaymentsPerMin: 6000, PaymentBurst: 1000},
-			Outbox: telegram.OutboxOptions{Global: 1000, GlobalBurst: 1000, PerChat: 1000, ChatBurst: 1000}}})
-	if err != nil {
+	if w.pg, err = newSandbox(context.Background(), fastSandbox(eng, frag, filepath.Join(dir, "simulated"))); err != nil {
 		_ = eng.Close(context.Background())
 		frag.Close()
 		t.Fatal(err)
 	}
-	w.pg = pg
-	bot.Store(pg.Bot())
+	bot.Store(w.pg.bot)
+	w.serve()
+	t.Cleanup(w.close)
+	return w
+}
+
+// fastSandbox is the sandbox's options for a journey: journeys click faster
+// than people, so the bot's limits are raised and the chain polled often.
+func fastSandbox(eng *actors.Engine, frag *playground.Fragment, dir string) sandboxOptions {
+	return sandboxOptions{engine: eng, dir: dir, fragment: frag,
+		watchInterval: 20 * time.Millisecond, botAPI: []telegramtest.Option{telegramtest.WithoutLimits()},
+		bot: telegram.Config{PollTimeout: 1, CodePoll: 50 * time.Millisecond,
+			Limits: telegram.LimitOptions{MessagesPerMin: 6000, MessageBurst: 1000, OperationsPerMin: 6000,
+				OperationBurst: 1000, PaymentsPerMin: 6000, PaymentBurst: 1000},
+			Outbox: telegram.OutboxOptions{Global: 1000, GlobalBurst: 1000, PerChat: 1000, ChatBurst: 1000}}}
+}
+
+// serve serves the page and the introspection view on one server, as
+// serve does, and runs the bot; stop undoes it all.
+func (w *playWorld) serve() {
 	mux := http.NewServeMux()
-	pg.Register(mux)
-	api, err := httpapi.New(eng, httpapi.Options{Addr: "127.0.0.1:0"})
+	w.pg.register(mux)
+	api, err := httpapi.New(w.eng, httpapi.Options{Addr: "127.0.0.1:0"})
 	if err != nil {
-		t.Fatal(err)
+		w.t.Fatal(err)
 	}
 	api.Register(mux)
 	w.srv = httptest.NewServer(mux)
@@ -82,32 +93,36 @@ func newWorld(t testing.TB, dir string) *world {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := pg.Run(ctx); err != nil && ctx.Err() == nil { // a test may end before the bot has started
-			t.Errorf("Run: %v", err)
+		if err := w.pg.run(ctx); err != nil && ctx.Err() == nil { // a test may end before the bot has started
+			w.t.Errorf("Run: %v", err)
 		}
 	}()
 	w.stop = func() {
 		cancel()
 		<-done
 		w.srv.Close()
-		pg.Close()
-		drained, undrain := context.WithTimeout(context.Background(), 20*time.Second)
-		defer undrain()
-		if err := eng.Drain(drained); err != nil {
-			t.Errorf("drain: %v", err)
-		} else if _, err := eng.Check(); err != nil { // every journey ends with money and time proved
-			t.Errorf("invariants after the test: %v", err)
-		}
-		if err := eng.Close(context.Background()); err != nil {
-			t.Errorf("closing the engine: %v", err)
-		}
-		frag.Close()
+		w.pg.close()
+		w.drainEngine()
+		w.frag.Close()
 	}
-	t.Cleanup(w.close)
-	return w
 }
 
-func (w *world) close() {
+// drainEngine drains the engine, checks its invariants and closes it:
+// every journey ends with money and time proved.
+func (w *playWorld) drainEngine() {
+	drained, undrain := context.WithTimeout(context.Background(), 20*time.Second)
+	defer undrain()
+	if err := w.eng.Drain(drained); err != nil {
+		w.t.Errorf("drain: %v", err)
+	} else if _, err := w.eng.Check(); err != nil {
+		w.t.Errorf("invariants after the test: %v", err)
+	}
+	if err := w.eng.Close(context.Background()); err != nil {
+		w.t.Errorf("closing the engine: %v", err)
+	}
+}
+
+func (w *playWorld) close() {
 	if w.stop != nil {
 		w.stop()
 		w.stop = nil
@@ -116,7 +131,7 @@ func (w *world) close() {
 
 // call sends a request to the API and decodes the answer into out (when
 // not nil); it returns the status code.
-func (w *world) call(method, path string, body, out any) int {
+func (w *playWorld) call(method, path string, body, out any) int {
 	w.t.Helper()
 	var r *http.Request
 	var err error
@@ -147,12 +162,12 @@ func (w *world) call(method, path string, body, out any) int {
 
 // waitChat polls the chat as the page does until a bot message contains
 // every one of parts, and returns the newest that does.
-func (w *world) waitChat(user string, parts ...string) MessageView {
+func (w *playWorld) waitChat(user string, parts ...string) playground.MessageView {
 	w.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	var last ChatView
+	var last playground.ChatView
 	for time.Now().Before(deadline) {
-		var v ChatView
+		var v playground.ChatView
 		w.call("GET", "/play/api/chat?user="+user+"&after=0", nil, &v)
 		last = v
 		for i := len(v.Messages) - 1; i >= 0; i-- {
@@ -167,11 +182,11 @@ func (w *world) waitChat(user string, parts ...string) MessageView {
 		texts = append(texts, m.Text)
 	}
 	w.t.Fatalf("no message with %q in the chat of %s:\n%s", parts, user, strings.Join(texts, "\n---\n"))
-	return MessageView{}
+	return playground.MessageView{}
 }
 
 // press presses the button whose label starts with label on m.
-func (w *world) press(user string, m MessageView, label string) {
+func (w *playWorld) press(user string, m playground.MessageView, label string) {
 	w.t.Helper()
 	for _, row := range m.Keyboard {
 		for _, b := range row {

@@ -1,4 +1,4 @@
-package playground
+package main
 
 import (
 	"context"
@@ -15,17 +15,10 @@ import (
 // simulated wallet's pay button, and the page shows the bot's
 // confirmation; then presses «🔑 Login code», logs in from the simulated
 // Telegram app, gets the code pushed, and after the rental is cancelled
-// the app shows Fragment's sessions ended and codes off. A screenshot of the end is kept under ARTIFACTS_DIR (or
-// the test's temporary directory).
+// the app shows Fragment's sessions ended and codes off. A screenshot of
+// the end is kept under ARTIFACTS_DIR (or the test's temporary directory).
 func TestPlayground_browser(t *testing.T) {
-	path := chromium()
-	if path == "" {
-		t.Skip("headless Chromium is not installed: `apt-get install chromium` to run the playground's browser journey")
-	}
-	w := newWorld(t, "")
-	b := startBrowser(t, path, 1400, 900)
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
-	defer cancel()
+	w, b, ctx := startBrowserJourney(t)
 	shoot := func(name string) {
 		dir := os.Getenv("ARTIFACTS_DIR")
 		if dir == "" {
@@ -63,8 +56,23 @@ func TestPlayground_browser(t *testing.T) {
 	b.waitFor(ctx, "the confirmation", botSays("Payment received")+" && "+botSays("+88800000001"))
 	b.waitFor(ctx, "the engine's actors beside the chat", `document.querySelectorAll("#actors tbody tr").length > 0`)
 
-	// The login code: asked for first, so the bot waits and pushes it
-	// when the simulated Telegram app logs in.
+	browseLoginCode(ctx, t, b, w, shoot)
+
+	for _, l := range b.logs {
+		if strings.HasPrefix(l, "Runtime.exceptionThrown") {
+			t.Errorf("the page threw: %s", l)
+		}
+	}
+	if n := w.pg.fake.Stats().Updates; n < 5 {
+		t.Errorf("the fake Bot API saw %d updates from the page, want the journey's", n)
+	}
+}
+
+// browseLoginCode is the journey's login code: asked for first, so the
+// bot waits and pushes it when the simulated Telegram app logs in; then the
+// rental is cancelled and Fragment ends the session and switches codes off.
+func browseLoginCode(ctx context.Context, t testing.TB, b *browser, w *playWorld, shoot func(string)) {
+	t.Helper()
 	b.waitFor(ctx, "codes on at Fragment while rented", fragmentRow("+88800000001", "rented", "on", "0"))
 	b.click(ctx, ".msg.bot .kbbtn", "🗂 My rentals")
 	b.waitFor(ctx, "the rentals", botSays("My rentals"))
@@ -81,33 +89,32 @@ func TestPlayground_browser(t *testing.T) {
 	b.waitFor(ctx, "the page at rest", `document.getAnimations().length === 0`)
 	shoot("playground-journey.png")
 
-	if _, err := w.eng.CancelRental(ctx, "browser:cancel", w.pg.Owner(), "+88800000001", 0); err != nil {
+	if _, err := w.eng.CancelRental(ctx, "browser:cancel", w.pg.owner(), "+88800000001", 0); err != nil {
 		t.Fatal(err)
 	}
 	b.waitFor(ctx, "the sessions ended and codes off", fragmentRow("+88800000001", "", "off", "0"))
+}
 
-	for _, l := range b.logs {
-		if strings.HasPrefix(l, "Runtime.exceptionThrown") {
-			t.Errorf("the page threw: %s", l)
-		}
+// startBrowserJourney starts a playground and headless Chromium, and gives
+// the journey 25 seconds. Without Chromium the test is skipped.
+func startBrowserJourney(t *testing.T) (*playWorld, *browser, context.Context) {
+	t.Helper()
+	path := chromium()
+	if path == "" {
+		t.Skip("headless Chromium is not installed: `apt-get install chromium` to run the playground's browser journey")
 	}
-	if n := w.pg.BotAPI().Stats().Updates; n < 5 {
-		t.Errorf("the fake Bot API saw %d updates from the page, want the journey's", n)
-	}
+	w := newPlayWorld(t, "")
+	b := startBrowser(t, path, 1400, 900)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	t.Cleanup(cancel)
+	return w, b, ctx
 }
 
 // TestPlayground_browserUSDT is a USDT rental in headless Chromium: the
 // simulated wallet's button names the invoice's currency, pays it, and
 // the page shows the bot's confirmation.
 func TestPlayground_browserUSDT(t *testing.T) {
-	path := chromium()
-	if path == "" {
-		t.Skip("headless Chromium is not installed: `apt-get install chromium` to run the playground's browser journey")
-	}
-	w := newWorld(t, "")
-	b := startBrowser(t, path, 1400, 900)
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
-	defer cancel()
+	w, b, ctx := startBrowserJourney(t)
 	b.navigate(w.srv.URL + "/")
 	b.waitFor(ctx, "the people", `document.querySelectorAll("#people button").length >= 4`)
 	b.click(ctx, "#people button", "Alice")
