@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"allot/adapters/ctxtime"
 )
 
 // Defaults of New for the Options left zero.
@@ -127,7 +129,7 @@ func withDefaults(o Options) (Options, error) {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = ctxtime.Sleep
 	}
 	return o, nil
 }

@@ -11,21 +11,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// sleepCtx waits d or until ctx is done, whichever comes first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // budget is the client's own request budget, a token bucket over every
 // request it sends: Fragment documents no limit, and its own page polls
 // codes no faster than every 1.2 s.

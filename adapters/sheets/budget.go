@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"allot/adapters/ctxtime"
+
 	"golang.org/x/time/rate"
 )
 
@@ -16,22 +18,7 @@ type clock struct {
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
-func realClock() clock { return clock{now: time.Now, sleep: sleepCtx} }
-
-// sleepCtx waits d or until ctx is done, whichever comes first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func realClock() clock { return clock{now: time.Now, sleep: ctxtime.Sleep} }
 
 // budget paces requests to Google's per-user quotas, reads and writes
 // apart: Google counts them apart, and one shared limiter fast enough for

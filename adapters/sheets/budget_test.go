@@ -101,14 +101,3 @@ func TestBudget_canceled(t *testing.T) {
 		t.Errorf("waited %v after canceled takes, want <= 1s", waited)
 	}
 }
-
-func TestSleepCtx(t *testing.T) {
-	canceled, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := sleepCtx(canceled, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("sleepCtx on a canceled context = %v", err)
-	}
-	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
-		t.Errorf("sleepCtx = %v", err)
-	}
-}
