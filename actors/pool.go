@@ -38,12 +38,8 @@ func (e *Engine) kindOfPool(key string) (domain.ResourceKind, error) {
 // afterPool refreshes the pool's counts and wake-up after its events, and
 // asks the stocker for more when it runs low.
 func (x *exec) afterPool() {
-	p := x.pool()
-	if p == nil {
-		return
-	}
-	k, err := x.eng.kindOfPool(p.Key)
-	if err != nil {
+	p, k, ok := x.poolAndKind()
+	if !ok {
 		return
 	}
 	c := x.eng.pools.put(p, x.now)
@@ -51,6 +47,18 @@ func (x *exec) afterPool() {
 	if c.Available < k.RefillBelow || c.Returning > 0 {
 		x.eng.stockPoke(p.Key)
 	}
+}
+
+// poolAndKind is this entity's pool and its resource kind; not ok when the
+// pool does not exist yet or its kind is no longer configured (nothing to
+// refresh or confirm then).
+func (x *exec) poolAndKind() (*domain.Pool, domain.ResourceKind, bool) {
+	p := x.pool()
+	if p == nil {
+		return nil, domain.ResourceKind{}, false
+	}
+	k, err := x.eng.kindOfPool(p.Key)
+	return p, k, err == nil
 }
 
 // poolStep runs one decision on a pool, creating it when it is new.
@@ -89,12 +97,8 @@ func (c *poolStep) run(x *exec) {
 }
 
 func (x *exec) poolTick() {
-	p := x.pool()
-	if p == nil {
-		return
-	}
-	k, err := x.eng.kindOfPool(p.Key)
-	if err != nil {
+	p, k, ok := x.poolAndKind()
+	if !ok {
 		return
 	}
 	for _, ev := range p.Tick(k.AutoConfirm, k.DefaultStatus, x.now) {
