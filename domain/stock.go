@@ -69,6 +69,7 @@ type RowError struct {
 	Reason string
 }
 
+// Error names the cell as the sheet does ("Accounts!C14") and what is wrong.
 func (e *RowError) Error() string { return fmt.Sprintf("%s!%s: %s", e.Tab, e.Cell, e.Reason) }
 
 // sciNumber is how a sheet shows a long number (a phone number) in a column
