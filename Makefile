@@ -50,12 +50,15 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode tgcrash -cycles 8
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
-# the table it prints.
+# the table it prints. redislock, the seed's Redis-lock design, runs right
+# after the engine with the same users, numbers and duration so the two sit
+# side by side; without redis-server it prints a skipped row.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./actors ./persistence
 	@rm -f $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync always | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync os | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode redislock -users 1000 -numbers 100000 -duration 20s | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode restore -entities 1000000 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode crash -cycles 30 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode payments -txs 10000 | tee -a $(BIN)/bench.jsonl

@@ -15,6 +15,7 @@
 //	loadtest -mode handover -numbers N -cycles K
 //	loadtest -mode tgcrash -cycles K [-users N -numbers M]   (needs bin/allot: make build)
 //	loadtest -mode powerloss -cycles K   (the journal on a simulated disk, through power cuts)
+//	loadtest -mode redislock -users N -numbers M -duration D   (the seed's Redis-lock rent, for comparison; needs redis-server)
 package main
 
 import (
@@ -72,7 +73,7 @@ func main() {
 	}
 	var res map[string]any
 	run, ok := modes[f.mode]
-	err := fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, powerloss, table)", f.mode)
+	err := fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, powerloss, redislock, table)", f.mode)
 	if ok {
 		res, err = run(f)
 	}
@@ -102,10 +103,10 @@ func main() {
 // parseFlags reads the command line.
 func parseFlags() flags {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | powerloss | table")
-	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram; tgcrash: default 20)")
-	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash; telegram takes at most 5000; tgcrash: default a number for two customers)")
-	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram)")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | powerloss | redislock | table")
+	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram, redislock; tgcrash: default 20)")
+	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash, redislock; telegram takes at most 5000; tgcrash: default a number for two customers)")
+	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram, redislock)")
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
 	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash); power cuts (powerloss)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
@@ -125,7 +126,7 @@ func parseFlags() flags {
 var modes = map[string]func(flags) (map[string]any, error){
 	"engine": runEngine, "crash": runCrash, "restore": runRestore, "payments": runPayments,
 	"paycrash": runPayCrash, "telegram": runTelegram, "sheets": runSheets, "handover": runHandover,
-	"tgcrash": runTgCrash, "powerloss": runPowerLoss,
+	"tgcrash": runTgCrash, "powerloss": runPowerLoss, "redislock": runRedisLock,
 }
 
 // children are the internal modes a crash test starts in a child process.

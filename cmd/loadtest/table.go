@@ -40,6 +40,9 @@ var figures = map[string][]string{
 	"payments": {"txs", "seconds", "credited", "duplicates_applied", "lost", "invariants_ok"},
 	"paycrash": {"txs", "cycles", "paid", "duplicates_applied", "lost", "invariants_ok"},
 	"telegram": {"users", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok"},
+
+	// the seed's design, run beside the engine rows with the same users and columns
+	"redislock": {"users", "persistence", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok", "skipped"},
 }
 
 func tableRows(in io.Reader) (string, error) {
