@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -109,9 +110,13 @@ func TestRunRedisLock_Skipped(t *testing.T) {
 }
 
 // TestRunRedisLock drives the real baseline for a second when this machine
-// has redis-server (Debian: apt-get install redis-server).
+// has redis-server (Debian: apt-get install redis-server). .ci/run installs
+// it, so under CI=true its absence is a failure, not a skip.
 func TestRunRedisLock(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server is not in PATH; .ci/run installs Debian's redis-server")
+		}
 		t.Skip("redis-server is not in PATH")
 	}
 	res, err := runRedisLock(flags{users: 20, numbers: 500, duration: time.Second, seed: 1})
