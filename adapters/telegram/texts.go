@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"strconv"
 	"strings"
 )
 
@@ -78,17 +79,69 @@ func (c catalog) T(lang, key string, kv ...any) string {
 		return s
 	}
 	pairs := make([]string, 0, len(kv))
+	plain := true // no name holds a brace: fill can find the placeholders
 	for i := 0; i+1 < len(kv); i += 2 {
-		var v string
-		switch x := kv[i+1].(type) {
-		case raw:
-			v = string(x)
-		default:
-			v = html.EscapeString(fmt.Sprint(x))
-		}
-		pairs = append(pairs, "{"+fmt.Sprint(kv[i])+"}", v)
+		name := fmt.Sprint(kv[i])
+		plain = plain && !strings.ContainsAny(name, "{}")
+		pairs = append(pairs, "{"+name+"}", textValue(kv[i+1]))
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	if !plain {
+		return strings.NewReplacer(pairs...).Replace(s)
+	}
+	return fill(s, pairs)
+}
+
+// textValue is a placeholder's value as it goes into HTML, without fmt for
+// the common kinds: every screen fills several.
+func textValue(x any) string {
+	switch v := x.(type) {
+	case raw:
+		return string(v)
+	case string:
+		return html.EscapeString(v)
+	case int:
+		return strconv.Itoa(v)
+	}
+	return html.EscapeString(fmt.Sprint(x))
+}
+
+// fill replaces the placeholders ({name}, none holding a brace) in one
+// pass, as strings.NewReplacer(pairs...).Replace would — the first pair
+// wins, replaced text is not scanned again — without building a replacer
+// for each text.
+func fill(s string, pairs []string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		n := len(s)
+		if j := strings.IndexByte(s, '}'); j >= 0 {
+			n = j + 1
+		}
+		v, ok := lookup(pairs, s[:n])
+		if !ok {
+			b.WriteByte('{') // another '{' may start a placeholder before the '}'
+			s = s[1:]
+			continue
+		}
+		b.WriteString(v)
+		s = s[n:]
+	}
+}
+
+func lookup(pairs []string, placeholder string) (string, bool) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i] == placeholder {
+			return pairs[i+1], true
+		}
+	}
+	return "", false
 }
 
 // raw marks a value that is already HTML (a list built from other texts).

@@ -61,3 +61,17 @@ func TestLogsNeverCarryTheToken(t *testing.T) {
 		t.Fatalf("redactErr: %s", got)
 	}
 }
+
+// fill must do what strings.NewReplacer did before it: the first pair wins,
+// and a brace that starts no placeholder stays.
+func TestFill(t *testing.T) {
+	pairs := []string{"{a}", "X", "{ab}", "Y", "{a}", "Z", "{}", "E"}
+	for _, s := range []string{"", "{", "}", "{a}", "{{a}", "{a}}", "x{ab}y{a}{c}{}", "{a{ab}", "{{", "{b", "п{a}ж"} {
+		t.Run(s, func(t *testing.T) {
+			want := strings.NewReplacer(pairs...).Replace(s)
+			if got := fill(s, pairs); got != want {
+				t.Errorf("fill(%q) = %q, want %q", s, got, want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -102,7 +103,8 @@ func openBotWorld(dir string, fsync persistence.FsyncMode, users int, seed int64
 	if err != nil {
 		return nil, err
 	}
-	w := &botWorld{eng: eng, srv: telegramtest.New(telegramtest.WithoutLimits()), botDone: make(chan struct{})}
+	w := &botWorld{eng: eng, botDone: make(chan struct{})}
+	labelled(sideFake, func() { w.srv = telegramtest.New(telegramtest.WithoutLimits()) })
 	if err := w.startBot(); err != nil {
 		w.srv.Close()
 		_ = eng.Close(context.Background())
@@ -134,11 +136,29 @@ func (w *botWorld) startBot() error {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	w.stopBot = stop
-	go func() {
-		defer close(w.botDone)
-		_ = w.bot.Run(ctx)
-	}()
+	labelled(sideBot, func() {
+		go func() {
+			defer close(w.botDone)
+			_ = w.bot.Run(ctx)
+		}()
+	})
 	return nil
+}
+
+// The pprof label "side" on every goroutine of the run, so that a CPU
+// profile splits the bot's share from the fake's: goroutines inherit the
+// labels of the one that starts them, so the fake's HTTP server labels its
+// connections, and the bot its sessions, its HTTP client and the engine
+// actors its messages wake. `go tool pprof -tags` prints the split.
+const (
+	sideFake   = "fake"   // the fake Bot API: its HTTP server and event feed
+	sideBot    = "bot"    // the bot and the engine work it causes
+	sidePeople = "people" // the simulated people and their dispatcher
+)
+
+// labelled runs fn with the label side, for the goroutines it starts.
+func labelled(side string, fn func()) {
+	pprof.Do(context.Background(), pprof.Labels("side", side), func(context.Context) { fn() })
 }
 
 // addPeople creates the people and routes the bot's messages to them: one
@@ -152,9 +172,11 @@ func (w *botWorld) addPeople(n int, seed int64) {
 			replies: make(chan telegramtest.Event, 64), r: rand.New(rand.NewPCG(uint64(seed), uint64(i))),
 			timer: time.NewTimer(time.Hour)})
 	}
-	events, unsub := w.srv.Subscribe(0)
-	w.unsub = unsub
-	go w.dispatch(events)
+	labelled(sideFake, func() {
+		var events <-chan telegramtest.Event
+		events, w.unsub = w.srv.Subscribe(0)
+		labelled(sidePeople, func() { go w.dispatch(events) })
+	})
 }
 
 // dispatch hands each message the bot sent or edited to its chat's person.
@@ -221,19 +243,21 @@ func (w *botWorld) drive(d time.Duration) botTally {
 	var total botTally
 	var wg sync.WaitGroup
 	start := time.Now()
-	for _, p := range w.people {
-		wg.Add(1)
-		p.stop = &stop
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				p.flow()
-			}
-			mu.Lock()
-			total.merge(&p.tally)
-			mu.Unlock()
-		}()
-	}
+	labelled(sidePeople, func() {
+		for _, p := range w.people {
+			wg.Add(1)
+			p.stop = &stop
+			go func() {
+				defer wg.Done()
+				for !stop.Load() {
+					p.flow()
+				}
+				mu.Lock()
+				total.merge(&p.tally)
+				mu.Unlock()
+			}()
+		}
+	})
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()

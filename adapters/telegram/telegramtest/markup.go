@@ -26,10 +26,11 @@ type markup struct {
 	reply  *telego.ReplyKeyboardMarkup
 }
 
-// buttonFields are the fields of an inline button whose presence matters:
-// a button must do something, and callback_data is measured in bytes.
+// buttonFields is an inline button with the fields whose presence matters
+// as pointers: a button must do something, and callback_data is measured
+// in bytes. They shadow the button's own, so one decoding reads both.
 type buttonFields struct {
-	Text         string  `json:"text"`
+	telego.InlineKeyboardButton
 	CallbackData *string `json:"callback_data"`
 	URL          *string `json:"url"`
 }
@@ -79,9 +80,15 @@ func parseInline(raw json.RawMessage) (markup, *apiError) {
 
 func parseButton(raw json.RawMessage) (telego.InlineKeyboardButton, *apiError) {
 	var f buttonFields
-	var btn telego.InlineKeyboardButton
-	if json.Unmarshal(raw, &f) != nil || json.Unmarshal(raw, &btn) != nil {
-		return btn, badRequest("can't parse inline keyboard button: expected an Object")
+	if json.Unmarshal(raw, &f) != nil {
+		return telego.InlineKeyboardButton{}, badRequest("can't parse inline keyboard button: expected an Object")
+	}
+	btn := f.InlineKeyboardButton
+	if f.CallbackData != nil {
+		btn.CallbackData = *f.CallbackData
+	}
+	if f.URL != nil {
+		btn.URL = *f.URL
 	}
 	switch {
 	case f.CallbackData != nil:
@@ -98,7 +105,7 @@ func parseButton(raw json.RawMessage) (telego.InlineKeyboardButton, *apiError) {
 		btn.CopyText == nil && btn.CallbackGame == nil && !btn.Pay:
 		return btn, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 	}
-	if f.Text == "" {
+	if btn.Text == "" {
 		return btn, badRequest("BUTTON_TEXT_INVALID")
 	}
 	return btn, nil
