@@ -89,11 +89,15 @@ func (v *numberView) put(s NumberView) {
 	if !ok {
 		v.sorted = nil
 	}
-	v.unlink(old.Renter, s.ID)
-	v.unlink(old.Offer, s.ID)
 	v.byID[s.ID] = s
-	v.link(s.Renter, s.ID)
-	v.link(s.Offer, s.ID)
+	// Most events (a renewal, a reminder) leave the people unchanged:
+	// the index is touched only when they change.
+	if !ok || old.Renter != s.Renter || old.Offer != s.Offer {
+		v.unlink(old.Renter, s.ID)
+		v.unlink(old.Offer, s.ID)
+		v.link(s.Renter, s.ID)
+		v.link(s.Offer, s.ID)
+	}
 	v.mu.Unlock()
 }
 
