@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -16,7 +18,7 @@ import (
 // A record is applied only to an entity that has not seen it (its Seq is
 // older), which is what makes fuzzy snapshots correct.
 func (e *Engine) recover() error {
-	info, err := persistence.Recover(e.journal, e.snaps, e.restore, e.replay)
+	info, err := e.recoverState()
 	if err != nil {
 		return fmt.Errorf("actors: recover: %w", err)
 	}
@@ -40,6 +42,21 @@ func (e *Engine) recover() error {
 		"last_seq", info.LastSeq, "numbers", e.dir.count(domain.KindNumber),
 		"wallets", e.dir.count(domain.KindWallet), "took", info.Duration)
 	return nil
+}
+
+// recoverState restores the snapshot and replays the journal on every
+// core; the replay's time includes applying the last records handed out.
+func (e *Engine) recoverState() (persistence.RecoveryInfo, error) {
+	r := newReplayer(e)
+	info, err := persistence.Recover(e.journal, e.snaps, e.restore, r.add)
+	t := time.Now()
+	if cerr := r.close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	tail := time.Since(t)
+	info.ReplayDuration += tail
+	info.Duration += tail
+	return info, err
 }
 
 // topSeq is the highest sequence any entity has applied.
@@ -87,7 +104,8 @@ func (e *Engine) replay(seq uint64, payload []byte) error {
 // restore decodes a snapshot payload (format in snapshot.go) into the
 // directory, one block per core at a time.
 func (e *Engine) restore(_ uint64, payload []byte) error {
-	d := msgpack.NewDecoder(bytes.NewReader(payload))
+	in := bytes.NewReader(payload)
+	d := msgpack.NewDecoder(in)
 	n, err := d.DecodeArrayLen()
 	if err != nil {
 		return fmt.Errorf("snapshot payload: bad header: %w", err)
@@ -106,7 +124,7 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 	}
 	blocks := make([]block, 0, min(uint64(nblocks), 1<<16))
 	for i := uint64(0); i < uint64(nblocks); i++ {
-		b, err := readBlock(d)
+		b, err := readBlock(d, in, payload)
 		if err != nil {
 			return fmt.Errorf("snapshot payload: block %d: %w", i, err)
 		}
@@ -115,7 +133,10 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 	return e.restoreBlocks(blocks)
 }
 
-func readBlock(d *msgpack.Decoder) (block, error) {
+// readBlock reads the next block header from d, which reads in, a reader
+// of payload; the body is payload's own bytes, not a copy: the states
+// decoded from it copy what they keep.
+func readBlock(d *msgpack.Decoder, in *bytes.Reader, payload []byte) (block, error) {
 	n, err := d.DecodeArrayLen()
 	if err != nil {
 		return block{}, fmt.Errorf("bad block header: %w", err)
@@ -125,7 +146,7 @@ func readBlock(d *msgpack.Decoder) (block, error) {
 	}
 	kind, err1 := d.DecodeUint()
 	count, err2 := d.DecodeUint()
-	body, err3 := d.DecodeBytes()
+	body, err3 := blockBody(d, in, payload)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return block{}, err
 	}
@@ -136,6 +157,27 @@ func readBlock(d *msgpack.Decoder) (block, error) {
 		return block{}, err
 	}
 	return block{kind: domain.Kind(kind), count: int(count), body: body}, nil
+}
+
+// blockBody returns the bin value d is at as a slice of payload, and
+// moves past it. d reads in directly (a bytes.Reader is a ByteScanner, so
+// msgpack does not buffer it): what in has left tells where d is.
+func blockBody(d *msgpack.Decoder, in *bytes.Reader, payload []byte) ([]byte, error) {
+	n, err := d.DecodeBytesLen()
+	if err != nil {
+		return nil, err
+	}
+	if n == -1 {
+		return nil, nil // an empty block's body is written as nil
+	}
+	at := len(payload) - in.Len()
+	if n < 0 || n > in.Len() {
+		return nil, fmt.Errorf("a body of %d bytes where %d are left", n, in.Len())
+	}
+	if _, err := in.Seek(int64(n), io.SeekCurrent); err != nil {
+		return nil, err
+	}
+	return payload[at : at+n : at+n], nil
 }
 
 func (e *Engine) restoreBlocks(blocks []block) error {
@@ -156,7 +198,7 @@ func (e *Engine) restoreBlock(b block) error {
 			return fmt.Errorf("%s entity %d: %w", b.kind, i, err)
 		}
 		st := spec.new(id)
-		if err := d.Decode(st); err != nil {
+		if err := st.DecodeMsgpack(d); err != nil {
 			return fmt.Errorf("%s %q: %w", b.kind, id, err)
 		}
 		e.dir.put(b.kind, id, st)

@@ -9,7 +9,6 @@ import "github.com/vmihailenco/msgpack/v5"
 
 type (
 	plainIntake   Intake
-	plainPayments Payments
 	plainUsers    Users
 	plainAuditLog AuditLog
 	plainCatalog  Catalog
@@ -17,9 +16,6 @@ type (
 	plainProxy    Proxy
 	plainPool     Pool
 )
-
-// DecodeMsgpack reads the state by reflection, with its times in UTC.
-func (p *Payments) DecodeMsgpack(d *msgpack.Decoder) error { return decodeUTC(d, (*plainPayments)(p)) }
 
 // DecodeMsgpack reads the state by reflection, with its times in UTC.
 func (u *Users) DecodeMsgpack(d *msgpack.Decoder) error { return decodeUTC(d, (*plainUsers)(u)) }

@@ -19,7 +19,14 @@ import (
 // decodeUTC decodes into v (a pointer) by reflection, then puts every time
 // it holds in UTC. The states that msgpack decodes by reflection call it
 // from their DecodeMsgpack, through a type without that method.
+//
+// A value that decodes itself is called directly: its DecodeMsgpack reads
+// times in UTC, and going through msgpack's reflective dispatch and the
+// fixer lookup for it was most of what decoding a replayed record cost.
 func decodeUTC(d *msgpack.Decoder, v any) error {
+	if self, ok := v.(msgpack.CustomDecoder); ok {
+		return self.DecodeMsgpack(d)
+	}
 	if err := d.Decode(v); err != nil {
 		return err
 	}

@@ -1,0 +1,158 @@
+package actors
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"allot/domain"
+)
+
+// replayer applies journal records on one goroutine per core: each record
+// goes to the worker its entity hashes to, so one entity's records are
+// applied in journal order while different entities' are decoded and
+// applied at once. A record whose header cannot be read waits until every
+// record before it is applied, and is then applied (and refused) in order.
+type replayer struct {
+	e       *Engine
+	workers []chan *rawBatch
+	pending []*rawBatch // per worker, filling
+	free    sync.Pool
+	inward  sync.WaitGroup // batches handed out and not yet applied
+	done    sync.WaitGroup // the workers themselves
+	failed  atomic.Bool
+	mu      sync.Mutex
+	err     error  // the failure with the lowest sequence
+	errSeq  uint64 // its sequence
+}
+
+// rawBatch is records copied out of the journal's reused buffer, back to
+// back in data; ends[i] is where record i ends.
+type rawBatch struct {
+	seqs []uint64
+	ends []int
+	data []byte
+}
+
+// replayBatch is how many records a worker takes at a time: enough that
+// handing them over costs little, few enough that the workers start early.
+const replayBatch = 512
+
+func newReplayer(e *Engine) *replayer {
+	n := max(runtime.GOMAXPROCS(0), 1)
+	r := &replayer{e: e, workers: make([]chan *rawBatch, n), pending: make([]*rawBatch, n)}
+	r.free.New = func() any { return &rawBatch{} }
+	for i := range r.workers {
+		r.workers[i] = make(chan *rawBatch, 4)
+		r.done.Add(1)
+		go r.work(r.workers[i])
+	}
+	return r
+}
+
+// add takes one record (payload is only valid during the call) and
+// returns the first failure so far, which stops the replay.
+func (r *replayer) add(seq uint64, payload []byte) error {
+	if r.failed.Load() {
+		return r.wait()
+	}
+	kind, id, ok := domain.RecordEntity(payload)
+	if !ok {
+		if err := r.wait(); err != nil {
+			return err
+		}
+		if err := r.e.replay(seq, payload); err != nil {
+			r.fail(seq, err)
+			return err
+		}
+		return nil
+	}
+	w := int(entityHash(kind, id) % uint64(len(r.workers)))
+	b := r.pending[w]
+	if b == nil {
+		b = r.free.Get().(*rawBatch)
+		r.pending[w] = b
+	}
+	b.seqs = append(b.seqs, seq)
+	b.data = append(b.data, payload...)
+	b.ends = append(b.ends, len(b.data))
+	if len(b.seqs) >= replayBatch {
+		r.send(w)
+	}
+	return nil
+}
+
+func (r *replayer) send(w int) {
+	if b := r.pending[w]; b != nil {
+		r.pending[w] = nil
+		r.inward.Add(1)
+		r.workers[w] <- b
+	}
+}
+
+// wait hands out what is still filling and waits until every record so
+// far is applied; it returns the failure with the lowest sequence.
+func (r *replayer) wait() error {
+	for w := range r.pending {
+		r.send(w)
+	}
+	r.inward.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// close waits for everything handed out and stops the workers.
+func (r *replayer) close() error {
+	err := r.wait()
+	for _, c := range r.workers {
+		close(c)
+	}
+	r.done.Wait()
+	return err
+}
+
+func (r *replayer) work(in <-chan *rawBatch) {
+	defer r.done.Done()
+	for b := range in {
+		start := 0
+		for i, seq := range b.seqs {
+			if !r.failed.Load() || seq < r.failedAt() {
+				if err := r.e.replay(seq, b.data[start:b.ends[i]]); err != nil {
+					r.fail(seq, err)
+				}
+			}
+			start = b.ends[i]
+		}
+		b.seqs, b.ends, b.data = b.seqs[:0], b.ends[:0], b.data[:0]
+		r.free.Put(b)
+		r.inward.Done()
+	}
+}
+
+func (r *replayer) fail(seq uint64, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil || seq < r.errSeq {
+		r.err, r.errSeq = err, seq
+	}
+	r.failed.Store(true)
+}
+
+// failedAt is the sequence of the earliest failure: records after it
+// need not be applied, those before it still must, to find any earlier one.
+func (r *replayer) failedAt() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.errSeq
+}
+
+// entityHash is FNV-1a over an entity's kind and id.
+func entityHash(kind domain.Kind, id []byte) uint64 {
+	h := uint64(14695981039346656037)
+	h = (h ^ uint64(kind)) * 1099511628211
+	for _, c := range id {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}

@@ -1,0 +1,69 @@
+package domain
+
+import "encoding/binary"
+
+// RecordEntity reads only the kind and id of a record EncodeRecord wrote,
+// without decoding its event: enough to tell which entity it belongs to,
+// so that a replay can hand each entity's records to one goroutine. id
+// aliases b. ok is false when the header is not one this build reads;
+// DecodeRecord then says why.
+func RecordEntity(b []byte) (kind Kind, id []byte, ok bool) {
+	if len(b) == 0 || b[0] != 0x95 { // an array of five
+		return 0, nil, false
+	}
+	b = b[1:]
+	ver, b, ok := headerUint(b)
+	if !ok || ver < minRecordVersion || ver > RecordVersion {
+		return 0, nil, false
+	}
+	k, b, ok := headerUint(b)
+	if !ok || k > 0xff {
+		return 0, nil, false
+	}
+	id, ok = headerString(b)
+	return Kind(k), id, ok
+}
+
+// headerUint reads a msgpack unsigned integer in any of its widths.
+func headerUint(b []byte) (uint64, []byte, bool) {
+	if len(b) == 0 {
+		return 0, nil, false
+	}
+	c, b := b[0], b[1:]
+	switch {
+	case c <= 0x7f:
+		return uint64(c), b, true
+	case c == 0xcc && len(b) >= 1:
+		return uint64(b[0]), b[1:], true
+	case c == 0xcd && len(b) >= 2:
+		return uint64(binary.BigEndian.Uint16(b)), b[2:], true
+	case c == 0xce && len(b) >= 4:
+		return uint64(binary.BigEndian.Uint32(b)), b[4:], true
+	case c == 0xcf && len(b) >= 8:
+		return binary.BigEndian.Uint64(b), b[8:], true
+	}
+	return 0, nil, false
+}
+
+// headerString reads a msgpack string of up to maxIDLen bytes.
+func headerString(b []byte) ([]byte, bool) {
+	if len(b) == 0 {
+		return nil, false
+	}
+	c, b := b[0], b[1:]
+	n := 0
+	switch {
+	case c >= 0xa0 && c <= 0xbf:
+		n = int(c & 0x1f)
+	case c == 0xd9 && len(b) >= 1:
+		n, b = int(b[0]), b[1:]
+	case c == 0xda && len(b) >= 2:
+		n, b = int(binary.BigEndian.Uint16(b)), b[2:]
+	default:
+		return nil, false
+	}
+	if n > maxIDLen || n > len(b) {
+		return nil, false
+	}
+	return b[:n], true
+}
