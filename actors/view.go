@@ -36,6 +36,12 @@ type numberView struct {
 	mu     sync.RWMutex
 	byID   map[string]NumberView
 	sorted []string // ids in order; nil when a number was added or removed since
+	// shown is sorted without the removed numbers: what the catalogue
+	// pages through. It is kept, like sorted, until a number is added or
+	// leaves or re-enters the catalogue, so that a page costs its own
+	// numbers rather than a walk over all of them. Never modified once
+	// handed out: readers share it.
+	shown []string
 	// byUser indexes the numbers each person rents, holds or is offered, so
 	// "my rentals" costs what the person has, not the size of the catalogue.
 	byUser map[domain.UserID]map[string]struct{}
@@ -89,6 +95,9 @@ func (v *numberView) put(s NumberView) {
 	if !ok {
 		v.sorted = nil
 	}
+	if !ok || (old.Status == domain.StatusRemoved) != (s.Status == domain.StatusRemoved) {
+		v.shown = nil
+	}
 	v.byID[s.ID] = s
 	// Most events (a renewal, a reminder) leave the people unchanged:
 	// the index is touched only when they change.
@@ -110,6 +119,11 @@ func (v *numberView) ids() []string {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	return v.sortedLocked()
+}
+
+// sortedLocked is ids with the write lock held.
+func (v *numberView) sortedLocked() []string {
 	if v.sorted == nil {
 		v.sorted = make([]string, 0, len(v.byID))
 		for id := range v.byID {
@@ -120,18 +134,28 @@ func (v *numberView) ids() []string {
 	return v.sorted
 }
 
-// listed is the ids of the numbers in the catalogue: all but removed ones.
+// listed is the ids of the numbers in the catalogue, all but removed ones,
+// in order. The slice is shared: callers must not modify it.
 func (v *numberView) listed() []string {
-	ids := v.ids()
 	v.mu.RLock()
-	defer v.mu.RUnlock()
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if v.byID[id].Status != domain.StatusRemoved {
-			out = append(out, id)
-		}
+	shown := v.shown
+	v.mu.RUnlock()
+	if shown != nil {
+		return shown
 	}
-	return out
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.shown == nil { // built from the order and statuses as they are under this lock
+		ids := v.sortedLocked()
+		out := make([]string, 0, len(ids))
+		for _, id := range ids {
+			if v.byID[id].Status != domain.StatusRemoved {
+				out = append(out, id)
+			}
+		}
+		v.shown = out
+	}
+	return v.shown
 }
 
 // rebuild fills the view from every number's state; recovery calls it

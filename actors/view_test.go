@@ -61,6 +61,9 @@ func TestARemovedNumberLeavesTheCatalogueAndComesBackWhenAdded(t *testing.T) {
 	if _, err := e.RemoveNumber(ctx, admin, num2); !errors.Is(err, domain.ErrNotAvailable) {
 		t.Fatalf("removing a rented number: %v", err)
 	}
+	if p := e.Catalogue(ctx, 0, 10); len(p.Numbers) != 2 { // the page's list is kept from here
+		t.Fatalf("catalogue before removal: %+v", p)
+	}
 	if _, err := e.RemoveNumber(ctx, admin, num1); err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +78,12 @@ func TestARemovedNumberLeavesTheCatalogueAndComesBackWhenAdded(t *testing.T) {
 	}
 	if p := e.Catalogue(ctx, 0, 10); len(p.Numbers) != 2 {
 		t.Fatalf("catalogue after adding it back: %+v", p)
+	}
+	if _, err := e.AddNumber(ctx, admin, "+888 0000 0999"); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.Catalogue(ctx, 0, 10); len(p.Numbers) != 3 || p.Numbers[2].ID != "+88800000999" {
+		t.Fatalf("catalogue after a new number: %+v", p)
 	}
 	page, _ := e.AuditLog(ctx, 0, 10)
 	if len(page.Entries) == 0 || page.Entries[len(page.Entries)-1].Action == "" {
