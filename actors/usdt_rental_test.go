@@ -31,6 +31,17 @@ func depositIn(t *testing.T, e *Engine, u domain.UserID, m domain.Money) Deposit
 	return r
 }
 
+// chainPay is a payment of m from the chain with comment, as the watcher
+// delivers one: no user known, only the code.
+func chainPay(t *testing.T, e *Engine, m domain.Money, comment string) DepositResult {
+	t.Helper()
+	txSeq++
+	r, err := e.Deposit(ctxT(t), domain.Payment{Tx: domain.TxID{Account: "chain", LT: txSeq, Hash: "h"},
+		Amount: domain.Nano(m.Units), Currency: m.Currency, Comment: comment, At: newClock().Now()})
+	mustOK(t, err)
+	return r
+}
+
 func balanceIn(t *testing.T, e *Engine, u domain.UserID, c domain.Currency) domain.Money {
 	t.Helper()
 	w, err := e.Wallet(ctxT(t), u)
@@ -108,17 +119,11 @@ func TestEngine_USDTRentInvoice(t *testing.T) {
 	if h := mustNumber(t, e, num1).Hold; h == nil || h.Currency != domain.CurrencyUSDT {
 		t.Fatalf("hold %+v: want a USDT reservation", h)
 	}
-	txSeq++
-	wrong, err := e.Deposit(ctx, domain.Payment{Tx: domain.TxID{Account: "chain", LT: txSeq, Hash: "h"},
-		Amount: inv.Amount, Comment: inv.Code, At: newClock().Now()})
-	mustOK(t, err)
+	wrong := chainPay(t, e, domain.TONMoney(inv.Amount), inv.Code)
 	if wrong.Rental != nil || wrong.Currency != domain.CurrencyTON || wrong.Outcome != domain.OutcomeCredited {
 		t.Fatalf("a TON payment of a USDT invoice: %+v", wrong)
 	}
-	txSeq++
-	res, err := e.Deposit(ctx, domain.Payment{Tx: domain.TxID{Account: "chain", LT: txSeq, Hash: "h"},
-		Amount: inv.Amount, Currency: domain.CurrencyUSDT, Comment: inv.Code, At: newClock().Now()})
-	mustOK(t, err)
+	res := chainPay(t, e, inv.Money(), inv.Code)
 	if res.Rental == nil || res.Rental.Currency != domain.CurrencyUSDT || res.RentErr != nil {
 		t.Fatalf("the USDT payment: %+v", res)
 	}

@@ -78,52 +78,70 @@ func (b *stockBook) check(stock, issued [][]string, handed []domain.StockItem) s
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var v stockVerdict
-	fail := func(format string, args ...any) { v.problems = append(v.problems, fmt.Sprintf(format, args...)) }
 	items := map[string]domain.StockItem{}
 	for _, it := range handed {
 		if _, ok := items[it.ID]; ok {
 			v.duplicates++
-			fail("item %s handed out twice", it.ID)
+			v.fail("item %s handed out twice", it.ID)
 		}
 		items[it.ID] = it
 	}
-	inStock, inIssued, ids := map[string]int{}, map[string]int{}, map[string]int{}
+	inStock := map[string]int{}
 	for _, r := range stock[min(1, len(stock)):] {
 		if c := rowContent(r); c != "" {
 			inStock[c]++
 		}
 	}
+	inIssued := v.checkIssued(issued, items)
+	b.checkRows(&v, inStock, inIssued)
+	return v
+}
+
+func (v *stockVerdict) fail(format string, args ...any) {
+	v.problems = append(v.problems, fmt.Sprintf(format, args...))
+}
+
+// checkIssued holds the issued tab against the items handed out: each
+// exactly once, with its content. It returns the rows' contents counted.
+func (v *stockVerdict) checkIssued(issued [][]string, items map[string]domain.StockItem) map[string]int {
+	inIssued, ids := map[string]int{}, map[string]int{}
 	for _, r := range issued {
 		r = append(slices.Clone(r), make([]string, 7)...)
 		ids[r[0]]++
 		inIssued[rowContent(r[4:])]++
 		if it, ok := items[r[0]]; !ok || rowContent(it.Cells) != rowContent(r[4:]) {
-			fail("issued tab: row %q is not an item handed out", r[:7])
+			v.fail("issued tab: row %q is not an item handed out", r[:7])
 		}
 	}
 	v.landed = len(ids)
 	for id, n := range ids {
 		if n > 1 {
 			v.duplicates++
-			fail("issued tab: item %s %d times", id, n)
+			v.fail("issued tab: item %s %d times", id, n)
 		}
 	}
 	for id := range items {
 		if ids[id] == 0 {
 			v.lost++
-			fail("item %s was handed out and is not in the issued tab", id)
+			v.fail("item %s was handed out and is not in the issued tab", id)
 		}
 	}
+	return inIssued
+}
+
+// checkRows holds every row ever put in the stock tab against where it is
+// now: in one tab exactly once, or deleted by the person.
+func (b *stockBook) checkRows(v *stockVerdict, inStock, inIssued map[string]int) {
 	for c := range b.universe {
 		s, i := inStock[c], inIssued[c]
 		v.inStock += s
 		switch {
 		case s+i > 1:
 			v.duplicates++
-			fail("row %q: %d in the stock tab, %d in the issued tab", c, s, i)
+			v.fail("row %q: %d in the stock tab, %d in the issued tab", c, s, i)
 		case s+i == 0 && b.deleted[c] == 0:
 			v.lost++
-			fail("row %q is lost: in neither tab, and the person did not delete it", c)
+			v.fail("row %q is lost: in neither tab, and the person did not delete it", c)
 		case s+i == 0:
 			v.humanDeleted++
 		case b.deleted[c] > 0 && s == 1:
@@ -132,8 +150,7 @@ func (b *stockBook) check(stock, issued [][]string, handed []domain.StockItem) s
 	}
 	for c := range inStock {
 		if !b.universe[c] {
-			fail("stock tab: row %q was never there", c)
+			v.fail("stock tab: row %q was never there", c)
 		}
 	}
-	return v
 }
