@@ -130,6 +130,28 @@ func (d *directory) put(kind domain.Kind, id string, state domain.State) *entry 
 	return e
 }
 
+// reserve sizes the shards of kind, while they are empty, for n entities
+// in all: restoring a million entities into maps that start small spent
+// more time rehashing than decoding. n comes from a snapshot's block
+// counts, so it is capped: a damaged count costs a refusal later, not
+// memory now.
+func (d *directory) reserve(kind domain.Kind, n int) {
+	per := min(n, maxReserve)/shardCount + 1
+	per += per / 8
+	shards := d.kinds[kind]
+	for i := range shards {
+		s := &shards[i]
+		s.mu.Lock()
+		if len(s.m) == 0 {
+			s.m = make(map[string]*entry, per)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// maxReserve bounds what reserve sizes for; more entities still fit.
+const maxReserve = 1 << 24
+
 // peek returns an entity's entry without activating it.
 func (d *directory) peek(kind domain.Kind, id string) (*entry, bool) {
 	s := d.shard(kind, id)
@@ -137,6 +159,26 @@ func (d *directory) peek(kind domain.Kind, id string) (*entry, bool) {
 	defer s.mu.Unlock()
 	e, ok := s.m[id]
 	return e, ok
+}
+
+// collect walks every entry of kind on every core, a shard at a time under
+// its lock, and returns what fn gathered from each shard, in shard order.
+// fn runs concurrently for different shards, each with its own acc, so it
+// needs no lock of its own; like each's, it must be quick and must not
+// route messages. Recovery's walks over a million entities take half as
+// long this way.
+func collect[T any](d *directory, kind domain.Kind, fn func(acc *T, e *entry)) []T {
+	out := make([]T, shardCount)
+	shards := d.kinds[kind]
+	onCores(shardCount, func(i int) {
+		s := &shards[i]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, en := range s.m {
+			fn(&out[i], en)
+		}
+	})
+	return out
 }
 
 // each calls fn for every entry of kind, shard by shard, holding the shard's

@@ -382,6 +382,19 @@ func (x *exec) settleWithoutFragment(n *domain.Number, c domain.Chore) {
 	}
 }
 
+// owesChore reports whether recovery has anything to resume for chore c.
+// Without Fragment only a hand-over or an account check can be settled
+// (as skipped); login codes that differ from what they should be cannot be
+// changed, so a number owing only that is left alone: a million free
+// numbers whose codes were never set would otherwise each be woken, and
+// spawned, at every start.
+func (e *Engine) owesChore(c domain.Chore) bool {
+	if e.handovers != nil {
+		return c.Any()
+	}
+	return c.EndSessions || c.CheckAccount
+}
+
 // resumeChores hands the worker every chore recovery found owed: a crash
 // between a hand-over's intent and Fragment's confirmation left it there.
 // Without Fragment, owed hand-overs are recorded as skipped by their

@@ -23,7 +23,7 @@ func (e *Engine) recover() error {
 		return fmt.Errorf("actors: recover: %w", err)
 	}
 	e.recovery = info
-	if top := e.topSeq(); top > e.journal.LastSeq() {
+	if top := e.restoredTop; top > e.journal.LastSeq() {
 		// A fuzzy snapshot can hold events up to top while its own seq is
 		// lower; if the journal lost them (a repair cut it short), new
 		// events would reuse their sequences and a later replay would skip
@@ -78,7 +78,7 @@ func SnapshotTop(payload []byte) (uint64, error) {
 	if err := e.restore(0, payload); err != nil {
 		return 0, err
 	}
-	return e.topSeq(), nil
+	return e.restoredTop, nil
 }
 
 func (e *Engine) replay(seq uint64, payload []byte) error {
@@ -180,30 +180,48 @@ func blockBody(d *msgpack.Decoder, in *bytes.Reader, payload []byte) ([]byte, er
 	return payload[at : at+n : at+n], nil
 }
 
+// restoreBlocks restores every block on every core, into shards sized
+// beforehand, and records the highest entity sequence restored: the
+// journal must reach it (recover checks), and a replay never applies a
+// record above the journal's end, so no walk over the entities afterwards
+// is needed to find it.
 func (e *Engine) restoreBlocks(blocks []block) error {
+	counts := map[domain.Kind]int{}
+	for _, b := range blocks {
+		counts[b.kind] += b.count
+	}
+	for k, n := range counts {
+		e.dir.reserve(k, n)
+	}
 	errs := make([]error, len(blocks))
-	onCores(len(blocks), func(i int) { errs[i] = e.restoreBlock(blocks[i]) })
+	tops := make([]uint64, len(blocks))
+	onCores(len(blocks), func(i int) { tops[i], errs[i] = e.restoreBlock(blocks[i]) })
+	for _, t := range tops {
+		e.restoredTop = max(e.restoredTop, t)
+	}
 	return errors.Join(errs...)
 }
 
-func (e *Engine) restoreBlock(b block) error {
+// restoreBlock restores one block and returns its highest entity sequence.
+func (e *Engine) restoreBlock(b block) (top uint64, err error) {
 	spec, err := specOf(b.kind)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	d := msgpack.NewDecoder(bytes.NewReader(b.body))
 	for i := 0; i < b.count; i++ {
 		id, err := d.DecodeString()
 		if err != nil {
-			return fmt.Errorf("%s entity %d: %w", b.kind, i, err)
+			return top, fmt.Errorf("%s entity %d: %w", b.kind, i, err)
 		}
 		st := spec.new(id)
 		if err := st.DecodeMsgpack(d); err != nil {
-			return fmt.Errorf("%s %q: %w", b.kind, id, err)
+			return top, fmt.Errorf("%s %q: %w", b.kind, id, err)
 		}
+		top = max(top, st.LastSeq())
 		e.dir.put(b.kind, id, st)
 	}
-	return nil
+	return top, nil
 }
 
 // resume re-arms the scheduler and finishes the sagas a crash cut short.
@@ -213,32 +231,22 @@ func (e *Engine) restoreBlock(b block) error {
 func (e *Engine) resume() {
 	// Wake-ups first: after the saga steps below are routed, number states
 	// belong to their actors and may no longer be read from here.
-	var wakes []wake
-	reminders := e.opts.Policy.Reminders
-	var chores []string
+	var o numbersOwed
+	for _, p := range e.numbersOwed() {
+		o.wakes = append(o.wakes, p.wakes...)
+		o.chores = append(o.chores, p.chores...)
+		o.notices = append(o.notices, p.notices...)
+		o.refunds = append(o.refunds, p.refunds...)
+	}
+	wakes := o.wakes
 	refunds := map[string][]domain.OwedRefund{}
-	var notices []Notice
-	now := e.clock()
-	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
-		if n, _ := en.state.(*domain.Number); n != nil {
-			if len(n.Refunds) > 0 {
-				refunds[n.ID] = slices.Clone(n.Refunds)
-			}
-			if len(n.Notices) > 0 {
-				notices = append(notices, owedNotices(n, now)...)
-			}
-			if at := n.NextWake(reminders); !at.IsZero() {
-				wakes = append(wakes, wake{at: at, wakeKey: wakeKey{domain.KindNumber, n.ID}})
-			}
-			if n.Chore(e.clock()).Any() {
-				chores = append(chores, n.ID)
-			}
-		}
-	})
-	e.resumeChores(chores)
+	for _, r := range o.refunds {
+		refunds[r.number] = r.owed
+	}
+	e.resumeChores(o.chores)
 	// Before the scheduler is armed: a notice owed from before the stop is
 	// raised before any the ticks below raise, in the order it fell due.
-	e.resumeNotices(notices)
+	e.resumeNotices(o.notices)
 	e.dir.each(domain.KindProxy, func(en *entry, _ bool) {
 		if p, _ := en.state.(*domain.Proxy); p != nil {
 			if at := p.NextWake(); !at.IsZero() {
@@ -252,6 +260,45 @@ func (e *Engine) resume() {
 	e.resumeRefunds(refunds) // last: the wallets were read by resumePurchases, and belong to their actors from here
 }
 
+// numbersOwed is what a walk over the numbers finds owed from before a
+// stop: wake-ups, Fragment chores, notices and refunds.
+type numbersOwed struct {
+	wakes   []wake
+	chores  []string
+	notices []Notice
+	refunds []owedRefunds
+}
+
+type owedRefunds struct {
+	number string
+	owed   []domain.OwedRefund
+}
+
+// numbersOwed walks every number on every core; the parts are in shard
+// order, and each consumer sorts what it needs sorted.
+func (e *Engine) numbersOwed() []numbersOwed {
+	reminders := e.opts.Policy.Reminders
+	now := e.clock()
+	return collect(e.dir, domain.KindNumber, func(o *numbersOwed, en *entry) {
+		n, _ := en.state.(*domain.Number)
+		if n == nil {
+			return
+		}
+		if len(n.Refunds) > 0 {
+			o.refunds = append(o.refunds, owedRefunds{n.ID, slices.Clone(n.Refunds)})
+		}
+		if len(n.Notices) > 0 {
+			o.notices = append(o.notices, owedNotices(n, now)...)
+		}
+		if at := n.NextWake(reminders); !at.IsZero() {
+			o.wakes = append(o.wakes, wake{at: at, wakeKey: wakeKey{domain.KindNumber, n.ID}})
+		}
+		if e.owesChore(n.Chore(now)) {
+			o.chores = append(o.chores, n.ID)
+		}
+	})
+}
+
 // resumePurchases sends the number step of every purchase a crash left
 // processing (money held for a number) again: the number either applies
 // it or finds it applied, and the wallet settles. A purchase whose number
@@ -261,19 +308,19 @@ func (e *Engine) resumePurchases() {
 		number string
 		cmd    *confirmPurchase
 	}
-	var steps []step
-	e.dir.each(domain.KindWallet, func(en *entry, _ bool) {
+	parts := collect(e.dir, domain.KindWallet, func(steps *[]step, en *entry) {
 		w, _ := en.state.(*domain.Wallet)
 		if w == nil {
 			return
 		}
 		for _, x := range w.Entries {
 			if x.Debit && x.Status == domain.EntryProcessing {
-				steps = append(steps, step{x.Ref, &confirmPurchase{op: x.Op, user: w.User, days: x.Days,
+				*steps = append(*steps, step{x.Ref, &confirmPurchase{op: x.Op, user: w.User, days: x.Days,
 					price: x.Money(), purpose: x.Note}})
 			}
 		}
 	})
+	steps := slices.Concat(parts...)
 	for _, s := range steps {
 		if !e.dir.route(e.root, domain.KindNumber, s.number, s.cmd, false) {
 			e.dir.route(e.root, domain.KindWallet, walletID(s.cmd.user),

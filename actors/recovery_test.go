@@ -284,3 +284,25 @@ func waitFor(t testing.TB, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A free number whose login codes were never set owes Fragment a chore
+// that only Fragment can do. Without Fragment, a restart must not wake
+// every such number: at a million numbers that was most of a start.
+func TestEngine_RestartWithoutFragmentWakesNoFreeNumber(t *testing.T) {
+	dir, c := t.TempDir(), newClock()
+	e := openTest(t, dir, c, nil)
+	seed(t, e, domain.TON(100), num1, num2)
+	if ch := mustNumber(t, e, num1).Chore(c.Now()); !ch.Any() || ch.EndSessions || ch.CheckAccount {
+		t.Fatalf("a fresh number should owe only its codes: %+v", ch)
+	}
+	if err := e.Close(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	e = openTest(t, dir, c, func(o *Options) { o.IdleTimeout = time.Hour })
+	if err := e.Drain(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.dir.active.Load(); n != 0 {
+		t.Errorf("%d entities woken at start, want 0", n)
+	}
+}

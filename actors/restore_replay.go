@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"cmp"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -9,14 +11,25 @@ import (
 )
 
 // replayer applies journal records on one goroutine per core: each record
-// goes to the worker its entity hashes to, so one entity's records are
-// applied in journal order while different entities' are decoded and
+// goes to the worker that owns its entity's bucket, so one entity's records
+// are applied in journal order while different entities' are decoded and
 // applied at once. A record whose header cannot be read waits until every
 // record before it is applied, and is then applied (and refused) in order.
+//
+// Buckets are handed to workers by load, not fixed: one entity can carry
+// half of a journal (the payments register takes a record for every
+// deposit), and a fixed hash would leave its worker with that half plus
+// its share of the rest while the other idles. Every replayWindow records
+// the workers are drained and the buckets dealt again, heaviest first, to
+// the least loaded worker of the window just replayed.
 type replayer struct {
 	e       *Engine
 	workers []chan *rawBatch
 	pending []*rawBatch // per worker, filling
+	owner   [replayBuckets]int
+	load    [replayBuckets]int // records per bucket in this window
+	inWin   int                // records added in this window
+	window  int                // replayWindow; smaller in tests
 	free    sync.Pool
 	inward  sync.WaitGroup // batches handed out and not yet applied
 	done    sync.WaitGroup // the workers themselves
@@ -38,10 +51,21 @@ type rawBatch struct {
 // handing them over costs little, few enough that the workers start early.
 const replayBatch = 512
 
+// replayBuckets is how finely entities are dealt to workers, and
+// replayWindow how many records pass between two deals: a deal waits for
+// the workers to finish, which a window of this size makes rare.
+const (
+	replayBuckets = 64
+	replayWindow  = 1 << 16
+)
+
 func newReplayer(e *Engine) *replayer {
 	n := max(runtime.GOMAXPROCS(0), 1)
-	r := &replayer{e: e, workers: make([]chan *rawBatch, n), pending: make([]*rawBatch, n)}
+	r := &replayer{e: e, workers: make([]chan *rawBatch, n), pending: make([]*rawBatch, n), window: replayWindow}
 	r.free.New = func() any { return &rawBatch{} }
+	for b := range r.owner {
+		r.owner[b] = b % n
+	}
 	for i := range r.workers {
 		r.workers[i] = make(chan *rawBatch, 4)
 		r.done.Add(1)
@@ -67,7 +91,15 @@ func (r *replayer) add(seq uint64, payload []byte) error {
 		}
 		return nil
 	}
-	w := int(entityHash(kind, id) % uint64(len(r.workers)))
+	if r.inWin >= r.window {
+		if err := r.deal(); err != nil {
+			return err
+		}
+	}
+	bucket := entityHash(kind, id) % replayBuckets
+	r.load[bucket]++
+	r.inWin++
+	w := r.owner[bucket]
 	b := r.pending[w]
 	if b == nil {
 		b = r.free.Get().(*rawBatch)
@@ -88,6 +120,27 @@ func (r *replayer) send(w int) {
 		r.inward.Add(1)
 		r.workers[w] <- b
 	}
+}
+
+// deal waits for the workers, then gives each bucket, heaviest in the
+// window just ended first, to the worker with the least load so far.
+func (r *replayer) deal() error {
+	if err := r.wait(); err != nil {
+		return err
+	}
+	order := make([]int, replayBuckets)
+	for b := range order {
+		order[b] = b
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(r.load[b], r.load[a]) })
+	sum := make([]int, len(r.workers))
+	for _, b := range order {
+		w := slices.Index(sum, slices.Min(sum))
+		r.owner[b] = w
+		sum[w] += r.load[b]
+	}
+	r.load, r.inWin = [replayBuckets]int{}, 0
+	return nil
 }
 
 // wait hands out what is still filling and waits until every record so

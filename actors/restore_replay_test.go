@@ -80,3 +80,61 @@ func TestReplayer_ReportsTheFirstBadRecord(t *testing.T) {
 		}
 	}
 }
+
+// One wallet takes half the records, as the payments register does in a
+// journal of deposits: across many deals its records and everyone else's
+// are still applied in order, and a deal leaves the heavy bucket alone on
+// its worker.
+func TestReplayer_DealsBucketsByLoad(t *testing.T) {
+	e := replayEngine()
+	r := newReplayer(e)
+	r.window = 97
+	seq := uint64(0)
+	heavy := 0
+	for round := int64(1); round <= 60; round++ {
+		for u := 1; u <= 20; u++ {
+			for _, user := range []int{u, 1} {
+				seq++
+				if user == 1 {
+					heavy++
+				}
+				if err := r.add(seq, replayRecord(t, user, int64(seq))); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := r.close(); err != nil {
+		t.Fatal(err)
+	}
+	for u := 1; u <= 20; u++ {
+		en, _ := e.dir.peek(domain.KindWallet, strconv.Itoa(u))
+		w := en.state.(*domain.Wallet)
+		for i := 1; i < len(w.Entries); i++ {
+			if w.Entries[i].Amount <= w.Entries[i-1].Amount {
+				t.Fatalf("wallet %d: entry %d applied out of order", u, i)
+			}
+		}
+		if u == 1 && len(w.Entries) != heavy {
+			t.Fatalf("wallet 1 has %d entries, want %d", len(w.Entries), heavy)
+		}
+	}
+	if len(r.workers) < 2 {
+		return // one core: nothing to deal
+	}
+	r.load = [replayBuckets]int{}
+	r.load[5] = 1000
+	for b := range r.load {
+		if b != 5 {
+			r.load[b] = 10
+		}
+	}
+	if err := r.deal(); err != nil {
+		t.Fatal(err)
+	}
+	for b := range r.owner {
+		if b != 5 && r.owner[b] == r.owner[5] {
+			t.Fatalf("bucket %d shares a worker with the heavy bucket", b)
+		}
+	}
+}

@@ -89,6 +89,16 @@ func summarize(n *domain.Number, now time.Time) NumberView {
 	return v
 }
 
+// reserve sizes an empty view for n numbers, so that rebuilding it after
+// a restore does not rehash its way up to a million.
+func (v *numberView) reserve(n int) {
+	v.mu.Lock()
+	if len(v.byID) == 0 {
+		v.byID = make(map[string]NumberView, min(n, maxReserve))
+	}
+	v.mu.Unlock()
+}
+
 func (v *numberView) put(s NumberView) {
 	v.mu.Lock()
 	old, ok := v.byID[s.ID]
@@ -162,11 +172,21 @@ func (v *numberView) listed() []string {
 // before any actor runs.
 func (e *Engine) rebuildView() {
 	now := e.clock()
-	e.dir.each(domain.KindNumber, func(en *entry, _ bool) {
+	parts := collect(e.dir, domain.KindNumber, func(acc *[]NumberView, en *entry) {
 		if n, _ := en.state.(*domain.Number); n != nil {
-			e.view.put(summarize(n, now))
+			*acc = append(*acc, summarize(n, now))
 		}
 	})
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	e.view.reserve(total)
+	for _, p := range parts {
+		for _, s := range p {
+			e.view.put(s)
+		}
+	}
 }
 
 // CataloguePage is one page of the catalogue, in number order.
