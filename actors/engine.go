@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -46,6 +45,9 @@ type Options struct {
 	// Accounts signs in to returned numbers' accounts (account.go); nil
 	// leaves those checks to the admins. It needs Fragment for the codes.
 	Accounts AccountChecker
+	// Store opens where events and snapshots are kept; nil means the data
+	// directory's journal and snapshot files (Dir, Fsync, SegmentSize).
+	Store OpenStore
 }
 
 // Engine is Allot's state: the actor system, the directory of entities, the
@@ -58,8 +60,7 @@ type Engine struct {
 	system  *actor.ActorSystem
 	root    *actor.RootContext
 	dir     *directory
-	journal *persistence.Journal
-	snaps   *persistence.SnapshotStore
+	store   Store
 	durable *durability
 	sched   schedRef
 	workers *workers
@@ -116,7 +117,7 @@ func Open(opts Options) (*Engine, error) {
 			e.handovers.close()
 		}
 		e.shutdownActors()
-		return nil, errors.Join(err, e.journal.Close())
+		return nil, errors.Join(err, e.store.Close())
 	}
 	e.resume()
 	e.startLoop()
@@ -151,25 +152,21 @@ func withDefaults(o Options) Options {
 }
 
 func (e *Engine) openStorage() error {
-	j, err := persistence.OpenJournal(persistence.JournalOptions{
-		Dir: filepath.Join(e.opts.Dir, "journal"), Fsync: e.opts.Fsync, SegmentSize: e.opts.SegmentSize,
-		Logger: e.log, OnSync: func(d time.Duration, records, _ int) {
-			e.commits.observe(d)
-			e.commits.batch(records)
-			e.durable.synced()
-		},
-		OnFatal: e.fatal,
-	})
-	if err != nil {
-		return fmt.Errorf("actors: open journal: %w", err)
+	h := StoreHooks{Logger: e.log, OnFatal: e.fatal, OnSync: func(d time.Duration, records int) {
+		e.commits.observe(d)
+		e.commits.batch(records)
+		e.durable.synced()
+	}}
+	var err error
+	if e.opts.Store != nil {
+		e.store, err = e.opts.Store(h)
+	} else {
+		e.store, err = openFileStore(e.opts, h)
 	}
-	e.journal = j
-	e.durable.durable = j.DurableSeq
-	s, err := persistence.OpenSnapshots(filepath.Join(e.opts.Dir, "snapshots"), e.opts.SnapshotKeep, e.log)
 	if err != nil {
-		return errors.Join(fmt.Errorf("actors: open snapshots: %w", err), j.Close())
+		return err
 	}
-	e.snaps = s
+	e.durable.durable = e.store.DurableSeq
 	return nil
 }
 
@@ -284,7 +281,7 @@ func (e *Engine) close(ctx context.Context) error {
 	e.stopLoop()
 	<-e.loopDone
 	var errs []error
-	if e.journal.Err() == nil {
+	if e.store.Err() == nil {
 		if err := e.drain(ctx); err != nil {
 			errs = append(errs, err)
 		}
@@ -295,7 +292,7 @@ func (e *Engine) close(ctx context.Context) error {
 		}
 	}
 	e.shutdownActors()
-	errs = append(errs, e.journal.Close())
+	errs = append(errs, e.store.Close())
 	return errors.Join(errs...)
 }
 
@@ -328,7 +325,7 @@ func (e *Engine) Drain(ctx context.Context) error {
 func (e *Engine) drain(ctx context.Context) error {
 	for {
 		if e.dir.inflight() == 0 && !e.handovers.busy() {
-			return e.journal.WaitDurable(ctx, e.journal.LastSeq())
+			return e.store.WaitDurable(ctx, e.store.LastSeq())
 		}
 		select {
 		case <-ctx.Done():
@@ -358,7 +355,7 @@ const idleEpochs = 4
 
 // Ready reports whether the engine takes work: restored and its journal writable.
 func (e *Engine) Ready() error {
-	if err := e.journal.Err(); err != nil {
+	if err := e.store.Err(); err != nil {
 		return err
 	}
 	if e.closed.Load() {

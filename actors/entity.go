@@ -126,9 +126,9 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	seq := x.eng.journal.Append(payload, noDone)
+	seq := x.eng.store.Append(payload, x.seq())
 	if seq == 0 {
-		err := x.eng.journal.Err()
+		err := x.eng.store.Err()
 		switch {
 		case err != nil:
 		case len(payload) > persistence.MaxPayloadSize:
@@ -150,8 +150,6 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 	}
 	return seq, nil
 }
-
-func noDone(uint64, error) {}
 
 // seq is the sequence of the entity's last applied event.
 func (x *exec) seq() uint64 { return stateSeq(x.e.state) }

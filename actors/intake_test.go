@@ -53,7 +53,7 @@ func TestEngine_HandledUpdatesOutliveARestart(t *testing.T) {
 func TestEngine_HandledUpdatesInBatches(t *testing.T) {
 	e := openTest(t, t.TempDir(), newClock(), nil)
 	ctx := ctxT(t)
-	before := e.journal.LastSeq()
+	before := e.store.LastSeq()
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -72,5 +72,5 @@ func TestEngine_HandledUpdatesInBatches(t *testing.T) {
 	if err != nil || len(got) != 800 {
 		t.Fatalf("HandledUpdates: %d ids, %v; want 800", len(got), err)
 	}
-	t.Logf("%d journal records for 800 updates", e.journal.LastSeq()-before) // how many depends on the scheduling
+	t.Logf("%d journal records for 800 updates", e.store.LastSeq()-before) // how many depends on the scheduling
 }

@@ -318,7 +318,7 @@ func (e *Engine) LastSnapshot() (info persistence.SnapshotInfo, busy, ok bool) {
 		return info, true, false
 	}
 	defer e.snapMu.Unlock()
-	list, err := e.snaps.List()
+	list, err := e.store.Snapshots()
 	if err != nil || len(list) == 0 {
 		return info, false, false
 	}

@@ -23,13 +23,13 @@ func (e *Engine) recover() error {
 		return fmt.Errorf("actors: recover: %w", err)
 	}
 	e.recovery = info
-	if top := e.restoredTop; top > e.journal.LastSeq() {
+	if top := e.restoredTop; top > e.store.LastSeq() {
 		// A fuzzy snapshot can hold events up to top while its own seq is
 		// lower; if the journal lost them (a repair cut it short), new
 		// events would reuse their sequences and a later replay would skip
 		// them as already seen. Refuse rather than lose them.
 		return fmt.Errorf("actors: recover: the state holds events up to %d but the journal ends at %d: "+
-			"run `allot snapshot repair` to restart the journal after the snapshot", top, e.journal.LastSeq())
+			"run `allot snapshot repair` to restart the journal after the snapshot", top, e.store.LastSeq())
 	}
 	e.rebuildView()
 	e.rebuildProxies()
@@ -48,7 +48,7 @@ func (e *Engine) recover() error {
 // core; the replay's time includes applying the last records handed out.
 func (e *Engine) recoverState() (persistence.RecoveryInfo, error) {
 	r := newReplayer(e)
-	info, err := persistence.Recover(e.journal, e.snaps, e.restore, r.add)
+	info, err := e.store.Recover(e.restore, r.add)
 	t := time.Now()
 	if cerr := r.close(); err == nil && cerr != nil {
 		err = cerr

@@ -83,9 +83,9 @@ func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 	// Every event up to seq is in the entities when they are copied after
 	// this point; later events may be too, and each entity's own Seq tells
 	// recovery which journal records it has already seen.
-	seq := e.journal.LastSeq()
+	seq := e.store.LastSeq()
 	var waited time.Duration
-	info, err := e.snaps.Write(seq, func(w io.Writer) error {
+	info, err := e.store.WriteSnapshot(seq, func(w io.Writer) error {
 		top, err := e.streamBlocks(ctx, w)
 		if err != nil {
 			return err
@@ -97,11 +97,11 @@ func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 		// would rightly refuse to start.
 		t := time.Now()
 		defer func() { waited = time.Since(t) }()
-		if err := e.journal.WaitDurable(ctx, top); err != nil {
+		if err := e.store.WaitDurable(ctx, top); err != nil {
 			return err
 		}
 		if e.opts.Fsync == persistence.FsyncOS {
-			return e.journal.Sync()
+			return e.store.Sync()
 		}
 		return nil
 	})
@@ -115,18 +115,10 @@ func (e *Engine) snapshot(ctx context.Context) (persistence.SnapshotInfo, error)
 	return info, nil
 }
 
-// compact drops journal segments no kept snapshot needs.
+// compact lets the store drop records no kept snapshot needs.
 func (e *Engine) compact() {
-	list, err := e.snaps.List()
-	if err != nil || len(list) < e.opts.SnapshotKeep {
-		return // keep the journal whole until enough snapshots exist to fall back on
-	}
-	oldest := list[0].Seq
-	for _, s := range list {
-		oldest = min(oldest, s.Seq)
-	}
-	if err := e.journal.Compact(oldest); err != nil {
-		e.log.Warn("journal compaction failed", "err", err)
+	if err := e.store.Compact(e.opts.SnapshotKeep); err != nil {
+		e.log.Warn("store compaction failed", "err", err)
 	}
 }
 

@@ -212,7 +212,7 @@ func (e *Engine) snapshotTook(d time.Duration) {
 func (e *Engine) Stats() Stats {
 	c, s := &e.commits, &e.commits.snapshots
 	st := Stats{
-		Journal: e.journal.Stats(), Commits: uint64(c.n.Load()),
+		Journal: e.store.Stats(), Commits: uint64(c.n.Load()),
 		CommitMax: time.Duration(c.max.Load()), CommitSum: time.Duration(c.sum.Load()),
 		Active: e.dir.active.Load(), Inflight: e.dir.inflight(),
 		CommitTimes: c.times.read(commitBounds, 1e-9), BatchSizes: c.batches.read(batchBounds, 1),
