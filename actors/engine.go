@@ -157,15 +157,15 @@ func (e *Engine) openStorage() error {
 		e.commits.batch(records)
 		e.durable.synced()
 	}}
-	var err error
-	if e.opts.Store != nil {
-		e.store, err = e.opts.Store(h)
-	} else {
-		e.store, err = openFileStore(e.opts, h)
+	open := e.opts.Store
+	if open == nil {
+		open = func(h StoreHooks) (Store, error) { return OpenFileStore(e.opts, h) }
 	}
+	s, err := open(h)
 	if err != nil {
 		return err
 	}
+	e.store = s
 	e.durable.durable = e.store.DurableSeq
 	return nil
 }

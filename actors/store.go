@@ -44,7 +44,9 @@ import (
 //     recovery and is returned wrapped.
 //   - WriteSnapshot stores what write produces as the snapshot at seq; it
 //     becomes the newest only once write has returned nil and the store has
-//     kept it. Compact may then drop records no kept snapshot needs.
+//     kept it. Snapshots lists the kept ones, newest first. Compact(keep)
+//     may drop records no kept snapshot needs once keep snapshots exist,
+//     and may drop snapshots beyond the newest keep.
 type Store interface {
 	Append(payload []byte, prev uint64) uint64
 	LastSeq() uint64
@@ -83,7 +85,25 @@ type fileStore struct {
 
 var _ Store = (*fileStore)(nil)
 
-// openFileStore opens (or creates) the journal and snapshots under dir.
+// OpenFileStore opens (or creates) the journal and snapshots under o.Dir,
+// with o's Fsync, SegmentSize and SnapshotKeep: the store the engine uses
+// when Options.Store is nil. Exported for tools that copy a data directory
+// elsewhere and for the store contract suite (actors/storetest).
+func OpenFileStore(o Options, h StoreHooks) (Store, error) {
+	o = withDefaults(o)
+	if h.Logger == nil {
+		h.Logger = o.Logger
+	}
+	if h.OnSync == nil {
+		h.OnSync = func(time.Duration, int) {}
+	}
+	f, err := openFileStore(o, h)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 func openFileStore(o Options, h StoreHooks) (*fileStore, error) {
 	j, err := persistence.OpenJournal(persistence.JournalOptions{
 		Dir: filepath.Join(o.Dir, "journal"), Fsync: o.Fsync, SegmentSize: o.SegmentSize, Logger: h.Logger,
