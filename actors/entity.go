@@ -126,7 +126,7 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	seq := x.eng.store.Append(payload, x.seq())
+	seq := x.eng.store.Append(x.e.kind, x.e.id, x.seq(), payload)
 	if seq == 0 {
 		err := x.eng.store.Err()
 		switch {

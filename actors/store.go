@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"allot/domain"
 	"allot/persistence"
 )
 
@@ -21,13 +22,13 @@ import (
 //
 // The contract:
 //
-//   - Append queues payload, one encoded domain.Record, and returns its
-//     sequence; 0 means refused (Err says why, or the payload is larger than
-//     persistence.MaxPayloadSize, or the store is closed). Sequences rise in
-//     the order of the calls. prev is the sequence of the entity's previous
-//     event (0 for its first): a store shared by several writers fences on
-//     it, so that two activations of one entity can never both append after
-//     the same event. A record that loses such a race is a failure of the
+//   - Append queues payload, one encoded domain.Record of the entity kind
+//     id, and returns its sequence; 0 means refused (Err says why, or the
+//     payload is larger than persistence.MaxPayloadSize, or the store is
+//     closed). Sequences rise in the order of the calls. prev is the
+//     sequence of the entity's previous event (0 for its first): a store
+//     shared by several writers fences on it, so that two activations of
+//     one entity can never both append after the same event. A record that loses such a race is a failure of the
 //     store, reported through Err and the hooks' OnFatal, never a record
 //     made durable.
 //   - Durability: DurableSeq never decreases, and every record at or below
@@ -48,7 +49,7 @@ import (
 //     may drop records no kept snapshot needs once keep snapshots exist,
 //     and may drop snapshots beyond the newest keep.
 type Store interface {
-	Append(payload []byte, prev uint64) uint64
+	Append(kind domain.Kind, id string, prev uint64, payload []byte) uint64
 	LastSeq() uint64
 	DurableSeq() uint64
 	WaitDurable(ctx context.Context, seq uint64) error
@@ -120,13 +121,16 @@ func openFileStore(o Options, h StoreHooks) (*fileStore, error) {
 	return &fileStore{j: j, s: s}, nil
 }
 
-func (f *fileStore) Append(payload []byte, _ uint64) uint64 { return f.j.Append(payload, noDone) }
-func (f *fileStore) LastSeq() uint64                        { return f.j.LastSeq() }
-func (f *fileStore) DurableSeq() uint64                     { return f.j.DurableSeq() }
-func (f *fileStore) Sync() error                            { return f.j.Sync() }
-func (f *fileStore) Err() error                             { return f.j.Err() }
-func (f *fileStore) Stats() persistence.JournalStats        { return f.j.Stats() }
-func (f *fileStore) Close() error                           { return f.j.Close() }
+func (f *fileStore) Append(_ domain.Kind, _ string, _ uint64, payload []byte) uint64 {
+	return f.j.Append(payload, noDone)
+}
+
+func (f *fileStore) LastSeq() uint64                 { return f.j.LastSeq() }
+func (f *fileStore) DurableSeq() uint64              { return f.j.DurableSeq() }
+func (f *fileStore) Sync() error                     { return f.j.Sync() }
+func (f *fileStore) Err() error                      { return f.j.Err() }
+func (f *fileStore) Stats() persistence.JournalStats { return f.j.Stats() }
+func (f *fileStore) Close() error                    { return f.j.Close() }
 
 func (f *fileStore) WaitDurable(ctx context.Context, seq uint64) error {
 	return f.j.WaitDurable(ctx, seq)

@@ -89,7 +89,7 @@ func chain(t testing.TB, s actors.Store, n, users int, last map[int]uint64, from
 	for i := 0; i < n; i++ {
 		u := 1 + i%users
 		p := Record(t, u, from+int64(i))
-		seq := s.Append(p, last[u])
+		seq := s.Append(domain.KindWallet, strconv.Itoa(u), last[u], p)
 		if seq == 0 {
 			t.Fatalf("append %d refused: %v", i, s.Err())
 		}
@@ -151,7 +151,7 @@ func recoverInOrder(t *testing.T, open Opener) {
 	}
 	h.mu.Unlock()
 	closeStore(t, s)
-	if s.Append(Record(t, 1, 9999), last) != 0 {
+	if s.Append(domain.KindWallet, "1", last, Record(t, 1, 9999)) != 0 {
 		t.Error("a closed store took an append")
 	}
 	s = open(t, h.get(t))
@@ -162,7 +162,7 @@ func recoverInOrder(t *testing.T, open Opener) {
 			len(got.seqs), got.snapshot != nil, info.LastSeq, s.LastSeq(), len(want), last)
 	}
 	checkOrder(t, got, want)
-	next := s.Append(Record(t, 1, 10_000), last)
+	next := s.Append(domain.KindWallet, "1", last, Record(t, 1, 10_000))
 	if next <= last {
 		t.Errorf("after a reopen the next sequence is %d, not above %d", next, last)
 	}
@@ -248,7 +248,7 @@ func refuses(t *testing.T, open Opener) {
 	defer closeStore(t, s)
 	recoverAll(t, s)
 	before := s.LastSeq()
-	if seq := s.Append(make([]byte, persistence.MaxPayloadSize+1), 0); seq != 0 {
+	if seq := s.Append(domain.KindWallet, "1", 0, make([]byte, persistence.MaxPayloadSize+1)); seq != 0 {
 		t.Fatalf("a payload over the limit got sequence %d", seq)
 	}
 	if s.LastSeq() != before {
@@ -272,7 +272,7 @@ func concurrent(t *testing.T, open Opener) {
 			defer wg.Done()
 			var prev uint64
 			for i := 0; i < each; i++ { // each writer its own entity, as actors are
-				if prev = s.Append(Record(t, 100+w, int64(i)), prev); prev == 0 {
+				if prev = s.Append(domain.KindWallet, strconv.Itoa(100+w), prev, Record(t, 100+w, int64(i))); prev == 0 {
 					t.Errorf("writer %d: append refused: %v", w, s.Err())
 					return
 				}

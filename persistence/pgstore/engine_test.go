@@ -1,0 +1,76 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"allot/actors"
+	"allot/actors/storetest"
+	"allot/domain"
+	"allot/persistence/pgstore"
+	"allot/persistence/pgstore/pgtest"
+)
+
+var _ actors.Store = (*pgstore.Engine)(nil)
+
+// PostgreSQL keeps the engine's store contract, as the data directory does.
+func TestEngine_StoreContract(t *testing.T) {
+	storetest.Run(t, func(t testing.TB) storetest.Opener {
+		url := pgtest.DB(t)
+		return func(t testing.TB, h actors.StoreHooks) actors.Store {
+			e, err := pgstore.OpenEngine(context.Background(), url, pgstore.EngineOptions{
+				OnSync: h.OnSync, OnFatal: h.OnFatal, Logger: h.Logger, SnapshotPart: 4096})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+	})
+}
+
+// Two engines on one database, as two members that both believe they own
+// an entity: both append after the same event of it. Exactly one event goes
+// in; the other engine stops, never counts its event durable, and refuses
+// everything after.
+func TestEngine_TwoActivationsOneWins(t *testing.T) {
+	url := pgtest.DB(t)
+	open := func() (*pgstore.Engine, chan error) {
+		fatal := make(chan error, 1)
+		e, err := pgstore.OpenEngine(context.Background(), url, pgstore.EngineOptions{OnFatal: func(err error) { fatal <- err }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = e.Close() })
+		return e, fatal
+	}
+	a, fatalA := open()
+	b, fatalB := open()
+	ctx := context.Background()
+	first := a.Append(domain.KindWallet, "7", 0, storetest.Record(t, 7, 1))
+	if err := a.WaitDurable(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	// Both now append the wallet's second event, after the first.
+	sa := a.Append(domain.KindWallet, "7", first, storetest.Record(t, 7, 2))
+	sb := b.Append(domain.KindWallet, "7", first, storetest.Record(t, 7, 3))
+	errA, errB := a.WaitDurable(ctx, sa), b.WaitDurable(ctx, sb)
+	if (errA == nil) == (errB == nil) {
+		t.Fatalf("both or neither won: %v / %v", errA, errB)
+	}
+	loser, lost, fatal := b, sb, fatalB
+	if errA != nil {
+		loser, lost, fatal = a, sa, fatalA
+	}
+	if !errors.Is(loser.Err(), pgstore.ErrFenced) || loser.DurableSeq() >= lost {
+		t.Fatalf("the loser: err %v, durable %d (its event %d)", loser.Err(), loser.DurableSeq(), lost)
+	}
+	select {
+	case <-fatal:
+	default:
+		t.Fatal("the loser's engine was not told its store failed")
+	}
+	if loser.Append(domain.KindWallet, "8", 0, storetest.Record(t, 8, 1)) != 0 {
+		t.Fatal("a failed store took another append")
+	}
+}

@@ -1,0 +1,257 @@
+package pgstore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"allot/persistence/pgstore/pgtest"
+)
+
+// proxy sits between a store and the server and breaks connections when
+// the client sends given bytes, to put a failure exactly before or during
+// a COMMIT.
+type proxy struct {
+	ln     net.Listener
+	target string
+	// cut, when set, is looked for in what the client sends; the
+	// connection breaks there, after forwarding the bytes if forward.
+	cut     atomic.Pointer[[]byte]
+	forward atomic.Bool
+	times   atomic.Int32 // how many more cuts; 0 disarms
+	cuts    atomic.Int32 // cuts made
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close() })
+	go p.serve()
+	return p
+}
+
+// via rewrites a pgtest URL to go through the proxy.
+func (p *proxy) via(t *testing.T, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = p.ln.Addr().String()
+	return u.String()
+}
+
+// arm breaks the next n connections that send marker.
+func (p *proxy) arm(marker string, forward bool, n int32) {
+	b := []byte(marker)
+	p.cut.Store(&b)
+	p.forward.Store(forward)
+	p.times.Store(n)
+}
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		go func() {
+			_, _ = io.Copy(c, s)
+			c.Close()
+		}()
+		go p.pipe(c, s)
+	}
+}
+
+// pipe copies client to server, breaking both at an armed marker.
+func (p *proxy) pipe(c, s net.Conn) {
+	defer s.Close()
+	defer c.Close()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		chunk := buf[:n]
+		if m := p.cut.Load(); m != nil && bytes.Contains(chunk, *m) && p.times.Add(-1) >= 0 {
+			p.cuts.Add(1)
+			if p.forward.Load() {
+				_, _ = s.Write(chunk)
+			}
+			return
+		}
+		if _, err := s.Write(chunk); err != nil {
+			return
+		}
+	}
+}
+
+func proxied(t *testing.T, opts Options) (*Store, *proxy, string) {
+	url := pgtest.DB(t)
+	u, _ := net.ResolveTCPAddr("tcp", "127.0.0.1:"+fmt.Sprint(pgtest.Shared(t).Port()))
+	p := newProxy(t, u.String())
+	return openT(t, p.via(t, url), opts), p, url
+}
+
+// TestStore_retryBeforeCommit breaks the connection while the batch is
+// being inserted, once: the writer retries on a new connection and the
+// event commits once.
+func TestStore_retryBeforeCommit(t *testing.T) {
+	t.Parallel()
+	s, p, url := proxied(t, Options{})
+	p.arm("BREAK-INSERT", false, 1)
+	if _, err := s.AppendSync(ev(1, "a", 1, "BREAK-INSERT")); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Retries != 1 || p.cuts.Load() != 1 {
+		t.Fatalf("stats %+v, %d cuts: want one retry after one cut", st, p.cuts.Load())
+	}
+	if n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events"); n != 1 {
+		t.Fatalf("%d rows, want 1", n)
+	}
+}
+
+// TestStore_failBeforeCommit breaks both attempts before COMMIT: the
+// batch's events fail and their entities are fenced, nothing is in the
+// table, and the store goes on with other entities.
+func TestStore_failBeforeCommit(t *testing.T) {
+	t.Parallel()
+	s, p, url := proxied(t, Options{})
+	p.arm("BREAK-INSERT", false, 2)
+	_, err := s.AppendSync(ev(1, "a", 1, "BREAK-INSERT"))
+	if err == nil || errors.Is(err, ErrCommitUnknown) || errors.Is(err, ErrFenced) {
+		t.Fatalf("got %v, want the write's error", err)
+	}
+	t.Logf("error: %v", err)
+	if _, ok := s.Fenced(1, "a"); !ok || s.Err() != nil {
+		t.Fatalf("entity a fenced %v, store error %v: want fenced, no store error", ok, s.Err())
+	}
+	mustAppend(t, s, ev(1, "b", 1, "fine"))
+	if n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events WHERE entity = 'a'"); n != 0 {
+		t.Fatalf("%d rows of the failed event", n)
+	}
+}
+
+// TestStore_commitUnknown breaks the connection right after COMMIT has
+// gone out: the batch's events fail with ErrCommitUnknown, so do the ones
+// queued behind it, and the store refuses everything after.
+func TestStore_commitUnknown(t *testing.T) {
+	t.Parallel()
+	url := pgtest.DB(t)
+	u, _ := net.ResolveTCPAddr("tcp", "127.0.0.1:"+fmt.Sprint(pgtest.Shared(t).Port()))
+	p := newProxy(t, u.String())
+	s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2})
+	p.arm("commit\x00", true, 1)
+	o := newOutcome()
+	for seq := uint64(1); seq <= 4; seq++ {
+		o.add(s, ev(1, "a", seq, "p"))
+	}
+	g.free()
+	o.wg.Wait()
+	for seq := 1; seq <= 4; seq++ {
+		o.wantErr(t, fmt.Sprintf("a/%d", seq), ErrCommitUnknown)
+	}
+	if !errors.Is(s.Err(), ErrCommitUnknown) {
+		t.Fatalf("Err() = %v", s.Err())
+	}
+	if _, err := s.AppendSync(ev(1, "b", 1, "p")); !errors.Is(err, ErrCommitUnknown) {
+		t.Fatalf("append after an unknown commit: %v", err)
+	}
+	if err := s.WaitDurable(ctxT(t), s.LastSeq()+1); !errors.Is(err, ErrCommitUnknown) {
+		t.Fatalf("WaitDurable: %v", err)
+	}
+	if err := s.Close(); !errors.Is(err, ErrCommitUnknown) {
+		t.Fatalf("Close: %v", err)
+	}
+	// The server got the COMMIT: the first batch may be in the table, the
+	// second never went out.
+	n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events")
+	t.Logf("%d of the unknown batch's 2 events are in the table", n)
+	if n > 2 {
+		t.Fatalf("%d rows: the batch behind the unknown commit was written", n)
+	}
+}
+
+// TestStore_connectionsKilled appends from many goroutines while another
+// connection terminates the store's backends again and again: whatever
+// fails, every acknowledged event is in the table afterwards, every event
+// refused before commit is not, and no entity has a gap.
+func TestStore_connectionsKilled(t *testing.T) {
+	t.Parallel()
+	s, url := newStore(t)
+	killer := db(t, url)
+	var stop atomic.Bool
+	var mu sync.Mutex
+	acked := map[string]uint64{}   // entity → last acknowledged seq
+	refused := map[string]uint64{} // entity → seq that certainly did not commit
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			entity := fmt.Sprintf("w%d", w)
+			for seq := uint64(1); !stop.Load(); seq++ {
+				_, err := s.AppendSync(ev(1, entity, seq, entity))
+				mu.Lock()
+				if err == nil {
+					acked[entity] = seq
+				} else if !errors.Is(err, ErrCommitUnknown) {
+					refused[entity] = seq
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for range 10 {
+		time.Sleep(20 * time.Millisecond)
+		if _, err := killer.Exec(ctxT(t), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	st := s.Stats()
+	t.Logf("stats %+v, store error %v, %d entities refused", st, s.Err(), len(refused))
+	if st.Retries+st.Failed == 0 && s.Err() == nil {
+		t.Fatal("the store never noticed its connections being killed")
+	}
+	checkAcked(t, url, acked, refused)
+}
+
+func checkAcked(t *testing.T, url string, acked, refused map[string]uint64) {
+	t.Helper()
+	conn := db(t, url)
+	for entity, last := range acked {
+		n := queryInt(t, conn, "SELECT count(*) FROM allot_events WHERE entity = $1 AND seq <= $2", entity, last)
+		if n != int(last) {
+			t.Errorf("entity %s: %d of %d acknowledged events in the table", entity, n, last)
+		}
+	}
+	for entity, seq := range refused {
+		if n := queryInt(t, conn, "SELECT count(*) FROM allot_events WHERE entity = $1 AND seq >= $2", entity, seq); n != 0 {
+			t.Errorf("entity %s: seq %d failed before commit but is in the table", entity, seq)
+		}
+	}
+	if gaps := queryInt(t, conn, "SELECT count(*) FROM (SELECT entity FROM allot_events GROUP BY entity HAVING max(seq) <> count(*)) g"); gaps != 0 {
+		t.Errorf("%d entities have a gap", gaps)
+	}
+}
