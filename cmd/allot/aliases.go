@@ -48,7 +48,6 @@ const (
 var seedRetiredVars = []seedRetired{
 	{"REDIS_URI", noRedis},
 	{"REDIS_URL", noRedis},
-	{"DATABASE_URL", "PostgreSQL storage is not here yet: the journal and snapshots in DATA_DIR are used"},
 	{"TON_API_TOKEN", "payments are read from TON liteservers (TON_WALLET, TON_NETWORK, TON_CONFIG), which need no token"},
 	{"METRICS_ENABLED", "metrics are always served at HTTP_ADDR /metrics, guarded by INTROSPECTION_TOKEN"},
 	{"HEALTH_CHECK_INTERVAL", "/healthz and /readyz answer when asked: the prober sets the interval"},

@@ -150,15 +150,22 @@ func TestLoadConfig_SeedRetiredWarnings(t *testing.T) {
 	}
 }
 
-func TestLoadConfig_DatabaseURLWarning(t *testing.T) {
+// DATABASE_URL, the seed's name for its PostgreSQL, selects the state's
+// store: no warning, and the URL with its password stays out of them.
+func TestLoadConfig_DatabaseURL(t *testing.T) {
 	c, err := loadConfig(envOf(map[string]string{"DATABASE_URL": "postgresql://user:password@localhost/bot"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := strings.Join(c.Warnings, "\n")
-	if !strings.Contains(w, "PostgreSQL storage is not here yet") || !strings.Contains(w, "DATA_DIR") ||
-		strings.Contains(w, "password") {
-		t.Errorf("warnings = %q", c.Warnings)
+	if c.DatabaseURL != "postgresql://user:password@localhost/bot" || strings.Contains(strings.Join(c.Warnings, "\n"), "DATABASE_URL") {
+		t.Errorf("DatabaseURL %q, warnings %q", c.DatabaseURL, c.Warnings)
+	}
+	if w := stateWhere(c); strings.Contains(w, "password") || !strings.Contains(w, "bot") {
+		t.Errorf("the start would log %q", w)
+	}
+	_, err = loadConfig(envOf(map[string]string{"DATABASE_URL": "postgresql://user:password@localhost/bot", "BACKUP_DIR": "/backups"}))
+	if err == nil || !strings.Contains(err.Error(), "BACKUP_DIR") || !strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("scheduled file backups with the state in PostgreSQL: %v", err)
 	}
 }
 

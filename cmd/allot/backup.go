@@ -29,7 +29,7 @@ func runBackup(args []string) int {
 		fmt.Fprint(os.Stderr, "usage: allot backup --to FILE [--data DIR]\n")
 		return 2
 	}
-	dir, err := dataDir(*data)
+	dir, err := fileState(*data)
 	if err == nil {
 		_, err = backup(dir, *to, os.Stdout)
 	}
@@ -51,7 +51,7 @@ func runRestore(args []string) int {
 		fmt.Fprint(os.Stderr, "usage: allot restore --from FILE [--identity KEYFILE] [--data DIR] [--force]\n")
 		return 2
 	}
-	dir, err := dataDir(*data)
+	dir, err := fileState(*data)
 	if err == nil {
 		var plain string
 		var cleanup func()
@@ -65,6 +65,22 @@ func runRestore(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// fileState is dataDir for the commands that work on a data directory's
+// files, refused when DATABASE_URL keeps the state in PostgreSQL and no
+// --data names a directory explicitly.
+func fileState(flagValue string) (string, error) {
+	if flagValue == "" {
+		getenv, err := envWithDotenv(".env")
+		if err != nil {
+			return "", err
+		}
+		if strings.TrimSpace(getenv("DATABASE_URL")) != "" {
+			return "", errors.New(pgBackupAdvice + "; --data names a data directory to work on anyway")
+		}
+	}
+	return dataDir(flagValue)
 }
 
 // dataDir is flag's value, else DATA_DIR from the environment or .env

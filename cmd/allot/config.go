@@ -25,10 +25,14 @@ import (
 // config is everything `allot run` reads from the environment and .env.
 // Each bad value is reported with the variable's name, before anything starts.
 type config struct {
-	BotToken         string
-	OwnerID          domain.UserID
-	AdminIDs         []domain.UserID
-	DataDir          string
+	BotToken string
+	OwnerID  domain.UserID
+	AdminIDs []domain.UserID
+	DataDir  string
+	// DatabaseURL, when set, keeps the state in PostgreSQL instead of
+	// DataDir's journal and snapshots (persistence/pgstore). It holds a
+	// password: never logged, never in an error.
+	DatabaseURL      string
 	HTTPAddr         string
 	Fsync            persistence.FsyncMode
 	SnapshotInterval time.Duration
@@ -89,6 +93,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if v := getenv("DATA_DIR"); v != "" {
 		c.DataDir = v
 	}
+	c.DatabaseURL = strings.TrimSpace(getenv("DATABASE_URL"))
 	if v := getenv("HTTP_ADDR"); v != "" {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			bad("HTTP_ADDR", err)
@@ -207,6 +212,9 @@ func (c *config) loadServices(getenv func(string) string) []error {
 		errs = append(errs, err) // names its variable
 	}
 	c.Backup = bc
+	if bc.enabled() && c.DatabaseURL != "" {
+		bad("BACKUP_DIR", errors.New(pgBackupAdvice))
+	}
 	c.StockLocation = time.UTC
 	if v := strings.TrimSpace(getenv("STOCK_TIMEZONE")); v != "" {
 		loc, err := time.LoadLocation(v)

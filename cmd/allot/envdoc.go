@@ -42,6 +42,9 @@ var envVars = []envVar{
 		"checked on every post"},
 
 	{Name: "DATA_DIR", Default: "./data", Group: groupData, Meaning: "the journal and snapshots"},
+	{Name: "DATABASE_URL", Group: groupData, Meaning: "keep the state in PostgreSQL instead of DATA_DIR's journal " +
+		"and snapshots: `postgres://user:password@host:5432/db`; back it up with PostgreSQL's own tools. " +
+		"`allot migrate --from-dir DATA_DIR` copies a data directory into it"},
 	{Name: "FSYNC", Default: "always", Group: groupData, Meaning: "`always`: acknowledge after fdatasync " +
 		"(survives power loss); `os`: after write() (survives kill -9, not power loss)"},
 	{Name: "SNAPSHOT_INTERVAL", Default: "10m", Group: groupData, Meaning: "how often a snapshot is written " +

@@ -51,7 +51,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 		return runSnapshot(args)
-	case "backup", "restore":
+	case "backup", "restore", "migrate":
 		return runFlagged(cmd, args)
 	case "version", "-version", "--version":
 		if len(args) > 0 {
@@ -111,10 +111,7 @@ func checkSnapshotArgs(args []string, stdout, stderr io.Writer) (code int, done 
 // and arguments with exit status 2. Help is not an error: their flag set
 // prints it (on stderr), and the exit status is 0.
 func runFlagged(cmd string, args []string) int {
-	f := runBackup
-	if cmd == "restore" {
-		f = runRestore
-	}
+	f := map[string]func([]string) int{"backup": runBackup, "restore": runRestore, "migrate": runMigrate}[cmd]
 	if slices.ContainsFunc(args, isHelp) {
 		f([]string{"-h"})
 		return 0
@@ -139,6 +136,9 @@ const usage = `usage:
                                  check (and decrypt) an archive, unpack it into an empty
                                  data directory (--force: move a non-empty one aside)
                                  and open it
+  allot migrate --from-dir DIR [--to URL]
+                                 copy a data directory's state into an empty PostgreSQL
+                                 database (default: DATABASE_URL) and check the copy
   allot version                  print the version, VCS revision and build time
   allot help                     print this and every environment variable allot run reads
 `

@@ -127,7 +127,7 @@ func closeEngine(eng *actors.Engine) error {
 // logRunning says, once started, where allot serves and what of each
 // outside service is on.
 func logRunning(log *slog.Logger, cfg config, ln net.Listener, dist *distribution, rel *relay) {
-	log.Info("allot is running", "data_dir", cfg.DataDir, "http", "http://"+ln.Addr().String(),
+	log.Info("allot is running", "data_dir", cfg.DataDir, "state", stateWhere(cfg), "http", "http://"+ln.Addr().String(),
 		"fsync", cfg.Fsync.String(), "telegram", telegramState(cfg), "ton", tonState(cfg),
 		"distribution", distState(cfg, dist), "fragment", rel.state(),
 		"accounts", cfg.Accounts.state(), "backups", cfg.Backup.state())
@@ -193,7 +193,8 @@ func runBot(ctx context.Context, cfg config, eng *actors.Engine, mux *http.Serve
 	return nil
 }
 
-// openEngine opens the engine on the data directory. Its notices go to the
+// openEngine opens the engine on the data directory, or in PostgreSQL
+// with DATABASE_URL. Its notices go to the
 // bot once it exists; a failed journal is sent on fatal; the relay's
 // client, when there is one, does the numbers' hand-overs.
 func openEngine(cfg config, log *slog.Logger, rel *relay, bot *botSlot, fatal chan<- error) (*actors.Engine, error) {
@@ -206,6 +207,9 @@ func openEngine(cfg config, log *slog.Logger, rel *relay, bot *botSlot, fatal ch
 	}
 	if rel != nil {
 		opts.Fragment = rel.client // never a typed nil in the interface
+	}
+	if cfg.DatabaseURL != "" {
+		opts.Store = pgStore(cfg.DatabaseURL)
 	}
 	if err := withAccounts(&opts, cfg.Accounts, rel, log); err != nil {
 		return nil, err

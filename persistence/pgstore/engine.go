@@ -132,6 +132,9 @@ func (e *Engine) Err() error {
 	return e.s.Err()
 }
 
+// Where names the database, without its password.
+func (e *Engine) Where() string { return e.s.where }
+
 // LastSeq is the last sequence handed out.
 func (e *Engine) LastSeq() uint64 { return e.s.LastSeq() }
 

@@ -145,6 +145,16 @@ func configure(cfg *pgxpool.Config, opts Options) {
 }
 
 // describe names a database for errors: database, first address, user.
+// Where names the database a URL points at, without its password, for a
+// log line; an unreadable URL is said to be one.
+func Where(url string) string {
+	c, err := pgconn.ParseConfig(url)
+	if err != nil {
+		return "a database URL that does not parse"
+	}
+	return describe(*c)
+}
+
 func describe(c pgconn.Config) string {
 	return fmt.Sprintf("database %q at %s:%d (user %q)", c.Database, c.Host, c.Port, c.User)
 }
