@@ -25,14 +25,11 @@ import (
 // config is everything `allot run` reads from the environment and .env.
 // Each bad value is reported with the variable's name, before anything starts.
 type config struct {
-	BotToken string
-	OwnerID  domain.UserID
-	AdminIDs []domain.UserID
-	DataDir  string
-	// DatabaseURL, when set, keeps the state in PostgreSQL instead of
-	// DataDir's journal and snapshots (persistence/pgstore). It holds a
-	// password: never logged, never in an error.
-	DatabaseURL      string
+	BotToken         string
+	OwnerID          domain.UserID
+	AdminIDs         []domain.UserID
+	DataDir          string
+	DatabaseURL      string // DATABASE_URL: the state in PostgreSQL, not DataDir; holds a password, never logged
 	HTTPAddr         string
 	Fsync            persistence.FsyncMode
 	SnapshotInterval time.Duration
