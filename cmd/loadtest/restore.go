@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,7 +44,7 @@ func runRestore(f flags) (map[string]any, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	active := eng.Stats().Active
-	info, base, pause, err := snapshotUnderLoad(ctx, eng)
+	info, probe, err := snapshotUnderLoad(ctx, eng)
 	if err != nil {
 		return nil, err
 	}
@@ -85,12 +84,13 @@ func runRestore(f flags) (map[string]any, error) {
 		"snapshot_write_s": round(info.Duration.Seconds()), "snapshot_bytes": info.Size,
 		"restore_s": round(rec.RestoreDuration.Seconds()), "replay_s": round(rec.ReplayDuration.Seconds()),
 		"replayed": rec.Replayed, "open_s": round(openTook.Seconds()),
-		"heap_bytes_per_entity": int(perEntity), "max_pause_ms": round(float64(pause) / 1e6), "active_at_snapshot": active, "baseline_max_ms": round(float64(base) / 1e6),
+		"heap_bytes_per_entity": int(perEntity), "active_at_snapshot": active,
 		"invariants_ok": same,
 	}
 	fmt.Printf("restore: %d numbers + %d wallets (built in %.1fs)\n", n, n, build.Seconds())
-	fmt.Printf("  snapshot: %.2fs, %d bytes, %d entities active; longest concurrent op meanwhile %.2f ms (%.2f ms without a snapshot)\n",
-		info.Duration.Seconds(), info.Size, active, float64(pause)/1e6, float64(base)/1e6)
+	probe.put(res)
+	fmt.Printf("  snapshot: %.2fs, %d bytes, %d entities active\n", info.Duration.Seconds(), info.Size, active)
+	fmt.Printf("  deposits meanwhile: %s\n  the same time before it: %s\n", probe.during, probe.before)
 	fmt.Printf("  restart: snapshot restore %.2fs, replay of %d records %.2fs, open in all %.2fs\n",
 		rec.RestoreDuration.Seconds(), rec.Replayed, rec.ReplayDuration.Seconds(), openTook.Seconds())
 	fmt.Printf("  heap: %.0f bytes per idle entity\n", perEntity)
@@ -113,37 +113,6 @@ func depositOne(ctx context.Context, eng *actors.Engine, i int, tag string) erro
 	_, err := eng.Deposit(ctx, domain.Payment{Tx: domain.TxID{Account: tag, LT: uint64(i), Hash: "r"},
 		Amount: domain.TON(10), User: userID(i + 1), At: time.Now()})
 	return err
-}
-
-// snapshotUnderLoad writes a snapshot while one probe goroutine per core
-// keeps making deposits, and reports the longest any of them took.
-func snapshotUnderLoad(ctx context.Context, eng *actors.Engine) (info persistence.SnapshotInfo, base, pause time.Duration, err error) {
-	var stop atomic.Bool
-	var worst atomic.Int64
-	var wg sync.WaitGroup
-	for p := 0; p < runtime.GOMAXPROCS(0); p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			for i := 0; !stop.Load(); i++ {
-				t := time.Now()
-				if err := depositOne(ctx, eng, i, "probe"+strconv.Itoa(p)); err != nil {
-					return
-				}
-				if d := int64(time.Since(t)); d > worst.Load() {
-					worst.Store(d)
-				}
-			}
-		}(p)
-	}
-	time.Sleep(100 * time.Millisecond)
-	worst.Store(0)
-	time.Sleep(500 * time.Millisecond)
-	base = time.Duration(worst.Swap(0)) // the same probes with no snapshot running, for comparison
-	info, err = eng.Snapshot(ctx)
-	stop.Store(true)
-	wg.Wait()
-	return info, base, time.Duration(worst.Load()), err
 }
 
 // parallel runs fn(0..n-1) on a few goroutines per core.

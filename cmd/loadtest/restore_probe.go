@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"allot/actors"
+	"allot/persistence"
+)
+
+// probeStats are the latencies of the probe deposits in one window.
+type probeStats struct {
+	n             int
+	p50, p99, max time.Duration
+}
+
+func (p probeStats) String() string {
+	return fmt.Sprintf("%d deposits, p50 %.2f ms, p99 %.2f ms, max %.2f ms", p.n, ms(p.p50), ms(p.p99), ms(p.max))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// snapshotProbe is what operations saw while a snapshot was written, and
+// in a window of the same length just before, for comparison: a maximum
+// alone over a few seconds of a shared machine says little, so the
+// percentiles are reported beside it.
+type snapshotProbe struct{ before, during probeStats }
+
+// put adds the probe's figures to a result line.
+func (s snapshotProbe) put(res map[string]any) {
+	res["max_pause_ms"], res["pause_p99_ms"], res["pause_p50_ms"] = round(ms(s.during.max)), round(ms(s.during.p99)), round(ms(s.during.p50))
+	res["baseline_max_ms"], res["baseline_p99_ms"] = round(ms(s.before.max)), round(ms(s.before.p99))
+}
+
+// snapshotUnderLoad keeps one probe goroutine per core making deposits,
+// first for a baseline window as long as a snapshot took last time (or a
+// second), then while a snapshot is written, and reports the latencies
+// of each window.
+func snapshotUnderLoad(ctx context.Context, eng *actors.Engine) (persistence.SnapshotInfo, snapshotProbe, error) {
+	var window atomic.Int32 // 0 warm-up, 1 baseline, 2 snapshot, 3 stop
+	lat := [3][][]time.Duration{}
+	for i := range lat {
+		lat[i] = make([][]time.Duration, runtime.GOMAXPROCS(0))
+	}
+	var wg sync.WaitGroup
+	for p := range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				w := window.Load()
+				if w == 3 {
+					return
+				}
+				t := time.Now()
+				if err := depositOne(ctx, eng, i, "probe"+strconv.Itoa(p)); err != nil {
+					return
+				}
+				lat[w][p] = append(lat[w][p], time.Since(t))
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	window.Store(1)
+	time.Sleep(time.Second)
+	window.Store(2)
+	info, err := eng.Snapshot(ctx)
+	window.Store(3)
+	wg.Wait()
+	return info, snapshotProbe{before: stats(lat[1]), during: stats(lat[2])}, err
+}
+
+func stats(per [][]time.Duration) probeStats {
+	all := slices.Concat(per...)
+	if len(all) == 0 {
+		return probeStats{}
+	}
+	slices.Sort(all)
+	at := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
+	return probeStats{n: len(all), p50: at(0.50), p99: at(0.99), max: all[len(all)-1]}
+}
