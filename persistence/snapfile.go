@@ -160,13 +160,35 @@ func (s *summingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// tricklingWriter writes a snapshot file and has the disk take it a few
+// megabytes at a time: a snapshot of a large state left whole in the page
+// cache until its final fsync would go to the disk in one burst, and the
+// journal's fdatasync calls, which every acknowledgement waits for, would
+// queue behind it (a 25-30 ms stall at 300,000 entities).
+type tricklingWriter struct {
+	f       *os.File
+	pending int
+}
+
+// trickleEvery is how many bytes are written between two flushes.
+const trickleEvery = 4 << 20
+
+func (t *tricklingWriter) Write(p []byte) (int, error) {
+	n, err := t.f.Write(p)
+	if t.pending += n; err == nil && t.pending >= trickleEvery {
+		t.pending = 0
+		err = fdatasync(t.f, t.f.Name())
+	}
+	return n, err
+}
+
 // writeSnapshotFile streams the payload after a blank header, then seeks
 // back (WriteAt) to fill the header in once length and CRC are known.
 func writeSnapshotFile(f *os.File, seq uint64, write func(w io.Writer) error) error {
 	if _, err := f.Write(make([]byte, snapshotHeaderSize)); err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(&tricklingWriter{f: f}, 1<<20)
 	sw := &summingWriter{w: bw}
 	if err := write(sw); err != nil {
 		return err
