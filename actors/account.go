@@ -178,7 +178,7 @@ func (e *Engine) UncheckedNumbers(_ context.Context) []NumberView {
 	defer e.view.mu.RUnlock()
 	var out []NumberView
 	for _, id := range ids {
-		if v := e.view.byID[id]; v.Unchecked {
+		if v, _ := e.view.get(id); v.Unchecked {
 			out = append(out, v)
 		}
 	}

@@ -186,9 +186,9 @@ func (e *Engine) syncOne(ctx context.Context, by domain.UserID, id string, held,
 func (v *numberView) snapshot() map[string]NumberView {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	out := make(map[string]NumberView, len(v.byID))
-	for id, s := range v.byID {
-		out[id] = s
+	out := make(map[string]NumberView, len(v.index))
+	for id, i := range v.index {
+		out[id] = v.rows[i].view(id)
 	}
 	return out
 }

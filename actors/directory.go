@@ -22,10 +22,14 @@ type entry struct {
 	id    string
 	state domain.State // nil until the entity exists
 
+	// The counters are 32 bits, so that an entry is 64 bytes: there is one
+	// per entity, millions of them. An epoch passes a minute at most, so
+	// 32 bits of them last millennia; processed wraps after 4 billion
+	// messages, which only the introspection page shows.
 	pid       *actor.PID
-	inflight  atomic.Int32 // messages routed to pid and not yet handled
-	used      atomic.Int64 // directory epoch of the last message handled
-	processed atomic.Uint64
+	inflight  atomic.Int32  // messages routed to pid and not yet handled
+	used      atomic.Int32  // directory epoch of the last message handled
+	processed atomic.Uint32 // messages handled since the process started
 	restarts  atomic.Uint32
 }
 
@@ -40,7 +44,7 @@ type directory struct {
 	kinds  map[domain.Kind]*[shardCount]shard
 	spawn  func(e *entry) *actor.PID
 	active atomic.Int64
-	epoch  atomic.Int64 // advanced by every sweep; entries remember the one they were last used in
+	epoch  atomic.Int32 // advanced by every sweep; entries remember the one they were last used in
 	// pending counts messages routed and not yet handled, over all entities.
 	// One counter rather than a sum of per-entity ones: a handler that routes
 	// a message on counts it before its own message stops counting, so zero
@@ -96,7 +100,7 @@ func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, 
 // instead of a receive-timeout timer per actor reset on every message.
 // Holding the shard lock while checking inflight guarantees that no
 // message can be routed to an actor once it is detached.
-func (d *directory) sweep(idleEpochs int64) []*actor.PID {
+func (d *directory) sweep(idleEpochs int32) []*actor.PID {
 	now := d.epoch.Add(1)
 	var stop []*actor.PID
 	for _, shards := range d.kinds {

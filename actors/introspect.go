@@ -135,7 +135,7 @@ func (e *Engine) shardPage(kind domain.Kind, i int, afterID string, n int) []Act
 	epoch := e.dir.epoch.Load()
 	for j, f := range list {
 		out[j] = ActorInfo{Kind: kind.String(), ID: f.en.id, Active: f.active,
-			Mailbox: int(f.en.inflight.Load()), Processed: f.en.processed.Load(),
+			Mailbox: int(f.en.inflight.Load()), Processed: uint64(f.en.processed.Load()),
 			Restarts: uint64(f.en.restarts.Load()),
 			Idle:     time.Duration(max(epoch-f.en.used.Load(), 0)) * e.sweepEvery()}
 	}
@@ -286,9 +286,9 @@ func (e *Engine) NumberCounts() (byStatus map[domain.NumberStatus]int, rentals i
 	byStatus = map[domain.NumberStatus]int{}
 	e.view.mu.RLock()
 	defer e.view.mu.RUnlock()
-	for _, v := range e.view.byID {
-		byStatus[v.Status]++
-		if v.Status == domain.StatusRented || v.Status == domain.StatusBlocked && v.Renter != 0 {
+	for _, v := range e.view.rows {
+		byStatus[v.status]++
+		if v.status == domain.StatusRented || v.status == domain.StatusBlocked && v.renter != 0 {
 			rentals++
 		}
 	}

@@ -34,8 +34,9 @@ type NumberView struct {
 
 type numberView struct {
 	mu     sync.RWMutex
-	byID   map[string]NumberView
-	sorted []string // ids in order; nil when a number was added or removed since
+	rows   []viewRow        // one per number, in the order they were added (view_row.go)
+	index  map[string]int32 // a number's place in rows
+	sorted []string         // ids in order; nil when a number was added or removed since
 	// shown is sorted without the removed numbers: what the catalogue
 	// pages through. It is kept, like sorted, until a number is added or
 	// leaves or re-enters the catalogue, so that a page costs its own
@@ -48,7 +49,7 @@ type numberView struct {
 }
 
 func newNumberView() *numberView {
-	return &numberView{byID: map[string]NumberView{}, byUser: map[domain.UserID]map[string]struct{}{}}
+	return &numberView{index: map[string]int32{}, byUser: map[domain.UserID]map[string]struct{}{}}
 }
 
 func (v *numberView) link(u domain.UserID, id string) {
@@ -93,22 +94,23 @@ func summarize(n *domain.Number, now time.Time) NumberView {
 // a restore does not rehash its way up to a million.
 func (v *numberView) reserve(n int) {
 	v.mu.Lock()
-	if len(v.byID) == 0 {
-		v.byID = make(map[string]NumberView, min(n, maxReserve))
+	if len(v.rows) == 0 {
+		n = min(n, maxReserve)
+		v.rows, v.index = make([]viewRow, 0, n), make(map[string]int32, n)
 	}
 	v.mu.Unlock()
 }
 
 func (v *numberView) put(s NumberView) {
 	v.mu.Lock()
-	old, ok := v.byID[s.ID]
+	old, ok := v.get(s.ID)
 	if !ok {
 		v.sorted = nil
 	}
 	if !ok || (old.Status == domain.StatusRemoved) != (s.Status == domain.StatusRemoved) {
 		v.shown = nil
 	}
-	v.byID[s.ID] = s
+	v.set(s)
 	// Most events (a renewal, a reminder) leave the people unchanged:
 	// the index is touched only when they change.
 	if !ok || old.Renter != s.Renter || old.Offer != s.Offer {
@@ -135,8 +137,8 @@ func (v *numberView) ids() []string {
 // sortedLocked is ids with the write lock held.
 func (v *numberView) sortedLocked() []string {
 	if v.sorted == nil {
-		v.sorted = make([]string, 0, len(v.byID))
-		for id := range v.byID {
+		v.sorted = make([]string, 0, len(v.index))
+		for id := range v.index {
 			v.sorted = append(v.sorted, id)
 		}
 		slices.Sort(v.sorted)
@@ -159,7 +161,7 @@ func (v *numberView) listed() []string {
 		ids := v.sortedLocked()
 		out := make([]string, 0, len(ids))
 		for _, id := range ids {
-			if v.byID[id].Status != domain.StatusRemoved {
+			if v.rows[v.index[id]].status != domain.StatusRemoved {
 				out = append(out, id)
 			}
 		}
@@ -207,7 +209,8 @@ func (e *Engine) Catalogue(_ context.Context, page, size int) CataloguePage {
 	e.view.mu.RLock()
 	defer e.view.mu.RUnlock()
 	for _, id := range ids[min(page*size, len(ids)):min((page+1)*size, len(ids))] {
-		out.Numbers = append(out.Numbers, e.view.byID[id])
+		nv, _ := e.view.get(id)
+		out.Numbers = append(out.Numbers, nv)
 	}
 	return out
 }
@@ -222,7 +225,7 @@ func (e *Engine) RentalsOf(_ context.Context, user domain.UserID) (rented, offer
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		v := e.view.byID[id]
+		v, _ := e.view.get(id)
 		if v.Renter == user && v.Status != domain.StatusAvailable {
 			rented = append(rented, v)
 		}
