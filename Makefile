@@ -36,13 +36,18 @@ lint: vet
 unit:
 	$(GO) test -race -count=1 ./...
 
+# The -store postgres runs start a throwaway PostgreSQL server each (about a
+# second) and hold the store to the same invariants as the files.
 loadtest-short: build
 	./$(BIN)/loadtest -mode engine -users 200 -numbers 2000 -duration 3s -fsync os
 	./$(BIN)/loadtest -mode engine -users 200 -numbers 2000 -duration 2s -fsync always
+	./$(BIN)/loadtest -mode engine -users 200 -numbers 2000 -duration 2s -store postgres
 	./$(BIN)/loadtest -mode crash -cycles 10
+	./$(BIN)/loadtest -mode crash -store postgres -cycles 5
 	./$(BIN)/loadtest -mode restore -entities 20000
 	./$(BIN)/loadtest -mode payments -txs 2000
 	./$(BIN)/loadtest -mode paycrash -txs 1000 -cycles 10
+	./$(BIN)/loadtest -mode paycrash -store postgres -txs 300 -cycles 4
 	./$(BIN)/loadtest -mode telegram -users 50 -duration 2s
 	./$(BIN)/loadtest -mode sheets -items 1000
 	./$(BIN)/loadtest -mode handover -numbers 50 -cycles 4
@@ -50,17 +55,21 @@ loadtest-short: build
 	./$(BIN)/loadtest -mode tgcrash -cycles 8
 
 # bench runs the Go benchmarks and the full-size load tests; the README keeps
-# the table it prints. redislock, the seed's Redis-lock design, runs right
-# after the engine with the same users, numbers and duration so the two sit
-# side by side; without redis-server it prints a skipped row.
+# the table it prints. The durable engine on files, the same on PostgreSQL
+# (a throwaway server on the same cores) and redislock, the seed's
+# Redis-lock design, run one after another with the same users, numbers and
+# duration so their rows sit side by side; without redis-server redislock
+# prints a skipped row.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./actors ./persistence
 	@rm -f $(BIN)/bench.jsonl
-	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync always | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync os | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync always | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -store postgres | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode redislock -users 1000 -numbers 100000 -duration 20s | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode restore -entities 1000000 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode crash -cycles 30 | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode crash -store postgres -cycles 30 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode payments -txs 10000 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode paycrash -txs 5000 -cycles 30 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode telegram -users 1000 -duration 20s | tee -a $(BIN)/bench.jsonl

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -58,7 +57,7 @@ func runCrash(f flags) (map[string]any, error) {
 	if lastErr != nil {
 		fmt.Println("  INVARIANTS:", lastErr)
 	}
-	fmt.Printf("crash: %d cycles, %d acknowledged operations, %d lost, invariants ok: %v\n", f.cycles, len(all), lost, invOK)
+	fmt.Printf("crash: %d cycles on %s, %d acknowledged operations, %d lost, invariants ok: %v\n", f.cycles, f.store, len(all), lost, invOK)
 	return map[string]any{"mode": "crash", "cycles": f.cycles, "acknowledged": len(all), "lost": lost,
 		"invariants_ok": invOK, "fsync": f.fsync}, nil
 }
@@ -66,7 +65,7 @@ func runCrash(f flags) (map[string]any, error) {
 // crashCycle starts the child, lets it run a random while after its setup,
 // kills it, and returns what it acknowledged.
 func crashCycle(f flags, dir string, cycle, users, numbers int, r *rand.Rand) ([]ack, error) {
-	cmd := exec.Command(os.Args[0], "-mode", "crash-child", "-dir", dir, "-users", strconv.Itoa(users),
+	cmd := childCommand(f, "-mode", "crash-child", "-dir", dir, "-users", strconv.Itoa(users),
 		"-numbers", strconv.Itoa(numbers), "-fsync", f.fsync, "-cycle", strconv.Itoa(cycle),
 		"-seed", strconv.FormatInt(f.seed+int64(cycle), 10))
 	cmd.Stderr = os.Stderr
@@ -123,7 +122,7 @@ func runCrashChild(f flags) error {
 	if err != nil {
 		return err
 	}
-	eng, err := actors.Open(actors.Options{Dir: f.dir, Fsync: mode, IdleTimeout: time.Minute})
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: f.dir, Fsync: mode, IdleTimeout: time.Minute}))
 	if err != nil {
 		return err
 	}
@@ -151,15 +150,22 @@ func runCrashChild(f flags) error {
 	select {} // until killed
 }
 
+// settleTimeout bounds how long a crash mode's parent waits for a
+// reopened engine to drain and close: far more than either takes, so that
+// a store that never makes the awaited records durable fails the run with
+// the reason instead of hanging it.
+const settleTimeout = 2 * time.Minute
+
 // verifyAcks reopens the directory (recovery resumes cut-short sagas),
 // waits for the resumed work, and looks for every acknowledged operation.
 func verifyAcks(dir string, f flags, acks []ack) (lost int, inv error, err error) {
 	mode, _ := persistence.ParseFsyncMode(f.fsync)
-	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: mode})
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: mode}))
 	if err != nil {
 		return 0, nil, err
 	}
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
+	defer cancel()
 	defer func() { err = errors.Join(err, eng.Close(ctx)) }()
 	if err := eng.Drain(ctx); err != nil {
 		return 0, nil, err

@@ -26,7 +26,7 @@ func runEngine(f flags) (map[string]any, error) {
 		return nil, err
 	}
 	defer cleanup()
-	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: mode, IdleTimeout: time.Hour})
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: mode, IdleTimeout: time.Hour}))
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func runEngine(f flags) (map[string]any, error) {
 	for k := 0; k < opKinds; k++ {
 		res[opNames[k]+"_ok"] = r.byKind[k]
 	}
-	fmt.Printf("engine: %d users, %d numbers, fsync=%s, %.1fs\n", f.users, f.numbers, f.fsync, secs)
+	fmt.Printf("engine: %d users, %d numbers, store=%s, fsync=%s, %.1fs\n", f.users, f.numbers, f.store, f.fsync, secs)
 	fmt.Printf("  ops %d (%.0f/s), p50 %.2f ms, p99 %.2f ms, max %.1f ms\n", r.ops, float64(r.ops)/secs,
 		r.h.quantile(0.5), r.h.quantile(0.99), float64(r.h.max)/1e6)
 	fmt.Printf("  ok: rent %d, renew %d, transfer %d, top-up %d; refused %d; errors %d\n",

@@ -16,6 +16,13 @@
 //	loadtest -mode tgcrash -cycles K [-users N -numbers M]   (needs bin/allot: make build)
 //	loadtest -mode powerloss -cycles K   (the journal on a simulated disk, through power cuts)
 //	loadtest -mode redislock -users N -numbers M -duration D   (the seed's Redis-lock rent, for comparison; needs redis-server)
+//
+// engine, crash and paycrash take -store file|postgres (default file):
+// with postgres their engines keep events and snapshots in PostgreSQL
+// through persistence/pgstore, on a throwaway server the run starts and
+// removes (needs Debian's postgresql package), or on the empty database
+// -database-url names. The crash modes' children reach it through the
+// parent's server, which outlives every child it kills.
 package main
 
 import (
@@ -43,6 +50,10 @@ type flags struct {
 	seed     int64
 	cycle    int // crash-child only
 	cpuprof  string
+	store    string // file | postgres (engine, crash, paycrash)
+	// databaseURL is the PostgreSQL database of -store postgres: given by
+	// -database-url, or the throwaway server's, or a child's parent's.
+	databaseURL string
 }
 
 func main() {
@@ -68,8 +79,12 @@ func main() {
 		return
 	}
 	if child, ok := children[f.mode]; ok { // runs until the parent kills it; returns only if it cannot start
-		fmt.Fprintln(os.Stderr, f.mode+":", child(f))
+		fmt.Fprintln(os.Stderr, f.mode+":", child(childStore(f)))
 		os.Exit(1)
+	}
+	if err := checkStoreFlags(f); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(2)
 	}
 	var res map[string]any
 	run, ok := modes[f.mode]
@@ -118,14 +133,16 @@ func parseFlags() flags {
 	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
 	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.StringVar(&f.store, "store", storeFile, "where engines keep their state (engine, crash, paycrash): file | postgres (a throwaway server unless -database-url)")
+	flag.StringVar(&f.databaseURL, "database-url", "", "with -store postgres: an empty database to use instead of a throwaway server")
 	flag.Parse()
 	return f
 }
 
 // modes are the load tests by -mode, each returning its figures.
 var modes = map[string]func(flags) (map[string]any, error){
-	"engine": runEngine, "crash": runCrash, "restore": runRestore, "payments": runPayments,
-	"paycrash": runPayCrash, "telegram": runTelegram, "sheets": runSheets, "handover": runHandover,
+	"engine": withStore(runEngine), "crash": withStore(runCrash), "restore": runRestore, "payments": runPayments,
+	"paycrash": withStore(runPayCrash), "telegram": runTelegram, "sheets": runSheets, "handover": runHandover,
 	"tgcrash": runTgCrash, "powerloss": runPowerLoss, "redislock": runRedisLock,
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
 	"time"
@@ -42,11 +41,15 @@ func runPayCrash(f flags) (map[string]any, error) {
 	}
 	// The last run is not killed: it reads the rest of the chain.
 	mode, _ := persistence.ParseFsyncMode(f.fsync)
-	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: mode})
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: mode}))
 	if err != nil {
 		return nil, err
 	}
-	defer eng.Close(context.Background())
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
+		defer cancel()
+		_ = eng.Close(ctx)
+	}()
 	ctx := context.Background()
 	plan, chain, start, err := payCrashWorld(ctx, eng, f, f.txs)
 	if err != nil {
@@ -83,8 +86,8 @@ func runPayCrash(f flags) (map[string]any, error) {
 		}
 	}
 	ok := checkErr == nil && lost == 0 && twice == 0 && tot.PaidInvoices == f.txs
-	fmt.Printf("paycrash: %d payments, %d kill -9 cycles: %d invoices paid, %d wallets short, %d credited twice, invariants ok: %v\n",
-		f.txs, f.cycles, tot.PaidInvoices, lost, twice, checkErr == nil)
+	fmt.Printf("paycrash: %d payments, %d kill -9 cycles on %s: %d invoices paid, %d wallets short, %d credited twice, invariants ok: %v\n",
+		f.txs, f.cycles, f.store, tot.PaidInvoices, lost, twice, checkErr == nil)
 	if checkErr != nil {
 		fmt.Println("  INVARIANTS:", checkErr)
 	}
@@ -93,7 +96,7 @@ func runPayCrash(f flags) (map[string]any, error) {
 }
 
 func payCrashCycle(f flags, dir string, cycle int, r *rand.Rand) error {
-	cmd := exec.Command(os.Args[0], "-mode", "paycrash-child", "-dir", dir, "-txs", strconv.Itoa(f.txs),
+	cmd := childCommand(f, "-mode", "paycrash-child", "-dir", dir, "-txs", strconv.Itoa(f.txs),
 		"-fsync", f.fsync, "-seed", strconv.FormatInt(f.seed, 10), "-cycle", strconv.Itoa(cycle),
 		"-cycles", strconv.Itoa(f.cycles))
 	cmd.Stderr = os.Stderr
@@ -134,7 +137,7 @@ func runPayCrashChild(f flags) error {
 	if err != nil {
 		return err
 	}
-	eng, err := actors.Open(actors.Options{Dir: f.dir, Fsync: mode})
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: f.dir, Fsync: mode}))
 	if err != nil {
 		return err
 	}

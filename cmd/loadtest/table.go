@@ -33,12 +33,15 @@ func runTable(f flags) error {
 }
 
 // figures names, per mode, the JSON keys a reader of the table wants.
+// The modes that run on either store (-store) show it first, so the
+// file and postgres rows of one run read side by side; rows of runs from
+// before -store have no store and were on files.
 var figures = map[string][]string{
-	"engine":   {"users", "fsync", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok"},
-	"crash":    {"cycles", "acknowledged", "lost", "invariants_ok"},
+	"engine":   {"store", "users", "fsync", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok"},
+	"crash":    {"store", "cycles", "acknowledged", "lost", "invariants_ok"},
 	"restore":  {"entities", "snapshot_write_s", "restore_s", "replay_s", "heap_bytes_per_entity", "max_pause_ms", "invariants_ok"},
 	"payments": {"txs", "seconds", "credited", "duplicates_applied", "lost", "invariants_ok"},
-	"paycrash": {"txs", "cycles", "paid", "duplicates_applied", "lost", "invariants_ok"},
+	"paycrash": {"store", "txs", "cycles", "paid", "duplicates_applied", "lost", "invariants_ok"},
 	"telegram": {"users", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok"},
 
 	// the seed's design, run beside the engine rows with the same users and columns

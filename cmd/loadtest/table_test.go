@@ -9,6 +9,7 @@ func TestTableKeepsOneRowPerRunWithItsFigures(t *testing.T) {
 	in := "engine: 1000 users\n" +
 		`{"mode":"engine","users":1000,"fsync":"os","ops_per_sec":107509.5,"p50_ms":2.5,"p99_ms":73.7,"errors":0,"invariants_ok":true,"refused":5}` + "\n" +
 		"not json {\n" +
+		`{"mode":"engine","store":"postgres","users":1000,"fsync":"always","ops_per_sec":20000,"p50_ms":9,"p99_ms":30,"errors":0,"invariants_ok":true}` + "\n" +
 		`{"mode":"payments","txs":10000,"seconds":0.62,"credited":7000,"duplicates_applied":0,"lost":0,"invariants_ok":true}` + "\n"
 	got, err := tableRows(strings.NewReader(in))
 	if err != nil {
@@ -16,6 +17,7 @@ func TestTableKeepsOneRowPerRunWithItsFigures(t *testing.T) {
 	}
 	want := "| mode | figures |\n|---|---|\n" +
 		"| engine | users 1000, fsync os, ops_per_sec 107509.5, p50_ms 2.5, p99_ms 73.7, errors 0, invariants_ok true |\n" +
+		"| engine | store postgres, users 1000, fsync always, ops_per_sec 20000, p50_ms 9, p99_ms 30, errors 0, invariants_ok true |\n" +
 		"| payments | txs 10000, seconds 0.62, credited 7000, duplicates_applied 0, lost 0, invariants_ok true |\n"
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)

@@ -4,6 +4,10 @@
 // server without any setup beyond installing the binaries (Debian's
 // postgresql package, which .ci/run installs).
 //
+// The server itself needs no test: StartServer, CreateDB, DropDB and Close
+// are what a command uses (loadtest -store postgres runs its engines on a
+// server of its own this way), and the helpers below are built on them.
+//
 // A cluster starts in about a second, so a test binary shares one: its
 // TestMain calls Main, and each test takes a fresh database of its own
 // from DB, dropped when the test ends. Tests in one binary can then run in
@@ -37,8 +41,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // shared is the test binary's server while Main runs; it starts on first
@@ -77,7 +79,7 @@ func Shared(tb testing.TB) *Server {
 		return Start(tb)
 	}
 	if shared.server == nil && shared.err == nil {
-		shared.server, shared.err = newServer()
+		shared.server, shared.err = StartServer(context.Background())
 	}
 	if shared.err != nil {
 		unavailable(tb, shared.err)
@@ -97,11 +99,15 @@ func DB(tb testing.TB) string {
 // one for every other test.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	s, err := newServer()
+	s, err := StartServer(context.Background())
 	if err != nil {
 		unavailable(tb, err)
 	}
-	tb.Cleanup(s.Stop)
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
 	return s
 }
 
@@ -129,18 +135,18 @@ func (s *Server) NewDB(tb testing.TB) string {
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := s.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+	u, err := s.CreateDB(ctx, name)
+	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := s.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-			tb.Errorf("pgtest: drop database %s: %v", name, err)
+		if err := s.DropDB(ctx, name); err != nil {
+			tb.Error(err)
 		}
 	})
-	return s.URL(name)
+	return u
 }
 
 // dbName makes a database name that says which test made it and is unique

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,62 @@ func TestServer_passwordRequired(t *testing.T) {
 	}
 	u.User = url.UserPassword("pgtest_alice", "right-one")
 	connect(t, u.String())
+}
+
+// TestServer_CreateDB checks the API a command uses: a database made by
+// CreateDB is reachable at its URL, and DropDB removes it even while a
+// connection to it is open, and is no error once it is gone.
+func TestServer_CreateDB(t *testing.T) {
+	s := Shared(t)
+	ctx := context.Background()
+	u, err := s.CreateDB(ctx, "pgtest Create-DB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := connect(t, u)
+	if _, err := held.Exec(ctx, "CREATE TABLE x (v int)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := s.DropDB(ctx, "pgtest Create-DB"); err != nil {
+			t.Fatalf("drop %d: %v", i+1, err)
+		}
+	}
+	if c, err := pgx.Connect(ctx, u); err == nil {
+		c.Close(ctx)
+		t.Fatal("the dropped database still accepts connections")
+	} else if !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+// TestStartServer_Close checks that a server started without a test stops
+// at Close, leaves no directory behind, and that Close can be repeated.
+func TestStartServer_Close(t *testing.T) {
+	s, err := StartServer(context.Background())
+	if err != nil {
+		unavailable(t, err)
+		return
+	}
+	u, err := s.CreateDB(context.Background(), "closing")
+	if err != nil {
+		s.Stop()
+		t.Fatal(err)
+	}
+	connect(t, u).Close(context.Background())
+	for i := 0; i < 2; i++ {
+		if err := s.Close(); err != nil {
+			t.Fatalf("close %d: %v", i+1, err)
+		}
+	}
+	select {
+	case <-s.exited:
+	default:
+		t.Fatal("the postmaster is still running after Close")
+	}
+	if _, err := os.Stat(s.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the server's directory %s is still there: %v", s.dir, err)
+	}
 }
 
 func TestDBName(t *testing.T) {

@@ -21,8 +21,9 @@ import (
 
 // ErrNotInstalled means this machine has no PostgreSQL server binaries (or,
 // running as root, no postgres user to run them as): a test skips on it,
-// except under CI=true where .ci/run should have installed them.
-var ErrNotInstalled = errors.New("pgtest: PostgreSQL is not installed (initdb and postgres not on PATH nor under /usr/lib/postgresql/*/bin; Debian: apt-get install postgresql)")
+// except under CI=true where .ci/run should have installed them, and a
+// command reports it as it is, since the message says what to install.
+var ErrNotInstalled = errors.New("pgtest: PostgreSQL is not installed (initdb and postgres not on PATH nor under /usr/lib/postgresql/*/bin); install Debian's postgresql package: apt-get install postgresql")
 
 // startTimeout bounds initdb plus the server's start; a throwaway cluster
 // usually needs about a second.
@@ -34,13 +35,14 @@ const startTimeout = 60 * time.Second
 // postgres is trusted and every other role must give its password
 // (scram-sha-256), so tests can check wrong credentials.
 type Server struct {
-	dir    string // temporary directory: data/, the socket, postgres.log
-	port   int
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the postmaster has exited
-	once   sync.Once
-	n      int // databases created, for unique names
-	mu     sync.Mutex
+	dir      string // temporary directory: data/, the socket, postgres.log
+	port     int
+	cmd      *exec.Cmd
+	exited   chan struct{} // closed when the postmaster has exited
+	once     sync.Once
+	closeErr error // what the first Close could not do
+	n        int   // databases created, for unique names
+	mu       sync.Mutex
 }
 
 // debianBins is where Debian's postgresql packages put the server
@@ -142,9 +144,14 @@ host all postgres 127.0.0.1/32 trust
 host all all 127.0.0.1/32 scram-sha-256
 `
 
-// newServer runs initdb in a fresh temporary directory and starts the
-// server on a free port, retrying with another port if the bind fails.
-func newServer() (*Server, error) {
+// StartServer runs initdb in a fresh temporary directory and starts a
+// server on a free port, retrying with another port if the bind fails. It
+// is the entry point for a command (the load test) that needs a throwaway
+// PostgreSQL outside a test: the caller owns the server and must Close it,
+// which stops it and removes its directory. ctx bounds the start, which is
+// also bounded by a minute of its own. Without PostgreSQL's binaries the
+// error wraps ErrNotInstalled.
+func StartServer(ctx context.Context) (*Server, error) {
 	bin, err := binaries()
 	if err != nil {
 		return nil, err
@@ -157,7 +164,7 @@ func newServer() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	if err := initdb(ctx, bin, dir, cred); err != nil {
 		_ = os.RemoveAll(dir)
@@ -195,8 +202,9 @@ func initdb(ctx context.Context, bin, dir string, cred *syscall.Credential) erro
 }
 
 // launch starts the postmaster on a fresh port and waits until it accepts
-// connections. It dies with the test binary (Pdeathsig), so a test that
-// times out or panics does not leave servers behind.
+// connections. It dies with the process that started it (Pdeathsig), so a
+// test that times out or panics, or a command killed before its Close,
+// does not leave servers behind (their directories stay in /tmp).
 func launch(ctx context.Context, bin, dir string, cred *syscall.Credential) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
@@ -265,10 +273,11 @@ func tail(path string) string {
 	return strings.Join(lines, "\n")
 }
 
-// Stop shuts the server down (immediate mode: nothing of a throwaway
-// cluster needs a checkpoint) and removes its directory. It is safe to
-// call more than once.
-func (s *Server) Stop() {
+// Close shuts the server down (immediate mode: nothing of a throwaway
+// cluster needs a checkpoint) and removes its directory; the error says
+// what could not be removed. It is safe to call more than once, and every
+// call returns the first call's result.
+func (s *Server) Close() error {
 	s.once.Do(func() {
 		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
 		select {
@@ -276,29 +285,13 @@ func (s *Server) Stop() {
 		case <-time.After(10 * time.Second):
 			s.kill()
 		}
-		_ = os.RemoveAll(s.dir)
+		if err := os.RemoveAll(s.dir); err != nil {
+			s.closeErr = fmt.Errorf("pgtest: remove the server's directory: %w", err)
+		}
 	})
+	return s.closeErr
 }
 
-// Port is the loopback TCP port the server listens on.
-func (s *Server) Port() int { return s.port }
-
-// URL addresses database over TCP as the superuser postgres, who needs no
-// password.
-func (s *Server) URL(database string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, database)
-}
-
-// Exec runs one statement as the superuser in the postgres database, for
-// what a test must do outside its own database (roles, for instance).
-func (s *Server) Exec(ctx context.Context, sql string, args ...any) error {
-	conn, err := pgx.Connect(ctx, s.URL("postgres"))
-	if err != nil {
-		return fmt.Errorf("pgtest: connect to 127.0.0.1:%d/postgres: %w", s.port, err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("pgtest: %s: %w", sql, err)
-	}
-	return nil
-}
+// Stop is Close for a cleanup that has nowhere to report an error, such as
+// a deferred call in TestMain.
+func (s *Server) Stop() { _ = s.Close() }
