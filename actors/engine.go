@@ -76,18 +76,19 @@ type Engine struct {
 	stopLoop  context.CancelFunc
 	loopDone  chan struct{}
 	recovery  persistence.RecoveryInfo
-	// restoredTop is the highest entity sequence the snapshot restored.
-	restoredTop uint64
-	gaps        gapBook // the watchers' history gaps, for pruning and /readyz
-	watchMu     sync.Mutex
-	watchers    []*Watcher
-	view        *numberView
-	proxies     proxyView
-	pools       poolView
-	settings    atomic.Pointer[distSettings]
-	stocker     atomic.Pointer[Stocker]
-	handovers   *handovers                                   // nil when Options.Fragment is
-	snapSizes   [domain.MaxKind + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
+	// restoredTop is the highest entity sequence the snapshot restored,
+	// replayedTop the highest the store replayed after it.
+	restoredTop, replayedTop uint64
+	gaps                     gapBook // the watchers' history gaps, for pruning and /readyz
+	watchMu                  sync.Mutex
+	watchers                 []*Watcher
+	view                     *numberView
+	proxies                  proxyView
+	pools                    poolView
+	settings                 atomic.Pointer[distSettings]
+	stocker                  atomic.Pointer[Stocker]
+	handovers                *handovers                                   // nil when Options.Fragment is
+	snapSizes                [domain.MaxKind + 1][shardCount]atomic.Int64 // bytes of each block last time, to size buffers
 }
 
 // ErrClosed is returned by entry points after Close or a journal failure.

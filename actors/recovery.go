@@ -23,13 +23,15 @@ func (e *Engine) recover() error {
 		return fmt.Errorf("actors: recover: %w", err)
 	}
 	e.recovery = info
-	if top := e.restoredTop; top > e.store.LastSeq() {
+	if top := max(e.restoredTop, e.replayedTop); top > e.store.LastSeq() {
 		// A fuzzy snapshot can hold events up to top while its own seq is
 		// lower; if the journal lost them (a repair cut it short), new
 		// events would reuse their sequences and a later replay would skip
-		// them as already seen. Refuse rather than lose them.
-		return fmt.Errorf("actors: recover: the state holds events up to %d but the journal ends at %d: "+
-			"run `allot snapshot repair` to restart the journal after the snapshot", top, e.store.LastSeq())
+		// them as already seen. A store must also never replay a record
+		// above the sequence it goes on from. Refuse rather than lose them.
+		return fmt.Errorf("actors: recover: the state holds events up to %d but the store goes on from %d: "+
+			"with files, run `allot snapshot repair` to restart the journal after the snapshot; with PostgreSQL, "+
+			"make sure no other allot writes to the same database", top, e.store.LastSeq())
 	}
 	e.rebuildView()
 	e.rebuildProxies()
@@ -49,6 +51,7 @@ func (e *Engine) recover() error {
 func (e *Engine) recoverState() (persistence.RecoveryInfo, error) {
 	r := newReplayer(e)
 	info, err := e.store.Recover(e.restore, r.add)
+	e.replayedTop = r.top
 	t := time.Now()
 	if cerr := r.close(); err == nil && cerr != nil {
 		err = cerr

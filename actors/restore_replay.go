@@ -29,6 +29,7 @@ type replayer struct {
 	owner   [replayBuckets]int
 	load    [replayBuckets]int // records per bucket in this window
 	inWin   int                // records added in this window
+	top     uint64             // the highest sequence handed to a worker
 	window  int                // replayWindow; smaller in tests
 	free    sync.Pool
 	inward  sync.WaitGroup // batches handed out and not yet applied
@@ -80,6 +81,7 @@ func (r *replayer) add(seq uint64, payload []byte) error {
 	if r.failed.Load() {
 		return r.wait()
 	}
+	r.top = max(r.top, seq)
 	kind, id, ok := domain.RecordEntity(payload)
 	if !ok {
 		if err := r.wait(); err != nil {

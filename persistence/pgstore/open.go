@@ -182,19 +182,39 @@ func (s *Store) start(ctx context.Context) error {
 	if err := migrate(ctx, conn.Conn(), ms); err != nil {
 		return err
 	}
-	// A whole-state snapshot's sequence counts too: compaction deletes the
-	// events it covers, and a sequence handed out again below it would be
-	// passed over by the next recovery.
-	var last int64
-	if err := conn.QueryRow(ctx, `SELECT greatest(
-		(SELECT coalesce(max(gseq), 0) FROM allot_events),
-		(SELECT coalesce(max(seq), 0) FROM allot_state_snapshots))`).Scan(&last); err != nil {
-		return fmt.Errorf("read the last gseq: %w", err)
+	last, err := lastGseq(ctx, conn.Conn())
+	if err != nil {
+		return err
 	}
-	s.next = uint64(last)
+	s.next = last
 	s.lastSeq.Store(s.next)
 	s.durable.Store(s.next)
 	return nil
+}
+
+// lastGseq is the highest sequence ever given out. It first waits for
+// every transaction still writing events: a writer killed just after
+// sending its COMMIT leaves the server to finish it after this process
+// has started, and a sequence read before that commit would be handed out
+// again (a recovery then passes over one of the two events, as already
+// seen). A whole-state snapshot's sequence counts too: compaction deletes
+// the events it covers.
+func lastGseq(ctx context.Context, conn *pgx.Conn) (uint64, error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the last gseq: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `LOCK TABLE allot_events IN SHARE MODE`); err != nil {
+		return 0, fmt.Errorf("wait for unfinished writes: %w", err)
+	}
+	var last int64
+	if err := tx.QueryRow(ctx, `SELECT greatest(
+		(SELECT coalesce(max(gseq), 0) FROM allot_events),
+		(SELECT coalesce(max(seq), 0) FROM allot_state_snapshots))`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("read the last gseq: %w", err)
+	}
+	return uint64(last), tx.Commit(ctx)
 }
 
 // checkWritable refuses a hot standby and a database whose transactions

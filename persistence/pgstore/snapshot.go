@@ -34,7 +34,13 @@ func (e *Engine) WriteSnapshot(seq uint64, write func(w io.Writer) error) (persi
 		return info, e.s.errorf("begin a snapshot in", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }() // after Commit, a no-op
-	if _, err := tx.Exec(ctx, `DELETE FROM allot_state_snapshot_parts WHERE seq = $1;`, int64(seq)); err != nil {
+	// The engine keeps this transaction open while it encodes the entities
+	// and waits for the events they hold to commit: longer, under load,
+	// than the store's connections allow a transaction to idle (open.go).
+	if _, err := tx.Exec(ctx, `SET LOCAL idle_in_transaction_session_timeout = 0`); err != nil {
+		return info, e.s.errorf("write a snapshot to", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM allot_state_snapshot_parts WHERE seq = $1`, int64(seq)); err != nil {
 		return info, e.s.errorf("write a snapshot to", err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM allot_state_snapshots WHERE seq = $1`, int64(seq)); err != nil {
