@@ -38,9 +38,13 @@ type handovers struct {
 	alert   int           // failures in a row before the admins are told
 	base    time.Duration // the first wait after a failure
 
-	mu      sync.Mutex
-	due     map[string]time.Time // number → when to try next
-	fails   map[string]int
+	mu    sync.Mutex
+	due   map[string]time.Time // number → when to try next
+	fails map[string]int
+	// pokes counts each number's pokes, so that a worker that found
+	// nothing owed settles the number only if nobody poked it meanwhile:
+	// a rent between its look and its settling would otherwise be lost.
+	pokes   map[string]uint64
 	working bool // numbers taken from due are being worked on
 	stopped bool // closed: nothing more is done in this process
 	kick    chan struct{}
@@ -70,7 +74,7 @@ func startHandovers(e *Engine, port Fragment, checker AccountChecker, alertAfter
 		alertAfter = 5
 	}
 	h := &handovers{e: e, port: port, checker: checker, now: time.Now, alert: alertAfter, base: base,
-		due: map[string]time.Time{}, fails: map[string]int{}, kick: make(chan struct{}, 1),
+		due: map[string]time.Time{}, fails: map[string]int{}, pokes: map[string]uint64{}, kick: make(chan struct{}, 1),
 		checking: map[string]bool{}, slots: make(chan struct{}, accountChecksAtOnce),
 		stop: stop, done: make(chan struct{})}
 	go h.run(ctx)
@@ -81,6 +85,7 @@ func startHandovers(e *Engine, port Fragment, checker AccountChecker, alertAfter
 // later). It never blocks.
 func (h *handovers) poke(number string) {
 	h.mu.Lock()
+	h.pokes[number]++
 	if _, waiting := h.due[number]; !waiting {
 		h.due[number] = h.now()
 	}
@@ -187,11 +192,14 @@ func (h *handovers) busy() bool {
 // work does number's chores once. It asks the number what it owes (in the
 // number's own turn), calls Fragment, and hands each confirmation back.
 func (h *handovers) work(ctx context.Context, id string) {
+	h.mu.Lock()
+	seen := h.pokes[id]
+	h.mu.Unlock()
 	chore, err := askAs[domain.Chore](h.e.number(ctx, id, false, func(r replyTo) command {
 		return &numberChore{asker: asker{r}}
 	}))
 	if err == nil && !chore.Any() {
-		h.settle(id)
+		h.settleUnpoked(id, seen)
 		return
 	}
 	if err == nil {
@@ -254,7 +262,22 @@ func (h *handovers) settle(id string) {
 	h.mu.Lock()
 	delete(h.due, id)
 	delete(h.fails, id)
+	delete(h.pokes, id)
 	h.mu.Unlock()
+}
+
+// settleUnpoked settles id unless it was poked since the worker read its
+// poke count as seen; then it is looked at again.
+func (h *handovers) settleUnpoked(id string, seen uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.pokes[id] != seen {
+		h.due[id] = h.now()
+		return
+	}
+	delete(h.due, id)
+	delete(h.fails, id)
+	delete(h.pokes, id)
 }
 
 // failed schedules the next try and, at the alert threshold, tells the

@@ -289,3 +289,21 @@ func TestHandover_CodesSwitchedButTheAnswerLost(t *testing.T) {
 	eventually(t, "the hand-over done", func() bool { return mustNumber(t, e, num1).Handover == nil })
 	mustCheck(t, e)
 }
+
+// A number poked while the worker was finding it owed nothing (a rent just
+// after the worker's look) stays due; one nobody poked is settled.
+func TestHandovers_PokeDuringWorkIsNotLost(t *testing.T) {
+	h := &handovers{now: time.Now, due: map[string]time.Time{}, fails: map[string]int{}, pokes: map[string]uint64{},
+		kick: make(chan struct{}, 1)}
+	h.poke(num1)
+	seen := h.pokes[num1] // the worker's look begins
+	h.poke(num1)          // a rent meanwhile
+	h.settleUnpoked(num1, seen)
+	if _, due := h.due[num1]; !due {
+		t.Fatal("a poke during the worker's look was lost")
+	}
+	h.settleUnpoked(num1, h.pokes[num1])
+	if _, due := h.due[num1]; due {
+		t.Fatal("a number nobody poked again stayed due")
+	}
+}
