@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"allot/actors"
 	"allot/actors/storetest"
@@ -65,9 +66,9 @@ func TestEngine_TwoActivationsOneWins(t *testing.T) {
 	if !errors.Is(loser.Err(), pgstore.ErrFenced) || loser.DurableSeq() >= lost {
 		t.Fatalf("the loser: err %v, durable %d (its event %d)", loser.Err(), loser.DurableSeq(), lost)
 	}
-	select {
+	select { // told right after the failure is recorded, on the writer's goroutine
 	case <-fatal:
-	default:
+	case <-time.After(10 * time.Second):
 		t.Fatal("the loser's engine was not told its store failed")
 	}
 	if loser.Append(domain.KindWallet, "8", 0, storetest.Record(t, 8, 1)) != 0 {
