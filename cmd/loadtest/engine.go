@@ -57,6 +57,13 @@ func runEngine(f flags) (map[string]any, error) {
 	for k := 0; k < opKinds; k++ {
 		res[opNames[k]+"_ok"] = r.byKind[k]
 	}
+	printEngine(f, r, st, tot, inv)
+	return res, nil
+}
+
+// printEngine writes the engine run's summary for a person.
+func printEngine(f flags, r runResult, st actors.Stats, tot actors.Totals, inv error) {
+	secs := r.elapsed.Seconds()
 	fmt.Printf("engine: %d users, %d numbers, store=%s, fsync=%s, %.1fs\n", f.users, f.numbers, f.store, f.fsync, secs)
 	fmt.Printf("  ops %d (%.0f/s), p50 %.2f ms, p99 %.2f ms, max %.1f ms\n", r.ops, float64(r.ops)/secs,
 		r.h.quantile(0.5), r.h.quantile(0.99), float64(r.h.max)/1e6)
@@ -79,7 +86,6 @@ func runEngine(f flags) (map[string]any, error) {
 	if r.firstErr != nil {
 		fmt.Printf("  first error: %v\n", r.firstErr)
 	}
-	return res, nil
 }
 
 type runResult struct {

@@ -60,30 +60,16 @@ func runPayCrash(f flags) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	head := chain.Head()
-	for t := time.Now(); w.Status().Settled != head; {
-		if time.Since(t) > 2*time.Minute {
-			return nil, fmt.Errorf("the last run settled at %+v of %+v", w.Status().Settled, head)
-		}
-		time.Sleep(2 * time.Millisecond)
+	if err := settleChain(w, chain.Head()); err != nil {
+		return nil, err
 	}
-	w.Close()
 	if err := eng.Drain(ctx); err != nil {
 		return nil, err
 	}
 	tot, checkErr := eng.Check()
-	lost, twice := 0, 0
-	for u, want := range plan {
-		wl, err := eng.Wallet(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case wl.Balance < want:
-			lost++
-		case wl.Balance > want:
-			twice++
-		}
+	lost, twice, err := payCrashShort(ctx, eng, plan)
+	if err != nil {
+		return nil, err
 	}
 	ok := checkErr == nil && lost == 0 && twice == 0 && tot.PaidInvoices == f.txs
 	fmt.Printf("paycrash: %d payments, %d kill -9 cycles on %s: %d invoices paid, %d wallets short, %d credited twice, invariants ok: %v\n",
@@ -93,6 +79,37 @@ func runPayCrash(f flags) (map[string]any, error) {
 	}
 	return map[string]any{"mode": "paycrash", "cycles": f.cycles, "txs": f.txs, "paid": tot.PaidInvoices,
 		"lost": lost, "duplicates_applied": twice, "invariants_ok": ok}, nil
+}
+
+// settleChain waits until the watcher has settled the chain's head, then
+// closes it.
+func settleChain(w *actors.Watcher, head domain.ChainCursor) error {
+	defer w.Close()
+	for t := time.Now(); w.Status().Settled != head; {
+		if time.Since(t) > 2*time.Minute {
+			return fmt.Errorf("the last run settled at %+v of %+v", w.Status().Settled, head)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil
+}
+
+// payCrashShort counts the wallets holding less than the plan paid them
+// (a payment lost) and more (a payment credited twice).
+func payCrashShort(ctx context.Context, eng *actors.Engine, plan map[domain.UserID]domain.Nano) (lost, twice int, err error) {
+	for u, want := range plan {
+		wl, err := eng.Wallet(ctx, u)
+		if err != nil {
+			return 0, 0, err
+		}
+		switch {
+		case wl.Balance < want:
+			lost++
+		case wl.Balance > want:
+			twice++
+		}
+	}
+	return lost, twice, nil
 }
 
 func payCrashCycle(f flags, dir string, cycle int, r *rand.Rand) error {

@@ -15,27 +15,46 @@ import (
 )
 
 // runRestore is -mode restore: build N numbers and N wallets, write a
-// snapshot while operations keep running (their worst stall is max_pause),
-// add about N journal records after it, then restart without a final
-// snapshot, as after a crash, and measure restore, replay and heap.
+// snapshot while operations keep running, add about N journal records after
+// it, then restart without a final snapshot, as after a crash, and measure
+// restore, replay and heap.
 func runRestore(f flags) (map[string]any, error) {
 	dir, cleanup, err := dataDir(f, "restore")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	n := f.entities
-	opts := actors.Options{Dir: dir, Fsync: persistence.FsyncOS, IdleTimeout: 2 * time.Second, NoFinalSnapshot: true}
-	eng, err := actors.Open(opts)
+	ctx := context.Background()
+	b, err := buildAndSnapshot(ctx, dir, f.entities)
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
+	return b.restart(ctx, dir)
+}
+
+// restoreBuild is what the first engine of -mode restore did.
+type restoreBuild struct {
+	n      int
+	build  time.Duration
+	active int64
+	info   persistence.SnapshotInfo
+	probe  snapshotProbe
+	before actors.Totals // Check's totals when it closed
+}
+
+// buildAndSnapshot builds the state, snapshots it under load, adds the
+// records after the snapshot and closes the engine without a final one.
+func buildAndSnapshot(ctx context.Context, dir string, n int) (restoreBuild, error) {
+	b := restoreBuild{n: n}
+	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, IdleTimeout: 2 * time.Second, NoFinalSnapshot: true})
+	if err != nil {
+		return b, err
+	}
 	t0 := time.Now()
 	if err := parallel(n, func(i int) error { return buildOne(ctx, eng, i) }); err != nil {
-		return nil, err
+		return b, err
 	}
-	build := time.Since(t0)
+	b.build = time.Since(t0)
 	// The build touched every entity within seconds; wait until they are
 	// idle (passivated), as entities are between bursts in production, so
 	// that the snapshot meets the steady state it is built for. Entities
@@ -43,59 +62,58 @@ func runRestore(f flags) (map[string]any, error) {
 	for deadline := time.Now().Add(30 * time.Second); eng.Stats().Active > 1000 && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 	}
-	active := eng.Stats().Active
-	info, probe, err := snapshotUnderLoad(ctx, eng)
-	if err != nil {
-		return nil, err
+	b.active = eng.Stats().Active
+	if b.info, b.probe, err = snapshotUnderLoad(ctx, eng); err != nil {
+		return b, err
 	}
 	// About n records after the snapshot: each deposit journals two.
 	if err := parallel(n/2, func(i int) error { return depositOne(ctx, eng, i, "after") }); err != nil {
-		return nil, err
+		return b, err
 	}
 	if err := eng.Drain(ctx); err != nil {
-		return nil, err
+		return b, err
 	}
-	before, err := eng.Check()
-	if err != nil {
-		return nil, err
+	if b.before, err = eng.Check(); err != nil {
+		return b, err
 	}
-	if err := eng.Close(ctx); err != nil {
-		return nil, err
-	}
-	eng = nil
+	return b, eng.Close(ctx)
+}
 
+// restart opens dir again, as after a crash, measures it against what
+// was built, and reports both.
+func (b restoreBuild) restart(ctx context.Context, dir string) (map[string]any, error) {
 	heapBefore := heapNow()
 	t1 := time.Now()
-	eng2, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, NoFinalSnapshot: true})
+	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, NoFinalSnapshot: true})
 	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}
 	openTook := time.Since(t1)
 	heapAfter := heapNow()
-	rec := eng2.Recovery()
-	after, cerr := eng2.Check()
-	same := cerr == nil && after == before
-	if err := eng2.Close(ctx); err != nil {
+	rec := eng.Recovery()
+	after, cerr := eng.Check()
+	same := cerr == nil && after == b.before
+	if err := eng.Close(ctx); err != nil {
 		return nil, err
 	}
-	perEntity := float64(heapAfter-heapBefore) / float64(2*n)
+	perEntity := float64(heapAfter-heapBefore) / float64(2*b.n)
 	res := map[string]any{
-		"mode": "restore", "entities": n, "build_s": round(build.Seconds()),
-		"snapshot_write_s": round(info.Duration.Seconds()), "snapshot_bytes": info.Size,
+		"mode": "restore", "entities": b.n, "build_s": round(b.build.Seconds()),
+		"snapshot_write_s": round(b.info.Duration.Seconds()), "snapshot_bytes": b.info.Size,
 		"restore_s": round(rec.RestoreDuration.Seconds()), "replay_s": round(rec.ReplayDuration.Seconds()),
 		"replayed": rec.Replayed, "open_s": round(openTook.Seconds()),
-		"heap_bytes_per_entity": int(perEntity), "active_at_snapshot": active,
+		"heap_bytes_per_entity": int(perEntity), "active_at_snapshot": b.active,
 		"invariants_ok": same,
 	}
-	fmt.Printf("restore: %d numbers + %d wallets (built in %.1fs)\n", n, n, build.Seconds())
-	probe.put(res)
-	fmt.Printf("  snapshot: %.2fs, %d bytes, %d entities active\n", info.Duration.Seconds(), info.Size, active)
-	fmt.Printf("  deposits meanwhile: %s\n  the same time before it: %s\n", probe.during, probe.before)
+	b.probe.put(res)
+	fmt.Printf("restore: %d numbers + %d wallets (built in %.1fs)\n", b.n, b.n, b.build.Seconds())
+	fmt.Printf("  snapshot: %.2fs, %d bytes, %d entities active\n", b.info.Duration.Seconds(), b.info.Size, b.active)
+	fmt.Printf("  deposits meanwhile: %s\n  the same time before it: %s\n", b.probe.during, b.probe.before)
 	fmt.Printf("  restart: snapshot restore %.2fs, replay of %d records %.2fs, open in all %.2fs\n",
 		rec.RestoreDuration.Seconds(), rec.Replayed, rec.ReplayDuration.Seconds(), openTook.Seconds())
 	fmt.Printf("  heap: %.0f bytes per idle entity\n", perEntity)
 	if !same {
-		fmt.Printf("  STATE DIFFERS after restore: before %+v after %+v (%v)\n", before, after, cerr)
+		fmt.Printf("  STATE DIFFERS after restore: before %+v after %+v (%v)\n", b.before, after, cerr)
 	} else {
 		fmt.Println("  state after restore equals state before: ok")
 	}

@@ -129,7 +129,8 @@ type scrubbed struct {
 func (s *scrubbed) Error() string { return s.msg }
 func (s *scrubbed) Unwrap() error { return s.err }
 
-// scrub returns err with every secret in its text replaced by "xxxxx".
+// scrub returns err with every secret in its text replaced by "***", as the
+// rest of Allot redacts.
 func scrub(err error, secrets []string) error {
 	if err == nil {
 		return nil
@@ -138,7 +139,7 @@ func scrub(err error, secrets []string) error {
 	changed := false
 	for _, s := range secrets {
 		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
+			msg = strings.ReplaceAll(msg, s, "***")
 			changed = true
 		}
 	}

@@ -124,7 +124,7 @@ func TestSecrets(t *testing.T) {
 		}
 	}
 	err := scrub(errors.New("auth as u with abc failed"), []string{"abc"})
-	if err.Error() != "auth as u with xxxxx failed" {
+	if err.Error() != "auth as u with *** failed" {
 		t.Fatalf("scrub: %v", err)
 	}
 }
