@@ -41,9 +41,7 @@ func StateAt(dir string, seq uint64) ([]byte, error) {
 // the journal up to seq; ok is false for a snapshot that is damaged or
 // holds records after seq.
 func stateFrom(dir, snapPath string, seq uint64) (e *Engine, ok bool, err error) {
-	e = &Engine{opts: withDefaults(Options{Dir: dir})}
-	e.dir = newDirectory(nil, kindList()...)
-	presetAll(e.dir, &e.opts)
+	e = bareEngine(dir)
 	after := uint64(0)
 	if snapPath != "" {
 		data, err := os.ReadFile(snapPath)
@@ -57,7 +55,7 @@ func stateFrom(dir, snapPath string, seq uint64) (e *Engine, ok bool, err error)
 		if err := e.restore(snapSeq, payload); err != nil {
 			return nil, false, fmt.Errorf("actors: %s: %w", snapPath, err)
 		}
-		if e.topSeq() > seq {
+		if e.restoredTop > seq {
 			return nil, false, nil
 		}
 		after = snapSeq

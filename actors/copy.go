@@ -83,10 +83,7 @@ func checkEmpty(dst Store) error {
 // bareFrom recovers a store's whole state into an engine without actors:
 // every entity passive, so it can be read and snapshotted directly.
 func bareFrom(s Store) (*Engine, error) {
-	e := &Engine{opts: withDefaults(Options{})}
-	e.clock = e.opts.Clock
-	e.dir = newDirectory(nil, kindList()...)
-	presetAll(e.dir, &e.opts)
+	e := bareEngine("")
 	if _, err := s.Recover(e.restore, e.replay); err != nil {
 		return nil, err
 	}

@@ -260,10 +260,14 @@ func (h *handovers) do(ctx context.Context, id string, c domain.Chore) error {
 
 func (h *handovers) settle(id string) {
 	h.mu.Lock()
+	h.settleLocked(id)
+	h.mu.Unlock()
+}
+
+func (h *handovers) settleLocked(id string) {
 	delete(h.due, id)
 	delete(h.fails, id)
 	delete(h.pokes, id)
-	h.mu.Unlock()
 }
 
 // settleUnpoked settles id unless it was poked since the worker read its
@@ -275,9 +279,7 @@ func (h *handovers) settleUnpoked(id string, seen uint64) {
 		h.due[id] = h.now()
 		return
 	}
-	delete(h.due, id)
-	delete(h.fails, id)
-	delete(h.pokes, id)
+	h.settleLocked(id)
 }
 
 // failed schedules the next try and, at the alert threshold, tells the

@@ -62,13 +62,15 @@ func (e *Engine) recoverState() (persistence.RecoveryInfo, error) {
 	return info, err
 }
 
-// topSeq is the highest sequence any entity has applied.
-func (e *Engine) topSeq() uint64 {
-	var top uint64
-	for k := range e.dir.kinds {
-		e.dir.each(k, func(en *entry, _ bool) { top = max(top, stateSeq(en.state)) })
-	}
-	return top
+// bareEngine is an engine without actors, store or scheduler, its
+// singletons preset: every entity stays passive, so tools can restore into
+// it, read it and snapshot it directly.
+func bareEngine(dir string) *Engine {
+	e := &Engine{opts: withDefaults(Options{Dir: dir})}
+	e.clock = e.opts.Clock
+	e.dir = newDirectory(nil, kindList()...)
+	presetAll(e.dir, &e.opts)
+	return e
 }
 
 // SnapshotTop returns the highest entity sequence inside a snapshot
@@ -76,8 +78,7 @@ func (e *Engine) topSeq() uint64 {
 // restarted after it must start beyond them. For repair tools; it decodes
 // every entity.
 func SnapshotTop(payload []byte) (uint64, error) {
-	e := &Engine{}
-	e.dir = newDirectory(nil, kindList()...)
+	e := bareEngine("")
 	if err := e.restore(0, payload); err != nil {
 		return 0, err
 	}

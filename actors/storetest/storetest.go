@@ -75,6 +75,19 @@ func (h *hooks) get(t testing.TB) actors.StoreHooks {
 	}
 }
 
+// waitRecords waits, ten seconds at most, until OnSync has reported n
+// records, and returns what it reported.
+func (h *hooks) waitRecords(n int) (batches, records int) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		h.mu.Lock()
+		batches, records = h.synced, h.records
+		h.mu.Unlock()
+		if records >= n || time.Now().After(deadline) {
+			return batches, records
+		}
+	}
+}
+
 func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -145,11 +158,11 @@ func recoverInOrder(t *testing.T, open Opener) {
 	if s.DurableSeq() < last {
 		t.Fatalf("durable %d below %d after WaitDurable", s.DurableSeq(), last)
 	}
-	h.mu.Lock()
-	if h.synced == 0 || h.records < 300 {
-		t.Errorf("OnSync reported %d batches, %d records; want all 300", h.synced, h.records)
+	// OnSync runs after DurableSeq moves, so the last batch's call may
+	// still be under way when WaitDurable returns.
+	if batches, records := h.waitRecords(300); batches == 0 || records < 300 {
+		t.Errorf("OnSync reported %d batches, %d records; want all 300", batches, records)
 	}
-	h.mu.Unlock()
 	closeStore(t, s)
 	if s.Append(domain.KindWallet, "1", last, Record(t, 1, 9999)) != 0 {
 		t.Error("a closed store took an append")

@@ -72,11 +72,11 @@ func runRestore(args []string) int {
 // --data names a directory explicitly.
 func fileState(flagValue string) (string, error) {
 	if flagValue == "" {
-		getenv, err := envWithDotenv(".env")
+		url, err := envDatabaseURL()
 		if err != nil {
 			return "", err
 		}
-		if strings.TrimSpace(getenv("DATABASE_URL")) != "" {
+		if url != "" {
 			return "", errors.New(pgBackupAdvice + "; --data names a data directory to work on anyway")
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"allot/actors"
@@ -18,6 +19,16 @@ const pgBackupAdvice = "the state is in PostgreSQL (DATABASE_URL), not in DATA_D
 // pgOpenTimeout bounds connecting, checking and migrating at start: an
 // unreachable database is reported, not waited on.
 const pgOpenTimeout = 30 * time.Second
+
+// envDatabaseURL is DATABASE_URL from the environment or .env, as `allot
+// run` reads it, for the commands that must know where the state is.
+func envDatabaseURL() (string, error) {
+	getenv, err := envWithDotenv(".env")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(getenv("DATABASE_URL")), nil
+}
 
 // stateWhere says where the state is kept, for the start's log line.
 func stateWhere(cfg config) string {

@@ -28,12 +28,12 @@ func runMigrate(args []string) int {
 	}
 	url := *to
 	if url == "" {
-		getenv, err := envWithDotenv(".env")
-		if err != nil {
+		var err error
+		if url, err = envDatabaseURL(); err != nil {
 			fmt.Fprintln(os.Stderr, "allot migrate:", err)
 			return 1
 		}
-		if url = strings.TrimSpace(getenv("DATABASE_URL")); url == "" {
+		if url == "" {
 			fmt.Fprintln(os.Stderr, "allot migrate: no database: set DATABASE_URL or pass --to URL")
 			return 2
 		}
