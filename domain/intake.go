@@ -86,7 +86,12 @@ func (in *Intake) Apply(e *UpdateHandled, seq uint64) {
 		for _, old := range in.Recent[:over] {
 			delete(in.index, old)
 		}
-		in.Recent = slices.Clone(in.Recent[over:]) // a fresh array: the old one's head is not kept alive
+		// Reslicing, not copying: append moves the ids to a fresh array
+		// once the old one's end is reached, a copy per few hundred
+		// updates instead of one of the whole memory per update (which
+		// was 7% of the bot's allocation in the load test). The old
+		// array's head stays alive until then: a few kilobytes.
+		in.Recent = in.Recent[over:]
 	}
 }
 
