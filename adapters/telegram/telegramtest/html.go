@@ -54,6 +54,7 @@ type htmlParser struct {
 // "can't parse entities: ...".
 func parseHTML(src string) (string, []telego.MessageEntity, error) {
 	p := &htmlParser{src: src}
+	p.out.Grow(len(src)) // the text loses its tags: it rarely needs more
 	for p.pos < len(src) {
 		var err error
 		switch src[p.pos] {
@@ -62,9 +63,7 @@ func parseHTML(src string) (string, []telego.MessageEntity, error) {
 		case '&':
 			p.reference()
 		default:
-			r, n := utf8.DecodeRuneInString(src[p.pos:])
-			p.write(r)
-			p.pos += n
+			p.text()
 		}
 		if err != nil {
 			return "", nil, err
@@ -78,6 +77,28 @@ func parseHTML(src string) (string, []telego.MessageEntity, error) {
 		return a.Offset < b.Offset || a.Offset == b.Offset && a.Length > b.Length
 	})
 	return p.out.String(), p.ents, nil
+}
+
+// text writes the text up to the next tag or reference: a run of ASCII at
+// once, one UTF-16 unit a byte; anything else a rune at a time, so that
+// bytes that are not UTF-8 become U+FFFD.
+func (p *htmlParser) text() {
+	start := p.pos
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		if c >= utf8.RuneSelf || c == '<' || c == '&' {
+			break
+		}
+		p.pos++
+	}
+	if p.pos > start {
+		p.out.WriteString(p.src[start:p.pos])
+		p.units += p.pos - start
+		return
+	}
+	r, n := utf8.DecodeRuneInString(p.src[p.pos:])
+	p.write(r)
+	p.pos += n
 }
 
 func (p *htmlParser) write(r rune) {
@@ -161,7 +182,7 @@ func (p *htmlParser) startTag() (string, map[string]string, error) {
 	if name == "" {
 		return "", nil, parseErrorf("Unsupported start tag at byte offset %d", start)
 	}
-	attrs := map[string]string{}
+	var attrs map[string]string // made for the first attribute: most tags have none
 	for {
 		p.spaces()
 		if p.pos >= len(p.src) {
@@ -178,6 +199,9 @@ func (p *htmlParser) startTag() (string, map[string]string, error) {
 		value, err := p.attrValue(start)
 		if err != nil {
 			return "", nil, err
+		}
+		if attrs == nil {
+			attrs = map[string]string{}
 		}
 		attrs[key] = value
 	}

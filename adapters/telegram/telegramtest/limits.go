@@ -54,6 +54,18 @@ func (s *Server) count(method string) {
 	s.mu.Unlock()
 }
 
+// countCall counts a call of a known method and returns the failure
+// FailNext scheduled for it, if any, under one lock.
+func (s *Server) countCall(method string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Calls[method]++
+	if len(s.faults) == 0 {
+		return nil
+	}
+	return s.injectedLocked(method)
+}
+
 func (s *Server) countError(code int) {
 	s.mu.Lock()
 	s.stats.Errors[code]++
@@ -84,10 +96,9 @@ func (s *Server) FailNext(method string, n, code, retryAfter int) {
 	s.faults = append(s.faults, fault{strings.ToLower(method), n, code, retryAfter})
 }
 
-// injected returns the scheduled failure for this call of method, if any.
-func (s *Server) injected(method string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// injectedLocked returns the scheduled failure for this call of method, if
+// any.
+func (s *Server) injectedLocked(method string) *apiError {
 	lower := strings.ToLower(method)
 	for i := range s.faults {
 		f := &s.faults[i]

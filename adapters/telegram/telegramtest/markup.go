@@ -39,6 +39,14 @@ func parseMarkup(arg jsonArg) (markup, *apiError) {
 	if !arg.present() {
 		return markup{}, nil
 	}
+	if mk, e, ok := scanInline(arg); ok {
+		return mk, e
+	}
+	return decodeMarkup(arg)
+}
+
+// decodeMarkup is parseMarkup for any reply_markup, with encoding/json.
+func decodeMarkup(arg jsonArg) (markup, *apiError) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(arg, &probe); err != nil {
 		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
@@ -83,20 +91,25 @@ func parseButton(raw json.RawMessage) (telego.InlineKeyboardButton, *apiError) {
 	if json.Unmarshal(raw, &f) != nil {
 		return telego.InlineKeyboardButton{}, badRequest("can't parse inline keyboard button: expected an Object")
 	}
-	btn := f.InlineKeyboardButton
-	if f.CallbackData != nil {
-		btn.CallbackData = *f.CallbackData
+	return checkButton(f.InlineKeyboardButton, f.CallbackData, f.URL)
+}
+
+// checkButton applies Telegram's rules to a decoded button; data and link
+// are its callback_data and url, nil when absent.
+func checkButton(btn telego.InlineKeyboardButton, data, link *string) (telego.InlineKeyboardButton, *apiError) {
+	if data != nil {
+		btn.CallbackData = *data
 	}
-	if f.URL != nil {
-		btn.URL = *f.URL
+	if link != nil {
+		btn.URL = *link
 	}
 	switch {
-	case f.CallbackData != nil:
-		if n := len(*f.CallbackData); n < 1 || n > maxCallbackDataLen {
+	case data != nil:
+		if n := len(*data); n < 1 || n > maxCallbackDataLen {
 			return btn, badRequest("BUTTON_DATA_INVALID")
 		}
-	case f.URL != nil:
-		u, err := url.Parse(*f.URL)
+	case link != nil:
+		u, err := url.Parse(*link)
 		if err != nil || !slices.Contains([]string{"http", "https", "tg"}, strings.ToLower(u.Scheme)) {
 			return btn, badRequest("BUTTON_URL_INVALID")
 		}

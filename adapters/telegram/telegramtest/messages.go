@@ -75,7 +75,7 @@ func (s *Server) add(ref chatRef, m Message) (result, *apiError) {
 	c.msgs[m.ID] = &m
 	c.order = append(c.order, m.ID)
 	s.emitLocked(Event{Kind: EventSent, ChatID: m.ChatID, Message: clone(&m)})
-	return result{value: s.wireLocked(c, &m)}, nil
+	return result{value: s.keepWireLocked(c, &m)}, nil
 }
 
 // registerLocked gives a newly sent file its file_id; a file sent again by
@@ -93,8 +93,7 @@ func (s *Server) registerLocked(f *File, prefix string) *File {
 // wireLocked is the message as the Bot API returns it: from the bot, in a
 // private chat, with a date, and with the inline keyboard as reply_markup.
 func (s *Server) wireLocked(c *chat, m *Message) telego.Message {
-	from := telego.User{ID: s.bot.ID, IsBot: true, FirstName: s.bot.FirstName, Username: s.bot.Username}
-	tm := telego.Message{MessageID: m.ID, From: &from, Date: max(m.Date.Unix(), 1), Chat: c.user.chat()}
+	tm := telego.Message{MessageID: m.ID, From: s.from, Date: max(m.Date.Unix(), 1), Chat: c.user.chat()}
 	if !m.EditDate.IsZero() {
 		tm.EditDate = m.EditDate.Unix()
 	}
@@ -193,7 +192,7 @@ func (s *Server) edit(c *call, change func(Message) (Message, *apiError)) (resul
 	m.EditDate = s.now()
 	ch.msgs[m.ID] = &m
 	s.emitLocked(Event{Kind: EventEdited, ChatID: m.ChatID, Message: clone(&m)})
-	return result{value: s.wireLocked(ch, &m)}, nil
+	return result{value: s.keepWireLocked(ch, &m)}, nil
 }
 
 func sameContent(a, b *Message) bool {
@@ -219,6 +218,7 @@ func (s *Server) deleteMessage(_ context.Context, c *call) (result, *apiError) {
 	m := ch.msgs[id]
 	if m != nil {
 		delete(ch.msgs, id)
+		delete(ch.wire, id)
 		ch.order = slices.DeleteFunc(ch.order, func(x int) bool { return x == id })
 	} else if m = ch.userMsgs[id]; m != nil {
 		delete(ch.userMsgs, id)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // maxBody bounds a request: Telegram takes uploads up to 50 MB.
@@ -61,11 +62,16 @@ type upload struct {
 // multipart (telego's choice when a file is attached).
 func decodeCall(w http.ResponseWriter, r *http.Request) (*call, *apiError) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	c := &call{files: map[string]*upload{}}
-	values := r.URL.Query()
-	ct, ctParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	c := &call{}
+	var values url.Values // the query's, then a form's; nil when there are none
+	if r.URL.RawQuery != "" {
+		values = r.URL.Query()
+	}
+	ct, ctParams := mediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
+		c.files = map[string]*upload{}
+		values = orEmpty(values)
 		if e := readMultipart(r.Body, ctParams["boundary"], values, c.files); e != nil {
 			return nil, e
 		}
@@ -73,16 +79,13 @@ func decodeCall(w http.ResponseWriter, r *http.Request) (*call, *apiError) {
 		if err := r.ParseForm(); err != nil {
 			return nil, badRequest("can't parse request body")
 		}
+		values = orEmpty(values)
 		for k, v := range r.PostForm {
 			values[k] = v
 		}
 	default:
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, &apiError{code: 413, desc: "Request Entity Too Large"}
-		}
-		if err := decodeJSONBody(body, &c.p); err != nil {
-			return nil, badRequest("can't parse JSON object")
+		if e := readJSONBody(r.Body, &c.p); e != nil {
+			return nil, e
 		}
 	}
 	if err := decodeValues(values, &c.p); err != nil {
@@ -91,12 +94,54 @@ func decodeCall(w http.ResponseWriter, r *http.Request) (*call, *apiError) {
 	return c, nil
 }
 
+// mediaType is mime.ParseMediaType, short-cut for the JSON every telego
+// call without a file sends.
+func mediaType(header string) (string, map[string]string) {
+	if header == "application/json" {
+		return header, nil
+	}
+	ct, params, _ := mime.ParseMediaType(header)
+	return ct, params
+}
+
+func orEmpty(v url.Values) url.Values {
+	if v == nil {
+		return url.Values{}
+	}
+	return v
+}
+
+// bodyBufs recycles the buffers JSON bodies are read into: the arguments
+// decoded from one copy what they keep, so the buffer is free once they are.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer put back: a rare big upload should
+// not stay in memory for the rest of the run.
+const maxPooledBody = 64 << 10
+
+func readJSONBody(body io.Reader, p *params) *apiError {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bodyBufs.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return &apiError{code: 413, desc: "Request Entity Too Large"}
+	}
+	if err := decodeJSONBody(buf.Bytes(), p); err != nil {
+		return badRequest("can't parse JSON object")
+	}
+	return nil
+}
+
 func decodeJSONBody(body []byte, p *params) error {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || string(body) == "null" {
 		return nil
 	}
-	return json.Unmarshal(body, p)
+	return decodeParams(body, p)
 }
 
 // decodeValues lays form values over p, each as a JSON string: the flexible
@@ -167,6 +212,10 @@ type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
+		if s, ok := unquote(b); ok {
+			*f = flexString(s)
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
@@ -221,6 +270,10 @@ type jsonArg []byte
 
 func (a *jsonArg) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
+		if s, ok := unquote(b); ok {
+			*a = jsonArg(s)
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
@@ -233,8 +286,8 @@ func (a *jsonArg) UnmarshalJSON(b []byte) error {
 }
 
 func (a jsonArg) present() bool {
-	t := strings.TrimSpace(string(a))
-	return t != "" && t != "null"
+	t := bytes.TrimSpace(a)
+	return len(t) > 0 && string(t) != "null"
 }
 
 func (a jsonArg) decode(v any) error {

@@ -43,7 +43,7 @@ func (s *Server) AddUser(u User) {
 func (s *Server) chatLocked(u User) *chat {
 	c := s.chats[u.ID]
 	if c == nil {
-		c = &chat{msgs: map[int]*Message{}, userMsgs: map[int]*Message{}}
+		c = &chat{msgs: map[int]*Message{}, userMsgs: map[int]*Message{}, wire: map[int]wireCopy{}}
 		s.chats[u.ID] = c
 	}
 	c.user = u
@@ -65,7 +65,7 @@ func (s *Server) SendText(u User, text string) int {
 	record := &Message{ID: msg.MessageID, ChatID: u.ID, FromUser: true, Date: s.now(), Text: text, Source: text}
 	c.userMsgs[msg.MessageID] = record
 	s.emitLocked(Event{Kind: EventUserMessage, ChatID: u.ID, Message: clone(record)})
-	return s.queueLocked(telego.Update{Message: msg})
+	return s.queueLocked(pending{Update: telego.Update{Message: msg}, own: true})
 }
 
 // Command makes u send /command, followed by args if there are any.
@@ -112,17 +112,21 @@ func (s *Server) PressButton(u User, messageID int, callbackData string) (string
 	s.queries[id] = &callbackQuery{chatID: u.ID, messageID: messageID}
 	wire := s.wireLocked(c, m)
 	s.emitLocked(Event{Kind: EventButtonPressed, ChatID: u.ID, Message: clone(m), Data: callbackData, QueryID: id})
-	s.queueLocked(telego.Update{CallbackQuery: &telego.CallbackQuery{
+	s.queueLocked(pending{Update: telego.Update{CallbackQuery: &telego.CallbackQuery{
 		ID: id, From: u.telego(), Message: &wire, Data: callbackData,
 		ChatInstance: strconv.FormatInt(u.ID*7919+s.bot.ID, 10),
-	}})
+	}}, own: true, message: c.wireOfLocked(m)})
 	return id, nil
 }
 
+// hasCallback walks the rows in place: Buttons would copy them, on every
+// press of the load test.
 func hasCallback(m *Message, data string) bool {
-	for _, b := range m.Buttons() {
-		if b.CallbackData == data {
-			return true
+	for _, row := range m.Keyboard {
+		for i := range row {
+			if row[i].CallbackData == data {
+				return true
+			}
 		}
 	}
 	return false
@@ -163,10 +167,10 @@ func (s *Server) queueMemberLocked(c *chat, blocked bool) {
 	if !blocked {
 		old, now = banned, member
 	}
-	s.queueLocked(telego.Update{MyChatMember: &telego.ChatMemberUpdated{
+	s.queueLocked(pending{Update: telego.Update{MyChatMember: &telego.ChatMemberUpdated{
 		Chat: c.user.chat(), From: c.user.telego(), Date: s.unixNow(),
 		OldChatMember: old, NewChatMember: now,
-	}})
+	}}})
 }
 
 // PushUpdate queues an update the helpers above do not build; the fake
@@ -174,7 +178,7 @@ func (s *Server) queueMemberLocked(c *chat, blocked bool) {
 func (s *Server) PushUpdate(u telego.Update) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.queueLocked(u)
+	return s.queueLocked(pending{Update: u})
 }
 
 func clone(m *Message) *Message {

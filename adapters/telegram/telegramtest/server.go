@@ -82,6 +82,7 @@ var servers atomic.Int64
 type Server struct {
 	cfg    config
 	bot    telego.User
+	from   *telego.User // the bot as its messages show it; shared by all, never modified
 	table  map[string]route
 	hs     *http.Server
 	url    string
@@ -93,10 +94,10 @@ type Server struct {
 	mu        sync.Mutex
 	closed    bool
 	chats     map[int64]*chat
-	queue     []telego.Update // updates not yet confirmed or delivered
+	queue     []pending // updates not yet confirmed or delivered
 	nextID    int
-	queued    chan struct{} // closed and replaced when an update is queued
-	changed   chan struct{} // closed and replaced when a transcript changes
+	queued    signal // an update was queued
+	changed   signal // a transcript changed
 	poll      *longPoll
 	allowed   map[string]bool // nil: Telegram's default set
 	hook      webhook
@@ -111,6 +112,7 @@ type Server struct {
 	global    bucket
 	recent    window // accepted messages overall in the last second
 	stats     Stats
+	scratch   []byte // keepWireLocked's buffer
 }
 
 // New starts a fake Bot API on a free loopback port (see WithoutListener).
@@ -132,11 +134,11 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		cfg: cfg, bot: cfg.bot, done: make(chan struct{}), served: make(chan struct{}),
 		chats: map[int64]*chat{}, nextID: cfg.updateID,
-		queued: make(chan struct{}), changed: make(chan struct{}),
 		queries: map[string]*callbackQuery{}, nextQuery: 4_382_000_000_000_000_001,
 		files: map[string]*File{}, commands: map[string][]telego.BotCommand{},
 		subs: map[*subscription]struct{}{}, chatCmds: map[int64]map[string][]telego.BotCommand{},
 	}
+	s.from = &telego.User{ID: cfg.bot.ID, IsBot: true, FirstName: cfg.bot.FirstName, Username: cfg.bot.Username}
 	s.stats = Stats{Calls: map[string]int{}, Errors: map[int]int{}}
 	s.table = s.routes()
 	if !cfg.listen {
@@ -203,8 +205,24 @@ func (s *Server) Close() {
 
 func (s *Server) now() time.Time { return s.cfg.now() }
 
-// broadcastLocked wakes everyone waiting on ch and returns its replacement.
-func broadcastLocked(ch chan struct{}) chan struct{} {
-	close(ch)
-	return make(chan struct{})
+// signal wakes the goroutines waiting for a change: each waits on a channel
+// the next change closes. The channel is made when someone first waits for
+// it, so the changes nobody waits for (most of them, under load) cost no
+// channel.
+type signal struct{ ch chan struct{} }
+
+// waitLocked returns the channel the next change closes.
+func (g *signal) waitLocked() <-chan struct{} {
+	if g.ch == nil {
+		g.ch = make(chan struct{})
+	}
+	return g.ch
+}
+
+// broadcastLocked wakes everyone waiting.
+func (g *signal) broadcastLocked() {
+	if g.ch != nil {
+		close(g.ch)
+		g.ch = nil
+	}
 }

@@ -107,6 +107,7 @@ type chat struct {
 	order    []int            // the bot's message IDs in the order sent
 	msgs     map[int]*Message // the bot's messages still in the chat
 	userMsgs map[int]*Message // the person's messages still in the chat
+	wire     map[int]wireCopy // the bot's messages as the Bot API shows them (wire.go)
 	bucket   bucket
 	recent   window // accepted messages in the last second
 }
@@ -153,7 +154,7 @@ func (s *Server) Message(chatID int64, id int) (Message, bool) {
 func (s *Server) WaitFor(ctx context.Context, chatID int64, match func(Message) bool) (Message, error) {
 	for {
 		s.mu.Lock()
-		msgs, changed := s.messagesLocked(chatID), s.changed
+		msgs, changed := s.messagesLocked(chatID), s.changed.waitLocked()
 		s.mu.Unlock()
 		for _, m := range slices.Backward(msgs) {
 			if match(m) {
@@ -294,5 +295,5 @@ func (s *Server) emitLocked(ev Event) {
 		default: // already kicked
 		}
 	}
-	s.changed = broadcastLocked(s.changed)
+	s.changed.broadcastLocked()
 }

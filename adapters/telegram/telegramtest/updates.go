@@ -18,18 +18,28 @@ type longPoll struct {
 	abort chan *apiError // a newer poll or setWebhook ends this one
 }
 
-// queueLocked gives u the next update_id and queues it, unless the bot's
+// pending is a queued update. own marks one the fake built (SendText,
+// PressButton) with only the fields appendUpdate writes, so that getUpdates
+// can encode it by hand; updates from PushUpdate and the chat member
+// updates go through encoding/json.
+type pending struct {
+	telego.Update
+	own     bool
+	message []byte // a press's message, encoded when it was sent or edited; nil if not kept
+}
+
+// queueLocked gives p the next update_id and queues it, unless the bot's
 // allowed_updates exclude its type: Telegram then never creates it.
-func (s *Server) queueLocked(u telego.Update) int {
-	u.UpdateID = s.nextID
+func (s *Server) queueLocked(p pending) int {
+	p.UpdateID = s.nextID
 	s.nextID++
-	if !s.allowedLocked(updateType(u)) {
-		return u.UpdateID
+	if !s.allowedLocked(updateType(p.Update)) {
+		return p.UpdateID
 	}
 	s.stats.Updates++
-	s.queue = append(s.queue, u)
-	s.queued = broadcastLocked(s.queued)
-	return u.UpdateID
+	s.queue = append(s.queue, p)
+	s.queued.broadcastLocked()
+	return p.UpdateID
 }
 
 // defaultExcluded are the update types Telegram sends only when asked for.
@@ -96,10 +106,19 @@ func (s *Server) confirmLocked(offset int) {
 		for i < len(s.queue) && s.queue[i].UpdateID < offset {
 			i++
 		}
-		s.queue = append(s.queue[:0], s.queue[i:]...)
+		s.dropLocked(i)
 	case offset < 0 && -offset < len(s.queue):
-		s.queue = append(s.queue[:0], s.queue[len(s.queue)+offset:]...)
+		s.dropLocked(len(s.queue) + offset)
 	}
+}
+
+// dropLocked removes the oldest n updates. The queue moves forward in its
+// array instead of copying the rest down: under load the bot confirms
+// twenty at a time with a backlog behind them, and append gives the queue a
+// new array, holding only what is left, when this one runs out.
+func (s *Server) dropLocked(n int) {
+	clear(s.queue[:n]) // let the collector have them before the array goes
+	s.queue = s.queue[n:]
 }
 
 func (s *Server) getUpdates(ctx context.Context, c *call) (result, *apiError) {
@@ -139,7 +158,7 @@ func (s *Server) waitUpdates(ctx context.Context, poll *longPoll, limit int, tim
 	defer s.endPoll(poll)
 	for {
 		s.mu.Lock()
-		ups, queued := s.firstLocked(limit), s.queued
+		ups, queued := s.firstLocked(limit), s.queued.waitLocked()
 		s.mu.Unlock()
 		if len(ups) > 0 {
 			return result{value: ups}, nil
@@ -149,11 +168,11 @@ func (s *Server) waitUpdates(ctx context.Context, poll *longPoll, limit int, tim
 		case e := <-poll.abort:
 			return result{}, e
 		case <-timer.C:
-			return result{value: []telego.Update{}}, nil
+			return result{value: updateBatch{}}, nil
 		case <-ctx.Done():
-			return result{value: []telego.Update{}}, nil // the bot hung up; nobody reads this
+			return result{value: updateBatch{}}, nil // the bot hung up; nobody reads this
 		case <-s.done:
-			return result{value: []telego.Update{}}, nil
+			return result{value: updateBatch{}}, nil
 		}
 	}
 }
@@ -175,9 +194,9 @@ func (s *Server) abortPollLocked(e *apiError) {
 
 // firstLocked copies up to limit queued updates. Updates are never changed
 // once queued, so the copies may be encoded after the lock is released.
-func (s *Server) firstLocked(limit int) []telego.Update {
+func (s *Server) firstLocked(limit int) updateBatch {
 	n := min(limit, len(s.queue))
-	out := make([]telego.Update, n)
+	out := make(updateBatch, n)
 	copy(out, s.queue[:n])
 	return out
 }

@@ -193,7 +193,7 @@ func (s *Server) send(hs *hookSender) {
 		if !ok {
 			return
 		}
-		failure := hs.post(u)
+		failure := hs.post(u.Update)
 		s.mu.Lock()
 		if failure == "" {
 			if len(s.queue) > 0 && s.queue[0].UpdateID == u.UpdateID {
@@ -218,15 +218,15 @@ func (s *Server) send(hs *hookSender) {
 }
 
 // nextForHook waits for the oldest queued update, unless told to stop.
-func (s *Server) nextForHook(hs *hookSender) (telego.Update, bool) {
+func (s *Server) nextForHook(hs *hookSender) (pending, bool) {
 	for {
 		select {
 		case <-hs.quit:
-			return telego.Update{}, false
+			return pending{}, false
 		default:
 		}
 		s.mu.Lock()
-		queue, queued := s.queue, s.queued
+		queue, queued := s.queue, s.queued.waitLocked()
 		s.mu.Unlock()
 		if len(queue) > 0 {
 			return queue[0], true
@@ -234,7 +234,7 @@ func (s *Server) nextForHook(hs *hookSender) (telego.Update, bool) {
 		select {
 		case <-queued:
 		case <-hs.quit:
-			return telego.Update{}, false
+			return pending{}, false
 		}
 	}
 }
