@@ -73,6 +73,7 @@ bench: build
 	./$(BIN)/loadtest -json -mode payments -txs 10000 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode paycrash -txs 5000 -cycles 30 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode telegram -users 1000 -duration 20s | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode telegram -split -users 1000 -duration 20s | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode sheets -items 10000 | tee -a $(BIN)/bench.jsonl
 	@echo
 	@./$(BIN)/loadtest -mode table -in $(BIN)/bench.jsonl

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mymmrac/telego"
-
 	"allot/actors"
 	"allot/adapters/telegram/telegramtest"
 	"allot/adapters/ton"
@@ -93,8 +91,7 @@ func openFuzzWorld(f *testing.F) (*world, domain.KindsConfig) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
-		telego.WithDiscardLogger())
+	api, err := NewAPI(srv.Token(), srv.URL(), &http.Client{})
 	if err != nil {
 		f.Fatal(err)
 	}

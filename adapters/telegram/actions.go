@@ -101,7 +101,7 @@ func (s *session) callback(q *telego.CallbackQuery) {
 	if !s.mayPress(q.ID, c) {
 		return
 	}
-	s.answer(q.ID, "")
+	s.answerWhilePressing(q.ID)
 	actions[c.Action].press(s, msgID, c)
 }
 

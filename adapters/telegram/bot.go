@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/mymmrac/telego"
 
 	"allot/actors"
+	"allot/adapters/telegram/botapi"
 	"allot/adapters/telegram/outbox"
 	"allot/domain"
 )
@@ -79,7 +81,7 @@ var _ intakeEngine = (*actors.Engine)(nil)
 // that person sent them, and renders the engine's answers.
 type Bot struct {
 	eng  Engine
-	api  *telego.Bot
+	api  *API
 	out  *outbox.Outbox
 	lim  *Limits
 	txt  catalog
@@ -109,7 +111,10 @@ type Bot struct {
 }
 
 // New builds a bot; Run starts it.
-func New(eng Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bot, error) {
+func New(eng Engine, api *API, cfg Config, log *slog.Logger) (*Bot, error) {
+	if api == nil || api.Bot == nil || api.direct == nil {
+		return nil, errors.New("telegram: the Bot API client is not one NewAPI made")
+	}
 	txt, err := loadCatalog()
 	if err != nil {
 		return nil, err
@@ -137,7 +142,7 @@ func New(eng Engine, api *telego.Bot, cfg Config, log *slog.Logger) (*Bot, error
 	}
 	log = slog.New(newRedacting(log.Handler(), api.Token()))
 	ctx, stop := context.WithCancel(context.Background())
-	return &Bot{eng: eng, api: api, out: outbox.New(api, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
+	return &Bot{eng: eng, api: api, out: outbox.New(api.Bot, api.direct, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
 		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, now: time.Now, sessions: map[int64]*session{}}, nil
 }
 
@@ -351,6 +356,33 @@ func HTTPClient() *http.Client {
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 256
 	return &http.Client{Transport: t}
+}
+
+// API is the Bot API client the bot is built with: telego for every call
+// but the four it makes most — getUpdates, sendMessage, editMessageText
+// and answerCallbackQuery — which go straight through botapi, whose
+// answers are read only as far as the bot needs them.
+type API struct {
+	*telego.Bot
+	direct *botapi.Client
+}
+
+// NewAPI returns the bot's client on HTTPClient (or client, when not nil),
+// with apiURL as the server when set (a local Bot API server, or the
+// fake). Its error never quotes the token.
+func NewAPI(token, apiURL string, client *http.Client) (*API, error) {
+	if client == nil {
+		client = HTTPClient()
+	}
+	opts := []telego.BotOption{telego.WithHTTPClient(client), telego.WithDiscardLogger()}
+	if apiURL != "" {
+		opts = append(opts, telego.WithAPIServer(apiURL))
+	}
+	bot, err := telego.NewBot(token, opts...)
+	if err != nil {
+		return nil, redactErr(fmt.Errorf("telegram: the Bot API client: %w", err), token)
+	}
+	return &API{Bot: bot, direct: botapi.New(strings.TrimSuffix(apiURL, "/"), token, client)}, nil
 }
 
 // Healthy reports whether Telegram is taking the bot's calls: no call

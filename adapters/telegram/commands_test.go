@@ -179,8 +179,7 @@ func TestNoChatYet(t *testing.T) {
 	srv := telegramtest.New(telegramtest.WithoutLimits())
 	t.Cleanup(srv.Close)
 	srv.AddUser(alice)
-	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
-		telego.WithDiscardLogger())
+	api, err := NewAPI(srv.Token(), srv.URL(), &http.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,8 +43,7 @@ func FuzzUpdate(f *testing.F) {
 	if _, err := eng.AddNumber(ctx, 0, "+88800000001"); err != nil {
 		f.Fatal(err)
 	}
-	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
-		telego.WithDiscardLogger())
+	api, err := NewAPI(srv.Token(), srv.URL(), &http.Client{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,13 +1,20 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
+	json "github.com/grbit/go-json"
 	"github.com/mymmrac/telego"
+
+	"allot/adapters/telegram/botapi"
 )
 
 // Long polling's pauses.
@@ -24,9 +31,11 @@ const (
 // its update_id and not dispatched twice.
 //
 // Telegram returns at most 100 updates from the offset, so one slow
-// handler holds the window: updates past the hundredth wait for it.
+// handler holds the window: updates past the hundredth wait for it. As
+// every poll brings back the updates in flight, a poll's updates are
+// decoded only as far as their update_id until one is new.
 type intake struct {
-	api      *telego.Bot
+	api      *API
 	timeout  int // long-poll seconds
 	allowed  []string
 	dispatch func(u telego.Update, done func()) // must not block; done once handled
@@ -41,7 +50,7 @@ type intake struct {
 	moved   chan struct{} // a token when offset moves
 }
 
-func newIntake(api *telego.Bot, timeout int, allowed []string, dispatch func(telego.Update, func()), log *slog.Logger) *intake {
+func newIntake(api *API, timeout int, allowed []string, dispatch func(telego.Update, func()), log *slog.Logger) *intake {
 	return &intake{api: api, timeout: timeout, allowed: allowed, dispatch: dispatch, log: log,
 		retry: pollRetry, pause: pollPause, done: map[int]bool{}, moved: make(chan struct{}, 1)}
 }
@@ -50,7 +59,7 @@ func newIntake(api *telego.Bot, timeout int, allowed []string, dispatch func(tel
 // running call their done later, and confirm tells Telegram.
 func (in *intake) receive(ctx context.Context) {
 	for ctx.Err() == nil {
-		ups, err := in.api.GetUpdates(ctx, &telego.GetUpdatesParams{Offset: in.next(), Timeout: in.timeout,
+		ups, err := in.getUpdates(ctx, &telego.GetUpdatesParams{Offset: in.next(), Timeout: in.timeout,
 			AllowedUpdates: in.allowed})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -75,7 +84,7 @@ func (in *intake) confirm() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), confirmWait)
 	defer cancel()
-	_, err := in.api.GetUpdates(ctx, &telego.GetUpdatesParams{Offset: offset, Limit: 1, AllowedUpdates: in.allowed})
+	_, err := in.getUpdates(ctx, &telego.GetUpdatesParams{Offset: offset, Limit: 1, AllowedUpdates: in.allowed})
 	if err != nil {
 		in.log.Warn("confirming the handled updates failed; Telegram will deliver them again",
 			"offset", offset, "err", redactErr(err, in.api.Token()))
@@ -90,18 +99,44 @@ func (in *intake) next() int {
 	return in.offset
 }
 
-// take dispatches the updates not seen before and returns how many there were.
-func (in *intake) take(ups []telego.Update) int {
+// getUpdates polls once, returning each update undecoded.
+func (in *intake) getUpdates(ctx context.Context, p *telego.GetUpdatesParams) ([]botapi.Raw, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	var ups []botapi.Raw
+	if err := in.api.direct.Call(ctx, "getUpdates", body, &ups); err != nil {
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	return ups, nil
+}
+
+// take dispatches the updates not seen before and returns how many there
+// were. One Allot cannot read is logged and counted as handled: held, it
+// would stop the offset, and with it every update after it, for good.
+func (in *intake) take(ups []botapi.Raw) int {
 	in.mu.Lock()
 	var fresh []telego.Update
-	for _, u := range ups {
-		id := u.UpdateID
+	for _, raw := range ups {
+		id, err := updateID(raw)
+		if err != nil {
+			in.log.Error("telegram sent an update without a readable update_id; skipped", "err", err)
+			continue
+		}
 		if _, seen := in.done[id]; seen || id < in.offset {
 			continue
 		}
+		var u telego.Update
+		err = json.Unmarshal(raw, &u)
 		i, _ := slices.BinarySearch(in.fetched, id)
 		in.fetched = slices.Insert(in.fetched, i, id)
 		in.done[id] = false
+		if err != nil {
+			in.log.Error("telegram sent an update Allot cannot read; skipped", "update_id", id, "err", err)
+			defer in.finish(id) // after the unlock
+			continue
+		}
 		fresh = append(fresh, u)
 	}
 	in.mu.Unlock()
@@ -110,6 +145,30 @@ func (in *intake) take(ups []telego.Update) int {
 		in.dispatch(u, func() { in.finish(id) })
 	}
 	return len(fresh)
+}
+
+// updateID reads an update's update_id. Telegram writes it first, so it
+// is read from there without decoding the rest; an update written
+// otherwise is decoded for it.
+func updateID(raw []byte) (int, error) {
+	const prefix = `{"update_id":`
+	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
+		if end := bytes.IndexAny(rest, ",}"); end > 0 {
+			if id, err := strconv.Atoi(string(rest[:end])); err == nil {
+				return id, nil
+			}
+		}
+	}
+	var head struct {
+		ID *int `json:"update_id"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return 0, err
+	}
+	if head.ID == nil {
+		return 0, errors.New("no update_id")
+	}
+	return *head.ID, nil
 }
 
 // finish marks an update done and moves the offset past the done prefix.

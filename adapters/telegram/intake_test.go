@@ -51,10 +51,9 @@ func (h *holder) release(id int) {
 	done()
 }
 
-func testAPI(t testing.TB, srv *telegramtest.Server) *telego.Bot {
+func testAPI(t testing.TB, srv *telegramtest.Server) *API {
 	t.Helper()
-	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
-		telego.WithDiscardLogger())
+	api, err := NewAPI(srv.Token(), srv.URL(), &http.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

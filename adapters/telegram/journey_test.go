@@ -107,8 +107,7 @@ func newWorldLogged(t *testing.T, srv *telegramtest.Server, dir string, clock *t
 		t.Fatal(err)
 	}
 	w.eng = eng
-	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
-		telego.WithDiscardLogger())
+	api, err := NewAPI(srv.Token(), srv.URL(), &http.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,8 +455,7 @@ func TestWebhookModeAndAPromptShutdown(t *testing.T) {
 	mux := http.NewServeMux()
 	hook := httptest.NewServer(mux)
 	t.Cleanup(hook.Close)
-	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
-		telego.WithDiscardLogger())
+	api, err := NewAPI(srv.Token(), srv.URL(), &http.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

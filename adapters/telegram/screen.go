@@ -74,6 +74,23 @@ func (s *session) answer(queryID, text string) {
 	}
 }
 
+// answerWhilePressing answers a callback query with no toast while the
+// press is handled: the button's spinner stops once Telegram has it, and
+// the press's screen does not wait a round trip to Telegram first. The
+// bot waits for it when it stops, as for its sessions.
+func (s *session) answerWhilePressing(queryID string) {
+	ctx, cancel := s.ctx()
+	b := s.bot
+	b.wg.Add(1) // the session's own count is held, so Close is not waiting yet
+	go func() {
+		defer b.wg.Done()
+		defer cancel()
+		if err := b.out.Answer(ctx, queryID, "", false); err != nil {
+			b.log.Debug("answering a callback failed", "err", err)
+		}
+	}()
+}
+
 func (s *session) kb(rows ...[]telego.InlineKeyboardButton) *telego.InlineKeyboardMarkup {
 	var out [][]telego.InlineKeyboardButton
 	for _, r := range rows {

@@ -96,8 +96,7 @@ func TestBot_WebhookRefusesAnOversizedPost(t *testing.T) {
 	mux := http.NewServeMux()
 	hook := httptest.NewServer(mux)
 	t.Cleanup(hook.Close)
-	api, err := telego.NewBot(srv.Token(), telego.WithAPIServer(srv.URL()), telego.WithHTTPClient(&http.Client{}),
-		telego.WithDiscardLogger())
+	api, err := NewAPI(srv.Token(), srv.URL(), &http.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/mymmrac/telego"
-
 	"allot/actors"
 	"allot/adapters/playground"
 	"allot/adapters/telegram"
@@ -154,8 +152,7 @@ func sandboxOwner(o sandboxOptions) domain.UserID {
 // and number sync go through the fake Fragment, as serve's go through the
 // relay.
 func (s *sandbox) newBot(o sandboxOptions) (*telegram.Bot, error) {
-	api, err := telego.NewBot(s.fake.Token(), telego.WithAPIServer(s.fake.URL()),
-		telego.WithHTTPClient(telegram.HTTPClient()), telego.WithDiscardLogger())
+	api, err := telegram.NewAPI(s.fake.Token(), s.fake.URL(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("playground: %w", err)
 	}

@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mymmrac/telego"
-
 	"allot/actors"
 	"allot/adapters/httpapi"
 	"allot/adapters/telegram"
@@ -230,16 +228,12 @@ func telegramState(cfg config) string {
 	return "long polling"
 }
 
-// startBot builds the Telegram bot. Its HTTP client is net/http, whose
+// startBot builds the Telegram bot on telegram.NewAPI's client, whose
 // requests a cancelled context ends at once (telego's default fasthttp
 // client would hold shutdown for a whole long poll).
 func startBot(cfg config, eng *actors.Engine, mux *http.ServeMux, rel *relay, usdt *usdtReader,
 	log *slog.Logger) (*telegram.Bot, error) {
-	opts := []telego.BotOption{telego.WithHTTPClient(telegram.HTTPClient()), telego.WithDiscardLogger()}
-	if cfg.TelegramAPIURL != "" {
-		opts = append(opts, telego.WithAPIServer(cfg.TelegramAPIURL))
-	}
-	api, err := telego.NewBot(cfg.BotToken, opts...)
+	api, err := telegram.NewAPI(cfg.BotToken, cfg.TelegramAPIURL, nil)
 	if err != nil {
 		return nil, errors.New("BOT_TOKEN: telego refused the token") // its error would quote the token
 	}

@@ -10,7 +10,7 @@
 //	loadtest -mode payments -txs N
 //	loadtest -mode paycrash -txs N -cycles K
 //	loadtest -mode table -in FILE   (a Markdown table of earlier -json runs)
-//	loadtest -mode telegram -users N -duration D
+//	loadtest -mode telegram -users N -duration D [-split]   (-split: the bot in a process of its own, its CPU measured alone)
 //	loadtest -mode sheets -items N
 //	loadtest -mode handover -numbers N -cycles K
 //	loadtest -mode tgcrash -cycles K [-users N -numbers M]   (needs bin/allot: make build)
@@ -50,6 +50,7 @@ type flags struct {
 	seed     int64
 	cycle    int // crash-child only
 	cpuprof  string
+	split    bool   // telegram: the bot and its engine in a child process
 	store    string // file | postgres (engine, crash, paycrash)
 	// databaseURL is the PostgreSQL database of -store postgres: given by
 	// -database-url, or the throwaway server's, or a child's parent's.
@@ -78,9 +79,9 @@ func main() {
 		}
 		return
 	}
-	if child, ok := children[f.mode]; ok { // runs until the parent kills it; returns only if it cannot start
-		fmt.Fprintln(os.Stderr, f.mode+":", child(childStore(f)))
-		os.Exit(1)
+	if child, ok := children[f.mode]; ok { // runs until its parent kills or stops it
+		runChild(f, child)
+		return
 	}
 	if err := checkStoreFlags(f); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -115,6 +116,14 @@ func main() {
 	}
 }
 
+// runChild runs an internal mode and exits 1 if it fails.
+func runChild(f flags, child func(flags) error) {
+	if err := child(childStore(f)); err != nil {
+		fmt.Fprintln(os.Stderr, f.mode+":", err)
+		os.Exit(1)
+	}
+}
+
 // parseFlags reads the command line.
 func parseFlags() flags {
 	var f flags
@@ -132,7 +141,8 @@ func parseFlags() flags {
 	flag.BoolVar(&f.json, "json", false, "print one JSON object on the last line")
 	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
 	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
-	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file (telegram -split: the bot's to FILE.bot)")
+	flag.BoolVar(&f.split, "split", false, "telegram: run the bot and its engine in a child process and report its CPU per update alone")
 	flag.StringVar(&f.store, "store", storeFile, "where engines keep their state (engine, crash, paycrash): file | postgres (a throwaway server unless -database-url)")
 	flag.StringVar(&f.databaseURL, "database-url", "", "with -store postgres: an empty database to use instead of a throwaway server")
 	flag.Parse()
@@ -146,9 +156,13 @@ var modes = map[string]func(flags) (map[string]any, error){
 	"tgcrash": runTgCrash, "powerloss": runPowerLoss, "redislock": runRedisLock,
 }
 
-// children are the internal modes a crash test starts in a child process.
+// children are the internal modes a test starts in a child process. The
+// crash tests' children run until killed and return only if they cannot
+// start; telegram-bot (-mode telegram -split) returns nil once its parent
+// stopped it and it printed its result.
 var children = map[string]func(flags) error{
 	"crash-child": runCrashChild, "paycrash-child": runPayCrashChild, "handover-child": runHandoverChild,
+	"telegram-bot": runTelegramBot,
 }
 
 // dataDir returns the directory to use and a cleanup function.

@@ -2,21 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/mymmrac/telego"
-
 	"allot/actors"
-	"allot/adapters/telegram"
 	"allot/adapters/telegram/telegramtest"
-	"allot/domain"
 	"allot/persistence"
 )
 
@@ -46,8 +40,12 @@ const (
 // Each waits for the bot's answer before the next update, as a person
 // would, and the time from update to answer is the latency. Telegram's
 // flood limits and the bot's own limits are raised: this measures the
-// bot and the engine, not the limits.
+// bot and the engine, not the limits. With -split the bot and its engine
+// run in a process of their own (runTelegramSplit).
 func runTelegram(f flags) (map[string]any, error) {
+	if f.split {
+		return runTelegramSplit(f)
+	}
 	fsync, err := persistence.ParseFsyncMode(f.fsync)
 	if err != nil {
 		return nil, err
@@ -70,79 +68,45 @@ func runTelegram(f flags) (map[string]any, error) {
 	}
 	setup := time.Since(t0)
 	r := w.drive(f.duration)
-	if err := w.eng.Drain(ctx); err != nil {
+	if err := w.side.eng.Drain(ctx); err != nil {
 		return nil, err
 	}
-	tot, cerr := w.eng.Check()
+	tot, cerr := w.side.eng.Check()
 	inv := botInvariants(tot, cerr, r)
 	w.report(f, numbers, r, tot, inv)
 	return botResult(f, numbers, r, inv, setup, w.dropped.Load()), nil
 }
 
-// botWorld is the whole bot offline: the engine, the fake Bot API, the bot
-// polling it, and the people.
+// botWorld is the whole bot offline: the fake Bot API, the people, and
+// the bot polling the fake on its engine. Under -split the bot side is
+// another process's and side is nil.
 type botWorld struct {
-	eng     *actors.Engine
 	srv     *telegramtest.Server
-	bot     *telegram.Bot
-	client  *http.Client // the bot's
+	side    *botSide
 	people  []*botUser
-	stopBot context.CancelFunc
-	botDone chan struct{}
 	unsub   func()
 	dropped atomic.Int64 // answers a person's full queue could not take
 }
 
-func openBotWorld(dir string, fsync persistence.FsyncMode, users int, seed int64) (*botWorld, error) {
-	var bot atomic.Pointer[telegram.Bot]
-	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: fsync, Notify: func(n actors.Notice) {
-		if b := bot.Load(); b != nil {
-			b.Notify(n)
-		}
-	}})
-	if err != nil {
-		return nil, err
-	}
-	w := &botWorld{eng: eng, botDone: make(chan struct{})}
+// newBotWorld starts the fake Bot API and its people; no bot polls it yet.
+func newBotWorld(users int, seed int64) *botWorld {
+	w := &botWorld{}
 	labelled(sideFake, func() { w.srv = telegramtest.New(telegramtest.WithoutLimits()) })
-	if err := w.startBot(); err != nil {
-		w.srv.Close()
-		_ = eng.Close(context.Background())
-		return nil, err
-	}
-	bot.Store(w.bot)
 	w.addPeople(users, seed)
-	return w, nil
+	return w
 }
 
-// startBot builds the bot with every limit raised and starts it polling.
-// Its HTTP client is cmd/allot's (telegram.HTTPClient), so the figures are
-// production's.
-func (w *botWorld) startBot() error {
-	w.client = telegram.HTTPClient()
-	api, err := telego.NewBot(w.srv.Token(), telego.WithAPIServer(w.srv.URL()),
-		telego.WithHTTPClient(w.client), telego.WithDiscardLogger())
+// openBotWorld is newBotWorld with the bot in this process, on an engine
+// in dir.
+func openBotWorld(dir string, fsync persistence.FsyncMode, users int, seed int64) (*botWorld, error) {
+	w := newBotWorld(users, seed)
+	side, err := openBotSide(dir, fsync, w.srv.URL(), w.srv.Token())
 	if err != nil {
-		return err
+		w.close()
+		return nil, err
 	}
-	w.bot, err = telegram.New(w.eng, api, telegram.Config{
-		Limits: telegram.LimitOptions{MessagesPerMin: 1e6, MessageBurst: 1e5, OperationsPerMin: 1e6,
-			OperationBurst: 1e5, PaymentsPerMin: 1e6, PaymentBurst: 1e5,
-			GlobalPerSec: 1e6, GlobalBurst: 1e6}, // the default 1000 updates/s overall would drop updates
-		Outbox: telegram.OutboxOptions{Global: 1e6, GlobalBurst: 1e6, PerChat: 1e6, ChatBurst: 1e6},
-	}, nil)
-	if err != nil {
-		return err
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	w.stopBot = stop
-	labelled(sideBot, func() {
-		go func() {
-			defer close(w.botDone)
-			_ = w.bot.Run(ctx)
-		}()
-	})
-	return nil
+	w.side = side
+	return w, nil
 }
 
 // The pprof label "side" on every goroutine of the run, so that a CPU
@@ -201,33 +165,30 @@ func (w *botWorld) dispatch(events <-chan telegramtest.Event) {
 // idle connections are closed before the fake, whose HTTP server would
 // otherwise wait for one dialed but never used to time out.
 func (w *botWorld) close() {
-	w.stopBot()
-	<-w.botDone
-	w.client.CloseIdleConnections()
+	if w.side != nil {
+		w.side.stopPolling()
+	}
 	w.unsub()
 	w.srv.Close()
-	_ = w.eng.Close(context.Background())
+	if w.side != nil {
+		w.side.close()
+	}
 }
 
-// setup adds the numbers, gives everyone a balance, and has everyone send
-// /start once. It tolerates a data dir from an earlier run.
+// setup stocks the engine (botSide.stock) and has everyone send /start
+// once. It tolerates a data dir from an earlier run.
 func (w *botWorld) setup(ctx context.Context, numbers int) error {
-	err := parallel(numbers, func(i int) error {
-		if _, err := w.eng.AddNumber(ctx, 0, numberID(i+1)); err != nil && !errors.Is(err, domain.ErrNumberExists) {
-			return fmt.Errorf("add number: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := w.side.stock(ctx, numbers, len(w.people)); err != nil {
 		return err
 	}
+	return w.greet()
+}
+
+// greet has everyone send /start once, so that each has the menu to press
+// on; the answers are not counted in the run's figures.
+func (w *botWorld) greet() error {
 	return parallel(len(w.people), func(i int) error {
 		p := w.people[i]
-		_, err := w.eng.Deposit(ctx, domain.Payment{Tx: domain.TxID{Account: "telegram-setup", LT: uint64(i + 1), Hash: "start"},
-			Amount: domain.TON(botBalance), User: domain.UserID(p.u.ID), At: time.Now()})
-		if err != nil && !errors.Is(err, domain.ErrDuplicateTx) {
-			return fmt.Errorf("starting balance: %w", err)
-		}
 		if !p.start() {
 			return fmt.Errorf("%s got no menu for /start: %s", p.u.FirstName, p.tally.firstErr)
 		}

@@ -2,8 +2,8 @@
 // Telegram's flood limits, splits texts too long for one message, retries
 // what Telegram asks to be retried, and turns edits of vanished messages
 // into new messages, so that the screens can simply say what a person
-// should see. It knows telego and nothing of the bot's own: no screens,
-// no texts, no engine.
+// should see. It knows telego and the Bot API (botapi), and nothing of
+// the bot's own: no screens, no texts, no engine.
 package outbox
 
 import (
@@ -19,6 +19,8 @@ import (
 	"github.com/mymmrac/telego"
 	tu "github.com/mymmrac/telego/telegoutil"
 	"golang.org/x/time/rate"
+
+	"allot/adapters/telegram/botapi"
 )
 
 // ErrBlocked is wrapped in the error of a call Telegram refused with 403: the
@@ -95,7 +97,8 @@ type Stats struct{ Sent, Edited, Answered, TooManyRequests, Retries, Failed uint
 // handlers can simply say what a person should see. It is safe for
 // concurrent use; every wait ends as soon as its ctx is done.
 type Outbox struct {
-	bot    *telego.Bot
+	bot    *telego.Bot    // photos, which go as multipart
+	api    *botapi.Client // everything else: sends, edits and answers
 	opts   Options
 	log    *slog.Logger
 	now    func() time.Time // for forgetting idle chats; tests move it
@@ -121,8 +124,9 @@ type chatLimiter struct {
 	last time.Time // when the last call let go of it
 }
 
-// New returns an outbox sending through bot. A nil log discards.
-func New(bot *telego.Bot, opts Options, log *slog.Logger) *Outbox {
+// New returns an outbox sending through api, and photos through bot (the
+// same bot's). A nil log discards.
+func New(bot *telego.Bot, api *botapi.Client, opts Options, log *slog.Logger) *Outbox {
 	opts = opts.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -132,7 +136,7 @@ func New(bot *telego.Bot, opts Options, log *slog.Logger) *Outbox {
 		idle = max(idle, time.Duration(float64(opts.ChatBurst)/opts.PerChat*float64(time.Second)))
 	}
 	return &Outbox{
-		bot: bot, opts: opts, log: log, now: time.Now,
+		bot: bot, api: api, opts: opts, log: log, now: time.Now,
 		global: rate.NewLimiter(rateLimit(opts.Global*(1-floodMargin)), opts.GlobalBurst),
 		gate:   make(chan struct{}, 1),
 		chats:  map[int64]*chatLimiter{}, idle: idle,
@@ -167,7 +171,7 @@ func (o *Outbox) send(ctx context.Context, chatID int64, lim *rate.Limiter, m Me
 	text := m.Text
 	if m.Photo != nil {
 		caption, kb := "", (*telego.InlineKeyboardMarkup)(nil)
-		if htmlLen(text) <= maxCaptionLen {
+		if fitsHTML(text, maxCaptionLen) {
 			caption, kb, text = text, m.Keyboard, ""
 		}
 		id, err := o.sendPhoto(ctx, chatID, lim, m, caption, kb)
@@ -195,7 +199,7 @@ func (o *Outbox) sendText(ctx context.Context, chatID int64, lim *rate.Limiter, 
 	if kb != nil { // a nil pointer in the interface would go out as "reply_markup":null
 		p.ReplyMarkup = kb
 	}
-	return o.message(ctx, lim, "sendMessage", func() (*telego.Message, error) { return o.bot.SendMessage(ctx, p) })
+	return o.message(ctx, lim, "sendMessage", func() (int, error) { return o.call(ctx, "sendMessage", p) })
 }
 
 func (o *Outbox) sendPhoto(ctx context.Context, chatID int64, lim *rate.Limiter, m Message, caption string, kb *telego.InlineKeyboardMarkup) (int, error) {
@@ -203,7 +207,7 @@ func (o *Outbox) sendPhoto(ctx context.Context, chatID int64, lim *rate.Limiter,
 	if name == "" {
 		name = "photo.png"
 	}
-	return o.message(ctx, lim, "sendPhoto", func() (*telego.Message, error) {
+	return o.message(ctx, lim, "sendPhoto", func() (int, error) {
 		p := &telego.SendPhotoParams{
 			ChatID: telego.ChatID{ID: chatID}, Caption: caption, ParseMode: telego.ModeHTML,
 			Photo: tu.FileFromReader(bytes.NewReader(m.Photo), name), // a fresh reader for every attempt
@@ -211,25 +215,50 @@ func (o *Outbox) sendPhoto(ctx context.Context, chatID int64, lim *rate.Limiter,
 		if kb != nil {
 			p.ReplyMarkup = kb
 		}
-		return o.bot.SendPhoto(ctx, p)
+		msg, err := o.bot.SendPhoto(ctx, p)
+		if err != nil {
+			return 0, err
+		}
+		return msg.MessageID, nil
 	})
 }
 
 // message sends one message past both flood limits.
-func (o *Outbox) message(ctx context.Context, lim *rate.Limiter, method string, call func() (*telego.Message, error)) (int, error) {
+func (o *Outbox) message(ctx context.Context, lim *rate.Limiter, method string, call func() (int, error)) (int, error) {
 	if err := o.admit(ctx, lim); err != nil {
 		return 0, err
 	}
-	var msg *telego.Message
+	var id int
 	err := o.do(ctx, method, func() (err error) {
-		msg, err = call()
+		id, err = call()
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	o.sent.Add(1)
-	return msg.MessageID, nil
+	return id, nil
+}
+
+// call makes one call directly. Of what Telegram answers, only a sent
+// message's ID is read (0 for the other calls): an edit's answer is the
+// whole edited message, which nobody needs.
+func (o *Outbox) call(ctx context.Context, method string, params any) (int, error) {
+	body, err := encode(params)
+	if err != nil {
+		return 0, err
+	}
+	var sent struct {
+		MessageID int `json:"message_id"`
+	}
+	var result any
+	if method == "sendMessage" {
+		result = &sent
+	}
+	if err := o.api.Call(ctx, method, body, result); err != nil {
+		return 0, err
+	}
+	return sent.MessageID, nil
 }
 
 // Edit changes message messageID in chatID to show m and returns the ID that
@@ -242,7 +271,7 @@ func (o *Outbox) message(ctx context.Context, lim *rate.Limiter, method string, 
 // far more loosely than new messages, and a menu that reacts to a button
 // should not queue behind a chat's earlier messages.
 func (o *Outbox) Edit(ctx context.Context, chatID int64, messageID int, m Message) (newID int, err error) {
-	if m.Photo != nil || messageID <= 0 || htmlLen(m.Text) > maxTextLen {
+	if m.Photo != nil || messageID <= 0 || !fitsHTML(m.Text, maxTextLen) {
 		return o.Send(ctx, chatID, m)
 	}
 	err = o.edit(ctx, chatID, messageID, m)
@@ -267,7 +296,7 @@ func (o *Outbox) edit(ctx context.Context, chatID int64, messageID int, m Messag
 		ReplyMarkup: m.Keyboard, // none removes the keyboard, as on Telegram
 	}
 	return o.do(ctx, "editMessageText", func() error {
-		_, err := o.bot.EditMessageText(ctx, p)
+		_, err := o.call(ctx, "editMessageText", p)
 		return err
 	})
 }
@@ -280,7 +309,10 @@ func (o *Outbox) edit(ctx context.Context, chatID int64, messageID int, m Messag
 // Answers do not wait for the flood limits: Telegram does not count them.
 func (o *Outbox) Answer(ctx context.Context, queryID, text string, alert bool) error {
 	p := &telego.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: truncateRunes(text, maxAnswerLen), ShowAlert: alert}
-	err := o.do(ctx, "answerCallbackQuery", func() error { return o.bot.AnswerCallbackQuery(ctx, p) })
+	err := o.do(ctx, "answerCallbackQuery", func() error {
+		_, err := o.call(ctx, "answerCallbackQuery", p)
+		return err
+	})
 	switch {
 	case err == nil:
 		o.answered.Add(1)

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"allot/adapters/telegram/botapi"
 	"allot/adapters/telegram/telegramtest"
 
 	"github.com/mymmrac/telego"
@@ -44,12 +45,13 @@ func newOutboxFixture(t testing.TB, oo Options, opts ...telegramtest.Option) *ou
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
 	bot, err := telego.NewBot(telegramtest.Token, telego.WithAPIServer(srv.URL()),
-		telego.WithHTTPClient(&http.Client{Transport: tr}), telego.WithDiscardLogger())
+		telego.WithHTTPClient(hc), telego.WithDiscardLogger())
 	if err != nil {
 		t.Fatalf("NewBot: %v", err)
 	}
-	return &outboxFixture{srv: srv, bot: bot, out: New(bot, oo, nil)}
+	return &outboxFixture{srv: srv, bot: bot, out: New(bot, botapi.New(srv.URL(), telegramtest.Token, hc), oo, nil)}
 }
 
 // person adds a person who has started the bot, so it may write to them.

@@ -1,0 +1,134 @@
+// Package botapi makes the Bot API calls the bot makes most — getUpdates,
+// sendMessage, editMessageText and answerCallbackQuery — straight over
+// net/http, and reads each answer only as far as the bot needs it;
+// telego makes every other call.
+//
+// Why: telego decodes every answer whole into its own types, each message
+// twice over (a probe parse, then the decode). In `loadtest -mode
+// telegram` that was three quarters of what the bot allocated: a poll
+// decoded again every update still being handled (the offset waits for
+// them, so Telegram returns them with each poll), and each edit decoded
+// the edited message, which nobody reads.
+package botapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	json "github.com/grbit/go-json"
+	"io"
+	"net/http"
+	"net/url"
+
+	ta "github.com/mymmrac/telego/telegoapi"
+)
+
+// DefaultServer is Telegram's Bot API server.
+const DefaultServer = "https://api.telegram.org"
+
+// maxAnswer bounds an answer read into memory: a getUpdates of 100 updates
+// with long messages is well under it.
+const maxAnswer = 64 << 20
+
+// Client calls the Bot API of one bot. It is safe for concurrent use.
+type Client struct {
+	base   string // {server}/bot{token}/
+	client *http.Client
+}
+
+// New returns a client for the bot whose token is token, on server
+// (DefaultServer when empty), through client (http.DefaultClient when nil).
+func New(server, token string, client *http.Client) *Client {
+	if server == "" {
+		server = DefaultServer
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return &Client{base: server + "/bot" + token + "/", client: client}
+}
+
+// Raw is a JSON value of an answer, undecoded. Decoding into it keeps a
+// slice of the answer instead of copying it, as json.RawMessage would.
+type Raw []byte
+
+// UnmarshalJSON keeps data: an answer's buffer is not reused, so the slice
+// stays valid.
+func (r *Raw) UnmarshalJSON(data []byte) error {
+	*r = data
+	return nil
+}
+
+// envelope is every answer's frame: ok and a result, or an error.
+type envelope struct {
+	OK          bool                   `json:"ok"`
+	Result      Raw                    `json:"result"`
+	ErrorCode   int                    `json:"error_code"`
+	Description string                 `json:"description"`
+	Parameters  *ta.ResponseParameters `json:"parameters"`
+}
+
+// Call posts body, a JSON object, to method and decodes the answer's result
+// into result (nil: not read). The errors are telego's, so that callers
+// tell them apart alike: an answer with ok false wraps a *ta.Error; a 5xx
+// is "internal server error: NNN". No error holds the request's URL,
+// which holds the token.
+func (c *Client) Call(ctx context.Context, method string, body []byte, result any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(body))
+	if err != nil {
+		return errors.New("http create request: the Bot API server's address is not a URL")
+	}
+	req.Header.Set("Content-Type", ta.ContentTypeJSON)
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("http do request: %w", withoutURL(err))
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode >= http.StatusInternalServerError {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16)) // so the connection is kept
+		return fmt.Errorf("internal server error: %d", resp.StatusCode)
+	}
+	data, err := read(resp)
+	if err != nil {
+		return fmt.Errorf("read body: %w", withoutURL(err))
+	}
+	var env envelope
+	if err := json.Unmarshal(data, &env); err != nil {
+		return fmt.Errorf("decode json: %w", err)
+	}
+	if !env.OK {
+		return fmt.Errorf("api: %w", &ta.Error{ErrorCode: env.ErrorCode, Description: env.Description, Parameters: env.Parameters})
+	}
+	if result != nil && len(env.Result) > 0 {
+		if err := json.Unmarshal(env.Result, result); err != nil {
+			return fmt.Errorf("decode the result of %s: %w", method, err)
+		}
+	}
+	return nil
+}
+
+// read reads an answer's body in one allocation when its length is known.
+func read(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxAnswer {
+		data := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err == nil && len(data) > maxAnswer {
+		err = fmt.Errorf("the answer is over %d bytes", maxAnswer)
+	}
+	return data, err
+}
+
+// withoutURL drops the URL from net/http's errors, as it holds the token.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
