@@ -93,19 +93,34 @@ func (c *Client) Call(ctx context.Context, method string, body []byte, result an
 	if err != nil {
 		return fmt.Errorf("read body: %w", withoutURL(err))
 	}
-	var env envelope
-	if err := json.Unmarshal(data, &env); err != nil {
+	env, err := parse(data)
+	if err != nil {
 		return fmt.Errorf("decode json: %w", err)
 	}
 	if !env.OK {
 		return fmt.Errorf("api: %w", &ta.Error{ErrorCode: env.ErrorCode, Description: env.Description, Parameters: env.Parameters})
 	}
-	if result != nil && len(env.Result) > 0 {
-		if err := json.Unmarshal(env.Result, result); err != nil {
-			return fmt.Errorf("decode the result of %s: %w", method, err)
-		}
+	if err := decodeResult(env.Result, result); err != nil {
+		return fmt.Errorf("decode the result of %s: %w", method, err)
 	}
 	return nil
+}
+
+// decodeResult decodes a result into v; a list of updates (*[]Raw) is only
+// cut into its values.
+func decodeResult(data Raw, v any) error {
+	switch r := v.(type) {
+	case nil:
+		return nil
+	case *[]Raw:
+		ups, err := splitArray(data)
+		*r = ups
+		return err
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	return json.Unmarshal(data, v)
 }
 
 // read reads an answer's body in one allocation when its length is known.
