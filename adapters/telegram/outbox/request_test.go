@@ -162,23 +162,6 @@ func nonZero(t reflect.Type, depth int) reflect.Value {
 	return v
 }
 
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", tricky, "plain", "\u00e9\u2028", "\xed\xa0\x80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var got, want string
-		if err := json.Unmarshal(appendString(nil, s), &got); err != nil {
-			t.Fatalf("%q encodes as invalid JSON %s: %v", s, appendString(nil, s), err)
-		}
-		std, _ := json.Marshal(s)
-		_ = json.Unmarshal(std, &want)
-		if got != want {
-			t.Errorf("%q decodes back as %q, encoding/json's as %q", s, got, want)
-		}
-	})
-}
-
 func BenchmarkEncode_edit(b *testing.B) {
 	p := &telego.EditMessageTextParams{ChatID: telego.ChatID{ID: 42}, MessageID: 7, Text: tricky,
 		ParseMode: telego.ModeHTML, ReplyMarkup: screen()}

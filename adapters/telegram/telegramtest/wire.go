@@ -3,7 +3,8 @@ package telegramtest
 import (
 	"encoding/json"
 	"strconv"
-	"unicode/utf8"
+
+	"allot/adapters/telegram/internal/jsonstr"
 
 	"github.com/mymmrac/telego"
 )
@@ -301,59 +302,6 @@ func appendOptBool(dst []byte, field string, b bool) []byte {
 	return append(dst, field...)
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as encoding/json does by default: quotes and
-// backslashes escaped, control characters as \n or \u00XX, the HTML
-// characters <, > and & as \u003c and so on, each byte of invalid UTF-8 as
-// \ufffd, and U+2028 and U+2029 escaped for JavaScript's sake.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	done := 0 // s[:done] is in dst
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			dst = appendEscaped(append(dst, s[done:i]...), c)
-			i++
-			done = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(append(dst, s[done:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(append(dst, s[done:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		done = i
-	}
-	return append(append(dst, s[done:]...), '"')
-}
-
-// appendEscaped writes the escape of an ASCII byte JSON strings may not
-// hold as it is.
-func appendEscaped(dst []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(dst, '\\', c)
-	case '\b':
-		return append(dst, '\\', 'b')
-	case '\f':
-		return append(dst, '\\', 'f')
-	case '\n':
-		return append(dst, '\\', 'n')
-	case '\r':
-		return append(dst, '\\', 'r')
-	case '\t':
-		return append(dst, '\\', 't')
-	}
-	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-}
+// appendString writes s as encoding/json does by default, HTML characters
+// escaped, so the answers are its bytes exactly.
+func appendString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, true) }

@@ -11,22 +11,6 @@ import (
 
 // The hand encoders of wire.go must write encoding/json's bytes exactly.
 
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `"quoted" \ back`, "<b>&amp;</b>", "\x00\x01\b\f\n\r\t\x1f\x7f",
-		"emoji 📱 — «ru»", "\u2028\u2029", "bad \xff\xfe utf8 \xed\xa0\x80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendString(nil, s); string(got) != string(want) {
-			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	})
-}
-
 // TestAppendMessage_matchesEncodingJSON sends, edits and presses through
 // the server and compares every message and update it answers with by hand
 // to encoding/json's encoding of the same value.
