@@ -221,7 +221,8 @@ type Stats struct {
 	Conflicts    uint64        // events refused: their seq was already written
 	DuplicateOps uint64        // events refused: their op id was already recorded
 	Failed       uint64        // events failed with their batch (database error)
-	Retries      uint64        // batches retried after failing before COMMIT
+	Retries      uint64        // attempts of a batch after the first (failed on the connection, or not committed after all)
+	Resolved     uint64        // commits whose answer was lost, found out afterwards
 	CommitTime   time.Duration // total time of committed batches' transactions
 	MaxCommit    time.Duration // longest committed batch's transaction
 }

@@ -21,7 +21,9 @@ import (
 // journal: a refused event (fenced: another writer appended after the
 // same event of its entity) or a failed batch means the engine's memory
 // runs ahead of the table, so nothing more may be acknowledged until a
-// restart reloads the state from the table.
+// restart reloads the state from the table. A batch fails only once the
+// writer has stopped trying it (Options.RetryFor, retry.go): an outage
+// shorter than that is a pause.
 type Engine struct {
 	s    *Store
 	opts EngineOptions

@@ -27,6 +27,10 @@ type proxy struct {
 	forward atomic.Bool
 	times   atomic.Int32 // how many more cuts; 0 disarms
 	cuts    atomic.Int32 // cuts made
+	// downOnCut makes a cut also take the server away: from then on new
+	// connections are closed at once, as if it were unreachable.
+	downOnCut atomic.Bool
+	down      atomic.Bool
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -64,6 +68,10 @@ func (p *proxy) serve() {
 		if err != nil {
 			return
 		}
+		if p.down.Load() {
+			c.Close()
+			continue
+		}
 		s, err := net.Dial("tcp", p.target)
 		if err != nil {
 			c.Close()
@@ -90,6 +98,9 @@ func (p *proxy) pipe(c, s net.Conn) {
 		chunk := buf[:n]
 		if m := p.cut.Load(); m != nil && bytes.Contains(chunk, *m) && p.times.Add(-1) >= 0 {
 			p.cuts.Add(1)
+			if p.downOnCut.Load() {
+				p.down.Store(true)
+			}
 			if p.forward.Load() {
 				_, _ = s.Write(chunk)
 			}
@@ -103,8 +114,7 @@ func (p *proxy) pipe(c, s net.Conn) {
 
 func proxied(t *testing.T, opts Options) (*Store, *proxy, string) {
 	url := pgtest.DB(t)
-	u, _ := net.ResolveTCPAddr("tcp", "127.0.0.1:"+fmt.Sprint(pgtest.Shared(t).Port()))
-	p := newProxy(t, u.String())
+	p := newProxy(t, serverAddr(t))
 	return openT(t, p.via(t, url), opts), p, url
 }
 
@@ -131,7 +141,7 @@ func TestStore_retryBeforeCommit(t *testing.T) {
 // table, and the store goes on with other entities.
 func TestStore_failBeforeCommit(t *testing.T) {
 	t.Parallel()
-	s, p, url := proxied(t, Options{})
+	s, p, url := proxied(t, Options{RetryFor: -1})
 	p.arm("BREAK-INSERT", false, 2)
 	_, err := s.AppendSync(ev(1, "a", 1, "BREAK-INSERT"))
 	if err == nil || errors.Is(err, ErrCommitUnknown) || errors.Is(err, ErrFenced) {
@@ -147,15 +157,49 @@ func TestStore_failBeforeCommit(t *testing.T) {
 	}
 }
 
+// TestStore_commitResolved breaks the connection right after COMMIT
+// has gone out, or right before: the writer finds out whether the batch
+// committed (it did, or it did not and is written again), and every event
+// is acknowledged once, in the table once.
+func TestStore_commitResolved(t *testing.T) {
+	t.Parallel()
+	for _, forward := range []bool{true, false} {
+		t.Run(fmt.Sprintf("server got the COMMIT: %v", forward), func(t *testing.T) {
+			t.Parallel()
+			url := pgtest.DB(t)
+			p := newProxy(t, serverAddr(t))
+			s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2})
+			p.arm("commit\x00", forward, 1)
+			o := newOutcome()
+			for seq := uint64(1); seq <= 4; seq++ {
+				o.add(s, ev(1, "a", seq, "p"))
+			}
+			g.free()
+			o.wg.Wait()
+			for seq := 1; seq <= 4; seq++ {
+				o.wantErr(t, fmt.Sprintf("a/%d", seq), nil)
+			}
+			st := s.Stats()
+			if p.cuts.Load() != 1 || st.Resolved != 1 || s.Err() != nil {
+				t.Fatalf("%d cuts, stats %+v, store error %v: want one cut, resolved, no error", p.cuts.Load(), st, s.Err())
+			}
+			if n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events"); n != 4 {
+				t.Fatalf("%d rows, want 4", n)
+			}
+		})
+	}
+}
+
 // TestStore_commitUnknown breaks the connection right after COMMIT has
-// gone out: the batch's events fail with ErrCommitUnknown, so do the ones
-// queued behind it, and the store refuses everything after.
+// gone out and takes the server away until RetryFor is over: the batch's
+// events fail with ErrCommitUnknown, so do the ones queued behind it, and
+// the store refuses everything after.
 func TestStore_commitUnknown(t *testing.T) {
 	t.Parallel()
 	url := pgtest.DB(t)
-	u, _ := net.ResolveTCPAddr("tcp", "127.0.0.1:"+fmt.Sprint(pgtest.Shared(t).Port()))
-	p := newProxy(t, u.String())
-	s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2})
+	p := newProxy(t, serverAddr(t))
+	s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2, RetryFor: 300 * time.Millisecond})
+	p.downOnCut.Store(true)
 	p.arm("commit\x00", true, 1)
 	o := newOutcome()
 	for seq := uint64(1); seq <= 4; seq++ {
@@ -185,6 +229,35 @@ func TestStore_commitUnknown(t *testing.T) {
 	if n > 2 {
 		t.Fatalf("%d rows: the batch behind the unknown commit was written", n)
 	}
+}
+
+// TestStore_outage takes the server away for a while under a batch: the
+// writer waits it out and the events commit once, acknowledged.
+func TestStore_outage(t *testing.T) {
+	t.Parallel()
+	url := pgtest.DB(t)
+	p := newProxy(t, serverAddr(t))
+	s := openT(t, p.via(t, url), Options{})
+	p.downOnCut.Store(true)
+	p.arm("BREAK-INSERT", false, 1)
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		p.down.Store(false)
+	}()
+	if _, err := s.AppendSync(ev(1, "a", 1, "BREAK-INSERT")); err != nil {
+		t.Fatalf("an append across a short outage: %v", err)
+	}
+	if st := s.Stats(); st.Retries < 2 || s.Err() != nil {
+		t.Fatalf("stats %+v, store error %v: want retries through the outage", st, s.Err())
+	}
+	if n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events"); n != 1 {
+		t.Fatalf("%d rows, want 1", n)
+	}
+}
+
+func serverAddr(t *testing.T) string {
+	u, _ := net.ResolveTCPAddr("tcp", "127.0.0.1:"+fmt.Sprint(pgtest.Shared(t).Port()))
+	return u.String()
 }
 
 // TestStore_connectionsKilled appends from many goroutines while another

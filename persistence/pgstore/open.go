@@ -31,6 +31,11 @@ type Options struct {
 	// that stops answering fails the batch instead of hanging every
 	// caller. Hitting it during COMMIT makes the outcome unknown.
 	CommitTimeout time.Duration
+	// RetryFor is how long the writer keeps trying a batch whose
+	// connection or server failed (default 30 s; negative: one more try
+	// only), and finding out whether a COMMIT whose answer was lost went
+	// through (retry.go). Appends wait meanwhile; past it the batch fails.
+	RetryFor time.Duration
 	// MaxConns is the connection pool's size (default 8): the writer uses
 	// one at a time, the rest serve loads, scans, snapshots and leases.
 	MaxConns int32
@@ -56,6 +61,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CommitTimeout <= 0 {
 		o.CommitTimeout = 30 * time.Second
+	}
+	if o.RetryFor == 0 {
+		o.RetryFor = 30 * time.Second
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 8

@@ -56,26 +56,6 @@ func (s *Store) take() ([]pending, bool) {
 	}
 }
 
-// write runs the batch's transaction, once more if the first attempt
-// failed before COMMIT was sent (so certainly did not commit): a dropped
-// connection or a restarted server costs one retry, not the batch. out[i]
-// is the outcome of batch[i] when the transaction committed.
-func (s *Store) write(batch []pending) ([]error, error) {
-	rows := newRows(batch)
-	out, err := s.tryBatch(rows)
-	if err == nil || errors.Is(err, ErrCommitUnknown) {
-		return out, err
-	}
-	s.mu.Lock()
-	s.stats.Retries++
-	s.mu.Unlock()
-	if !isServerError(err) {
-		// The pool may hold more connections broken the same way.
-		s.pool.Reset()
-	}
-	return s.tryBatch(rows)
-}
-
 // settle records a batch's outcome, then calls every done callback: fences
 // the entities that conflicted or failed, drops their events still queued
 // (they were appended on the same stale state), and on an unknown commit
