@@ -127,8 +127,7 @@ func (in *intake) take(ups []botapi.Raw) int {
 		if _, seen := in.done[id]; seen || id < in.offset {
 			continue
 		}
-		var u telego.Update
-		err = json.Unmarshal(raw, &u)
+		u, err := decodeUpdate(id, raw)
 		i, _ := slices.BinarySearch(in.fetched, id)
 		in.fetched = slices.Insert(in.fetched, i, id)
 		in.done[id] = false

@@ -1,8 +1,11 @@
 package telegram
 
 import (
+	"encoding/json"
 	"log/slog"
 	"testing"
+
+	"github.com/mymmrac/telego"
 
 	"allot/adapters/telegram/botapi"
 )
@@ -57,5 +60,42 @@ func TestUpdateID(t *testing.T) {
 		if c.id < 0 && err == nil || c.id >= 0 && (err != nil || id != c.id) {
 			t.Errorf("updateID(%s) = %d, %v; want %d", c.raw, id, err, c.id)
 		}
+	}
+}
+
+// A press is read into the fields the bot uses; they must be telego's.
+func TestDecodeUpdate_pressesAsTelegoReadsThem(t *testing.T) {
+	for _, raw := range []string{
+		`{"update_id":3,"callback_query":{"id":"q1","from":{"id":7,"is_bot":false,"first_name":"Ann","username":"ann","language_code":"ru","is_premium":true},` +
+			`"message":{"message_id":42,"date":1700000000,"chat":{"id":7,"type":"private","first_name":"Ann"},"text":"<b>menu</b>",` +
+			`"reply_markup":{"inline_keyboard":[[{"text":"Next ›","callback_data":"1:cat:1"}]]}},"chat_instance":"-55","data":"1:cat:1"}}`,
+		`{"update_id":4,"callback_query":{"id":"q2","from":{"id":8,"is_bot":false,"first_name":"B"},` +
+			`"message":{"message_id":9,"date":0,"chat":{"id":8,"type":"private"}},"chat_instance":"1","data":"1:menu"}}`,
+		`{"update_id":5,"callback_query":{"id":"q3","from":{"id":9,"is_bot":false,"first_name":"C"},"inline_message_id":"im","chat_instance":"2","game_short_name":"g"}}`,
+	} {
+		got, err := decodeUpdate(0, botapi.Raw(raw))
+		var want telego.Update
+		if err2 := json.Unmarshal([]byte(raw), &want); err != nil || err2 != nil {
+			t.Fatalf("decode %s: %v, telego's: %v", raw, err, err2)
+		}
+		g, w := got.CallbackQuery, want.CallbackQuery
+		if g == nil || g.ID != w.ID || g.From != w.From || g.Data != w.Data || g.ChatInstance != w.ChatInstance ||
+			g.InlineMessageID != w.InlineMessageID || g.GameShortName != w.GameShortName {
+			t.Errorf("%s: read %+v, telego reads %+v", raw, g, w)
+			continue
+		}
+		if (g.Message == nil) != (w.Message == nil) {
+			t.Errorf("%s: message %v, telego's %v", raw, g.Message, w.Message)
+			continue
+		}
+		if w.Message != nil && (g.Message.GetMessageID() != w.Message.GetMessageID() || g.Message.GetChat().ID != w.Message.GetChat().ID ||
+			g.Message.IsAccessible() != w.Message.IsAccessible() || g.Message.GetDate() != w.Message.GetDate()) {
+			t.Errorf("%s: message %+v, telego's %+v", raw, g.Message, w.Message)
+		}
+	}
+	msg := `{"update_id":6,"message":{"message_id":1,"date":5,"chat":{"id":9,"type":"private"},"from":{"id":9,"is_bot":false,"first_name":"C"},"text":"/start"}}`
+	got, err := decodeUpdate(6, botapi.Raw(msg))
+	if err != nil || got.Message == nil || got.Message.Text != "/start" || got.UpdateID != 6 || got.CallbackQuery != nil {
+		t.Errorf("a message update: %+v, %v", got, err)
 	}
 }
