@@ -93,6 +93,9 @@ func (c *Client) Call(ctx context.Context, method string, body []byte, result an
 	if err != nil {
 		return fmt.Errorf("read body: %w", withoutURL(err))
 	}
+	if quick(data, result) {
+		return nil
+	}
 	env, err := parse(data)
 	if err != nil {
 		return fmt.Errorf("decode json: %w", err)

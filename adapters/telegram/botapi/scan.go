@@ -35,6 +35,33 @@ func parse(data []byte) (envelope, error) {
 	return env, nil
 }
 
+// quick reads a successful answer in one pass where it can, and reports
+// whether it did: for a caller that reads no result, the start of the
+// answer is all there is to read; a list of updates is cut straight from
+// it, instead of once to find its end and again to cut it.
+func quick(data []byte, result any) bool {
+	rest, ok := bytes.CutPrefix(data, []byte(okPrefix))
+	if !ok {
+		return false
+	}
+	switch r := result.(type) {
+	case nil:
+		return true
+	case *[]Raw:
+		rest = bytes.TrimRight(rest, " \t\r\n")
+		if len(rest) == 0 || rest[len(rest)-1] != '}' {
+			return false
+		}
+		ups, err := splitArray(rest[:len(rest)-1])
+		if err != nil {
+			return false // parse says what is wrong
+		}
+		*r = ups
+		return true
+	}
+	return false
+}
+
 // splitArray cuts a JSON array into its values.
 func splitArray(data []byte) ([]Raw, error) {
 	i := skipSpace(data, 0)

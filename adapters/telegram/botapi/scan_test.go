@@ -82,3 +82,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// quick must read what parse and decodeResult read, or leave it to them.
+func FuzzQuick(f *testing.F) {
+	for _, s := range []string{`{"ok":true,"result":[{"update_id":1},{"a":"]}"}]}`, `{"ok":true,"result":[]} `, `{"ok":true,"result":[1,}`,
+		`{"ok":true,"result":[1]`, `{"ok":true,"result":[1]]}`, `{"ok":false}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got []Raw
+		if !quick([]byte(s), &got) {
+			return
+		}
+		env, err := parse([]byte(s))
+		if err != nil || !env.OK {
+			t.Fatalf("quick read %s, parse says %v, ok %v", s, err, env.OK)
+		}
+		var want []Raw
+		if err := decodeResult(env.Result, &want); err != nil {
+			t.Fatalf("quick read %s, decodeResult says %v", s, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("quick cut %s into %d values, parse into %d", s, len(got), len(want))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Errorf("value %d: %s, parse's %s", i, got[i], want[i])
+			}
+		}
+	})
+}
