@@ -170,15 +170,7 @@ func TestStore_commitResolved(t *testing.T) {
 			p := newProxy(t, serverAddr(t))
 			s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2})
 			p.arm("commit\x00", forward, 1)
-			o := newOutcome()
-			for seq := uint64(1); seq <= 4; seq++ {
-				o.add(s, ev(1, "a", seq, "p"))
-			}
-			g.free()
-			o.wg.Wait()
-			for seq := 1; seq <= 4; seq++ {
-				o.wantErr(t, fmt.Sprintf("a/%d", seq), nil)
-			}
+			twoBatches(t, s, g, nil)
 			st := s.Stats()
 			if p.cuts.Load() != 1 || st.Resolved != 1 || s.Err() != nil {
 				t.Fatalf("%d cuts, stats %+v, store error %v: want one cut, resolved, no error", p.cuts.Load(), st, s.Err())
@@ -201,15 +193,7 @@ func TestStore_commitUnknown(t *testing.T) {
 	s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2, RetryFor: 300 * time.Millisecond})
 	p.downOnCut.Store(true)
 	p.arm("commit\x00", true, 1)
-	o := newOutcome()
-	for seq := uint64(1); seq <= 4; seq++ {
-		o.add(s, ev(1, "a", seq, "p"))
-	}
-	g.free()
-	o.wg.Wait()
-	for seq := 1; seq <= 4; seq++ {
-		o.wantErr(t, fmt.Sprintf("a/%d", seq), ErrCommitUnknown)
-	}
+	twoBatches(t, s, g, ErrCommitUnknown)
 	if !errors.Is(s.Err(), ErrCommitUnknown) {
 		t.Fatalf("Err() = %v", s.Err())
 	}
@@ -252,6 +236,21 @@ func TestStore_outage(t *testing.T) {
 	}
 	if n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events"); n != 1 {
 		t.Fatalf("%d rows, want 1", n)
+	}
+}
+
+// twoBatches queues four events of one entity on a gated store that takes
+// two a batch, lets the writer go, and checks every outcome is want.
+func twoBatches(t *testing.T, s *Store, g *gate, want error) {
+	t.Helper()
+	o := newOutcome()
+	for seq := uint64(1); seq <= 4; seq++ {
+		o.add(s, ev(1, "a", seq, "p"))
+	}
+	g.free()
+	o.wg.Wait()
+	for seq := 1; seq <= 4; seq++ {
+		o.wantErr(t, fmt.Sprintf("a/%d", seq), want)
 	}
 }
 
