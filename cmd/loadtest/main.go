@@ -30,7 +30,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"time"
 )
 
@@ -50,6 +49,7 @@ type flags struct {
 	seed     int64
 	cycle    int // crash-child only
 	cpuprof  string
+	memprof  string
 	split    bool   // telegram: the bot and its engine in a child process
 	store    string // file | postgres (engine, crash, paycrash)
 	// databaseURL is the PostgreSQL database of -store postgres: given by
@@ -59,18 +59,8 @@ type flags struct {
 
 func main() {
 	f := parseFlags()
-	if f.cpuprof != "" {
-		pf, err := os.Create(f.cpuprof)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "loadtest:", err)
-			os.Exit(2)
-		}
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			fmt.Fprintln(os.Stderr, "loadtest:", err)
-			os.Exit(2)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	stopProfiles := startProfiles(f)
+	defer stopProfiles()
 
 	if f.mode == "table" {
 		if err := runTable(f); err != nil {
@@ -97,7 +87,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(2)
 	}
-	pprof.StopCPUProfile()
+	stopProfiles()
 	if f.json {
 		b, _ := json.Marshal(res)
 		fmt.Println(string(b))
@@ -142,6 +132,7 @@ func parseFlags() flags {
 	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
 	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file (telegram -split: the bot's to FILE.bot)")
+	flag.StringVar(&f.memprof, "memprofile", "", "write the run's allocations to this file (telegram -split: the bot's to FILE.bot)")
 	flag.BoolVar(&f.split, "split", false, "telegram: run the bot and its engine in a child process and report its CPU per update alone")
 	flag.StringVar(&f.store, "store", storeFile, "where engines keep their state (engine, crash, paycrash): file | postgres (a throwaway server unless -database-url)")
 	flag.StringVar(&f.databaseURL, "database-url", "", "with -store postgres: an empty database to use instead of a throwaway server")

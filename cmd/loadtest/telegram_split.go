@@ -96,6 +96,9 @@ func botCommand(f flags, dir string, numbers int, srv *telegramtest.Server) (*ex
 	}
 	args := []string{"-mode", "telegram-bot", "-dir", dir, "-fsync", f.fsync,
 		"-users", strconv.Itoa(f.users), "-numbers", strconv.Itoa(numbers)}
+	if f.memprof != "" {
+		args = append(args, "-memprofile", f.memprof+".bot")
+	}
 	if f.cpuprof != "" {
 		args = append(args, "-cpuprofile", f.cpuprof+".bot")
 	}
