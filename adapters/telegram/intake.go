@@ -48,6 +48,11 @@ type intake struct {
 	fetched []int         // update_ids at or above offset fetched so far, ascending
 	done    map[int]bool  // fetched ones: whether handled
 	moved   chan struct{} // a token when offset moves
+
+	// batch is the last poll's answer, read into the same buffer each
+	// time: the receiving goroutine's alone, and done with once take has
+	// decoded the new updates (confirm's poll comes after receive).
+	batch botapi.Batch
 }
 
 func newIntake(api *API, timeout int, allowed []string, dispatch func(telego.Update, func()), log *slog.Logger) *intake {
@@ -105,11 +110,10 @@ func (in *intake) getUpdates(ctx context.Context, p *telego.GetUpdatesParams) ([
 	if err != nil {
 		return nil, fmt.Errorf("getUpdates: %w", err)
 	}
-	var ups []botapi.Raw
-	if err := in.api.direct.Call(ctx, "getUpdates", body, &ups); err != nil {
+	if err := in.api.direct.Call(ctx, "getUpdates", body, &in.batch); err != nil {
 		return nil, fmt.Errorf("getUpdates: %w", err)
 	}
-	return ups, nil
+	return in.batch.Updates, nil
 }
 
 // take dispatches the updates not seen before and returns how many there

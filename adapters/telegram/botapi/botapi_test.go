@@ -92,3 +92,31 @@ func TestCall_errorsAreTelegosAndHoldNoToken(t *testing.T) {
 		t.Errorf("a bad address's error %v must say so without the token", err)
 	}
 }
+
+// A Batch given to Call again holds the new answer's updates, read into
+// the buffer of the last.
+func TestCall_batchReusesItsBuffer(t *testing.T) {
+	answers := []string{`{"ok":true,"result":[{"update_id":1,"x":"long long long"},{"update_id":2}]}`,
+		`{"ok":true,"result":[{"update_id":3}]}`, `{"result":[{"update_id":4}],"ok":true}`}
+	i := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, answers[i])
+		i++
+	}))
+	t.Cleanup(srv.Close)
+	c := New(srv.URL, token, srv.Client())
+	var b Batch
+	want := [][]string{{`{"update_id":1,"x":"long long long"}`, `{"update_id":2}`}, {`{"update_id":3}`}, {`{"update_id":4}`}}
+	for k := range answers {
+		if err := c.Call(context.Background(), "getUpdates", []byte(`{}`), &b); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, u := range b.Updates {
+			got = append(got, string(u))
+		}
+		if strings.Join(got, " ") != strings.Join(want[k], " ") {
+			t.Errorf("answer %d: updates %q, want %q", k, got, want[k])
+		}
+	}
+}

@@ -44,31 +44,35 @@ func quick(data []byte, result any) bool {
 	if !ok {
 		return false
 	}
+	var dst *[]Raw
 	switch r := result.(type) {
 	case nil:
 		return true
 	case *[]Raw:
-		rest = bytes.TrimRight(rest, " \t\r\n")
-		if len(rest) == 0 || rest[len(rest)-1] != '}' {
-			return false
-		}
-		ups, err := splitArray(rest[:len(rest)-1])
-		if err != nil {
-			return false // parse says what is wrong
-		}
-		*r = ups
-		return true
+		dst = r
+	case *Batch:
+		dst = &r.Updates
+	default:
+		return false
 	}
-	return false
+	rest = bytes.TrimRight(rest, " \t\r\n")
+	if len(rest) == 0 || rest[len(rest)-1] != '}' {
+		return false
+	}
+	ups, err := splitArray((*dst)[:0], rest[:len(rest)-1])
+	if err != nil {
+		return false // parse says what is wrong
+	}
+	*dst = ups
+	return true
 }
 
-// splitArray cuts a JSON array into its values.
-func splitArray(data []byte) ([]Raw, error) {
+// splitArray cuts a JSON array into its values, appended to out.
+func splitArray(out []Raw, data []byte) ([]Raw, error) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '[' {
 		return nil, errors.New("not an array")
 	}
-	var out []Raw
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == ']' {
 		return out, trailing(data, i+1)

@@ -40,7 +40,7 @@ func FuzzSplitArray(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := splitArray([]byte(s))
+		got, err := splitArray(nil, []byte(s))
 		var want []stdjson.RawMessage
 		if stdjson.Unmarshal([]byte(s), &want) != nil || want == nil {
 			return // not a JSON array: any error will do, as long as it did not panic
