@@ -70,6 +70,13 @@ type Batch struct {
 	buf     []byte
 }
 
+// cut sets the updates to the values of the JSON array data.
+func (b *Batch) cut(data []byte) error {
+	ups, err := splitArray(b.Updates[:0], data)
+	b.Updates = ups
+	return err
+}
+
 // envelope is every answer's frame: ok and a result, or an error.
 type envelope struct {
 	OK          bool                   `json:"ok"`
@@ -123,20 +130,14 @@ func (c *Client) Call(ctx context.Context, method string, body []byte, result an
 	return nil
 }
 
-// decodeResult decodes a result into v; a list of updates (*[]Raw, or a
-// *Batch) is only cut into its values.
+// decodeResult decodes a result into v; a list of updates (a *Batch) is
+// only cut into its values.
 func decodeResult(data Raw, v any) error {
 	switch r := v.(type) {
 	case nil:
 		return nil
-	case *[]Raw:
-		ups, err := splitArray((*r)[:0], data)
-		*r = ups
-		return err
 	case *Batch:
-		ups, err := splitArray(r.Updates[:0], data)
-		r.Updates = ups
-		return err
+		return r.cut(data)
 	}
 	if len(data) == 0 {
 		return nil

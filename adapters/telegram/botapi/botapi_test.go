@@ -43,13 +43,13 @@ func TestCall_decodesTheResult(t *testing.T) {
 	if want := "/bot" + token + "/sendMessage application/json {\"chat_id\":1}"; *got != want {
 		t.Errorf("request %q, want %q", *got, want)
 	}
-	var raws []Raw
+	var raws Batch
 	c, _ = server(t, 200, `{"ok":true,"result":[{"update_id":1},{"update_id":2,"message":{}}]}`)
 	if err := c.Call(context.Background(), "getUpdates", []byte(`{}`), &raws); err != nil {
 		t.Fatal(err)
 	}
-	if len(raws) != 2 || string(raws[1]) != `{"update_id":2,"message":{}}` {
-		t.Errorf("raw updates %q", raws)
+	if len(raws.Updates) != 2 || string(raws.Updates[1]) != `{"update_id":2,"message":{}}` {
+		t.Errorf("raw updates %q", raws.Updates)
 	}
 }
 

@@ -90,7 +90,7 @@ func FuzzQuick(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		var got []Raw
+		var got Batch
 		if !quick([]byte(s), &got) {
 			return
 		}
@@ -98,16 +98,16 @@ func FuzzQuick(f *testing.F) {
 		if err != nil || !env.OK {
 			t.Fatalf("quick read %s, parse says %v, ok %v", s, err, env.OK)
 		}
-		var want []Raw
+		var want Batch
 		if err := decodeResult(env.Result, &want); err != nil {
 			t.Fatalf("quick read %s, decodeResult says %v", s, err)
 		}
-		if len(got) != len(want) {
-			t.Fatalf("quick cut %s into %d values, parse into %d", s, len(got), len(want))
+		if len(got.Updates) != len(want.Updates) {
+			t.Fatalf("quick cut %s into %d values, parse into %d", s, len(got.Updates), len(want.Updates))
 		}
-		for i := range got {
-			if !bytes.Equal(got[i], want[i]) {
-				t.Errorf("value %d: %s, parse's %s", i, got[i], want[i])
+		for i := range got.Updates {
+			if !bytes.Equal(got.Updates[i], want.Updates[i]) {
+				t.Errorf("value %d: %s, parse's %s", i, got.Updates[i], want.Updates[i])
 			}
 		}
 	})

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"sync"
 
+	"allot/adapters/telegram/internal/jsonscan"
+
 	"github.com/mymmrac/telego"
 )
 
@@ -49,61 +51,34 @@ func scanInline(arg []byte) (mk markup, e *apiError, ok bool) {
 // scan reads {"inline_keyboard":[rows]}, nothing more.
 func (k *keyboardScanner) scan(arg []byte) bool {
 	const key = `"inline_keyboard"`
-	i := skipSpace(arg, 0)
+	i := jsonscan.Space(arg, 0)
 	if i >= len(arg) || arg[i] != '{' {
 		return false
 	}
-	i = skipSpace(arg, i+1)
+	i = jsonscan.Space(arg, i+1)
 	if !bytes.HasPrefix(arg[i:], []byte(key)) {
 		return false
 	}
-	i = skipSpace(arg, i+len(key))
+	i = jsonscan.Space(arg, i+len(key))
 	if i >= len(arg) || arg[i] != ':' {
 		return false
 	}
-	i, ok := k.scanRows(arg, skipSpace(arg, i+1))
+	i, ok := k.scanRows(arg, jsonscan.Space(arg, i+1))
 	if !ok {
 		return false
 	}
-	i = skipSpace(arg, i)
-	return i < len(arg) && arg[i] == '}' && skipSpace(arg, i+1) == len(arg)
+	i = jsonscan.Space(arg, i)
+	return i < len(arg) && arg[i] == '}' && jsonscan.Space(arg, i+1) == len(arg)
 }
 
 // scanRows reads an array of arrays of buttons.
 func (k *keyboardScanner) scanRows(arg []byte, i int) (int, bool) {
-	return scanArray(arg, i, func(i int) (int, bool) {
+	return jsonscan.Array(arg, i, func(i int) (int, bool) {
 		n := len(k.buttons)
-		i, ok := scanArray(arg, i, func(i int) (int, bool) { return k.scanButton(arg, i) })
+		i, ok := jsonscan.Array(arg, i, func(i int) (int, bool) { return k.scanButton(arg, i) })
 		k.rows = append(k.rows, len(k.buttons)-n)
 		return i, ok
 	})
-}
-
-// scanArray reads a JSON array whose elements elem reads.
-func scanArray(arg []byte, i int, elem func(int) (int, bool)) (int, bool) {
-	if i >= len(arg) || arg[i] != '[' {
-		return 0, false
-	}
-	i = skipSpace(arg, i+1)
-	if i < len(arg) && arg[i] == ']' {
-		return i + 1, true
-	}
-	for {
-		var ok bool
-		if i, ok = elem(i); !ok {
-			return 0, false
-		}
-		i = skipSpace(arg, i)
-		switch {
-		case i >= len(arg):
-			return 0, false
-		case arg[i] == ']':
-			return i + 1, true
-		case arg[i] != ',':
-			return 0, false
-		}
-		i = skipSpace(arg, i+1)
-	}
 }
 
 // scanButton reads an object of "text", "callback_data" and "url", each a
@@ -113,22 +88,22 @@ func (k *keyboardScanner) scanButton(arg []byte, i int) (int, bool) {
 	if i >= len(arg) || arg[i] != '{' {
 		return 0, false
 	}
-	i = skipSpace(arg, i+1)
+	i = jsonscan.Space(arg, i+1)
 	if i < len(arg) && arg[i] == '}' {
 		k.buttons = append(k.buttons, b)
 		return i + 1, true
 	}
 	for {
-		end, ok := scanString(arg, i)
+		end, ok := jsonscan.String(arg, i)
 		if !ok {
 			return 0, false
 		}
 		key := string(arg[i:end]) // compared, never kept: no allocation
-		i = skipSpace(arg, end)
+		i = jsonscan.Space(arg, end)
 		if i >= len(arg) || arg[i] != ':' {
 			return 0, false
 		}
-		i = skipSpace(arg, i+1)
+		i = jsonscan.Space(arg, i+1)
 		var val span
 		if i, val, ok = k.scanText(arg, i); !ok {
 			return 0, false
@@ -143,7 +118,7 @@ func (k *keyboardScanner) scanButton(arg []byte, i int) (int, bool) {
 		default:
 			return 0, false
 		}
-		if i = skipSpace(arg, i); i >= len(arg) {
+		if i = jsonscan.Space(arg, i); i >= len(arg) {
 			return 0, false
 		}
 		switch arg[i] {
@@ -151,7 +126,7 @@ func (k *keyboardScanner) scanButton(arg []byte, i int) (int, bool) {
 			k.buttons = append(k.buttons, b)
 			return i + 1, true
 		case ',':
-			i = skipSpace(arg, i+1)
+			i = jsonscan.Space(arg, i+1)
 		default:
 			return 0, false
 		}
@@ -160,7 +135,7 @@ func (k *keyboardScanner) scanButton(arg []byte, i int) (int, bool) {
 
 // scanText reads a string value into the scanner's text.
 func (k *keyboardScanner) scanText(arg []byte, i int) (int, span, bool) {
-	end, ok := scanString(arg, i)
+	end, ok := jsonscan.String(arg, i)
 	if !ok {
 		return 0, span{}, false
 	}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"allot/adapters/telegram/internal/jsonscan"
 )
 
 // The scanners of scan.go and markup_scan.go must decide every body as
@@ -72,11 +74,11 @@ func FuzzUnquote(f *testing.F) {
 		if strings.TrimSpace(lit) != lit {
 			return // whitespace around a value is the callers' to skip
 		}
-		end, valid := scanString([]byte(lit), 0)
+		end, valid := jsonscan.String([]byte(lit), 0)
 		var want string
 		wantErr := json.Unmarshal([]byte(lit), &want)
 		if valid && end == len(lit) && wantErr != nil || !(valid && end == len(lit)) && wantErr == nil {
-			t.Fatalf("scanString(%q) = %d %v; encoding/json: %v", lit, end, valid, wantErr)
+			t.Fatalf("jsonscan.String(%q) = %d %v; encoding/json: %v", lit, end, valid, wantErr)
 		}
 		if wantErr != nil {
 			return
