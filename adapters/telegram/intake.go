@@ -122,6 +122,7 @@ func (in *intake) getUpdates(ctx context.Context, p *telego.GetUpdatesParams) ([
 func (in *intake) take(ups []botapi.Raw) int {
 	in.mu.Lock()
 	var fresh []telego.Update
+	var unread []int // counted as handled once the lock is let go
 	for _, raw := range ups {
 		id, err := updateID(raw)
 		if err != nil {
@@ -137,12 +138,15 @@ func (in *intake) take(ups []botapi.Raw) int {
 		in.done[id] = false
 		if err != nil {
 			in.log.Error("telegram sent an update Allot cannot read; skipped", "update_id", id, "err", err)
-			defer in.finish(id) // after the unlock
+			unread = append(unread, id)
 			continue
 		}
 		fresh = append(fresh, u)
 	}
 	in.mu.Unlock()
+	for _, id := range unread {
+		in.finish(id)
+	}
 	for _, u := range fresh {
 		id := u.UpdateID
 		in.dispatch(u, func() { in.finish(id) })

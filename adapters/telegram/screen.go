@@ -1,11 +1,13 @@
 package telegram
 
 import (
-	"allot/adapters/telegram/outbox"
-	"allot/domain"
+	"context"
 	"errors"
 	"strconv"
 	"time"
+
+	"allot/adapters/telegram/outbox"
+	"allot/domain"
 
 	"github.com/mymmrac/telego"
 )
@@ -69,9 +71,7 @@ func (s *session) showOut(msgID int, out outbox.Message) {
 func (s *session) answer(queryID, text string) {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	if err := s.bot.out.Answer(ctx, queryID, text, false); err != nil {
-		s.bot.log.Debug("answering a callback failed", "err", err)
-	}
+	s.bot.answer(ctx, queryID, text)
 }
 
 // answerWhilePressing answers a callback query with no toast while the
@@ -85,10 +85,16 @@ func (s *session) answerWhilePressing(queryID string) {
 	go func() {
 		defer b.wg.Done()
 		defer cancel()
-		if err := b.out.Answer(ctx, queryID, "", false); err != nil {
-			b.log.Debug("answering a callback failed", "err", err)
-		}
+		b.answer(ctx, queryID, "")
 	}()
+}
+
+// answer answers a callback query; a failure only costs the person a
+// spinner, so it is logged at debug.
+func (b *Bot) answer(ctx context.Context, queryID, text string) {
+	if err := b.out.Answer(ctx, queryID, text, false); err != nil {
+		b.log.Debug("answering a callback failed", "err", err)
+	}
 }
 
 func (s *session) kb(rows ...[]telego.InlineKeyboardButton) *telego.InlineKeyboardMarkup {

@@ -198,10 +198,8 @@ func (t *stderrTail) Write(p []byte) (int, error) {
 func (t *stderrTail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := strings.TrimRight(string(t.b), "\n")
-	if s == "" {
+	if strings.TrimSpace(string(t.b)) == "" {
 		return "(nothing)"
 	}
-	lines := strings.Split(s, "\n")
-	return strings.Join(lines[max(0, len(lines)-stderrLines):], "\n")
+	return lastLines(string(t.b), stderrLines)
 }

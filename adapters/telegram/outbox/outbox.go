@@ -199,7 +199,13 @@ func (o *Outbox) sendText(ctx context.Context, chatID int64, lim *rate.Limiter, 
 	if kb != nil { // a nil pointer in the interface would go out as "reply_markup":null
 		p.ReplyMarkup = kb
 	}
-	return o.message(ctx, lim, "sendMessage", func() (int, error) { return o.call(ctx, "sendMessage", p) })
+	return o.message(ctx, lim, "sendMessage", func() (int, error) {
+		var sent struct {
+			MessageID int `json:"message_id"`
+		}
+		err := o.call(ctx, "sendMessage", p, &sent)
+		return sent.MessageID, err
+	})
 }
 
 func (o *Outbox) sendPhoto(ctx context.Context, chatID int64, lim *rate.Limiter, m Message, caption string, kb *telego.InlineKeyboardMarkup) (int, error) {
@@ -240,25 +246,14 @@ func (o *Outbox) message(ctx context.Context, lim *rate.Limiter, method string, 
 	return id, nil
 }
 
-// call makes one call directly. Of what Telegram answers, only a sent
-// message's ID is read (0 for the other calls): an edit's answer is the
-// whole edited message, which nobody needs.
-func (o *Outbox) call(ctx context.Context, method string, params any) (int, error) {
+// call makes one call directly and decodes its answer into result, nil
+// when nobody reads it (an edit's answer is the whole edited message).
+func (o *Outbox) call(ctx context.Context, method string, params, result any) error {
 	body, err := encode(params)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var sent struct {
-		MessageID int `json:"message_id"`
-	}
-	var result any
-	if method == "sendMessage" {
-		result = &sent
-	}
-	if err := o.api.Call(ctx, method, body, result); err != nil {
-		return 0, err
-	}
-	return sent.MessageID, nil
+	return o.api.Call(ctx, method, body, result)
 }
 
 // Edit changes message messageID in chatID to show m and returns the ID that
@@ -295,10 +290,7 @@ func (o *Outbox) edit(ctx context.Context, chatID int64, messageID int, m Messag
 		ChatID: telego.ChatID{ID: chatID}, MessageID: messageID, Text: m.Text, ParseMode: telego.ModeHTML,
 		ReplyMarkup: m.Keyboard, // none removes the keyboard, as on Telegram
 	}
-	return o.do(ctx, "editMessageText", func() error {
-		_, err := o.call(ctx, "editMessageText", p)
-		return err
-	})
+	return o.do(ctx, "editMessageText", func() error { return o.call(ctx, "editMessageText", p, nil) })
 }
 
 // Answer answers a callback query, which stops the spinner on the button the
@@ -309,10 +301,7 @@ func (o *Outbox) edit(ctx context.Context, chatID int64, messageID int, m Messag
 // Answers do not wait for the flood limits: Telegram does not count them.
 func (o *Outbox) Answer(ctx context.Context, queryID, text string, alert bool) error {
 	p := &telego.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: truncateRunes(text, maxAnswerLen), ShowAlert: alert}
-	err := o.do(ctx, "answerCallbackQuery", func() error {
-		_, err := o.call(ctx, "answerCallbackQuery", p)
-		return err
-	})
+	err := o.do(ctx, "answerCallbackQuery", func() error { return o.call(ctx, "answerCallbackQuery", p, nil) })
 	switch {
 	case err == nil:
 		o.answered.Add(1)

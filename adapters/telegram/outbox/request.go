@@ -52,16 +52,24 @@ func appendEdit(p *telego.EditMessageTextParams) []byte {
 	if !isZero(&rest) || p.ChatID.ID == 0 || !plainKeyboard(p.ReplyMarkup) {
 		return nil
 	}
-	b := make([]byte, 0, 96+len(p.Text)+keyboardSize(p.ReplyMarkup))
+	return appendMessage(p.ChatID.ID, p.MessageID, p.Text, p.ParseMode, p.ReplyMarkup)
+}
+
+// appendMessage writes the body of a send (messageID 0) or an edit.
+func appendMessage(chatID int64, messageID int, text, parseMode string, kb *telego.InlineKeyboardMarkup) []byte {
+	b := make([]byte, 0, 96+len(text)+keyboardSize(kb))
 	b = append(b, `{"chat_id":`...)
-	b = strconv.AppendInt(b, p.ChatID.ID, 10)
-	if p.MessageID != 0 {
+	b = strconv.AppendInt(b, chatID, 10)
+	if messageID != 0 {
 		b = append(b, `,"message_id":`...)
-		b = strconv.AppendInt(b, int64(p.MessageID), 10)
+		b = strconv.AppendInt(b, int64(messageID), 10)
 	}
-	b = appendText(b, p.Text, p.ParseMode)
-	if p.ReplyMarkup != nil {
-		b = appendKeyboard(append(b, `,"reply_markup":`...), p.ReplyMarkup)
+	b = appendString(append(b, `,"text":`...), text)
+	if parseMode != "" {
+		b = appendString(append(b, `,"parse_mode":`...), parseMode)
+	}
+	if kb != nil {
+		b = appendKeyboard(append(b, `,"reply_markup":`...), kb)
 	}
 	return append(b, '}')
 }
@@ -94,28 +102,13 @@ func appendSend(p *telego.SendMessageParams) []byte {
 	if !isZero(&rest) || p.ChatID.ID == 0 || !plainKeyboard(kb) {
 		return nil
 	}
-	b := make([]byte, 0, 96+len(p.Text)+keyboardSize(kb))
-	b = append(b, `{"chat_id":`...)
-	b = strconv.AppendInt(b, p.ChatID.ID, 10)
-	b = appendText(b, p.Text, p.ParseMode)
-	if kb != nil {
-		b = appendKeyboard(append(b, `,"reply_markup":`...), kb)
-	}
-	return append(b, '}')
+	return appendMessage(p.ChatID.ID, 0, p.Text, p.ParseMode, kb)
 }
 
 // isZero reports whether the struct p points to is all zero: reflection,
 // but once per call and far cheaper than the encoding it saves, and it
 // sees fields a newer telego adds, which then go to telego's encoder.
 func isZero(p any) bool { return reflect.ValueOf(p).Elem().IsZero() }
-
-func appendText(b []byte, text, parseMode string) []byte {
-	b = appendString(append(b, `,"text":`...), text)
-	if parseMode != "" {
-		b = appendString(append(b, `,"parse_mode":`...), parseMode)
-	}
-	return b
-}
 
 // plainKeyboard reports whether every button of kb (nil: none) is one the
 // fast path writes: a label with callback data or a URL. Nil rows, which
