@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"allot/cmd/internal/gctune"
+
 	"allot/actors"
 	"allot/adapters/httpapi"
 	"allot/adapters/telegram"
@@ -37,6 +39,8 @@ func runServe(_ []string) int {
 		return 1
 	}
 	log := newLogger(cfg)
+	gc := gctune.Apply()
+	log.Info("garbage collector", "gogc", gc.Percent, "memory_limit_mib", gc.Limit>>20, "from_environment", gc.FromEnv)
 	for _, w := range cfg.Warnings {
 		log.Warn(w) // the seed bots' names read or ignored, settings not applied; never a value
 	}

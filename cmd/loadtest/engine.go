@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"allot/actors"
@@ -37,7 +38,16 @@ func runEngine(f flags) (map[string]any, error) {
 		return nil, err
 	}
 	setup := time.Since(t0)
+	cpu0, err := cpuTime()
+	if err != nil {
+		return nil, err
+	}
 	r := drive(ctx, w, f.users, f.duration, f.seed)
+	cpu1, err := cpuTime()
+	if err != nil {
+		return nil, err
+	}
+	r.cpu = cpu1 - cpu0
 	if err := eng.Drain(ctx); err != nil {
 		return nil, err
 	}
@@ -53,6 +63,7 @@ func runEngine(f flags) (map[string]any, error) {
 		"ops": r.ops, "ops_per_sec": round(float64(r.ops) / secs), "p50_ms": round(r.h.quantile(0.5)),
 		"p99_ms": round(r.h.quantile(0.99)), "max_ms": round(float64(r.h.max) / 1e6), "errors": r.errors,
 		"refused": r.refused, "invariants_ok": inv == nil, "setup_s": round(setup.Seconds()), "seconds": round(secs),
+		"cpu_us_per_op": round(r.cpuPerOp()), "peak_rss_mib": peakRSS() >> 20,
 	}
 	for k := 0; k < opKinds; k++ {
 		res[opNames[k]+"_ok"] = r.byKind[k]
@@ -72,6 +83,7 @@ func printEngine(f flags, r runResult, st actors.Stats, tot actors.Totals, inv e
 	for k := 0; k < opKinds; k++ {
 		fmt.Printf("  %-8s p50 %6.2f ms  p99 %6.2f ms  (%d)\n", opNames[k], r.hKind[k].quantile(0.5), r.hKind[k].quantile(0.99), r.hKind[k].n)
 	}
+	fmt.Printf("  CPU %.1f us per op (the whole process over the run); peak RSS %d MiB\n", r.cpuPerOp(), peakRSS()>>20)
 	if st.Commits > 0 {
 		fmt.Printf("  journal: %d records in %d commits (%.0f per commit), commit avg %.2f ms, max %.1f ms\n",
 			st.Journal.Records, st.Commits, float64(st.Journal.Records)/float64(st.Commits),
@@ -94,6 +106,7 @@ type runResult struct {
 	h                    histogram
 	hKind                [opKinds]histogram
 	elapsed              time.Duration
+	cpu                  time.Duration // the process's CPU time over the run, when measured
 	firstErr             error
 	deposited            domain.Nano
 }
@@ -187,3 +200,21 @@ func invariants(t actors.Totals, checkErr error, w *world, r runResult) error {
 }
 
 func round(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+// cpuPerOp is the process's CPU time per operation in microseconds: what
+// the engine costs, users' goroutines included, however busy the machine.
+func (r runResult) cpuPerOp() float64 {
+	if r.ops == 0 {
+		return 0
+	}
+	return float64(r.cpu.Microseconds()) / float64(r.ops)
+}
+
+// peakRSS is the most memory this process has held, in bytes.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss * 1024 // kilobytes on Linux
+}

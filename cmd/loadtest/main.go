@@ -31,6 +31,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"allot/cmd/internal/gctune"
 )
 
 type flags struct {
@@ -59,6 +61,7 @@ type flags struct {
 
 func main() {
 	f := parseFlags()
+	gctune.Apply() // the collector as allot runs it, so that the figures are allot's
 	stopProfiles := startProfiles(f)
 	defer stopProfiles()
 
