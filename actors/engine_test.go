@@ -243,7 +243,7 @@ func TestEngine_JournalFailureStopsAcknowledging(t *testing.T) {
 	e := openTest(t, t.TempDir(), newClock(), func(o *Options) { o.OnFatal = func(err error) { fatalErr = err } })
 	seed(t, e, domain.TON(100), num1)
 	waiting := make(chan error, 1)
-	e.durable.after(e.store.LastSeq()+1_000_000, func(err error) { waiting <- err })
+	e.durable.after(waiter{seq: e.store.LastSeq() + 1_000_000, fn: func(err error) { waiting <- err }})
 	disk := errors.New("fdatasync: input/output error")
 	e.fatal(disk)
 	if err := <-waiting; !errors.Is(err, disk) {

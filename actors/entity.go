@@ -60,8 +60,10 @@ type exec struct {
 	// later holds the turn's replies and outside effects until the turn
 	// ends, so that whatever else the turn does (arming the scheduler, say)
 	// happens before anybody hears the answer: a caller that acts on a
-	// reply must find the engine already in step with it.
-	later []func()
+	// reply must find the engine already in step with it. Most turns have
+	// one, which fits in buf.
+	later []waiter
+	buf   [1]waiter
 	ended bool
 }
 
@@ -100,23 +102,27 @@ func (a *entityActor) handle(ctx actor.Context, c command) {
 // end hands the turn's replies and effects to the durability watcher.
 func (x *exec) end() {
 	x.ended = true
-	for _, f := range x.later {
-		f()
+	for i := range x.later {
+		x.eng.durable.after(x.later[i])
 	}
 	x.later = nil
 }
 
-// afterDurable runs fn with the journal's verdict once everything this
-// entity has applied so far is durable; registered at the end of the turn.
-func (x *exec) afterDurable(fn func(error)) {
-	seq := x.seq()
-	reg := func() { x.eng.durable.after(seq, fn) }
+// wait releases w once w.seq is durable; registered at the end of the turn.
+func (x *exec) wait(w waiter) {
 	if x.ended {
-		reg()
+		x.eng.durable.after(w)
 		return
 	}
-	x.later = append(x.later, reg)
+	if x.later == nil {
+		x.later = x.buf[:0]
+	}
+	x.later = append(x.later, w)
 }
+
+// afterDurable runs fn with the journal's verdict once everything this
+// entity has applied so far is durable; registered at the end of the turn.
+func (x *exec) afterDurable(fn func(error)) { x.wait(waiter{seq: x.seq(), fn: fn}) }
 
 // emit journals ev for this entity and applies it; it returns the event's
 // sequence. An event that cannot be encoded is a programming error: nothing
@@ -160,13 +166,7 @@ func (x *exec) reply(r replyTo, v any, err error) {
 	if r == nil {
 		return
 	}
-	x.afterDurable(func(jerr error) {
-		if jerr != nil {
-			r.send(nil, jerr)
-			return
-		}
-		r.send(v, err)
-	})
+	x.wait(waiter{seq: x.seq(), r: r, v: v, err: err})
 }
 
 // then runs fn once this entity's state is durable: for effects outside the
