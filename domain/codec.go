@@ -1,12 +1,9 @@
 package domain
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"sync"
-
-	"github.com/vmihailenco/msgpack/v5"
+	"sync/atomic"
 )
 
 // RecordVersion is the version of the journal record encoding. A reader
@@ -29,84 +26,89 @@ var ErrBadRecord = errors.New("domain: bad record")
 // maxIDLen bounds an entity id.
 const maxIDLen = 256
 
-var encPool = sync.Pool{New: func() any {
-	var b bytes.Buffer
-	e := msgpack.NewEncoder(&b)
-	e.UseCompactInts(true)
-	return &encoder{buf: &b, enc: e}
-}}
-
-// decPool keeps decoders for DecodeRecord: replaying a journal decodes
-// millions of records, and a fresh decoder each time was a good part of it.
-var decPool = sync.Pool{New: func() any {
-	d := &decoder{}
-	d.dec = msgpack.NewDecoder(&d.r)
-	return d
-}}
-
-type decoder struct {
-	r   bytes.Reader
-	dec *msgpack.Decoder
-}
-
-type encoder struct {
-	buf *bytes.Buffer
-	enc *msgpack.Encoder
-}
-
 // EncodeRecord encodes r as [version, kind, id, type, event] in msgpack. The
-// returned slice is the caller's.
+// returned slice is the caller's. The header and the events with a codec
+// of their own are appended straight onto it; the others are written by
+// reflection, with compact integers, as they always were.
 func EncodeRecord(r Record) ([]byte, error) {
 	if r.Event == nil {
 		return nil, fmt.Errorf("%w: no event", ErrBadRecord)
 	}
-	if _, known := eventFactory[r.Event.EventType()]; !known || kindOf(r.Event.EventType()) != r.Kind {
+	typ := r.Event.EventType()
+	if _, known := eventFactory[typ]; !known || kindOf(typ) != r.Kind {
 		return nil, fmt.Errorf("%w: event %T does not belong to kind %s", ErrBadRecord, r.Event, r.Kind)
 	}
 	if len(r.ID) > maxIDLen {
 		return nil, fmt.Errorf("%w: id of %d bytes", ErrBadRecord, len(r.ID))
 	}
-	e := encPool.Get().(*encoder)
-	defer encPool.Put(e)
-	e.buf.Reset()
-	err := errors.Join(
-		e.enc.EncodeArrayLen(5),
-		e.enc.EncodeUint(RecordVersion),
-		e.enc.EncodeUint(uint64(r.Kind)),
-		e.enc.EncodeString(r.ID),
-		e.enc.EncodeUint(uint64(r.Event.EventType())),
-		e.enc.Encode(r.Event),
-	)
+	b := make([]byte, 0, recordCap(typ, len(r.ID)))
+	b = appendArrayLen(b, 5)
+	b = appendUint(b, RecordVersion)
+	b = appendUint(b, uint64(r.Kind))
+	b = AppendString(b, r.ID)
+	b = appendUint(b, uint64(typ))
+	var err error
+	if a, ok := r.Event.(msgpackAppender); ok {
+		b, err = a.AppendMsgpack(b)
+	} else {
+		b, err = appendReflective(b, r.Event)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("domain: encode %T: %w", r.Event, err)
 	}
-	return bytes.Clone(e.buf.Bytes()), nil
+	noteRecordSize(typ, len(r.ID), len(b))
+	return b, nil
+}
+
+// recordSizes remembers, by event type, how long a record was beside its
+// id the last time that changed much, so that EncodeRecord allocates the
+// record once, at the right size. Types are below 2048 (kindOf); a
+// stranger gets the default.
+var recordSizes [2048]atomic.Int32
+
+// defaultRecordSize is the guess for an event type not seen yet.
+const defaultRecordSize = 72
+
+func recordCap(t EventType, idLen int) int {
+	n := defaultRecordSize
+	if int(t) < len(recordSizes) {
+		if s := int(recordSizes[t].Load()); s > 0 {
+			n = s
+		}
+	}
+	return idLen + n + 1 // 1: a longer id may take a longer header
+}
+
+// noteRecordSize records the size of a record of type t when it differs
+// from the remembered one by more than a quarter: stores are rare, and
+// the records of a type mostly alike.
+func noteRecordSize(t EventType, idLen, total int) {
+	if int(t) >= len(recordSizes) {
+		return
+	}
+	n := int32(total - idLen)
+	if s := recordSizes[t].Load(); n > s || n < s-s/4 {
+		recordSizes[t].Store(n)
+	}
 }
 
 // DecodeRecord is the inverse of EncodeRecord. Any bytes give a record or an
 // error wrapping ErrBadRecord, never a panic: msgpack itself panics on some
 // malformed input (a nil where a time is due), so that is recovered too.
+// Bytes after the record are ignored, as they always were.
 func DecodeRecord(b []byte) (rec Record, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rec, err = Record{}, fmt.Errorf("%w: %v", ErrBadRecord, p)
 		}
 	}()
-	dc := decPool.Get().(*decoder)
-	defer decPool.Put(dc)
-	dc.r.Reset(b)
-	d := dc.dec
-	d.Reset(&dc.r)
-	n, err := d.DecodeArrayLen()
-	if err != nil || n != 5 {
+	r := newReader(b)
+	if n := r.arrayLen(); r.err != nil || n != 5 {
 		return Record{}, fmt.Errorf("%w: header", ErrBadRecord)
 	}
-	ver, err1 := d.DecodeUint()
-	kind, err2 := d.DecodeUint()
-	id, err3 := d.DecodeString()
-	typ, err4 := d.DecodeUint()
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return Record{}, fmt.Errorf("%w: %w", ErrBadRecord, err)
+	ver, kind, id, typ := r.uint(), r.uint(), r.str(), r.uint()
+	if r.err != nil {
+		return Record{}, fmt.Errorf("%w: %w", ErrBadRecord, r.err)
 	}
 	if ver < minRecordVersion || ver > RecordVersion {
 		return Record{}, fmt.Errorf("%w: version %d, this build reads %d to %d", ErrBadRecord, ver, minRecordVersion, RecordVersion)
@@ -118,7 +120,12 @@ func DecodeRecord(b []byte) (rec Record, err error) {
 	if !ok || kindOf(EventType(typ)) != Kind(kind) {
 		return Record{}, fmt.Errorf("%w: event type %d for kind %d", ErrBadRecord, typ, kind)
 	}
-	if err := decodeUTC(d, ev); err != nil {
+	if rd, ok := ev.(msgpackReader); ok {
+		_, err = rd.ReadMsgpack(r.rest())
+	} else {
+		err = decodeReflective(r.rest(), ev)
+	}
+	if err != nil {
 		return Record{}, fmt.Errorf("%w: event %d: %w", ErrBadRecord, typ, err)
 	}
 	return Record{Kind: Kind(kind), ID: id, Event: ev}, nil

@@ -8,16 +8,40 @@ import (
 
 // The number's hand-written msgpack (see codec_state.go for why and how).
 
-// EncodeMsgpack writes a number as the map its struct tags describe.
-func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
-	w := &stateWriter{e: e}
+// AppendMsgpack appends the number's msgpack encoding to b: the map its
+// struct tags describe, the bytes EncodeMsgpack writes to an Encoder with
+// compact integers (its rare own prices are written by reflection). Writing
+// a snapshot block with it needs no Encoder.
+func (n *Number) AppendMsgpack(b []byte) ([]byte, error) {
+	w := stateWriter{b: b}
+	n.write(&w)
+	return w.done(len(b))
+}
+
+// ReadMsgpack decodes a number from the front of b, written by
+// AppendMsgpack, EncodeMsgpack or reflection, into the number, which it
+// resets first, and returns what follows it.
+func (n *Number) ReadMsgpack(b []byte) (rest []byte, err error) {
+	r := newReader(b)
+	n.read(&r)
+	return r.rest(), r.err
+}
+
+// EncodeMsgpack writes the number as AppendMsgpack does, for msgpack.
+func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error { return encodeVia(e, n.write) }
+
+// DecodeMsgpack reads the number as ReadMsgpack does, for msgpack.
+func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error { return decodeVia(d, n) }
+
+func (n *Number) write(w *stateWriter) {
 	w.mapLen(3 + count(len(n.Prices) > 0, n.Blocked, n.Removed, n.Reason != "", n.Hold != nil, n.Rental != nil,
 		n.Offer != nil, len(n.History) > 0, len(n.Ops) > 0, len(n.OpsAt) > 0, n.Sold != 0, n.SoldUSDT != 0, n.Handover != nil, n.Codes != 0, len(n.Refunds) > 0, n.Account != nil,
 		len(n.Notices) > 0))
 	w.str("id", n.ID)
 	w.time("ad", n.Added)
-	if len(n.Prices) > 0 && w.key("pr") {
-		w.err = e.Encode(n.Prices) // rare: per-number overrides
+	if len(n.Prices) > 0 {
+		w.key("pr")
+		w.reflective(n.Prices) // rare: per-number overrides
 	}
 	if n.Blocked {
 		w.bool("bl", true)
@@ -47,13 +71,13 @@ func (n *Number) EncodeMsgpack(e *msgpack.Encoder) error {
 	w.account(n.Account)
 	w.notices(n.Notices)
 	w.uint("sq", n.Seq)
-	return w.err
 }
 
 func (w *stateWriter) hold(h *Hold) {
-	if h == nil || !w.key("ho") {
+	if h == nil {
 		return
 	}
+	w.key("ho")
 	w.mapLen(5 + count(h.Currency != CurrencyTON))
 	w.str("op", string(h.Op))
 	w.int("u", int64(h.User))
@@ -64,9 +88,10 @@ func (w *stateWriter) hold(h *Hold) {
 }
 
 func (w *stateWriter) rental(r *Rental) {
-	if r == nil || !w.key("re") {
+	if r == nil {
 		return
 	}
+	w.key("re")
 	w.mapLen(4 + count(r.PaidUSDT != 0, r.Expired, r.Reminded != 0, r.Days != 0, r.Granted != 0))
 	w.int("u", int64(r.Renter))
 	w.time("s", r.Since)
@@ -90,9 +115,10 @@ func (w *stateWriter) rental(r *Rental) {
 }
 
 func (w *stateWriter) offer(o *Offer) {
-	if o == nil || !w.key("of") {
+	if o == nil {
 		return
 	}
+	w.key("of")
 	w.mapLen(4)
 	w.str("op", string(o.Op))
 	w.int("f", int64(o.From))
@@ -101,12 +127,11 @@ func (w *stateWriter) offer(o *Offer) {
 }
 
 func (w *stateWriter) history(hs []Holding) {
-	if len(hs) == 0 || !w.key("hi") {
+	if len(hs) == 0 {
 		return
 	}
-	if w.err = w.e.EncodeArrayLen(len(hs)); w.err != nil {
-		return
-	}
+	w.key("hi")
+	w.arrayLen(len(hs))
 	for i := range hs {
 		h := &hs[i]
 		w.mapLen(3 + count(!h.To.IsZero(), !h.Until.IsZero()))
@@ -124,30 +149,27 @@ func (w *stateWriter) history(hs []Holding) {
 
 // ops writes the remembered operations and, when kept, their times.
 func (w *stateWriter) ops(ops []OpID, at []time.Time) {
-	if len(ops) > 0 && w.key("op") {
-		if w.err = w.e.EncodeArrayLen(len(ops)); w.err == nil {
-			for _, op := range ops {
-				if w.err == nil {
-					w.err = w.e.EncodeString(string(op))
-				}
-			}
+	if len(ops) > 0 {
+		w.key("op")
+		w.arrayLen(len(ops))
+		for _, op := range ops {
+			w.b = AppendString(w.b, string(op))
 		}
 	}
-	if len(at) > 0 && w.key("oa") {
-		if w.err = w.e.EncodeArrayLen(len(at)); w.err == nil {
-			for _, t := range at {
-				if w.err == nil {
-					w.err = w.e.EncodeTime(t)
-				}
-			}
+	if len(at) > 0 {
+		w.key("oa")
+		w.arrayLen(len(at))
+		for _, t := range at {
+			w.b = appendTime(w.b, t)
 		}
 	}
 }
 
 func (w *stateWriter) handover(h *Handover) {
-	if h == nil || !w.key("hv") {
+	if h == nil {
 		return
 	}
+	w.key("hv")
 	w.mapLen(3 + count(h.Alerted))
 	w.str("r", h.Reason)
 	w.int("u", int64(h.From))
@@ -158,9 +180,10 @@ func (w *stateWriter) handover(h *Handover) {
 }
 
 func (w *stateWriter) account(a *AccountCheck) {
-	if a == nil || !w.key("ac") {
+	if a == nil {
 		return
 	}
+	w.key("ac")
 	w.mapLen(2 + count(a.Manual, !a.DeleteAt.IsZero(), a.Blocked, a.Alerted))
 	w.int("u", int64(a.From))
 	w.time("s", a.Since)
@@ -179,12 +202,11 @@ func (w *stateWriter) account(a *AccountCheck) {
 }
 
 func (w *stateWriter) refunds(rs []OwedRefund) {
-	if len(rs) == 0 || !w.key("rf") {
+	if len(rs) == 0 {
 		return
 	}
-	if w.err = w.e.EncodeArrayLen(len(rs)); w.err != nil {
-		return
-	}
+	w.key("rf")
+	w.arrayLen(len(rs))
 	for _, r := range rs {
 		w.mapLen(3 + count(r.Currency != CurrencyTON))
 		w.str("op", string(r.Op))
@@ -195,12 +217,11 @@ func (w *stateWriter) refunds(rs []OwedRefund) {
 }
 
 func (w *stateWriter) notices(ns []OwedNotice) {
-	if len(ns) == 0 || !w.key("nt") {
+	if len(ns) == 0 {
 		return
 	}
-	if w.err = w.e.EncodeArrayLen(len(ns)); w.err != nil {
-		return
-	}
+	w.key("nt")
+	w.arrayLen(len(ns))
 	for i := range ns {
 		o := &ns[i]
 		w.mapLen(3 + count(!o.Until.IsZero(), o.Step != 0, o.Op != "", !o.At.IsZero()))
@@ -222,10 +243,8 @@ func (w *stateWriter) notices(ns []OwedNotice) {
 	}
 }
 
-// DecodeMsgpack reads a number written by EncodeMsgpack or by reflection.
-func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
+func (n *Number) read(r *stateReader) {
 	*n = Number{}
-	r := &stateReader{d: d}
 	r.fields("number", func(k []byte) bool {
 		switch string(k) {
 		case "id":
@@ -234,7 +253,7 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 			n.Added = r.time()
 		case "pr":
 			if !r.isNil() {
-				r.err = d.Decode(&n.Prices)
+				r.reflective(&n.Prices)
 			}
 		case "bl":
 			n.Blocked = r.bool()
@@ -275,19 +294,6 @@ func (n *Number) DecodeMsgpack(d *msgpack.Decoder) error {
 		}
 		return true
 	})
-	return r.err
-}
-
-// readList reads a list of what (nil when empty or nil), one item by one.
-func readList[T any](r *stateReader, what string, one func() T) []T {
-	var out []T
-	r.items(what, func(c, i int) {
-		if i == 0 {
-			out = make([]T, c)
-		}
-		out[i] = one()
-	})
-	return out
 }
 
 func (r *stateReader) hold() *Hold {

@@ -1,8 +1,6 @@
 package domain
 
 import (
-	"fmt"
-
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -18,47 +16,62 @@ import (
 var (
 	_ msgpack.CustomEncoder = (*Payments)(nil)
 	_ msgpack.CustomDecoder = (*Payments)(nil)
+	_ msgpackAppender       = (*Payments)(nil)
+	_ msgpackReader         = (*Payments)(nil)
 )
 
-// EncodeMsgpack writes the register as the map its struct tags describe.
-func (p *Payments) EncodeMsgpack(e *msgpack.Encoder) error {
-	w := &stateWriter{e: e}
+// AppendMsgpack appends the register's msgpack encoding to b: the map its
+// struct tags describe, the bytes EncodeMsgpack writes to an Encoder with
+// compact integers (invoices and orphans are written by reflection; the
+// Applied set in the order the map gives).
+func (p *Payments) AppendMsgpack(b []byte) ([]byte, error) {
+	w := stateWriter{b: b}
+	p.write(&w)
+	return w.done(len(b))
+}
+
+// ReadMsgpack decodes the register from the front of b, in either
+// encoding, with its times in UTC, and returns what follows it. Keys it
+// does not know are skipped, as reflection did; fields absent keep what
+// the register held, as reflection left them: it does not reset p.
+func (p *Payments) ReadMsgpack(b []byte) (rest []byte, err error) {
+	r := newReader(b)
+	p.read(&r)
+	return r.rest(), r.err
+}
+
+// EncodeMsgpack writes the register as AppendMsgpack does, for msgpack.
+func (p *Payments) EncodeMsgpack(e *msgpack.Encoder) error { return encodeVia(e, p.write) }
+
+// DecodeMsgpack reads the register as ReadMsgpack does, for msgpack.
+func (p *Payments) DecodeMsgpack(d *msgpack.Decoder) error { return decodeVia(d, p) }
+
+func (p *Payments) write(w *stateWriter) {
 	w.mapLen(3 + count(len(p.Orphans) > 0))
-	if w.key("i") {
-		w.err = e.Encode(p.Invoices)
-	}
-	if w.key("a") {
-		w.applied(p.Applied)
-	}
-	if len(p.Orphans) > 0 && w.key("o") {
-		w.err = e.Encode(p.Orphans)
+	w.key("i")
+	w.reflective(p.Invoices)
+	w.key("a")
+	w.applied(p.Applied)
+	if len(p.Orphans) > 0 {
+		w.key("o")
+		w.reflective(p.Orphans)
 	}
 	w.uint("sq", p.Seq)
-	return w.err
 }
 
 func (w *stateWriter) applied(m map[string]Outcome) {
 	if m == nil {
-		w.err = w.e.EncodeNil()
+		w.b = appendNil(w.b)
 		return
 	}
 	w.mapLen(len(m))
 	for tx, o := range m {
-		if w.err != nil {
-			return
-		}
-		w.err = w.e.EncodeString(tx)
-		if w.err == nil {
-			w.err = w.e.EncodeUint(uint64(o))
-		}
+		w.b = appendUint(AppendString(w.b, tx), uint64(o))
+		w.spill()
 	}
 }
 
-// DecodeMsgpack reads the register in either encoding, with its times in
-// UTC. Keys it does not know are skipped, as reflection did; fields absent
-// keep what the register held, as reflection left them.
-func (p *Payments) DecodeMsgpack(d *msgpack.Decoder) error {
-	r := &stateReader{d: d}
+func (p *Payments) read(r *stateReader) {
 	r.fields("payments", func(k []byte) bool {
 		switch string(k) {
 		case "i":
@@ -74,14 +87,6 @@ func (p *Payments) DecodeMsgpack(d *msgpack.Decoder) error {
 		}
 		return true
 	})
-	return r.err
-}
-
-// reflective decodes one value by reflection, with its times in UTC.
-func (r *stateReader) reflective(v any) {
-	if r.err == nil {
-		r.err = decodeUTC(r.d, v)
-	}
 }
 
 // applied reads the Applied set into a map sized for it at once: growing
@@ -91,19 +96,19 @@ func (r *stateReader) applied() map[string]Outcome {
 	if r.isNil() {
 		return map[string]Outcome{}
 	}
-	n, err := r.d.DecodeMapLen()
-	if err != nil {
-		r.err = fmt.Errorf("payments: applied: %w", err)
+	n := r.mapLen()
+	if n > r.left()/2 { // a key and a value take a byte each at least
+		r.fail("applied: %d entries in %d bytes", n, r.left())
+	}
+	if r.err != nil {
 		return nil
 	}
-	// A corrupt length ends at the end of the input; it only must not
-	// allocate more than a real register would.
-	m := make(map[string]Outcome, min(n, maxItems))
+	m := make(map[string]Outcome, min(max(n, 0), maxItems))
 	for i := 0; i < n && r.err == nil; i++ {
 		tx := r.str()
 		o := r.uint()
 		if r.err == nil && o > 0xff {
-			r.err = fmt.Errorf("payments: outcome %d out of range", o)
+			r.fail("applied: outcome %d out of range", o)
 		}
 		m[tx] = Outcome(o)
 	}

@@ -1,294 +1,105 @@
 package domain
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // Hand-written msgpack for the two states there are millions of: numbers
-// and wallets. Reflection spent most of a snapshot's time deciding which
+// and wallets (and the payments register, and the two events a deposit
+// journals). Reflection spent most of a snapshot's time deciding which
 // fields to omit; these write and read exactly the maps the struct tags
 // describe (same keys, zero values omitted where the tag says omitempty;
 // integers in their shortest form, where reflection wrote int64 fields at
 // full width), so snapshots written before them decode with them and the
-// other way round. Unknown keys are skipped and nil values read as zero, as the
-// reflective decoder did. The golden files in testdata/ hold them to it.
-
-// stateWriter writes map entries and remembers the first error.
-type stateWriter struct {
-	e   *msgpack.Encoder
-	err error
-}
-
-func (w *stateWriter) key(k string) bool {
-	if w.err == nil {
-		w.err = w.e.EncodeString(k)
-	}
-	return w.err == nil
-}
-
-func (w *stateWriter) str(k, v string) {
-	if w.key(k) {
-		w.err = w.e.EncodeString(v)
-	}
-}
-
-func (w *stateWriter) int(k string, v int64) {
-	if w.key(k) {
-		w.err = w.e.EncodeInt(v)
-	}
-}
-
-func (w *stateWriter) uint(k string, v uint64) {
-	if w.key(k) {
-		w.err = w.e.EncodeUint(v)
-	}
-}
-
-func (w *stateWriter) bool(k string, v bool) {
-	if w.key(k) {
-		w.err = w.e.EncodeBool(v)
-	}
-}
-
-func (w *stateWriter) time(k string, v time.Time) {
-	if w.key(k) {
-		w.err = w.e.EncodeTime(v)
-	}
-}
-
-func (w *stateWriter) mapLen(n int) {
-	if w.err == nil {
-		w.err = w.e.EncodeMapLen(n)
-	}
-}
-
-// currency writes a currency under "cu", and nothing for TON: states and
-// records from before currencies have no "cu" and hold TON, so omitting it
-// keeps a TON-only state byte for byte what it was.
-func (w *stateWriter) currency(c Currency) {
-	if c != CurrencyTON {
-		w.uint("cu", uint64(c))
-	}
-}
-
-// count adds one for each true condition: the number of optional keys.
-func count(conds ...bool) int {
-	n := 0
-	for _, c := range conds {
-		if c {
-			n++
-		}
-	}
-	return n
-}
-
-// stateReader reads the values of a map and remembers the first error.
-type stateReader struct {
-	d   *msgpack.Decoder
-	err error
-	key [8]byte // our keys are short: reading them here allocates nothing
-}
-
-// isNil consumes a nil value and reports it, so a field stays zero.
-func (r *stateReader) isNil() bool {
-	if r.err != nil {
-		return true
-	}
-	c, err := r.d.PeekCode()
-	if err != nil {
-		r.err = err
-		return true
-	}
-	if c == msgpcode.Nil {
-		r.err = r.d.DecodeNil()
-		return true
-	}
-	return false
-}
-
-func (r *stateReader) str() string {
-	if r.isNil() {
-		return ""
-	}
-	s, err := r.d.DecodeString()
-	r.err = err
-	return s
-}
-
-func (r *stateReader) int() int64 {
-	if r.isNil() {
-		return 0
-	}
-	v, err := r.d.DecodeInt64()
-	r.err = err
-	return v
-}
-
-func (r *stateReader) uint() uint64 {
-	if r.isNil() {
-		return 0
-	}
-	v, err := r.d.DecodeUint64()
-	r.err = err
-	return v
-}
-
-func (r *stateReader) bool() bool {
-	if r.isNil() {
-		return false
-	}
-	v, err := r.d.DecodeBool()
-	r.err = err
-	return v
-}
-
-// currency reads a currency, refusing one this build does not count: a
-// newer build wrote it, and reading it as TON would convert it silently.
-func (r *stateReader) currency() Currency {
-	v := r.uint()
-	if r.err == nil && (v > 0xff || !Currency(v).Known()) {
-		r.err = fmt.Errorf("%w: currency %d is unknown to this build", ErrBadRecord, v)
-	}
-	return Currency(v)
-}
-
-func (r *stateReader) time() time.Time {
-	if r.isNil() {
-		return time.Time{}
-	}
-	v, err := r.d.DecodeTime()
-	r.err = err
-	return v.UTC()
-}
-
-// fields calls fn with each key of a map (nil reads as an empty map), and
-// skips the values fn does not read (it returns false for unknown keys).
-// The key is only valid during the call.
-func (r *stateReader) fields(what string, fn func(key []byte) bool) {
-	if r.isNil() {
-		return
-	}
-	n, err := r.d.DecodeMapLen()
-	if err != nil {
-		r.err = fmt.Errorf("%s: %w", what, err)
-		return
-	}
-	for i := 0; i < n && r.err == nil; i++ {
-		k, err := r.readKey()
-		if err != nil {
-			r.err = fmt.Errorf("%s: key: %w", what, err)
-			return
-		}
-		if !fn(k) && r.err == nil {
-			r.err = r.d.Skip()
-		}
-	}
-}
-
-func (r *stateReader) readKey() ([]byte, error) {
-	c, err := r.d.PeekCode()
-	if err != nil {
-		return nil, err
-	}
-	if !msgpcode.IsString(c) {
-		return nil, fmt.Errorf("msgpack: a key of code %#x, want a string", c)
-	}
-	n, err := r.d.DecodeBytesLen()
-	if err != nil || n < 0 {
-		return nil, err
-	}
-	b := r.key[:0]
-	if n > len(r.key) {
-		if n > maxItems {
-			return nil, fmt.Errorf("msgpack: a key of %d bytes", n)
-		}
-		b = make([]byte, 0, n)
-	}
-	b = b[:n]
-	return b, r.d.ReadFull(b)
-}
-
-// items calls fn for each element of an array (nil reads as empty), after
-// checking the length against what the input can possibly hold.
-func (r *stateReader) items(what string, fn func(n, i int)) {
-	if r.isNil() {
-		return
-	}
-	n, err := r.d.DecodeArrayLen()
-	if err != nil {
-		r.err = fmt.Errorf("%s: %w", what, err)
-		return
-	}
-	if n > maxItems {
-		r.err = fmt.Errorf("%s: %d items is more than any state holds", what, n)
-		return
-	}
-	for i := 0; i < n && r.err == nil; i++ {
-		fn(n, i)
-	}
-}
-
-// maxItems bounds an array length read from disk, so a corrupt length
-// cannot make the decoder allocate gigabytes before it notices.
-const maxItems = 1 << 20
+// other way round. Unknown keys are skipped and nil values read as zero, as
+// the reflective decoder did. The golden files in testdata/ hold them to it.
+//
+// They work on byte slices (codec_write.go, codec_read.go): going through
+// msgpack's Encoder and Decoder, one interface call per key and value,
+// cost more than the encoding itself. AppendMsgpack and ReadMsgpack are
+// the codecs; EncodeMsgpack and DecodeMsgpack, which msgpack.Marshal,
+// Unmarshal and every Encoder and Decoder call, are adapters over them
+// (codec_msgpack.go).
 
 var (
 	_ msgpack.CustomEncoder = (*Number)(nil)
 	_ msgpack.CustomDecoder = (*Number)(nil)
 	_ msgpack.CustomEncoder = (*Wallet)(nil)
 	_ msgpack.CustomDecoder = (*Wallet)(nil)
+	_ msgpackAppender       = (*Number)(nil)
+	_ msgpackReader         = (*Number)(nil)
+	_ msgpackAppender       = (*Wallet)(nil)
+	_ msgpackReader         = (*Wallet)(nil)
 )
 
-// EncodeMsgpack writes a wallet as the map its struct tags describe.
-func (wl *Wallet) EncodeMsgpack(e *msgpack.Encoder) error {
-	w := &stateWriter{e: e}
+// AppendMsgpack appends the wallet's msgpack encoding to b: the map its
+// struct tags describe, the bytes EncodeMsgpack writes. Writing a
+// snapshot block with it needs no Encoder.
+func (wl *Wallet) AppendMsgpack(b []byte) ([]byte, error) {
+	w := stateWriter{b: b}
+	wl.write(&w)
+	return w.done(len(b))
+}
+
+// ReadMsgpack decodes a wallet from the front of b, written by
+// AppendMsgpack, EncodeMsgpack or reflection, into the wallet, which it
+// resets first, and returns what follows it.
+func (wl *Wallet) ReadMsgpack(b []byte) (rest []byte, err error) {
+	r := newReader(b)
+	wl.read(&r)
+	return r.rest(), r.err
+}
+
+// EncodeMsgpack writes the wallet as AppendMsgpack does, for msgpack.
+func (wl *Wallet) EncodeMsgpack(e *msgpack.Encoder) error { return encodeVia(e, wl.write) }
+
+// DecodeMsgpack reads the wallet as ReadMsgpack does, for msgpack.
+func (wl *Wallet) DecodeMsgpack(d *msgpack.Decoder) error { return decodeVia(d, wl) }
+
+func (wl *Wallet) write(w *stateWriter) {
 	w.mapLen(3 + count(wl.USDT != 0, len(wl.Entries) > 0))
 	w.int("u", int64(wl.User))
 	w.int("b", int64(wl.Balance))
 	if wl.USDT != 0 {
 		w.int("bu", wl.USDT)
 	}
-	if len(wl.Entries) > 0 && w.key("e") {
-		if w.err = e.EncodeArrayLen(len(wl.Entries)); w.err == nil {
-			for i := range wl.Entries {
-				x := &wl.Entries[i]
-				w.mapLen(5 + count(x.Currency != CurrencyTON, x.Debit, !x.Updated.IsZero(), x.Ref != "", x.Days != 0, x.Note != ""))
-				w.str("op", string(x.Op))
-				w.uint("k", uint64(x.Kind))
-				w.int("a", int64(x.Amount))
-				w.currency(x.Currency)
-				if x.Debit {
-					w.bool("db", true)
-				}
-				w.uint("s", uint64(x.Status))
-				w.time("c", x.Created)
-				if !x.Updated.IsZero() {
-					w.time("up", x.Updated)
-				}
-				if x.Ref != "" {
-					w.str("rf", x.Ref)
-				}
-				if x.Days != 0 {
-					w.int("d", int64(x.Days))
-				}
-				if x.Note != "" {
-					w.str("n", x.Note)
-				}
-			}
+	if len(wl.Entries) > 0 {
+		w.key("e")
+		w.arrayLen(len(wl.Entries))
+		for i := range wl.Entries {
+			w.entry(&wl.Entries[i])
 		}
 	}
 	w.uint("sq", wl.Seq)
-	return w.err
 }
 
-// DecodeMsgpack reads a wallet written by EncodeMsgpack or by reflection.
-func (wl *Wallet) DecodeMsgpack(d *msgpack.Decoder) error {
+func (w *stateWriter) entry(x *Entry) {
+	w.mapLen(5 + count(x.Currency != CurrencyTON, x.Debit, !x.Updated.IsZero(), x.Ref != "", x.Days != 0, x.Note != ""))
+	w.str("op", string(x.Op))
+	w.uint("k", uint64(x.Kind))
+	w.int("a", int64(x.Amount))
+	w.currency(x.Currency)
+	if x.Debit {
+		w.bool("db", true)
+	}
+	w.uint("s", uint64(x.Status))
+	w.time("c", x.Created)
+	if !x.Updated.IsZero() {
+		w.time("up", x.Updated)
+	}
+	if x.Ref != "" {
+		w.str("rf", x.Ref)
+	}
+	if x.Days != 0 {
+		w.int("d", int64(x.Days))
+	}
+	if x.Note != "" {
+		w.str("n", x.Note)
+	}
+}
+
+func (wl *Wallet) read(r *stateReader) {
 	*wl = Wallet{}
-	r := &stateReader{d: d}
 	r.fields("wallet", func(k []byte) bool {
 		switch string(k) {
 		case "u":
@@ -311,7 +122,6 @@ func (wl *Wallet) DecodeMsgpack(d *msgpack.Decoder) error {
 		}
 		return true
 	})
-	return r.err
 }
 
 func (r *stateReader) entry() Entry {
@@ -348,118 +158,14 @@ func (r *stateReader) entry() Entry {
 	return x
 }
 
-// The two events a deposit journals are the most frequent records there
-// are; replaying a journal decodes each of them once.
-var (
-	_ msgpack.CustomEncoder = (*WalletCredited)(nil)
-	_ msgpack.CustomDecoder = (*WalletCredited)(nil)
-	_ msgpack.CustomEncoder = (*PaymentReceived)(nil)
-	_ msgpack.CustomDecoder = (*PaymentReceived)(nil)
-)
-
-// EncodeMsgpack writes the event as the map its struct tags describe.
-func (c *WalletCredited) EncodeMsgpack(e *msgpack.Encoder) error {
-	w := &stateWriter{e: e}
-	w.mapLen(4 + count(c.Currency != CurrencyTON, c.Ref != "", c.Note != ""))
-	w.str("op", string(c.Op))
-	w.uint("k", uint64(c.Kind))
-	w.int("a", int64(c.Amount))
-	w.currency(c.Currency)
-	if c.Ref != "" {
-		w.str("rf", c.Ref)
-	}
-	if c.Note != "" {
-		w.str("n", c.Note)
-	}
-	w.time("at", c.At)
-	return w.err
-}
-
-// DecodeMsgpack reads the event in either encoding.
-func (c *WalletCredited) DecodeMsgpack(d *msgpack.Decoder) error {
-	*c = WalletCredited{}
-	r := &stateReader{d: d}
-	r.fields("wallet credited", func(k []byte) bool {
-		switch string(k) {
-		case "op":
-			c.Op = OpID(r.str())
-		case "k":
-			c.Kind = EntryKind(r.uint())
-		case "a":
-			c.Amount = Nano(r.int())
-		case "cu":
-			c.Currency = r.currency()
-		case "rf":
-			c.Ref = r.str()
-		case "n":
-			c.Note = r.str()
-		case "at":
-			c.At = r.time()
-		default:
-			return false
+// readList reads a list of what (nil when empty or nil), one item by one.
+func readList[T any](r *stateReader, what string, one func() T) []T {
+	var out []T
+	r.items(what, func(c, i int) {
+		if i == 0 {
+			out = make([]T, c)
 		}
-		return true
+		out[i] = one()
 	})
-	return r.err
-}
-
-// EncodeMsgpack writes the event as the map its struct tags describe.
-func (p *PaymentReceived) EncodeMsgpack(e *msgpack.Encoder) error {
-	w := &stateWriter{e: e}
-	w.mapLen(4 + count(p.Currency != CurrencyTON, p.From != "", p.Code != "", p.User != 0, p.Op != "", p.Reason != ""))
-	w.str("tx", p.Tx)
-	w.int("a", int64(p.Amount))
-	w.currency(p.Currency)
-	if p.From != "" {
-		w.str("f", p.From)
-	}
-	w.time("at", p.At)
-	w.uint("o", uint64(p.Outcome))
-	if p.Code != "" {
-		w.str("c", p.Code)
-	}
-	if p.User != 0 {
-		w.int("u", int64(p.User))
-	}
-	if p.Op != "" {
-		w.str("op", string(p.Op))
-	}
-	if p.Reason != "" {
-		w.str("r", p.Reason)
-	}
-	return w.err
-}
-
-// DecodeMsgpack reads the event in either encoding.
-func (p *PaymentReceived) DecodeMsgpack(d *msgpack.Decoder) error {
-	*p = PaymentReceived{}
-	r := &stateReader{d: d}
-	r.fields("payment received", func(k []byte) bool {
-		switch string(k) {
-		case "tx":
-			p.Tx = r.str()
-		case "a":
-			p.Amount = Nano(r.int())
-		case "cu":
-			p.Currency = r.currency()
-		case "f":
-			p.From = r.str()
-		case "at":
-			p.At = r.time()
-		case "o":
-			p.Outcome = Outcome(r.uint())
-		case "c":
-			p.Code = r.str()
-		case "u":
-			p.User = UserID(r.int())
-		case "op":
-			p.Op = OpID(r.str())
-		case "r":
-			p.Reason = r.str()
-		default:
-			return false
-		}
-		return true
-	})
-	return r.err
+	return out
 }

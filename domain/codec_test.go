@@ -353,6 +353,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			}()
 			r, err = DecodeRecord(b)
 		}()
+		compareRecordDecoders(t, b, r, err)
 		if err != nil {
 			if !errors.Is(err, ErrBadRecord) || r.Event != nil {
 				t.Fatalf("DecodeRecord: %+v, %v", r, err)
@@ -374,4 +375,59 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("decode(encode(decode(b))) differs:\n%#v\n%#v", r2.Event, r.Event)
 		}
 	})
+}
+
+// compareRecordDecoders fails unless DecodeRecord's r and err for b are
+// what the legacy DecodeRecord (codec_legacy_record_test.go) gives.
+func compareRecordDecoders(t *testing.T, b []byte, r Record, err error) {
+	t.Helper()
+	lr, lerr := legacyDecodeRecord(b)
+	if (err == nil) != (lerr == nil) {
+		t.Fatalf("DecodeRecord(%x) = %v, the legacy one %v", b, err, lerr)
+	}
+	if err == nil && !reflect.DeepEqual(r, lr) {
+		t.Fatalf("DecodeRecord(%x):\n got %#v\nlegacy %#v", b, r.Event, lr.Event)
+	}
+}
+
+func TestDecodeRecord_AgreesWithTheLegacyDecoder(t *testing.T) {
+	body := &NumberAdded{ID: testNum, At: t0}
+	inputs := [][]byte{
+		raw(t, 1, 1, nil, 100, body), raw(t, 1, 1, []byte("bin id"), 100, body), raw(t, nil, 1, testNum, 100, body),
+		raw(t, int8(-1), 1, testNum, 100, body), raw(t, uint64(2), uint16(1), testNum, int32(100), body),
+		{0xdc, 0, 5, 1, 1, 0xa1, 'x', 0x64, 0x80},      // an array16 of five
+		{0x95, 1, 2, 0xa1, '1', 0xcc, 200, 0x80, 0xc3}, // a credit, and a byte after the record
+		{0x95, 1, 2, 0xa1, '1', 0xcc, 200, 0xc0},
+	}
+	for _, r := range sampleRecords(t) {
+		b, err := EncodeRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, b, append(bytes.Clone(b), 0xc1, 0x00))
+		for i := range len(b) {
+			inputs = append(inputs, b[:i])
+		}
+	}
+	for _, b := range inputs {
+		var r Record
+		var err error
+		noPanic(t, "DecodeRecord", func() { r, err = DecodeRecord(b) })
+		compareRecordDecoders(t, b, r, err)
+	}
+}
+
+// Bytes after a record were never looked at: the journal frames each
+// record, and a record written by a later build may carry more.
+func TestDecodeRecord_IgnoresWhatFollows(t *testing.T) {
+	for _, ev := range []Event{&WalletCredited{Op: "o", At: t0}, &RentalExpired{At: t0}} {
+		b, err := EncodeRecord(Record{Kind: kindOf(ev.EventType()), ID: "1", Event: ev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := DecodeRecord(append(b, 0xc1, 0xff))
+		if err != nil || !reflect.DeepEqual(r.Event, ev) {
+			t.Errorf("%T with bytes after it: %+v, %v", ev, r.Event, err)
+		}
+	}
 }

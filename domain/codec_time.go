@@ -11,7 +11,7 @@ import (
 // msgpack decodes times in the machine's local zone; Allot keeps every time
 // in UTC, so that a state replayed from the journal is identical, field for
 // field, to the state that wrote it, whatever TZ the process runs under.
-// The hand-written decoders (codec_state.go) read times in UTC; what msgpack
+// The hand-written decoders (codec_read.go) read times in UTC; what msgpack
 // decodes by reflection is put in UTC right after, by decodeUTC and
 // DecodeRecord, here and nowhere else: the library's own decoder stays as it
 // is for every other user in the process.
