@@ -256,7 +256,7 @@ func encodeState(state domain.State) ([]byte, error) {
 	if state == nil {
 		return nil, nil
 	}
-	return msgpack.Marshal(state)
+	return domain.AppendState(nil, state)
 }
 
 func decodeState(kind domain.Kind, id string, b []byte, err error) (domain.State, error) {

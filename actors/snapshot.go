@@ -50,7 +50,7 @@ func (c *snapshotCopy) run(x *exec) {
 		c.r.send(encoded{id: x.e.id}, nil)
 		return
 	}
-	b, err := msgpack.Marshal(x.e.state)
+	b, err := domain.AppendState(nil, x.e.state)
 	c.r.send(encoded{id: x.e.id, state: b, seq: x.seq()}, err)
 }
 
@@ -244,8 +244,6 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 	}
 	buf.Reset()
 	buf.Grow(int(e.snapSizes[kind][shard].Load() * 9 / 8)) // last time's size: no regrowing
-	enc := msgpack.NewEncoder(buf)
-	enc.UseCompactInts(true)
 	b := block{kind: kind}
 	var err error
 	// An active entity's actor owns its state: not even the pointer may be
@@ -254,7 +252,9 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 		if en.state == nil || err != nil {
 			return
 		}
-		err = errors.Join(enc.EncodeString(en.id), enc.Encode(en.state))
+		var out []byte // in place, in the buffer's spare room when it fits
+		out, err = domain.AppendState(domain.AppendString(buf.AvailableBuffer(), en.id), en.state)
+		buf.Write(out)
 		b.count++
 		b.max = max(b.max, stateSeq(en.state))
 	})
@@ -277,7 +277,7 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 			if c.state == nil {
 				continue
 			}
-			err = errors.Join(err, enc.EncodeString(c.id))
+			buf.Write(domain.AppendString(buf.AvailableBuffer(), c.id))
 			buf.Write(c.state)
 			b.count++
 			b.max = max(b.max, c.seq)
