@@ -212,20 +212,25 @@ func (d *directory) entries(kind domain.Kind, i int) []*entry {
 	return out
 }
 
-// eachPassive calls fn for each of es (entities of shard i of kind) that is
-// passive, with the shard locked so that fn may read its state, and
-// returns the active ones, whose actors own their state. The lock is taken
-// for a few entities at a time: activating another entity of the shard is
-// never kept waiting behind a whole shard's worth of work.
-func (d *directory) eachPassive(kind domain.Kind, i int, es []*entry, fn func(e *entry)) (active []*entry) {
+// eachIdle calls fn for each of es (entities of shard i of kind) whose
+// state may be read now, with the shard locked, and returns the others,
+// whose actors are handling a message and own their state until they are
+// done. A passive entity may be read, and so may an active one with no
+// message in flight: its actor is between messages, the last one's
+// changes happened before its in-flight count went to zero (atomically),
+// and while the lock is held no message can be routed to it, the same
+// reasoning by which sweep passivates. The lock is taken for a few
+// entities at a time: activating another entity of the shard is never
+// kept waiting behind a whole shard's worth of work.
+func (d *directory) eachIdle(kind domain.Kind, i int, es []*entry, fn func(e *entry)) (busy []*entry) {
 	s := &d.kinds[kind][i]
 	const batch = 32
 	for len(es) > 0 {
 		n := min(len(es), batch)
 		s.mu.Lock()
 		for _, e := range es[:n] {
-			if e.pid != nil {
-				active = append(active, e)
+			if e.pid != nil && e.inflight.Load() != 0 {
+				busy = append(busy, e)
 				continue
 			}
 			fn(e)
@@ -233,7 +238,7 @@ func (d *directory) eachPassive(kind domain.Kind, i int, es []*entry, fn func(e 
 		s.mu.Unlock()
 		es = es[n:]
 	}
-	return active
+	return busy
 }
 
 // count returns how many entities of kind the directory holds.
