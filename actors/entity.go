@@ -128,7 +128,7 @@ func (x *exec) afterDurable(fn func(error)) { x.wait(waiter{seq: x.seq(), fn: fn
 // sequence. An event that cannot be encoded is a programming error: nothing
 // is applied and the error is returned for the reply.
 func (x *exec) emit(ev domain.Event) (uint64, error) {
-	payload, err := encodeRecord(x.e.kind, x.e.id, ev)
+	payload, err := domain.EncodeRecord(domain.Record{Kind: x.e.kind, ID: x.e.id, Event: ev})
 	if err != nil {
 		return 0, err
 	}

@@ -150,6 +150,7 @@ func BenchmarkRecord(b *testing.B) {
 	for _, r := range []Record{
 		{Kind: KindWallet, ID: "1000001", Event: &WalletCredited{Op: "tx:EQabc:123:h", Kind: KindRecharge, Amount: TON(10), Ref: "EQabc:123:h", At: at}},
 		{Kind: KindNumber, ID: testNum, Event: &RentalExpired{At: at}},
+		{Kind: KindNumber, ID: testNum, Event: &NumberRenewed{Op: "r:1000001:42", Days: 30, Price: TON(3), Until: at.Add(720 * time.Hour), At: at}},
 	} {
 		b.Run(fmt.Sprintf("%T", r.Event)[8:], func(b *testing.B) {
 			enc, err := EncodeRecord(r)
