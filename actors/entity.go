@@ -48,6 +48,11 @@ func (c asker) replier() replyTo { return c.r }
 type entityActor struct {
 	eng *Engine
 	e   *entry
+	// x is the turn in hand, reset for every message: an exec allocated
+	// per message was the engine's largest allocation. Nothing may keep x
+	// past its turn; a callback that runs once the turn is durable takes
+	// what it needs from x before (see then).
+	x exec
 }
 
 // exec is what a command sees of its entity: the state, the clock, and the
@@ -94,7 +99,8 @@ func (a *entityActor) handle(ctx actor.Context, c command) {
 			}
 		}
 	}()
-	x := &exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()}
+	x := &a.x
+	*x = exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()}
 	defer x.end()
 	c.run(x)
 }
@@ -171,7 +177,8 @@ func (x *exec) reply(r replyTo, v any, err error) {
 
 // then runs fn once this entity's state is durable: for effects outside the
 // engine (telling a person), which must never reflect a change a crash
-// could still undo.
+// could still undo. fn runs after the turn: it must not use x, which the
+// actor's next message reuses.
 func (x *exec) then(fn func()) {
 	x.afterDurable(func(err error) {
 		if err == nil {

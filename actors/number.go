@@ -255,7 +255,8 @@ func (x *exec) noticeOwed(n *domain.Number, seq uint64) {
 		return
 	}
 	nt := noticeOf(n.ID, o)
-	x.then(func() { x.eng.opts.Notify(nt) })
+	notify := x.eng.opts.Notify // not x: the turn is over when this runs
+	x.then(func() { notify(nt) })
 }
 
 // notice raises, once it is durable, an event the admins hear of (a
@@ -269,7 +270,8 @@ func (x *exec) notice(n *domain.Number, ev domain.Event) {
 	if r := n.Rental; r != nil {
 		nt.User, nt.Until = r.Renter, r.Until
 	}
-	x.then(func() { x.eng.opts.Notify(nt) })
+	notify := x.eng.opts.Notify // not x: the turn is over when this runs
+	x.then(func() { notify(nt) })
 }
 
 // Notice is an event a person should hear of without asking: a reminder,
