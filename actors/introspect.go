@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vmihailenco/msgpack/v5"
-
 	"allot/domain"
 	"allot/persistence"
 )
@@ -271,7 +269,11 @@ func decodeState(kind domain.Kind, id string, b []byte, err error) (domain.State
 		return nil, err
 	}
 	st := spec.new(id)
-	if err := msgpack.Unmarshal(b, st); err != nil {
+	rest, err := domain.ReadState(st, b)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("%d bytes after the state", len(rest))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("actors: copy %s %s: %w", kind, id, err)
 	}
 	return st, nil

@@ -48,7 +48,7 @@ type Policy struct {
 // a higher GOGC without a limit could grow the heap past what the machine
 // has.
 func Apply() Policy {
-	return apply(os.Getenv, readFile)
+	return apply(os.Getenv, os.ReadFile)
 }
 
 func apply(getenv func(string) string, read func(string) ([]byte, error)) Policy {
@@ -70,8 +70,6 @@ func apply(getenv func(string) string, read func(string) ([]byte, error)) Policy
 	debug.SetGCPercent(p.Percent)
 	return p
 }
-
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
 
 // grantedMemory is the memory this process may use in bytes: its cgroup's
 // limit when there is one (v2, then v1), else the machine's total; 0 when
