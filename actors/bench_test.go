@@ -100,6 +100,18 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(2*n), "ns/entity")
 	})
+	// A restart rebuilds the catalogue view from the numbers, and the
+	// first catalogue page needs their order.
+	b.Run("view", func(b *testing.B) {
+		for b.Loop() {
+			e.view = newNumberView()
+			e.rebuildView()
+			if p := e.Catalogue(ctx, 0, 10); p.Pages != n/10 {
+				b.Fatalf("pages: %d", p.Pages)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/number")
+	})
 	info, err := e.Snapshot(ctx)
 	if err != nil {
 		b.Fatal(err)

@@ -186,9 +186,11 @@ func (e *Engine) syncOne(ctx context.Context, by domain.UserID, id string, held,
 func (v *numberView) snapshot() map[string]NumberView {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	out := make(map[string]NumberView, len(v.index))
-	for id, i := range v.index {
-		out[id] = v.rows[i].view(id)
+	out := make(map[string]NumberView, len(v.rows))
+	for _, m := range v.index {
+		for id, i := range m {
+			out[id] = v.rows[i].view(id)
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"hash/maphash"
 	"slices"
 	"sync"
 	"time"
@@ -33,10 +34,13 @@ type NumberView struct {
 }
 
 type numberView struct {
-	mu     sync.RWMutex
-	rows   []viewRow        // one per number, in the order they were added (view_row.go)
-	index  map[string]int32 // a number's place in rows
-	sorted []string         // ids in order; nil when a number was added or removed since
+	mu   sync.RWMutex
+	rows []viewRow // one per number, in the order they were added (view_row.go)
+	// index is a number's place in rows, split as the directory splits
+	// numbers (by seed): a restart rebuilds each part on its own core.
+	index  [shardCount]map[string]int32
+	seed   maphash.Seed
+	sorted []string // ids in order; nil when a number was added or removed since
 	// shown is sorted without the removed numbers: what the catalogue
 	// pages through. It is kept, like sorted, until a number is added or
 	// leaves or re-enters the catalogue, so that a page costs its own
@@ -44,32 +48,49 @@ type numberView struct {
 	// handed out: readers share it.
 	shown []string
 	// byUser indexes the numbers each person rents, holds or is offered, so
-	// "my rentals" costs what the person has, not the size of the catalogue.
-	byUser map[domain.UserID]map[string]struct{}
+	// "my rentals" costs what the person has, not the size of the catalogue;
+	// split by user, so that a restart rebuilds each part on its own core.
+	// A person has a few numbers: a slice costs less than a set.
+	byUser [shardCount]map[domain.UserID][]string
 }
 
 func newNumberView() *numberView {
-	return &numberView{index: map[string]int32{}, byUser: map[domain.UserID]map[string]struct{}{}}
+	v := &numberView{seed: maphash.MakeSeed()}
+	for i := range v.index {
+		v.index[i], v.byUser[i] = map[string]int32{}, map[domain.UserID][]string{}
+	}
+	return v
+}
+
+// slot is the part of the index that holds id.
+func (v *numberView) slot(id string) map[string]int32 {
+	return v.index[maphash.String(v.seed, id)&(shardCount-1)]
+}
+
+// people is the part of byUser that holds user u.
+func (v *numberView) people(u domain.UserID) map[domain.UserID][]string {
+	return v.byUser[peopleOf(u)]
 }
 
 func (v *numberView) link(u domain.UserID, id string) {
 	if u == 0 {
 		return
 	}
-	m := v.byUser[u]
-	if m == nil {
-		m = map[string]struct{}{}
-		v.byUser[u] = m
+	m := v.people(u)
+	if ids := m[u]; !slices.Contains(ids, id) {
+		m[u] = append(ids, id)
 	}
-	m[id] = struct{}{}
 }
 
 func (v *numberView) unlink(u domain.UserID, id string) {
-	if m := v.byUser[u]; m != nil {
-		delete(m, id)
-		if len(m) == 0 {
-			delete(v.byUser, u)
-		}
+	m := v.people(u)
+	ids := m[u]
+	switch i := slices.Index(ids, id); {
+	case i < 0:
+	case len(ids) == 1:
+		delete(m, u)
+	default:
+		m[u] = slices.Delete(ids, i, i+1)
 	}
 }
 
@@ -88,17 +109,6 @@ func summarize(n *domain.Number, now time.Time) NumberView {
 		v.Unchecked, v.DeleteAt = true, a.DeleteAt
 	}
 	return v
-}
-
-// reserve sizes an empty view for n numbers, so that rebuilding it after
-// a restore does not rehash its way up to a million.
-func (v *numberView) reserve(n int) {
-	v.mu.Lock()
-	if len(v.rows) == 0 {
-		n = min(n, maxReserve)
-		v.rows, v.index = make([]viewRow, 0, n), make(map[string]int32, n)
-	}
-	v.mu.Unlock()
 }
 
 func (v *numberView) put(s NumberView) {
@@ -137,9 +147,11 @@ func (v *numberView) ids() []string {
 // sortedLocked is ids with the write lock held.
 func (v *numberView) sortedLocked() []string {
 	if v.sorted == nil {
-		v.sorted = make([]string, 0, len(v.index))
-		for id := range v.index {
-			v.sorted = append(v.sorted, id)
+		v.sorted = make([]string, 0, len(v.rows))
+		for _, m := range v.index {
+			for id := range m {
+				v.sorted = append(v.sorted, id)
+			}
 		}
 		slices.Sort(v.sorted)
 	}
@@ -161,34 +173,13 @@ func (v *numberView) listed() []string {
 		ids := v.sortedLocked()
 		out := make([]string, 0, len(ids))
 		for _, id := range ids {
-			if v.rows[v.index[id]].status != domain.StatusRemoved {
+			if v.rows[v.slot(id)[id]].status != domain.StatusRemoved {
 				out = append(out, id)
 			}
 		}
 		v.shown = out
 	}
 	return v.shown
-}
-
-// rebuild fills the view from every number's state; recovery calls it
-// before any actor runs.
-func (e *Engine) rebuildView() {
-	now := e.clock()
-	parts := collect(e.dir, domain.KindNumber, func(acc *[]NumberView, en *entry) {
-		if n, _ := en.state.(*domain.Number); n != nil {
-			*acc = append(*acc, summarize(n, now))
-		}
-	})
-	total := 0
-	for _, p := range parts {
-		total += len(p)
-	}
-	e.view.reserve(total)
-	for _, p := range parts {
-		for _, s := range p {
-			e.view.put(s)
-		}
-	}
 }
 
 // CataloguePage is one page of the catalogue, in number order.
@@ -219,10 +210,7 @@ func (e *Engine) Catalogue(_ context.Context, page, size int) CataloguePage {
 // and those offered to them by a transfer, in number order.
 func (e *Engine) RentalsOf(_ context.Context, user domain.UserID) (rented, offered []NumberView) {
 	e.view.mu.RLock()
-	ids := make([]string, 0, len(e.view.byUser[user]))
-	for id := range e.view.byUser[user] {
-		ids = append(ids, id)
-	}
+	ids := slices.Clone(e.view.people(user)[user])
 	slices.Sort(ids)
 	for _, id := range ids {
 		v, _ := e.view.get(id)

@@ -53,7 +53,7 @@ func (r viewRow) view(id string) NumberView {
 
 // get returns the summary of number id; the caller holds v.mu.
 func (v *numberView) get(id string) (NumberView, bool) {
-	i, ok := v.index[id]
+	i, ok := v.slot(id)[id]
 	if !ok {
 		return NumberView{}, false
 	}
@@ -64,10 +64,11 @@ func (v *numberView) get(id string) (NumberView, bool) {
 // are never taken out of the view (a removed one keeps its row), so rows
 // only grow.
 func (v *numberView) set(s NumberView) {
-	if i, ok := v.index[s.ID]; ok {
+	m := v.slot(s.ID)
+	if i, ok := m[s.ID]; ok {
 		v.rows[i] = rowOf(s)
 		return
 	}
-	v.index[s.ID] = int32(len(v.rows))
+	m[s.ID] = int32(len(v.rows))
 	v.rows = append(v.rows, rowOf(s))
 }

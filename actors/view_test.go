@@ -3,6 +3,9 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 
 	"allot/domain"
@@ -90,4 +93,70 @@ func TestARemovedNumberLeavesTheCatalogueAndComesBackWhenAdded(t *testing.T) {
 		t.Fatalf("audit: %+v", page)
 	}
 	mustCheck(t, e)
+}
+
+// viewContents is everything a view answers, in comparable form.
+type viewContents struct {
+	sorted, shown []string
+	rows          map[string]NumberView
+	byUser        map[domain.UserID][]string
+}
+
+func contentsOf(v *numberView) viewContents {
+	ids, shown := v.ids(), v.listed()
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	c := viewContents{sorted: ids, shown: shown, rows: map[string]NumberView{}, byUser: map[domain.UserID][]string{}}
+	for _, id := range ids {
+		c.rows[id], _ = v.get(id)
+	}
+	for _, m := range v.byUser {
+		for u, ids := range m {
+			c.byUser[u] = slices.Sorted(slices.Values(ids))
+		}
+	}
+	return c
+}
+
+// The view rebuilt at a restart, on every core and merged, is the one the
+// events built one by one: every row, both orders, every person's links.
+func TestTheRebuiltViewIsTheOneEventsBuilt(t *testing.T) {
+	c := newClock()
+	dir := t.TempDir()
+	e := openTest(t, dir, c, nil)
+	var ids []string
+	for i := range 700 { // several numbers in most of the directory's shards
+		ids = append(ids, fmt.Sprintf("+888%08d", 7*i+3))
+	}
+	seed(t, e, domain.TON(100000), ids...)
+	ctx := ctxT(t)
+	for i, id := range ids {
+		var err error
+		switch i % 7 {
+		case 1:
+			_, err = e.RentFromBalance(ctx, domain.OpID(fmt.Sprint("r", i)), alice, id, 30)
+		case 2:
+			if _, err = e.RentFromBalance(ctx, domain.OpID(fmt.Sprint("r", i)), alice, id, 30); err == nil {
+				_, err = e.OfferTransfer(ctx, domain.OpID(fmt.Sprint("t", i)), alice, id, "@Bob")
+			}
+		case 3:
+			_, err = e.RemoveNumber(ctx, admin, id)
+		case 4:
+			_, err = e.RentFromBalance(ctx, domain.OpID(fmt.Sprint("r", i)), bob, id, 60)
+		}
+		if err != nil {
+			t.Fatalf("number %d: %v", i, err)
+		}
+	}
+	want := contentsOf(e.view)
+	if len(want.sorted) != len(ids) || len(want.shown) != len(ids)-len(ids)/7 || len(want.byUser) != 2 {
+		t.Fatalf("the events' view: %d ids, %d shown, %d people", len(want.sorted), len(want.shown), len(want.byUser))
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e = openTest(t, dir, c, nil)
+	if got := contentsOf(e.view); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rebuilt view differs:\n got %+v\nwant %+v", got, want)
+	}
 }
