@@ -17,7 +17,7 @@
 //	loadtest -mode powerloss -cycles K   (the journal on a simulated disk, through power cuts)
 //	loadtest -mode redislock -users N -numbers M -duration D   (the seed's Redis-lock rent, for comparison; needs redis-server)
 //
-// engine, crash and paycrash take -store file|postgres (default file):
+// engine, crash, paycrash and restore take -store file|postgres (default file):
 // with postgres their engines keep events and snapshots in PostgreSQL
 // through persistence/pgstore, on a throwaway server the run starts and
 // removes (needs Debian's postgresql package), or on the empty database
@@ -145,7 +145,7 @@ func parseFlags() flags {
 
 // modes are the load tests by -mode, each returning its figures.
 var modes = map[string]func(flags) (map[string]any, error){
-	"engine": withStore(runEngine), "crash": withStore(runCrash), "restore": runRestore, "payments": runPayments,
+	"engine": withStore(runEngine), "crash": withStore(runCrash), "restore": withStore(runRestore), "payments": runPayments,
 	"paycrash": withStore(runPayCrash), "telegram": runTelegram, "sheets": runSheets, "handover": runHandover,
 	"tgcrash": runTgCrash, "powerloss": runPowerLoss, "redislock": runRedisLock,
 }

@@ -25,11 +25,11 @@ func runRestore(f flags) (map[string]any, error) {
 	}
 	defer cleanup()
 	ctx := context.Background()
-	b, err := buildAndSnapshot(ctx, dir, f.entities)
+	b, err := buildAndSnapshot(ctx, f, dir)
 	if err != nil {
 		return nil, err
 	}
-	return b.restart(ctx, dir)
+	return b.restart(ctx, f, dir)
 }
 
 // restoreBuild is what the first engine of -mode restore did.
@@ -44,9 +44,11 @@ type restoreBuild struct {
 
 // buildAndSnapshot builds the state, snapshots it under load, adds the
 // records after the snapshot and closes the engine without a final one.
-func buildAndSnapshot(ctx context.Context, dir string, n int) (restoreBuild, error) {
+func buildAndSnapshot(ctx context.Context, f flags, dir string) (restoreBuild, error) {
+	n := f.entities
 	b := restoreBuild{n: n}
-	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, IdleTimeout: 2 * time.Second, NoFinalSnapshot: true})
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: persistence.FsyncOS,
+		IdleTimeout: 2 * time.Second, NoFinalSnapshot: true}))
 	if err != nil {
 		return b, err
 	}
@@ -81,10 +83,10 @@ func buildAndSnapshot(ctx context.Context, dir string, n int) (restoreBuild, err
 
 // restart opens dir again, as after a crash, measures it against what
 // was built, and reports both.
-func (b restoreBuild) restart(ctx context.Context, dir string) (map[string]any, error) {
+func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[string]any, error) {
 	heapBefore := heapNow()
 	t1 := time.Now()
-	eng, err := actors.Open(actors.Options{Dir: dir, Fsync: persistence.FsyncOS, NoFinalSnapshot: true})
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: persistence.FsyncOS, NoFinalSnapshot: true}))
 	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}

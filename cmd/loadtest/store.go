@@ -24,7 +24,7 @@ const (
 
 // storeModes are the modes that run on either store: their invariant
 // checks hold the store to the same contract as the files.
-var storeModes = map[string]bool{"engine": true, "crash": true, "paycrash": true}
+var storeModes = map[string]bool{"engine": true, "crash": true, "paycrash": true, "restore": true}
 
 // checkStoreFlags refuses -store and -database-url where they would be
 // ignored, so that a figure is never reported for a store it did not run
@@ -36,7 +36,7 @@ func checkStoreFlags(f flags) error {
 	case f.store == storeFile && f.databaseURL != "":
 		return errors.New("-database-url needs -store postgres")
 	case f.store == storePostgres && !storeModes[f.mode]:
-		return fmt.Errorf("-store postgres runs -mode engine, crash and paycrash, not %s", f.mode)
+		return fmt.Errorf("-store postgres runs -mode engine, crash, paycrash and restore, not %s", f.mode)
 	case f.store == storePostgres && f.fsync != "always":
 		// The server decides durability (the throwaway one commits with
 		// fsync=on and synchronous_commit=on): -fsync os would label the

@@ -24,7 +24,8 @@ func TestCheckStoreFlags(t *testing.T) {
 		{"postgres paycrash with a URL", flags{mode: "paycrash", store: storePostgres, fsync: "always", databaseURL: "postgres://x/y"}, ""},
 		{"unknown store", flags{mode: "engine", store: "redis", fsync: "always"}, "unknown -store"},
 		{"URL without postgres", flags{mode: "engine", store: storeFile, fsync: "always", databaseURL: "postgres://x/y"}, "needs -store postgres"},
-		{"postgres restore", flags{mode: "restore", store: storePostgres, fsync: "always"}, "not restore"},
+		{"postgres restore", flags{mode: "restore", store: storePostgres, fsync: "always"}, ""},
+		{"postgres telegram", flags{mode: "telegram", store: storePostgres, fsync: "always"}, "not telegram"},
 		{"postgres fsync os", flags{mode: "engine", store: storePostgres, fsync: "os"}, "-fsync"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
