@@ -29,6 +29,17 @@ func TestOpen_migrations(t *testing.T) {
 			t.Errorf("table %s missing", table)
 		}
 	}
+	// 0004: the snapshot parts are compressed with lz4 where the server has
+	// it (Debian's PostgreSQL 14 and later do), else with pglz as before.
+	var method string
+	if err := conn.QueryRow(ctxT(t), `SELECT attcompression::text FROM pg_attribute
+		WHERE attrelid = 'allot_state_snapshot_parts'::regclass AND attname = 'data'`).Scan(&method); err != nil {
+		t.Fatal(err)
+	}
+	_, lz4err := conn.Exec(ctxT(t), "CREATE TEMP TABLE lz4_probe (b bytea COMPRESSION lz4)")
+	if want := map[bool]string{true: "l", false: ""}[lz4err == nil]; method != want {
+		t.Errorf("snapshot parts compressed with %q, want %q (lz4 on this server: %v)", method, want, lz4err)
+	}
 	var applied time.Time
 	if err := conn.QueryRow(ctxT(t), "SELECT applied_at FROM allot_schema_migrations WHERE version = 1").Scan(&applied); err != nil {
 		t.Fatal(err)
