@@ -2,6 +2,7 @@ package actors
 
 import (
 	"cmp"
+	"encoding/binary"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 // each is linked to.
 type viewPart struct {
 	ids   []string
+	keys  []idKey // the ids' keys, once sorted
 	rows  []viewRow
 	links []viewLink
 	// removed: some of the numbers left the catalogue
@@ -63,18 +65,48 @@ func (e *Engine) rebuildView() {
 	e.view.fill(parts, e.dir.seed)
 }
 
-// sort orders the part's ids and rows together by id.
+// sort orders the part's ids and rows together by id, and keeps the ids'
+// keys for the merge.
 func (p *viewPart) sort() {
-	order := make([]int32, len(p.ids))
-	for i := range order {
-		order[i] = int32(i)
+	type item struct {
+		k idKey
+		i int32
 	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(p.ids[a], p.ids[b]) })
-	ids, rows := make([]string, len(order)), make([]viewRow, len(order))
-	for i, j := range order {
-		ids[i], rows[i] = p.ids[j], p.rows[j]
+	items := make([]item, len(p.ids))
+	for i, id := range p.ids {
+		items[i] = item{keyOf(id), int32(i)}
 	}
-	p.ids, p.rows = ids, rows
+	slices.SortFunc(items, func(a, b item) int { return compareIDs(a.k, p.ids[a.i], b.k, p.ids[b.i]) })
+	ids, rows, keys := make([]string, len(items)), make([]viewRow, len(items)), make([]idKey, len(items))
+	for n, it := range items {
+		ids[n], rows[n], keys[n] = p.ids[it.i], p.rows[it.i], it.k
+	}
+	p.ids, p.rows, p.keys = ids, rows, keys
+}
+
+// idKey is an id's first 16 bytes as two big-endian integers, zero-padded.
+// Where two keys differ they order their ids as comparing the strings
+// does (a zero pad sorts before any byte, as a shorter prefix does), so a
+// sort compares two integers instead of two strings that mostly share
+// "+8880…" and compares the strings only when the keys are equal.
+type idKey struct{ hi, lo uint64 }
+
+func keyOf(id string) idKey {
+	var b [16]byte
+	copy(b[:], id)
+	return idKey{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+// compareIDs orders ids a and b, with their keys ka and kb, as
+// strings.Compare(a, b) does.
+func compareIDs(ka idKey, a string, kb idKey, b string) int {
+	if c := cmp.Compare(ka.hi, kb.hi); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(ka.lo, kb.lo); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
 }
 
 // fill replaces what the view holds with parts, part i being the numbers
@@ -125,40 +157,59 @@ func (p *viewPart) linksOf(k int) []viewLink {
 	return p.links[from:to]
 }
 
-// mergeSorted merges the parts' sorted ids into one sorted slice.
+// mergeSorted merges the parts' sorted ids into one sorted slice, in one
+// pass over a heap of the parts' heads: one allocation, the size of the
+// result, where merging pairs of parts allocated every round's.
 func mergeSorted(parts []viewPart) []string {
-	lists := make([][]string, 0, len(parts))
-	for _, p := range parts {
+	total := 0
+	h := make(idHeap, 0, len(parts))
+	for i, p := range parts {
 		if len(p.ids) > 0 {
-			lists = append(lists, p.ids)
+			h = append(h, head{part: &parts[i]})
+			total += len(p.ids)
 		}
 	}
-	// Merge pairwise, halving the lists each round, on every core.
-	for len(lists) > 1 {
-		next := make([][]string, (len(lists)+1)/2)
-		onCores(len(next), func(i int) {
-			if 2*i+1 == len(lists) {
-				next[i] = lists[2*i]
-				return
-			}
-			next[i] = mergeTwo(lists[2*i], lists[2*i+1])
-		})
-		lists = next
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
 	}
-	if len(lists) == 0 {
-		return []string{} // empty, not nil: nil means "sort again"
+	out := make([]string, 0, total) // empty, not nil, when there are none: nil means "sort again"
+	for len(h) > 0 {
+		top := &h[0]
+		out = append(out, top.part.ids[top.at])
+		if top.at++; top.at == len(top.part.ids) {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		h.down(0)
 	}
-	return lists[0]
+	return out
 }
 
-func mergeTwo(a, b []string) []string {
-	out := make([]string, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if a[0] <= b[0] {
-			out, a = append(out, a[0]), a[1:]
-		} else {
-			out, b = append(out, b[0]), b[1:]
+// head is where the merge is in one part.
+type head struct {
+	part *viewPart
+	at   int
+}
+
+func (h head) less(o head) bool {
+	return compareIDs(h.part.keys[h.at], h.part.ids[h.at], o.part.keys[o.at], o.part.ids[o.at]) < 0
+}
+
+// idHeap is a min-heap of heads by their current id.
+type idHeap []head
+
+func (h idHeap) down(i int) {
+	for {
+		least := i
+		for _, c := range [2]int{2*i + 1, 2*i + 2} {
+			if c < len(h) && h[c].less(h[least]) {
+				least = c
+			}
 		}
+		if least == i {
+			return
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
 	}
-	return append(append(out, a...), b...)
 }

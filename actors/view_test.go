@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"allot/domain"
@@ -158,5 +159,27 @@ func TestTheRebuiltViewIsTheOneEventsBuilt(t *testing.T) {
 	e = openTest(t, dir, c, nil)
 	if got := contentsOf(e.view); !reflect.DeepEqual(got, want) {
 		t.Fatalf("rebuilt view differs:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// compareIDs orders any two strings as strings.Compare does: those that
+// differ within their first 16 bytes by their keys, the rest by the
+// strings; zero bytes and lengths either side of 16 included.
+func TestCompareIDsIsStringOrder(t *testing.T) {
+	alphabet := []string{"", "\x00", "+", "8", "9", "+888", "+8880000000", "+88800000001", "0123456789abcdef", "\xff"}
+	var ids []string
+	for _, a := range alphabet {
+		for _, b := range alphabet {
+			for _, c := range []string{"", "\x00", "1", "\x00\x00", "zz"} {
+				ids = append(ids, a+b+c)
+			}
+		}
+	}
+	for _, a := range ids {
+		for _, b := range ids {
+			if got, want := compareIDs(keyOf(a), a, keyOf(b), b), strings.Compare(a, b); got != want {
+				t.Fatalf("compareIDs(%q, %q) = %d, strings.Compare says %d", a, b, got, want)
+			}
+		}
 	}
 }
