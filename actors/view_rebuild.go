@@ -32,7 +32,7 @@ type viewLink struct {
 // before any actor runs. It is part of every restart's downtime, so each
 // shard of numbers is summarised, sorted and indexed on a core of its own,
 // into slices and a map sized for it (the view's index is split as the
-// directory is), and the sorted orders are merged on every core.
+// directory is); the shards' sorted orders are then merged in one pass.
 func (e *Engine) rebuildView() {
 	now := e.clock()
 	shards := e.dir.kinds[domain.KindNumber]

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+	"unsafe"
 
 	"allot/domain"
 )
@@ -181,5 +183,20 @@ func TestCompareIDsIsStringOrder(t *testing.T) {
 				t.Fatalf("compareIDs(%q, %q) = %d, strings.Compare says %d", a, b, got, want)
 			}
 		}
+	}
+}
+
+// A row keeps a number's end as seconds and nanoseconds: every UTC time
+// the states can hold reads back equal, the zero time included.
+func TestUnixTimeReadsBackTheSameTime(t *testing.T) {
+	for _, tm := range []time.Time{{}, time.Unix(0, 0).UTC(), time.Unix(-1, 999_999_999).UTC(),
+		time.Date(2026, 12, 6, 19, 30, 0, 123_456_789, time.UTC), time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC)} {
+		if got := timeOf(unixOf(tm)); !reflect.DeepEqual(got, tm) {
+			t.Errorf("%v read back as %v", tm, got)
+		}
+	}
+	if size := unsafe.Sizeof(viewRow{}); size != 48 {
+		t.Errorf("a view row is %d bytes, want 48: one per number", size)
 	}
 }
