@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -91,6 +92,10 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 		return nil, fmt.Errorf("restore: %w", err)
 	}
 	openTook := time.Since(t1)
+	first, err := firstRequests(ctx, eng, b.n)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("restore: the first requests: %w", err), eng.Close(ctx))
+	}
 	heapAfter := heapNow()
 	rec := eng.Recovery()
 	after, cerr := eng.Check()
@@ -107,12 +112,14 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 		"heap_bytes_per_entity": int(perEntity), "active_at_snapshot": b.active,
 		"invariants_ok": same,
 	}
+	first.put(res)
 	b.probe.put(res)
 	fmt.Printf("restore: %d numbers + %d wallets (built in %.1fs)\n", b.n, b.n, b.build.Seconds())
 	fmt.Printf("  snapshot: %.2fs, %d bytes, %d entities active\n", b.info.Duration.Seconds(), b.info.Size, b.active)
 	fmt.Printf("  deposits meanwhile: %s\n  the same time before it: %s\n", b.probe.during, b.probe.before)
 	fmt.Printf("  restart: snapshot restore %.2fs, replay of %d records %.2fs, open in all %.2fs\n",
 		rec.RestoreDuration.Seconds(), rec.Replayed, rec.ReplayDuration.Seconds(), openTook.Seconds())
+	fmt.Printf("  then: %s\n", first)
 	fmt.Printf("  heap: %.0f bytes per idle entity\n", perEntity)
 	if !same {
 		fmt.Printf("  STATE DIFFERS after restore: before %+v after %+v (%v)\n", b.before, after, cerr)

@@ -85,3 +85,36 @@ func stats(per [][]time.Duration) probeStats {
 	at := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
 	return probeStats{n: len(all), p50: at(0.50), p99: at(0.99), max: all[len(all)-1]}
 }
+
+// firstAnswers is how long the first requests after a restart took: what
+// a person arriving right after it waits on top of the start itself.
+type firstAnswers struct {
+	page, wallet time.Duration
+}
+
+func (f firstAnswers) String() string {
+	return fmt.Sprintf("the first catalogue page in %.2f ms, the first wallet (an idle entity's actor started) in %.2f ms",
+		ms(f.page), ms(f.wallet))
+}
+
+func (f firstAnswers) put(res map[string]any) {
+	res["first_page_ms"], res["first_wallet_ms"] = round(ms(f.page)), round(ms(f.wallet))
+}
+
+// firstRequests asks a restarted engine of n numbers and n wallets for a
+// catalogue page from the middle and for one wallet, read-only, so that
+// the state still equals the one built.
+func firstRequests(ctx context.Context, eng *actors.Engine, n int) (firstAnswers, error) {
+	var f firstAnswers
+	t := time.Now()
+	if p := eng.Catalogue(ctx, n/20, 10); len(p.Numbers) == 0 {
+		return f, fmt.Errorf("an empty catalogue page %d of %d", p.Page, p.Pages)
+	}
+	f.page = time.Since(t)
+	t = time.Now()
+	if _, err := eng.Wallet(ctx, userID(n/2+1)); err != nil {
+		return f, err
+	}
+	f.wallet = time.Since(t)
+	return f, nil
+}
