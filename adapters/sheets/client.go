@@ -60,9 +60,9 @@ func NewClient(ctx context.Context, cfg Config, opts ...Option) (*Client, error)
 		clock:    realClock(),
 		backoff:  defaultBackoff(),
 		attempts: cfg.Attempts,
-		breaker:  newBreaker(cfg.BreakerFailures, cfg.BreakerCoolDown),
 		tabs:     tabCache{ids: map[tabKey]int64{}},
 	}
+	c.breaker = newBreaker(cfg.BreakerFailures, cfg.BreakerCoolDown, &c.stats.breakerOpens)
 	for _, o := range opts {
 		o(c)
 	}
@@ -146,10 +146,13 @@ type ClientStats struct {
 	Retries     uint64 // requests repeated after a 429, 5xx, timeout or failed connection
 	Ambiguous   uint64 // writes that may or may not have been applied (ErrAmbiguous)
 	BreakerOpen uint64 // calls refused at once by the open breaker (ErrUnavailable)
+	// BreakerOpens counts the times the breaker opened. Unlike BreakerOpen
+	// it does not depend on whether a call came while it was still open.
+	BreakerOpens uint64
 }
 
 type counters struct {
-	reads, writes, rateLimited, retries, ambiguous, breakerOpen atomic.Uint64
+	reads, writes, rateLimited, retries, ambiguous, breakerOpen, breakerOpens atomic.Uint64
 }
 
 // Stats returns the counters, for metrics and tests.
@@ -158,5 +161,6 @@ func (c *Client) Stats() ClientStats {
 	return ClientStats{
 		Reads: s.reads.Load(), Writes: s.writes.Load(), RateLimited: s.rateLimited.Load(),
 		Retries: s.retries.Load(), Ambiguous: s.ambiguous.Load(), BreakerOpen: s.breakerOpen.Load(),
+		BreakerOpens: s.breakerOpens.Load(),
 	}
 }

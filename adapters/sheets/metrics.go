@@ -12,6 +12,7 @@ var (
 	descRetries   = sheetsDesc("retries_total", "Requests repeated after a 429, 5xx, timeout or failed connection.")
 	descAmbiguous = sheetsDesc("ambiguous_writes_total", "Writes that may or may not have been applied.")
 	descRefused   = sheetsDesc("breaker_refused_total", "Calls refused at once because the circuit breaker was open.")
+	descOpened    = sheetsDesc("breaker_opened_total", "Times the circuit breaker opened.")
 	descBreaker   = sheetsDesc("breaker_state", "1 for the circuit breaker's current state (closed, half-open, open), 0 for the others.", "state")
 )
 
@@ -30,7 +31,7 @@ type clientCollector struct{ c *Client }
 func NewCollector(c *Client) prometheus.Collector { return &clientCollector{c: c} }
 
 func (cc *clientCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descTooMany, descRetries, descAmbiguous, descRefused, descBreaker} {
+	for _, d := range []*prometheus.Desc{descRequests, descTooMany, descRetries, descAmbiguous, descRefused, descOpened, descBreaker} {
 		ch <- d
 	}
 }
@@ -46,6 +47,7 @@ func (cc *clientCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- sheetsCounter(descRetries, s.Retries)
 	ch <- sheetsCounter(descAmbiguous, s.Ambiguous)
 	ch <- sheetsCounter(descRefused, s.BreakerOpen)
+	ch <- sheetsCounter(descOpened, s.BreakerOpens)
 	now := cc.c.breaker.State()
 	for _, st := range breakerStates {
 		v := 0.0

@@ -72,6 +72,9 @@ func TestNewCollector(t *testing.T) {
 	if want := float64(e.c.Stats().BreakerOpen); want == 0 || got["allot_sheets_breaker_refused_total"] != want {
 		t.Errorf("refused %v, want %v (> 0)", got["allot_sheets_breaker_refused_total"], want)
 	}
+	if got["allot_sheets_breaker_opened_total"] != 1 {
+		t.Errorf("opened %v, want 1", got["allot_sheets_breaker_opened_total"])
+	}
 }
 
 func TestNewCollector_nilClient(t *testing.T) {

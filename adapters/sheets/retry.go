@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -158,13 +159,18 @@ func breakerVerdict(f failure, err error) error {
 	return nil
 }
 
-func newBreaker(failures int, coolDown time.Duration) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+func newBreaker(failures int, coolDown time.Duration, opened *atomic.Uint64) *gobreaker.TwoStepCircuitBreaker[struct{}] {
 	return gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "google-sheets",
 		MaxRequests: 1, // one probe when half-open
 		Timeout:     coolDown,
 		ReadyToTrip: func(n gobreaker.Counts) bool { return n.ConsecutiveFailures >= uint32(failures) },
 		IsExcluded:  func(err error) bool { return errors.Is(err, errBreakerIgnore) },
+		OnStateChange: func(_ string, _, to gobreaker.State) {
+			if to == gobreaker.StateOpen {
+				opened.Add(1)
+			}
+		},
 	})
 }
 

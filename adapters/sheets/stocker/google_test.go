@@ -704,8 +704,11 @@ func TestStocker_TenMinutesOfFaultsWhileIssuingThousand(t *testing.T) {
 	if peak > sheets.MaxPerMinute || ss.MaxWritesPerMinute > sheetstest.DefaultQuota().WritesPerMinute {
 		t.Errorf("write quota exceeded: our peak %d a minute (budget %d), the fake's %d", peak, r.cfg.WritesPerMinute, ss.MaxWritesPerMinute)
 	}
-	// The storm must have been one: every kind of failure happened.
-	if cs.RateLimited == 0 || ss.RateLimited == 0 || cs.Ambiguous == 0 || cs.BreakerOpen == 0 ||
+	// The storm must have been one: every kind of failure happened. The
+	// breaker must have opened; whether a call then met it still open
+	// (BreakerOpen) depends on real time (its cool-down is 5 ms of it), and
+	// on a loaded machine the next call can come later.
+	if cs.RateLimited == 0 || ss.RateLimited == 0 || cs.Ambiguous == 0 || cs.BreakerOpens == 0 ||
 		applied["appendCells"] == 0 || applied["deleteDimension"] == 0 || issuedAt5 < items/4 {
 		t.Errorf("the storm was too mild to prove anything")
 	}
