@@ -75,3 +75,46 @@ func TestEngine_TwoActivationsOneWins(t *testing.T) {
 		t.Fatal("a failed store took another append")
 	}
 }
+
+// Recovery hands every event over once and in order, across many of
+// pgx's reads, and a replay that fails stops it, leaving the store usable.
+func TestEngine_RecoverInOrderAndStops(t *testing.T) {
+	url := pgtest.DB(t)
+	e, err := pgstore.OpenEngine(context.Background(), url, pgstore.EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	const n = 5000
+	var last uint64
+	for i := range n {
+		last = e.Append(domain.KindWallet, "7", last, storetest.Record(t, 7, int64(i+1)))
+	}
+	if err := e.WaitDurable(context.Background(), last); err != nil {
+		t.Fatal(err)
+	}
+	var seen []uint64
+	noRestore := func(uint64, []byte) error { return nil }
+	info, err := e.Recover(noRestore, func(seq uint64, _ []byte) error { seen = append(seen, seq); return nil })
+	if err != nil || info.Replayed != n || len(seen) != n || seen[0] != 1 || seen[n-1] != last {
+		t.Fatalf("replayed %d (%d seen, %v…%v), err %v; want %d, 1…%d", info.Replayed, len(seen), seen[:1], seen[len(seen)-1:], err, n, last)
+	}
+	for i := 1; i < n; i++ {
+		if seen[i] != seen[i-1]+1 {
+			t.Fatalf("event %d after %d", seen[i], seen[i-1])
+		}
+	}
+	stop := errors.New("stop here")
+	_, err = e.Recover(noRestore, func(seq uint64, _ []byte) error {
+		if seq == 10 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("got %v, want the replay's error", err)
+	}
+	if err := e.WaitDurable(context.Background(), e.Append(domain.KindWallet, "8", 0, storetest.Record(t, 8, 1))); err != nil {
+		t.Fatalf("an append after a stopped recovery: %v", err)
+	}
+}
