@@ -194,9 +194,11 @@ func (e *Engine) Wallet(ctx context.Context, user domain.UserID) (*domain.Wallet
 	}))
 }
 
+// knows tells whether the entity may exist: one of a lazy kind may be in
+// the store without the directory knowing it.
 func (e *Engine) knows(kind domain.Kind, id string) bool {
 	_, ok := e.dir.peek(kind, id)
-	return ok
+	return ok || e.dir.lazy[kind]
 }
 
 // SeeUser records what Telegram says of a person; cheap when nothing changed.

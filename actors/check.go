@@ -68,7 +68,7 @@ func (e *Engine) Check() (Totals, error) {
 	}
 	errs = append(errs, e.eachState(domain.KindWallet, func(state any) {
 		w, _ := state.(*domain.Wallet)
-		if w == nil {
+		if w == nil || emptyWallet(w) { // one only looked at: never journaled, nothing to count
 			return
 		}
 		t.Wallets++
@@ -226,14 +226,23 @@ func checkNumber(n *domain.Number) error {
 // turn. Drain leaves nothing of the engine's own in flight, but the outside
 // may still be talking to an entity (the bot acknowledging a notice it just
 // sent), and reading that state in place would race with it.
+//
+// An entity of a lazy kind that is not in memory is read from the store.
 func (e *Engine) eachState(kind domain.Kind, fn func(state any)) error {
 	var active []string
+	lazy := e.dir.lazy[kind]
+	loaded := map[string]bool{}
 	e.dir.each(kind, func(en *entry, passive bool) {
 		switch {
 		case !passive:
 			active = append(active, en.id)
+		case lazy && en.flags&flagUnloaded != 0:
+			return
 		case en.state != nil:
 			fn(en.state)
+		}
+		if lazy {
+			loaded[en.id] = true
 		}
 	})
 	var errs []error
@@ -251,5 +260,22 @@ func (e *Engine) eachState(kind domain.Kind, fn func(state any)) error {
 		}
 		fn(state)
 	}
+	if lazy {
+		errs = append(errs, e.eachStored(kind, loaded, fn))
+	}
 	return errors.Join(errs...)
+}
+
+// emptyWallet tells a wallet with nothing in it: what a command that
+// changed nothing leaves in memory, and no store keeps.
+func emptyWallet(w *domain.Wallet) bool {
+	if w.LastSeq() != 0 || len(w.Entries) != 0 {
+		return false
+	}
+	for _, c := range domain.Currencies() {
+		if w.BalanceIn(c).Units != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -20,6 +20,7 @@ const shardCount = 256
 // While pid is set, only that actor touches state.
 type entry struct {
 	kind  domain.Kind
+	flags uint8 // flagUnloaded, flagDirty: lazy kinds only (lazy.go)
 	id    string
 	state domain.State // nil until the entity exists
 
@@ -43,6 +44,7 @@ type shard struct {
 type directory struct {
 	seed   maphash.Seed
 	kinds  map[domain.Kind]*[shardCount]shard
+	lazy   [domain.MaxKind + 1]bool // kinds whose entities may be in the store only
 	spawn  func(e *entry) *actor.PID
 	active atomic.Int64
 	epoch  atomic.Int32 // advanced by every sweep; entries remember the one they were last used in
@@ -71,17 +73,23 @@ func (d *directory) shard(kind domain.Kind, id string) *shard {
 
 // route delivers msg to the entity's actor, activating it if needed. With
 // create false an entity the directory has never seen is not created and
-// route reports false, so junk ids typed by users cost nothing.
+// route reports false, so junk ids typed by users cost nothing; an entity
+// of a lazy kind may be in the store, so it gets an entry that its actor
+// loads.
 func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, msg any, create bool) bool {
 	s := d.shard(kind, id)
 	s.mu.Lock()
 	e, ok := s.m[id]
 	if !ok {
-		if !create {
+		lazy := d.lazy[kind]
+		if !create && !lazy {
 			s.mu.Unlock()
 			return false
 		}
 		e = &entry{kind: kind, id: id}
+		if lazy {
+			e.flags = flagUnloaded
+		}
 		s.m[id] = e
 	}
 	if e.pid == nil {
@@ -100,25 +108,32 @@ func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, 
 // sweeps and returns the actors to stop. One sweeper for all entities,
 // instead of a receive-timeout timer per actor reset on every message.
 // Holding the shard lock while checking inflight guarantees that no
-// message can be routed to an actor once it is detached.
-func (d *directory) sweep(idleEpochs int32) []*actor.PID {
+// message can be routed to an actor once it is detached. An entity of a
+// lazy kind that was already passive leaves memory if evict allows: the
+// store has it, and the next message loads it again.
+func (d *directory) sweep(idleEpochs int32, evict func(*entry) bool) (stop []*actor.PID, evicted int) {
 	now := d.epoch.Add(1)
-	var stop []*actor.PID
-	for _, shards := range d.kinds {
+	for kind, shards := range d.kinds {
+		lazy := d.lazy[kind] && evict != nil
 		for i := range shards {
 			s := &shards[i]
 			s.mu.Lock()
-			for _, e := range s.m {
-				if e.pid != nil && e.inflight.Load() == 0 && now-e.used.Load() > idleEpochs {
+			for id, e := range s.m {
+				switch {
+				case e.pid != nil && e.inflight.Load() == 0 && now-e.used.Load() > idleEpochs:
 					stop = append(stop, e.pid)
 					e.pid = nil
 					d.active.Add(-1)
+				case lazy && e.pid == nil && evict(e):
+					e.state = nil
+					delete(s.m, id)
+					evicted++
 				}
 			}
 			s.mu.Unlock()
 		}
 	}
-	return stop
+	return stop, evicted
 }
 
 // put installs state for an entity during recovery, before any actor runs.

@@ -54,19 +54,24 @@ type Options struct {
 // journal and the snapshots. Its methods in api.go are the entry points the
 // bot, the load test and the tests all use; they are safe for concurrent use.
 type Engine struct {
-	opts    Options
-	log     *slog.Logger
-	clock   func() time.Time
-	system  *actor.ActorSystem
-	root    *actor.RootContext
-	dir     *directory
-	store   Store
-	durable *durability
-	sched   schedRef
-	workers *workers
-	commits commitStats
-	events  eventCounts
-	prices  atomic.Pointer[domain.PriceList]
+	opts   Options
+	log    *slog.Logger
+	clock  func() time.Time
+	system *actor.ActorSystem
+	root   *actor.RootContext
+	dir    *directory
+	store  Store
+	// entities is the store as an EntityStore when it is one: then the
+	// lazy kinds load on first use (lazy.go). Nil otherwise.
+	entities    EntityStore
+	activations atomic.Int64 // entities loaded from the store since the start
+	evictions   atomic.Int64 // and sent back to it by the sweep
+	durable     *durability
+	sched       schedRef
+	workers     *workers
+	commits     commitStats
+	events      eventCounts
+	prices      atomic.Pointer[domain.PriceList]
 
 	closed    atomic.Bool
 	handled   handledBatch // the bot's handled updates on their way to the intake register (intake.go)
@@ -167,6 +172,10 @@ func (e *Engine) openStorage() error {
 		return err
 	}
 	e.store = s
+	if es, ok := s.(EntityStore); ok {
+		e.entities = es
+		es.KeepUncovered(lazyKinds())
+	}
 	e.durable.durable = e.store.DurableSeq
 	return nil
 }
@@ -190,6 +199,11 @@ func (e *Engine) startActors() {
 	e.root = e.system.Root
 	e.workers = newWorkers(8*runtime.GOMAXPROCS(0), 300)
 	e.dir = newDirectory(e.spawnEntity, kindList()...)
+	if e.entities != nil {
+		for _, k := range lazyKinds() {
+			e.dir.lazy[k] = true
+		}
+	}
 	presetAll(e.dir, &e.opts)
 	sched := &scheduler{eng: e, armed: map[wakeKey]time.Time{}}
 	pid, _ := e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched }), "scheduler")
@@ -241,9 +255,11 @@ func (e *Engine) startLoop() {
 			case <-ctx.Done():
 				return
 			case <-sweep.C:
-				for _, pid := range e.dir.sweep(idleEpochs) {
+				stop, evicted := e.dir.sweep(idleEpochs, e.evictable)
+				for _, pid := range stop {
 					e.root.Stop(pid)
 				}
+				e.evictions.Add(int64(evicted))
 			case <-expire:
 				if _, err := e.ExpireInvoices(ctx); err != nil && !errors.Is(err, context.Canceled) {
 					e.log.Error("invoice expiry failed", "err", err)

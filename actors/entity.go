@@ -99,6 +99,18 @@ func (a *entityActor) handle(ctx actor.Context, c command) {
 			}
 		}
 	}()
+	if a.e.flags&flagUnloaded != 0 {
+		if _, ok := c.(passiveCommand); !ok {
+			if err := a.eng.activate(a.e); err != nil {
+				a.eng.log.Error("loading an entity failed", "kind", a.e.kind.String(), "id", a.e.id,
+					"command", fmt.Sprintf("%T", c), "err", err)
+				if r, ok := c.(interface{ replier() replyTo }); ok {
+					r.replier().send(nil, err)
+				}
+				return
+			}
+		}
+	}
 	x := &a.x
 	*x = exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()}
 	defer x.end()
@@ -155,6 +167,9 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 		return 0, err
 	}
 	x.e.state = st
+	if x.eng.dir.lazy[x.e.kind] {
+		x.e.flags |= flagDirty
+	}
 	x.eng.events.count(ev)
 	if n, ok := x.e.state.(*domain.Number); ok {
 		x.eng.view.put(summarize(n, x.now))

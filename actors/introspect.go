@@ -212,11 +212,11 @@ func (e *Engine) Entity(ctx context.Context, kind domain.Kind, id string) (any, 
 	s := e.dir.shard(kind, id)
 	s.mu.Lock()
 	en, ok := s.m[id]
-	if !ok {
+	if !ok && !e.dir.lazy[kind] {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s %s", ErrNoEntity, kind, id)
 	}
-	if en.pid == nil { // passive: its state is frozen while the lock is held
+	if ok && en.pid == nil && en.flags&flagUnloaded == 0 { // passive: its state is frozen while the lock is held
 		b, err := encodeState(en.state)
 		s.mu.Unlock()
 		return e.redacted(decodeState(kind, id, b, err))

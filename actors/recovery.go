@@ -91,6 +91,10 @@ func (e *Engine) replay(seq uint64, payload []byte) error {
 		return fmt.Errorf("record %d: %w", seq, err)
 	}
 	en, ok := e.dir.peek(rec.Kind, rec.ID)
+	lazy := e.dir.lazy[rec.Kind]
+	if lazy && (!ok || en.flags&flagUnloaded != 0) {
+		return e.replayAbsent(seq, rec, en)
+	}
 	if !ok {
 		en = e.dir.put(rec.Kind, rec.ID, nil)
 	}
@@ -102,6 +106,9 @@ func (e *Engine) replay(seq uint64, payload []byte) error {
 		return fmt.Errorf("record %d: %w", seq, err)
 	}
 	en.state = st
+	if lazy {
+		en.flags |= flagDirty
+	}
 	return nil
 }
 
@@ -223,7 +230,10 @@ func (e *Engine) restoreBlock(b block) (top uint64, err error) {
 			return top, fmt.Errorf("%s %q: %w", b.kind, id, err)
 		}
 		top = max(top, st.LastSeq())
-		e.dir.put(b.kind, id, st)
+		en := e.dir.put(b.kind, id, st)
+		if e.dir.lazy[b.kind] {
+			en.flags = flagDirty // its own snapshot, if any, may be older
+		}
 	}
 	return top, nil
 }

@@ -51,13 +51,30 @@ func (c *snapshotCopy) run(x *exec) {
 		return
 	}
 	b, err := domain.AppendState(nil, x.e.state)
-	c.r.send(encoded{id: x.e.id, state: b, seq: x.seq()}, err)
+	c.r.send(encoded{id: x.e.id, state: b, seq: x.seq(), flags: x.e.flags,
+		whole: wholeState(x.eng.dir, x.e.kind, x.e.state)}, err)
 }
+
+// passive: an entity whose state is still in the store has nothing to copy.
+func (c *snapshotCopy) passive() {}
 
 type encoded struct {
 	id    string
 	state []byte
 	seq   uint64
+	flags uint8
+	whole bool // belongs in the whole-state snapshot
+}
+
+// wholeState tells whether a whole-state snapshot holds st: every state of
+// an eager kind, and of a lazy kind only one that recovery must find in
+// memory; the others are in the store on their own.
+func wholeState(d *directory, kind domain.Kind, st domain.State) bool {
+	if !d.lazy[kind] {
+		return true
+	}
+	spec := kindSpecs[kind]
+	return spec.pinned != nil && spec.pinned(st)
 }
 
 type block struct {
@@ -252,8 +269,13 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 	// entity made a snapshot taken just after a busy minute wake tens of
 	// thousands of actors at once, and operations waited behind them for
 	// a core (70-90 ms, go tool trace -pprof=sched).
+	var dirty []lazyEntity // lazy entities changed since their own snapshot
 	busy := e.dir.eachIdle(kind, shard, e.dir.entries(kind, shard), func(en *entry) {
 		if en.state == nil || err != nil {
+			return
+		}
+		if e.dir.lazy[kind] {
+			dirty, err = e.copyLazy(&b, buf, en.id, en.state, en.flags, en, dirty)
 			return
 		}
 		var out []byte // in place, in the buffer's spare room when it fits
@@ -281,6 +303,12 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 			if c.state == nil {
 				continue
 			}
+			if c.flags&flagDirty != 0 { // marked clean by the next snapshot: this one may be stale by now
+				dirty = append(dirty, lazyEntity{own: persistence.EntitySnapshot{Kind: uint8(kind), ID: c.id, Seq: c.seq, State: c.state}})
+			}
+			if !c.whole {
+				continue
+			}
 			buf.Write(domain.AppendString(buf.AvailableBuffer(), c.id))
 			buf.Write(c.state)
 			b.count++
@@ -289,7 +317,35 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 			return b, ctx.Err()
 		}
 	}
+	if err == nil {
+		err = e.storeOwn(ctx, kind, shard, dirty)
+	}
 	b.body = buf.Bytes()
 	e.snapSizes[kind][shard].Store(int64(len(b.body)))
 	return b, err
+}
+
+// copyLazy handles an idle entity of a lazy kind in a snapshot: a changed
+// one's own snapshot joins dirty, to be stored before the whole-state
+// snapshot is, and only one that recovery needs in memory goes into the
+// whole-state snapshot too.
+func (e *Engine) copyLazy(b *block, buf *bytes.Buffer, id string, st domain.State, flags uint8, en *entry, dirty []lazyEntity) ([]lazyEntity, error) {
+	whole := wholeState(e.dir, b.kind, st)
+	if flags&flagDirty == 0 && !whole {
+		return dirty, nil
+	}
+	own, err := domain.AppendState(nil, st)
+	if err != nil {
+		return dirty, err
+	}
+	if flags&flagDirty != 0 {
+		dirty = append(dirty, lazyEntity{en: en, own: persistence.EntitySnapshot{Kind: uint8(b.kind), ID: id, Seq: stateSeq(st), State: own}})
+	}
+	if whole {
+		buf.Write(domain.AppendString(buf.AvailableBuffer(), id))
+		buf.Write(own)
+		b.count++
+		b.max = max(b.max, stateSeq(st))
+	}
+	return dirty, nil
 }

@@ -55,6 +55,14 @@ type kindSpec struct {
 	// sharded or single), nil for a kind whose entities begin with their
 	// first event.
 	preset func(o *Options) map[string]domain.State
+	// lazy kinds stay in the store until used when the store can load one
+	// entity (EntityStore): the kinds that grow with the users.
+	lazy bool
+	// pinned tells whether a state holds something recovery resumes, so
+	// that it stays in memory and in every whole-state snapshot; pins
+	// whether an event may leave it so (lazy kinds only).
+	pinned func(domain.State) bool
+	pins   func(domain.Event) bool
 }
 
 // entityKinds lists every kind of entity the engine runs, in the order a
@@ -73,7 +81,8 @@ var entityKinds = []kindSpec{
 	{kind: domain.KindIntake, new: func(string) domain.State { return &domain.Intake{} },
 		preset: single(func(*Options) domain.State { return &domain.Intake{} })},
 	{kind: domain.KindNumber, new: func(string) domain.State { return &domain.Number{} }},
-	{kind: domain.KindWallet, new: func(id string) domain.State { return newWallet(id) }},
+	{kind: domain.KindWallet, new: func(id string) domain.State { return newWallet(id) },
+		lazy: true, pinned: holdsPurchase, pins: startsPurchase},
 	{kind: domain.KindWatcher, new: func(id string) domain.State { return domain.NewWatcher(id) }},
 	{kind: domain.KindProxy, new: func(string) domain.State { return &domain.Proxy{} }},
 	{kind: domain.KindPool, new: func(id string) domain.State { return domain.NewPool(id) }},
@@ -149,6 +158,27 @@ func stateSeq(state domain.State) uint64 {
 		return 0
 	}
 	return state.LastSeq()
+}
+
+// holdsPurchase tells whether a wallet holds money for a purchase still
+// processing, which recovery resumes (resumePurchases).
+func holdsPurchase(st domain.State) bool {
+	w, _ := st.(*domain.Wallet)
+	if w == nil {
+		return false
+	}
+	for i := range w.Entries {
+		if w.Entries[i].Debit && w.Entries[i].Status == domain.EntryProcessing {
+			return true
+		}
+	}
+	return false
+}
+
+// startsPurchase tells whether an event holds money for a purchase.
+func startsPurchase(ev domain.Event) bool {
+	d, ok := ev.(*domain.WalletDebited)
+	return ok && d.Status == domain.EntryProcessing
 }
 
 func newWallet(id string) *domain.Wallet {

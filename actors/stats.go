@@ -31,6 +31,11 @@ type Stats struct {
 	SnapshotSum  time.Duration // total time they took, copying the entities included
 	SnapshotLast time.Duration // the newest one's time; 0 before the first
 
+	// Loaded counts entities loaded from the store on first use and
+	// Evicted those whose idle state left memory for the store: wallets,
+	// on a store that loads one entity (PostgreSQL); 0 on the files.
+	Loaded, Evicted uint64
+
 	// Since the engine opened (replayed events are not counted):
 	Payments map[string]uint64 // incoming payments by outcome: paid, credited, orphan, ignored
 	// Received is what payments that paid an invoice or were credited
@@ -218,6 +223,7 @@ func (e *Engine) Stats() Stats {
 		CommitTimes: c.times.read(commitBounds, 1e-9), BatchSizes: c.batches.read(batchBounds, 1),
 		Snapshots: uint64(s.n.Load()), SnapshotSum: time.Duration(s.sum.Load()),
 		SnapshotLast: time.Duration(s.last.Load()),
+		Loaded:       uint64(e.activations.Load()), Evicted: uint64(e.evictions.Load()),
 	}
 	e.events.fill(&st)
 	return st

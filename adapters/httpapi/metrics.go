@@ -91,7 +91,9 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 // nothing is counted twice, and the engine keeps no Prometheus types.
 var (
 	descReady    = desc("engine_ready", "1 while the engine takes work (restored, journal writable).")
-	descEntities = desc("entities", "Entities known to the directory, active or passive.", "kind")
+	descEntities = desc("entities", "Entities known to the directory, active or passive: on PostgreSQL, of the wallets only those in memory.", "kind")
+	descLoaded   = desc("entities_loaded_total", "Entities loaded from the store on first use (wallets on PostgreSQL).")
+	descEvicted  = desc("entities_evicted_total", "Idle entities whose state left memory for the store (wallets on PostgreSQL).")
 	descActive   = desc("actors_active", "Entities whose actor is running now.", "kind")
 	descMailbox  = desc("mailbox_messages", "Messages routed to entities of the kind and not yet handled: "+
 		"the mailbox backlog per kind (what lock contention used to be).", "kind")
@@ -150,7 +152,7 @@ var (
 var engineDescs = []*prometheus.Desc{descReady, descEntities, descActive, descMailbox, descInflight, descNumbers,
 	descRentals, descBatch, descBytes, descSyncs, descRollovers, descSegments, descCommit, descCommitMax,
 	descFsync, descBatchSize, descSnapBusy, descSnapSize, descSnapSeq, descSnapTime, descSnapDur, descSnapLast,
-	descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll,
+	descLoaded, descEvicted, descWatchUp, descWatchFail, descWatchDel, descWatchDup, descWatchSettled, descWatchCursor, descWatchPoll,
 	descPayments, descReceived, descSales, descRentalsUp, descRenewals, descTransfers, descIssued, descAccounts, descLosses}
 
 // engineCollector reads the engine's counters at each scrape.
@@ -243,6 +245,8 @@ func (c *engineCollector) collectJournal(ch chan<- prometheus.Metric, st actors.
 
 func (c *engineCollector) collectSnapshot(ch chan<- prometheus.Metric, st actors.Stats) {
 	ch <- prometheus.MustNewConstSummary(descSnapDur, st.Snapshots, st.SnapshotSum.Seconds(), nil)
+	ch <- counter(descLoaded, float64(st.Loaded))
+	ch <- counter(descEvicted, float64(st.Evicted))
 	if st.Snapshots > 0 {
 		ch <- gauge(descSnapLast, st.SnapshotLast.Seconds())
 	}

@@ -34,6 +34,7 @@ type Engine struct {
 	durable atomic.Uint64 // every event up to it committed
 	notify  chan struct{} // closed and replaced when durable moves or err is set
 	done    func(uint64, error)
+	lazy    []int16 // kinds whose events Compact keeps until their own snapshots cover them
 }
 
 // EngineOptions configure OpenEngine.

@@ -13,7 +13,7 @@ import (
 	"allot/persistence/pgstore/pgtest"
 )
 
-var _ actors.Store = (*pgstore.Engine)(nil)
+var _ actors.EntityStore = (*pgstore.Engine)(nil)
 
 // PostgreSQL keeps the engine's store contract, as the data directory does.
 func TestEngine_StoreContract(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -187,12 +188,21 @@ func (e *Engine) Compact(keep int) error {
 	if err != nil || kept < keep {
 		return e.s.errorfOrNil("compact", err)
 	}
+	lazy := e.uncovered()
 	for _, q := range []string{
 		`DELETE FROM allot_state_snapshot_parts WHERE seq < $1`,
 		`DELETE FROM allot_state_snapshots WHERE seq < $1`,
-		`DELETE FROM allot_events WHERE gseq <= $1`,
+		// An event of a kind kept lazily stays until its entity's own
+		// snapshot covers it: the whole-state snapshots leave those
+		// entities out, so nothing else holds it.
+		`DELETE FROM allot_events e WHERE e.gseq <= $1 AND (e.kind <> ALL($2::smallint[])
+			OR e.gseq <= (SELECT s.seq FROM allot_snapshots s WHERE s.kind = e.kind AND s.entity = e.entity))`,
 	} {
-		if _, err := tx.Exec(ctx, q, oldest); err != nil {
+		args := []any{oldest}
+		if strings.Contains(q, "$2") {
+			args = append(args, lazy)
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return e.s.errorf("compact", err)
 		}
 	}
