@@ -167,6 +167,22 @@ func (e *Engine) replayAbsent(seq uint64, rec domain.Record, en *entry) error {
 	return nil
 }
 
+// skipsUndecoded tells, from a record's header alone, that replay skips
+// it: a record of a lazy entity not in memory, of a type that cannot pin
+// it. Most records after a snapshot on PostgreSQL are such, and decoding
+// them was most of the replay's work.
+func (e *Engine) skipsUndecoded(payload []byte) bool {
+	kind, id, ok := domain.RecordEntity(payload)
+	if !ok || !e.dir.lazy[kind] {
+		return false
+	}
+	if typ, ok := domain.RecordType(payload); !ok || typ == kindSpecs[kind].pinType {
+		return false
+	}
+	en, ok := e.dir.peek(kind, string(id))
+	return !ok || en.flags&flagUnloaded != 0
+}
+
 // lazyEntity is one entity of a lazy kind that a snapshot met in memory,
 // and its own snapshot; en is nil for one its actor copied.
 type lazyEntity struct {

@@ -86,6 +86,9 @@ func SnapshotTop(payload []byte) (uint64, error) {
 }
 
 func (e *Engine) replay(seq uint64, payload []byte) error {
+	if e.skipsUndecoded(payload) {
+		return nil
+	}
 	rec, err := domain.DecodeRecord(payload)
 	if err != nil {
 		return fmt.Errorf("record %d: %w", seq, err)

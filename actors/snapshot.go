@@ -303,7 +303,7 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 			if c.state == nil {
 				continue
 			}
-			if c.flags&flagDirty != 0 { // marked clean by the next snapshot: this one may be stale by now
+			if c.flags&flagDirty != 0 { // stored, but left dirty: the entity was busy and may have changed since
 				dirty = append(dirty, lazyEntity{own: persistence.EntitySnapshot{Kind: uint8(kind), ID: c.id, Seq: c.seq, State: c.state}})
 			}
 			if !c.whole {

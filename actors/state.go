@@ -60,9 +60,11 @@ type kindSpec struct {
 	lazy bool
 	// pinned tells whether a state holds something recovery resumes, so
 	// that it stays in memory and in every whole-state snapshot; pins
-	// whether an event may leave it so (lazy kinds only).
-	pinned func(domain.State) bool
-	pins   func(domain.Event) bool
+	// whether an event may leave it so, and pinType is that event's type,
+	// which a replay reads without decoding the event (lazy kinds only).
+	pinned  func(domain.State) bool
+	pins    func(domain.Event) bool
+	pinType domain.EventType
 }
 
 // entityKinds lists every kind of entity the engine runs, in the order a
@@ -82,7 +84,7 @@ var entityKinds = []kindSpec{
 		preset: single(func(*Options) domain.State { return &domain.Intake{} })},
 	{kind: domain.KindNumber, new: func(string) domain.State { return &domain.Number{} }},
 	{kind: domain.KindWallet, new: func(id string) domain.State { return newWallet(id) },
-		lazy: true, pinned: holdsPurchase, pins: startsPurchase},
+		lazy: true, pinned: holdsPurchase, pins: startsPurchase, pinType: domain.TypeWalletDebited},
 	{kind: domain.KindWatcher, new: func(id string) domain.State { return domain.NewWatcher(id) }},
 	{kind: domain.KindProxy, new: func(string) domain.State { return &domain.Proxy{} }},
 	{kind: domain.KindPool, new: func(id string) domain.State { return domain.NewPool(id) }},

@@ -58,3 +58,18 @@ func FuzzRecordEntity(f *testing.F) {
 		}
 	})
 }
+
+func TestRecordType_ReadsTheEventsType(t *testing.T) {
+	for _, r := range sampleRecords(t) {
+		b, err := EncodeRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ, ok := RecordType(b); !ok || typ != r.Event.EventType() {
+			t.Errorf("RecordType(%T) = %d %v, want %d", r.Event, typ, ok, r.Event.EventType())
+		}
+		if _, ok := RecordType(b[:3]); ok {
+			t.Errorf("RecordType read a type from 3 bytes of %T", r.Event)
+		}
+	}
+}

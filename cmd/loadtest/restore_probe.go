@@ -90,16 +90,28 @@ func stats(per [][]time.Duration) probeStats {
 // a person arriving right after it waits on top of the start itself.
 type firstAnswers struct {
 	page, wallet time.Duration
+	// activation is reading idle wallets one after another, each for the
+	// first time since the restart: its actor starts and, on a store that
+	// loads one entity, its state comes from the store (loaded of them).
+	activation probeStats
+	loaded     uint64
 }
 
 func (f firstAnswers) String() string {
-	return fmt.Sprintf("the first catalogue page in %.2f ms, the first wallet (an idle entity's actor started) in %.2f ms",
-		ms(f.page), ms(f.wallet))
+	return fmt.Sprintf("the first catalogue page in %.2f ms, the first wallet (an idle entity's actor started) in %.2f ms\n"+
+		"  activation: %d idle wallets read one at a time (%d loaded from the store): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+		ms(f.page), ms(f.wallet), f.activation.n, f.loaded, ms(f.activation.p50), ms(f.activation.p99), ms(f.activation.max))
 }
 
 func (f firstAnswers) put(res map[string]any) {
 	res["first_page_ms"], res["first_wallet_ms"] = round(ms(f.page)), round(ms(f.wallet))
+	res["activation_p50_ms"], res["activation_p99_ms"], res["activation_max_ms"] =
+		round(ms(f.activation.p50)), round(ms(f.activation.p99)), round(ms(f.activation.max))
+	res["activation_loaded"] = f.loaded
 }
+
+// activationProbe is how many idle wallets firstRequests reads.
+const activationProbe = 2000
 
 // firstRequests asks a restarted engine of n numbers and n wallets for a
 // catalogue page from the middle and for one wallet, read-only, so that
@@ -116,5 +128,17 @@ func firstRequests(ctx context.Context, eng *actors.Engine, n int) (firstAnswers
 		return f, err
 	}
 	f.wallet = time.Since(t)
+	k := min(n-1, activationProbe)
+	lat := make([]time.Duration, 0, k)
+	loaded := eng.Stats().Loaded
+	for i := 0; i < k; i++ {
+		u := userID(1 + (n/2+1+i*(n/k))%n) // spread over the users, never the one read above
+		t = time.Now()
+		if _, err := eng.Wallet(ctx, u); err != nil {
+			return f, err
+		}
+		lat = append(lat, time.Since(t))
+	}
+	f.activation, f.loaded = stats([][]time.Duration{lat}), eng.Stats().Loaded-loaded
 	return f, nil
 }
