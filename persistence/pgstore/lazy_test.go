@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -246,7 +245,7 @@ func TestLazy_IdleWalletsLeaveMemory(t *testing.T) {
 	}
 	for u := 1; u <= users; u++ {
 		if b := balance(t, e, u); b != domain.TON(10) {
-			t.Fatal(fmt.Sprintf("user %d has %v after leaving memory, want 10 TON", u, b))
+			t.Fatalf("user %d has %v after leaving memory, want 10 TON", u, b)
 		}
 	}
 	if n := e.Stats().Loaded; n < users {
