@@ -1,0 +1,61 @@
+package actors
+
+import (
+	"context"
+	"testing"
+
+	"allot/domain"
+	"allot/persistence/pgstore"
+	"allot/persistence/pgstore/pgtest"
+)
+
+// openOnPostgres opens an engine on the database at url, where wallets
+// load on first use; every close is a crash (no final snapshot).
+func openOnPostgres(t *testing.T, url string) *Engine {
+	t.Helper()
+	e := openTest(t, t.TempDir(), newClock(), func(o *Options) {
+		o.NoFinalSnapshot = true
+		o.Store = func(h StoreHooks) (Store, error) {
+			return pgstore.OpenEngine(context.Background(), url, pgstore.EngineOptions{
+				OnSync: h.OnSync, OnFatal: h.OnFatal, Logger: h.Logger})
+		}
+	})
+	if e.entities == nil || !e.dir.lazy[domain.KindWallet] {
+		t.Fatal("the engine on PostgreSQL keeps wallets eagerly")
+	}
+	return e
+}
+
+// A wallet holding a purchase still processing when a snapshot is taken
+// goes into the whole-state snapshot, so that a restart finds it in memory
+// (no load), applies its later events, and resumes the purchase: here its
+// number is gone, so the purchase fails and the money comes back.
+func TestLazy_AWalletHoldingAPurchaseStaysInTheWholeSnapshot(t *testing.T) {
+	url := pgtest.DB(t)
+	e := openOnPostgres(t, url)
+	depositT(t, e, alice, domain.TON(10))
+	// The wallet's step of a rent whose number is gone: the money is held,
+	// and the number's step finds nobody, as if a crash came between.
+	e.dir.route(e.root, domain.KindWallet, walletID(alice), &debitForNumber{op: "buy-1", user: alice,
+		amount: domain.TONMoney(domain.TON(10)), number: "+88899999999", days: 30, purpose: purposeRent}, true)
+	if tot := mustCheck(t, e); tot.Processing != 1 {
+		t.Fatalf("%d purchases processing, want the one held", tot.Processing)
+	}
+	_, err := e.Snapshot(ctxT(t))
+	mustOK(t, err)
+	depositT(t, e, alice, domain.TON(10)) // after the snapshot: the replay applies it to the wallet in memory
+	mustOK(t, e.Drain(ctxT(t)))
+	mustOK(t, e.Close(ctxT(t)))
+
+	e = openOnPostgres(t, url)
+	if n := e.Stats().Loaded; n != 0 {
+		t.Fatalf("%d entities loaded at the restart; the wallet should have come from the snapshot", n)
+	}
+	tot := mustCheck(t, e)
+	if tot.Processing != 0 || tot.Balances != domain.TON(20) || tot.Wallets != 1 {
+		t.Fatalf("after the restart: %d processing, %v held in %d wallets; want 0, 20 TON, 1", tot.Processing, tot.Balances, tot.Wallets)
+	}
+	if b := balance(t, e, alice); b != domain.TON(20) {
+		t.Fatalf("alice has %v, want her 20 TON back", b)
+	}
+}
