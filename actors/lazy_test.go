@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"allot/domain"
@@ -57,5 +58,26 @@ func TestLazy_AWalletHoldingAPurchaseStaysInTheWholeSnapshot(t *testing.T) {
 	}
 	if b := balance(t, e, alice); b != domain.TON(20) {
 		t.Fatalf("alice has %v, want her 20 TON back", b)
+	}
+}
+
+// A whole-state snapshot that leaves idle wallets to the database says so
+// in its format: an engine that keeps every entity in memory (on files,
+// or a build from before) refuses it rather than start without them.
+func TestLazy_TheSnapshotWithoutWalletsIsRefusedByAnEagerEngine(t *testing.T) {
+	url := pgtest.DB(t)
+	e := openOnPostgres(t, url)
+	depositT(t, e, alice, domain.TON(10))
+	_, err := e.Snapshot(ctxT(t))
+	mustOK(t, err)
+	mustOK(t, e.Close(ctxT(t)))
+
+	pg, err := pgstore.OpenEngine(context.Background(), url, pgstore.EngineOptions{})
+	mustOK(t, err)
+	defer pg.Close()
+	eager := bareEngine("")
+	_, err = pg.Recover(eager.restore, func(uint64, []byte) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "leaves out the wallets") {
+		t.Fatalf("an eager engine restored a snapshot without its wallets: %v", err)
 	}
 }

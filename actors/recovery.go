@@ -136,6 +136,10 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 	if format < minSnapshotFormat || format > SnapshotFormat {
 		return fmt.Errorf("snapshot payload: format %d, this build reads %d to %d", format, minSnapshotFormat, SnapshotFormat)
 	}
+	if format > eagerSnapshotFormat && !e.dir.lazy[domain.KindWallet] {
+		return fmt.Errorf("snapshot payload: format %d leaves out the wallets PostgreSQL holds on their own: "+
+			"restore it only with the database it came from", format)
+	}
 	blocks := make([]block, 0, min(uint64(nblocks), 1<<16))
 	for i := uint64(0); i < uint64(nblocks); i++ {
 		b, err := readBlock(d, in, payload)

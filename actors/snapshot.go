@@ -35,7 +35,18 @@ import (
 // The number changed so that a build from before currencies, which skips
 // keys it does not know, refuses a v2 payload instead of restoring a USDT
 // ledger as TON.
-const SnapshotFormat = 2
+//
+// v3 has the same layout again, and is written only by an engine whose
+// store loads one entity (PostgreSQL): it leaves out the entities of lazy
+// kinds that the store holds on their own (idle wallets). A build from
+// before refuses it rather than start without those wallets, and so does
+// an engine on files, which could not load them.
+const SnapshotFormat = 3
+
+// eagerSnapshotFormat is what an engine that keeps every entity in memory
+// writes: a build that reads v2 still reads it, so a downgrade on files
+// stays possible.
+const eagerSnapshotFormat = 2
 
 // minSnapshotFormat is the oldest payload this build restores: every
 // format ever written, for ever.
@@ -150,7 +161,11 @@ func (e *Engine) streamBlocks(ctx context.Context, w io.Writer) (uint64, error) 
 	jobs := snapshotJobs()
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := msgpack.NewEncoder(bw)
-	err := errors.Join(enc.EncodeArrayLen(3), enc.EncodeUint(SnapshotFormat),
+	format := uint64(eagerSnapshotFormat)
+	if e.entities != nil {
+		format = SnapshotFormat
+	}
+	err := errors.Join(enc.EncodeArrayLen(3), enc.EncodeUint(format),
 		enc.EncodeInt(time.Now().UnixNano()), enc.EncodeUint(uint64(len(jobs))))
 	if err != nil {
 		return 0, err
