@@ -299,38 +299,8 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 		b.count++
 		b.max = max(b.max, stateSeq(en.state))
 	})
-	// Ask every busy entity at once, then collect: one round trip per
-	// shard rather than one per entity.
-	r := make(replyTo, len(busy))
-	asked := 0
-	for _, en := range busy {
-		if e.dir.route(e.root, kind, en.id, &snapshotCopy{asker{r}}, false) {
-			asked++
-		}
-	}
-	for ; asked > 0; asked-- {
-		select {
-		case res := <-r:
-			if res.err != nil {
-				return b, res.err
-			}
-			c := res.v.(encoded)
-			if c.state == nil {
-				continue
-			}
-			if c.flags&flagDirty != 0 { // stored, but left dirty: the entity was busy and may have changed since
-				dirty = append(dirty, lazyEntity{own: persistence.EntitySnapshot{Kind: uint8(kind), ID: c.id, Seq: c.seq, State: c.state}})
-			}
-			if !c.whole {
-				continue
-			}
-			buf.Write(domain.AppendString(buf.AvailableBuffer(), c.id))
-			buf.Write(c.state)
-			b.count++
-			b.max = max(b.max, c.seq)
-		case <-ctx.Done():
-			return b, ctx.Err()
-		}
+	if err == nil {
+		dirty, err = e.copyBusy(ctx, &b, buf, busy, dirty)
 	}
 	if err == nil {
 		err = e.storeOwn(ctx, kind, shard, dirty)
@@ -338,6 +308,45 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 	b.body = buf.Bytes()
 	e.snapSizes[kind][shard].Store(int64(len(b.body)))
 	return b, err
+}
+
+// copyBusy asks every busy entity of a block to encode itself, all at
+// once, then collects: one round trip per shard rather than one per
+// entity. Lazy entities go where copyLazy would put them.
+func (e *Engine) copyBusy(ctx context.Context, b *block, buf *bytes.Buffer, busy []*entry, dirty []lazyEntity) ([]lazyEntity, error) {
+	r := make(replyTo, len(busy))
+	asked := 0
+	for _, en := range busy {
+		if e.dir.route(e.root, b.kind, en.id, &snapshotCopy{asker{r}}, false) {
+			asked++
+		}
+	}
+	for ; asked > 0; asked-- {
+		var res result
+		select {
+		case res = <-r:
+		case <-ctx.Done():
+			return dirty, ctx.Err()
+		}
+		if res.err != nil {
+			return dirty, res.err
+		}
+		c := res.v.(encoded)
+		if c.state == nil {
+			continue
+		}
+		if c.flags&flagDirty != 0 { // stored, but left dirty: the entity was busy and may have changed since
+			dirty = append(dirty, lazyEntity{own: persistence.EntitySnapshot{Kind: uint8(b.kind), ID: c.id, Seq: c.seq, State: c.state}})
+		}
+		if !c.whole {
+			continue
+		}
+		buf.Write(domain.AppendString(buf.AvailableBuffer(), c.id))
+		buf.Write(c.state)
+		b.count++
+		b.max = max(b.max, c.seq)
+	}
+	return dirty, nil
 }
 
 // copyLazy handles an idle entity of a lazy kind in a snapshot: a changed
