@@ -72,13 +72,30 @@ func (v *numberView) people(u domain.UserID) map[domain.UserID][]string {
 	return v.byUser[peopleOf(u)]
 }
 
+// link adds id to u's numbers; relink makes sure it is not there yet.
 func (v *numberView) link(u domain.UserID, id string) {
 	if u == 0 {
 		return
 	}
 	m := v.people(u)
-	if ids := m[u]; !slices.Contains(ids, id) {
-		m[u] = append(ids, id)
+	m[u] = append(m[u], id)
+}
+
+// relink moves a number's links from the people of old to those of now.
+// Someone in both keeps theirs untouched, so that a rent, an offer or a
+// renewal scans nobody's list: the scan (in unlink) is left to those who
+// lose the number, under the view's lock, and a reseller holds hundreds.
+func (v *numberView) relink(old, now NumberView) {
+	kept := func(u domain.UserID, in NumberView) bool { return u != 0 && (u == in.Renter || u == in.Offer) }
+	for _, u := range [2]domain.UserID{old.Renter, old.Offer} {
+		if !kept(u, now) {
+			v.unlink(u, now.ID)
+		}
+	}
+	for i, u := range [2]domain.UserID{now.Renter, now.Offer} {
+		if !kept(u, old) && (i == 0 || u != now.Renter) {
+			v.link(u, now.ID)
+		}
 	}
 }
 
@@ -124,10 +141,7 @@ func (v *numberView) put(s NumberView) {
 	// Most events (a renewal, a reminder) leave the people unchanged:
 	// the index is touched only when they change.
 	if !ok || old.Renter != s.Renter || old.Offer != s.Offer {
-		v.unlink(old.Renter, s.ID)
-		v.unlink(old.Offer, s.ID)
-		v.link(s.Renter, s.ID)
-		v.link(s.Offer, s.ID)
+		v.relink(old, s)
 	}
 	v.mu.Unlock()
 }
