@@ -23,4 +23,12 @@
 //   - Snapshots are fuzzy: entities are copied one at a time while work goes
 //     on, each carrying the sequence of its last event, and recovery replays a
 //     journal record only onto entities that have not seen it.
+//   - On a store that loads one entity (EntityStore: PostgreSQL) the kinds
+//     that grow with the users (wallets) are lazy (lazy.go): an entity's
+//     state stays in the store until a message needs it, and its actor's
+//     first turn loads it (the one place an actor waits on I/O). Each
+//     snapshot stores the own snapshot of every such entity that changed and
+//     leaves it out of the whole-state snapshot, unless recovery must find it
+//     in memory (a purchase in progress); the sweep sends clean idle ones
+//     back to the store. On files every entity stays in memory.
 package actors

@@ -22,6 +22,8 @@
 //	allot_operations  op PRIMARY KEY, kind, entity, seq
 //	allot_leases      name PRIMARY KEY, holder, epoch, expires_at
 //	allot_cursors     name PRIMARY KEY, epoch, value
+//	allot_state_snapshots       seq PRIMARY KEY, size, parts, crc (the engine's)
+//	allot_state_snapshot_parts  (seq, part) PRIMARY KEY, data
 //
 // # Fencing
 //
@@ -82,4 +84,16 @@
 // Every change of holder, and every re-acquisition after expiry, raises the
 // lease's epoch; lease rows are never deleted, so an epoch never repeats.
 // PutCursor checks the epoch and writes in one statement.
+//
+// # The engine's store
+//
+// Engine is the engine's store (actors.Store and actors.EntityStore). Its
+// sequences are the events' gseq; an event's Seq is its predecessor's gseq
+// plus one, which keeps the fence. The whole-state snapshots go to
+// allot_state_snapshots in parts. The entities the engine loads on first
+// use (wallets) have their own snapshots in allot_snapshots, whose seq is
+// the gseq of the last event covered: LoadEntity reads one and the events
+// after it in one statement, and Compact deletes no event of such a kind
+// that its entity's own snapshot does not cover (KeepUncovered), since the
+// whole-state snapshots leave those entities out.
 package pgstore
