@@ -122,7 +122,12 @@ func runCrashChild(f flags) error {
 	if err != nil {
 		return err
 	}
-	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: f.dir, Fsync: mode, IdleTimeout: time.Minute}))
+	// Snapshots and passivation run inside the few hundred milliseconds
+	// before the kill, so that it lands in them too: on PostgreSQL that is
+	// wallets' own snapshots being stored, idle wallets leaving memory and
+	// being loaded back.
+	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: f.dir, Fsync: mode,
+		IdleTimeout: crashIdle, SnapshotInterval: crashSnapshots}))
 	if err != nil {
 		return err
 	}
@@ -149,6 +154,12 @@ func runCrashChild(f flags) error {
 	}
 	select {} // until killed
 }
+
+// How often the crash child snapshots, and how soon its entities go idle.
+const (
+	crashSnapshots = 100 * time.Millisecond
+	crashIdle      = 40 * time.Millisecond
+)
 
 // settleTimeout bounds how long a crash mode's parent waits for a
 // reopened engine to drain and close: far more than either takes, so that
