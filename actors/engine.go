@@ -65,13 +65,17 @@ type Engine struct {
 	// lazy kinds load on first use (lazy.go). Nil otherwise.
 	entities    EntityStore
 	activations atomic.Int64 // entities loaded from the store since the start
-	evictions   atomic.Int64 // and sent back to it by the sweep
-	durable     *durability
-	sched       schedRef
-	workers     *workers
-	commits     commitStats
-	events      eventCounts
-	prices      atomic.Pointer[domain.PriceList]
+	// partialReplay: the store may leave lazy kinds' records out of the
+	// replay, as a snapshot of format 3 (or none) allows; the lazy
+	// entities the snapshot restored are then reloaded whole.
+	partialReplay bool
+	evictions     atomic.Int64 // and sent back to it by the sweep
+	durable       *durability
+	sched         schedRef
+	workers       *workers
+	commits       commitStats
+	events        eventCounts
+	prices        atomic.Pointer[domain.PriceList]
 
 	closed    atomic.Bool
 	handled   handledBatch // the bot's handled updates on their way to the intake register (intake.go)
@@ -174,7 +178,9 @@ func (e *Engine) openStorage() error {
 	e.store = s
 	if es, ok := s.(EntityStore); ok {
 		e.entities = es
+		e.partialReplay = true // unless the snapshot says otherwise (restore)
 		es.KeepUncovered(lazyKinds())
+		es.SkipInReplay(pinTypes(), func() bool { return e.partialReplay })
 	}
 	e.durable.durable = e.store.DurableSeq
 	return nil

@@ -26,12 +26,51 @@ import (
 //     keep every record of theirs that the entity's own snapshot does not
 //     cover, whatever the whole-state snapshots hold, because those leave
 //     idle entities of such kinds out.
+//   - SkipInReplay lets Recover leave out, when partial answers true once
+//     the snapshot is restored, records of those kinds whose event type is
+//     none of pins; it may keep any of them.
 type EntityStore interface {
 	Store
 	LoadEntity(ctx context.Context, kind domain.Kind, id string) (persistence.EntityHistory, error)
 	PutEntitySnapshots(ctx context.Context, snaps []persistence.EntitySnapshot) error
 	ScanEntities(ctx context.Context, kind domain.Kind, fn func(id string, h persistence.EntityHistory) error) error
 	KeepUncovered(kinds []domain.Kind)
+	SkipInReplay(pins []domain.EventType, partial func() bool)
+}
+
+// pinTypes are the event types that may pin an entity of a lazy kind.
+func pinTypes() []domain.EventType {
+	var out []domain.EventType
+	for _, s := range entityKinds {
+		if s.lazy && s.pins != nil {
+			out = append(out, s.pinType)
+		}
+	}
+	return out
+}
+
+// reloadResident brings the lazy entities a snapshot restored up to date
+// from the store, after a replay that left out their records (a partial
+// replay): the store holds each one's history whole.
+func (e *Engine) reloadResident() error {
+	var errs []error
+	for _, kind := range lazyKinds() {
+		parts := collect(e.dir, kind, func(ens *[]*entry, en *entry) {
+			if en.state != nil && en.flags&flagDirty != 0 {
+				*ens = append(*ens, en)
+			}
+		})
+		for _, ens := range parts {
+			for _, en := range ens {
+				h, err := e.loadHistory(kind, en.id)
+				if err == nil {
+					en.state, err = rebuildEntity(kind, en.id, h)
+				}
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // An entry's flags, for lazy kinds only. They follow the rule of state:
@@ -176,11 +215,15 @@ func (e *Engine) skipsUndecoded(payload []byte) bool {
 	if !ok || !e.dir.lazy[kind] {
 		return false
 	}
-	if typ, ok := domain.RecordType(payload); !ok || typ == kindSpecs[kind].pinType {
-		return false
-	}
 	en, ok := e.dir.peek(kind, string(id))
-	return !ok || en.flags&flagUnloaded != 0
+	switch {
+	case ok && e.partialReplay && en.flags&flagDirty != 0 && en.state != nil:
+		return true // restored by the snapshot, and reloaded whole after a partial replay (reloadResident)
+	case ok && en.flags&flagUnloaded == 0:
+		return false // in memory: applied
+	}
+	typ, ok := domain.RecordType(payload)
+	return ok && typ != kindSpecs[kind].pinType
 }
 
 // lazyEntity is one entity of a lazy kind that a snapshot met in memory,

@@ -56,6 +56,9 @@ func (e *Engine) recoverState() (persistence.RecoveryInfo, error) {
 	if cerr := r.close(); err == nil && cerr != nil {
 		err = cerr
 	}
+	if err == nil && e.partialReplay {
+		err = e.reloadResident()
+	}
 	tail := time.Since(t)
 	info.ReplayDuration += tail
 	info.Duration += tail
@@ -140,6 +143,10 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 		return fmt.Errorf("snapshot payload: format %d leaves out the wallets PostgreSQL holds on their own: "+
 			"restore it only with the database it came from", format)
 	}
+	// A snapshot of an engine that held every wallet (format 2, or a copy
+	// of a data directory) restores them all: their records must be
+	// replayed, not reloaded one by one.
+	e.partialReplay = e.partialReplay && format > eagerSnapshotFormat
 	blocks := make([]block, 0, min(uint64(nblocks), 1<<16))
 	for i := uint64(0); i < uint64(nblocks); i++ {
 		b, err := readBlock(d, in, payload)

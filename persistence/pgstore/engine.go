@@ -35,6 +35,9 @@ type Engine struct {
 	notify  chan struct{} // closed and replaced when durable moves or err is set
 	done    func(uint64, error)
 	lazy    []int16 // kinds whose events Compact keeps until their own snapshots cover them
+	// pins and partial: what SkipInReplay installed (replay_filter.go).
+	pins    []domain.EventType
+	partial func() bool
 }
 
 // EngineOptions configure OpenEngine.
@@ -201,7 +204,7 @@ func (e *Engine) Recover(restore, replay func(seq uint64, payload []byte) error)
 	payload = nil
 	info.RestoreDuration = time.Since(start)
 	t := time.Now()
-	err = e.s.ScanEvents(ctx, info.SnapshotSeq, func(gseq uint64, ev Event) error {
+	err = e.scanForReplay(ctx, info.SnapshotSeq, func(gseq uint64, ev Event) error {
 		if err := replay(gseq, ev.Payload); err != nil {
 			return fmt.Errorf("pgstore: replay event %d (%s %q, seq %d): %w", gseq, domain.Kind(ev.Kind), ev.Entity, ev.Seq, err)
 		}

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -253,5 +254,45 @@ func TestLazy_IdleWalletsLeaveMemory(t *testing.T) {
 	}
 	if tot := check(t, e); tot.Wallets != users || tot.Balances != users*domain.TON(10) {
 		t.Fatalf("totals %+v", tot)
+	}
+}
+
+// A data directory copied in (allot migrate) is a snapshot that holds every
+// wallet: a restart from it replays the wallets' events after it rather
+// than skipping them as if each wallet were in the database on its own.
+func TestLazy_ASnapshotHoldingEveryWalletIsReplayedWhole(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	files, err := actors.Open(actors.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deposit(t, files, 5, "a")
+	closeEngine(t, files) // its final snapshot holds the wallet
+
+	url := pgtest.DB(t)
+	src, err := actors.OpenFileStore(actors.Options{Dir: dir}, actors.StoreHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := pgstore.OpenEngine(ctx, url, pgstore.EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := actors.CopyState(ctx, src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(src.Close(), dst.Close()); err != nil {
+		t.Fatal(err)
+	}
+
+	e := lazyEngine(t, url, actors.Options{})
+	deposit(t, e, 5, "b") // an event after the copied snapshot
+	closeEngine(t, e)     // and no snapshot of the database's own
+
+	e = lazyEngine(t, url, actors.Options{})
+	defer closeEngine(t, e)
+	if b := balance(t, e, 5); b != domain.TON(20) {
+		t.Fatalf("user 5 has %v after a restart from the copied snapshot, want 20 TON", b)
 	}
 }

@@ -103,11 +103,20 @@ func (s *Store) ScanSnapshots(ctx context.Context, fn func(Snapshot) error) erro
 // gseq order (ties between writers in key order), as the rows arrive. An
 // error from fn stops the scan and is returned as is.
 func (s *Store) ScanEvents(ctx context.Context, afterGseq uint64, fn func(gseq uint64, ev Event) error) error {
+	return s.scanEvents(ctx, afterGseq, "", nil, fn)
+}
+
+// scanEvents is ScanEvents with where, a further condition on the rows
+// whose parameters, args, follow the first ($1 is afterGseq).
+func (s *Store) scanEvents(ctx context.Context, afterGseq uint64, where string, args []any, fn func(gseq uint64, ev Event) error) error {
 	if afterGseq > math.MaxInt64 {
 		return nil
 	}
+	if where != "" {
+		where = " AND " + where
+	}
 	rows, err := s.pool.Query(ctx, `SELECT gseq, kind, entity, seq, coalesce(op, ''), payload FROM allot_events
-		WHERE gseq > $1 ORDER BY gseq, kind, entity, seq`, int64(afterGseq))
+		WHERE gseq > $1`+where+` ORDER BY gseq, kind, entity, seq`, append([]any{int64(afterGseq)}, args...)...)
 	if err != nil {
 		return s.errorf("scan events in", err)
 	}
