@@ -69,6 +69,7 @@ type Engine struct {
 	// replay, as a snapshot of format 3 (or none) allows; the lazy
 	// entities the snapshot restored are then reloaded whole.
 	partialReplay bool
+	recovered     atomic.Bool  // recovery is over: loads wait for the store as long as it takes
 	evictions     atomic.Int64 // and sent back to it by the sweep
 	durable       *durability
 	sched         schedRef
@@ -129,6 +130,7 @@ func Open(opts Options) (*Engine, error) {
 		e.shutdownActors()
 		return nil, errors.Join(err, e.store.Close())
 	}
+	e.recovered.Store(true)
 	e.resume()
 	e.startLoop()
 	return e, nil

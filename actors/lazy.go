@@ -38,6 +38,10 @@ type EntityStore interface {
 	SkipInReplay(pins []domain.EventType, partial func() bool)
 }
 
+// recoveryPatience is how long recovery asks again for an entity the
+// store cannot load.
+const recoveryPatience = 30 * time.Second
+
 // pinTypes are the event types that may pin an entity of a lazy kind.
 func pinTypes() []domain.EventType {
 	var out []domain.EventType
@@ -118,8 +122,16 @@ func (e *Engine) activate(en *entry) error {
 	return nil
 }
 
+// loadHistory reads an entity's history from the store, asking again
+// while it cannot answer. Recovery gives up after recoveryPatience, so
+// that a start against a database gone away fails (and the service
+// manager tries again) instead of waiting for ever.
 func (e *Engine) loadHistory(kind domain.Kind, id string) (persistence.EntityHistory, error) {
 	pause := 10 * time.Millisecond
+	var giveUp time.Time
+	if !e.recovered.Load() {
+		giveUp = time.Now().Add(recoveryPatience)
+	}
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), e.opts.RequestTimeout)
 		h, err := e.entities.LoadEntity(ctx, kind, id)
@@ -127,7 +139,7 @@ func (e *Engine) loadHistory(kind domain.Kind, id string) (persistence.EntityHis
 		if err == nil {
 			return h, nil
 		}
-		if e.store.Err() != nil || e.closed.Load() {
+		if e.store.Err() != nil || e.closed.Load() || !giveUp.IsZero() && time.Now().After(giveUp) {
 			return h, fmt.Errorf("actors: load %s %s: %w", kind, id, err)
 		}
 		e.log.Warn("loading an entity failed; trying again", "kind", kind.String(), "id", id, "in", pause, "err", err)
