@@ -644,7 +644,9 @@ func TestStocker_TenMinutesOfFaultsWhileIssuingThousand(t *testing.T) {
 			return st
 		},
 		// The breaker's cool-down is real time: short, or the test waits.
-		config: func(c *sheets.Config) { c.BreakerCoolDown = 5 * time.Millisecond },
+		// Two failures in a row open it: the down minute then always does,
+		// whatever answers (a 429 is Google answering) come between.
+		config: func(c *sheets.Config) { c.BreakerCoolDown, c.BreakerFailures = 5*time.Millisecond, 2 },
 	})
 	start, burst, rush := st.from, st.from, st.from.Add(time.Minute)
 	issuedAt5 := 0
