@@ -105,7 +105,9 @@ func startBrowserJourney(t *testing.T) (*playWorld, *browser, context.Context) {
 	}
 	w := newPlayWorld(t, "")
 	b := startBrowser(t, path, 1400, 900)
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	// A journey takes a few seconds alone; under make test's load, with
+	// every package's tests on two cores, one took over 25 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	return w, b, ctx
 }
