@@ -68,7 +68,7 @@ func (e *Engine) Check() (Totals, error) {
 	}
 	errs = append(errs, e.eachState(domain.KindWallet, func(state any) {
 		w, _ := state.(*domain.Wallet)
-		if w == nil || emptyWallet(w) { // one only looked at: never journaled, nothing to count
+		if w == nil || w.Empty() { // one only looked at: never journaled, nothing to count
 			return
 		}
 		t.Wallets++
@@ -264,18 +264,4 @@ func (e *Engine) eachState(kind domain.Kind, fn func(state any)) error {
 		errs = append(errs, e.eachStored(kind, loaded, fn))
 	}
 	return errors.Join(errs...)
-}
-
-// emptyWallet tells a wallet with nothing in it: what a command that
-// changed nothing leaves in memory, and no store keeps.
-func emptyWallet(w *domain.Wallet) bool {
-	if w.LastSeq() != 0 || len(w.Entries) != 0 {
-		return false
-	}
-	for _, c := range domain.Currencies() {
-		if w.BalanceIn(c).Units != 0 {
-			return false
-		}
-	}
-	return true
 }

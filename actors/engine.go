@@ -65,12 +65,12 @@ type Engine struct {
 	// lazy kinds load on first use (lazy.go). Nil otherwise.
 	entities    EntityStore
 	activations atomic.Int64 // entities loaded from the store since the start
+	evictions   atomic.Int64 // and sent back to it by the sweep
 	// partialReplay: the store may leave lazy kinds' records out of the
 	// replay, as a snapshot of format 3 (or none) allows; the lazy
 	// entities the snapshot restored are then reloaded whole.
 	partialReplay bool
-	recovered     atomic.Bool  // recovery is over: loads wait for the store as long as it takes
-	evictions     atomic.Int64 // and sent back to it by the sweep
+	recovered     atomic.Bool // recovery is over: loads wait for the store as long as it takes
 	durable       *durability
 	sched         schedRef
 	workers       *workers

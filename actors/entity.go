@@ -99,22 +99,35 @@ func (a *entityActor) handle(ctx actor.Context, c command) {
 			}
 		}
 	}()
-	if a.e.flags&flagUnloaded != 0 {
-		if _, ok := c.(passiveCommand); !ok {
-			if err := a.eng.activate(a.e); err != nil {
-				a.eng.log.Error("loading an entity failed", "kind", a.e.kind.String(), "id", a.e.id,
-					"command", fmt.Sprintf("%T", c), "err", err)
-				if r, ok := c.(interface{ replier() replyTo }); ok {
-					r.replier().send(nil, err)
-				}
-				return
-			}
-		}
+	if !a.loaded(c) {
+		return
 	}
 	x := &a.x
 	*x = exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()}
 	defer x.end()
 	c.run(x)
+}
+
+// loaded makes sure the entity's state is in memory before c runs,
+// loading it from the store if need be (lazy.go); a load that fails
+// answers c with the error and c does not run.
+func (a *entityActor) loaded(c command) bool {
+	if a.e.flags&flagUnloaded == 0 {
+		return true
+	}
+	if _, ok := c.(passiveCommand); ok {
+		return true
+	}
+	err := a.eng.activate(a.e)
+	if err == nil {
+		return true
+	}
+	a.eng.log.Error("loading an entity failed", "kind", a.e.kind.String(), "id", a.e.id,
+		"command", fmt.Sprintf("%T", c), "err", err)
+	if r, ok := c.(interface{ replier() replyTo }); ok {
+		r.replier().send(nil, err)
+	}
+	return false
 }
 
 // end hands the turn's replies and effects to the durability watcher.

@@ -66,10 +66,8 @@ func (e *Engine) reloadResident() error {
 		})
 		for _, ens := range parts {
 			for _, en := range ens {
-				h, err := e.loadHistory(kind, en.id)
-				if err == nil {
-					en.state, err = rebuildEntity(kind, en.id, h)
-				}
+				var err error
+				en.state, err = e.loadState(kind, en.id)
 				errs = append(errs, err)
 			}
 		}
@@ -109,17 +107,23 @@ type passiveCommand interface{ passive() }
 // rather than being dropped, as it would wait for a slow disk. A history
 // that cannot be decoded is not retried: the error names the entity.
 func (e *Engine) activate(en *entry) error {
-	h, err := e.loadHistory(en.kind, en.id)
-	if err != nil {
-		return err
-	}
-	st, err := rebuildEntity(en.kind, en.id, h)
+	st, err := e.loadState(en.kind, en.id)
 	if err != nil {
 		return err
 	}
 	en.state, en.flags = st, 0
 	e.activations.Add(1)
 	return nil
+}
+
+// loadState reads an entity's history from the store and rebuilds its
+// state: nil for an entity the store has never seen.
+func (e *Engine) loadState(kind domain.Kind, id string) (domain.State, error) {
+	h, err := e.loadHistory(kind, id)
+	if err != nil {
+		return nil, err
+	}
+	return rebuildEntity(kind, id, h)
 }
 
 // loadHistory reads an entity's history from the store, asking again
@@ -203,11 +207,7 @@ func (e *Engine) replayAbsent(seq uint64, rec domain.Record, en *entry) error {
 	if spec := kindSpecs[rec.Kind]; spec.pins == nil || !spec.pins(rec.Event) {
 		return nil
 	}
-	h, err := e.loadHistory(rec.Kind, rec.ID)
-	if err != nil {
-		return fmt.Errorf("record %d: %w", seq, err)
-	}
-	st, err := rebuildEntity(rec.Kind, rec.ID, h)
+	st, err := e.loadState(rec.Kind, rec.ID)
 	if err != nil {
 		return fmt.Errorf("record %d: %w", seq, err)
 	}
@@ -223,6 +223,9 @@ func (e *Engine) replayAbsent(seq uint64, rec domain.Record, en *entry) error {
 // it. Most records after a snapshot on PostgreSQL are such, and decoding
 // them was most of the replay's work.
 func (e *Engine) skipsUndecoded(payload []byte) bool {
+	if e.entities == nil {
+		return false // every kind in memory: nothing is skipped, nor its header read twice
+	}
 	kind, id, ok := domain.RecordEntity(payload)
 	if !ok || !e.dir.lazy[kind] {
 		return false

@@ -139,7 +139,7 @@ func (e *Engine) restore(_ uint64, payload []byte) error {
 	if format < minSnapshotFormat || format > SnapshotFormat {
 		return fmt.Errorf("snapshot payload: format %d, this build reads %d to %d", format, minSnapshotFormat, SnapshotFormat)
 	}
-	if format > eagerSnapshotFormat && !e.dir.lazy[domain.KindWallet] {
+	if format > eagerSnapshotFormat && e.entities == nil {
 		return fmt.Errorf("snapshot payload: format %d leaves out the wallets PostgreSQL holds on their own: "+
 			"restore it only with the database it came from", format)
 	}

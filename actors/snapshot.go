@@ -290,7 +290,7 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 			return
 		}
 		if e.dir.lazy[kind] {
-			dirty, err = e.copyLazy(&b, buf, en.id, en.state, en.flags, en, dirty)
+			dirty, err = e.copyLazy(&b, buf, en, dirty)
 			return
 		}
 		var out []byte // in place, in the buffer's spare room when it fits
@@ -353,16 +353,17 @@ func (e *Engine) copyBusy(ctx context.Context, b *block, buf *bytes.Buffer, busy
 // one's own snapshot joins dirty, to be stored before the whole-state
 // snapshot is, and only one that recovery needs in memory goes into the
 // whole-state snapshot too.
-func (e *Engine) copyLazy(b *block, buf *bytes.Buffer, id string, st domain.State, flags uint8, en *entry, dirty []lazyEntity) ([]lazyEntity, error) {
+func (e *Engine) copyLazy(b *block, buf *bytes.Buffer, en *entry, dirty []lazyEntity) ([]lazyEntity, error) {
+	id, st, changed := en.id, en.state, en.flags&flagDirty != 0
 	whole := wholeState(e.dir, b.kind, st)
-	if flags&flagDirty == 0 && !whole {
+	if !changed && !whole {
 		return dirty, nil
 	}
 	own, err := domain.AppendState(nil, st)
 	if err != nil {
 		return dirty, err
 	}
-	if flags&flagDirty != 0 {
+	if changed {
 		dirty = append(dirty, lazyEntity{en: en, own: persistence.EntitySnapshot{Kind: uint8(b.kind), ID: id, Seq: stateSeq(st), State: own}})
 	}
 	if whole {

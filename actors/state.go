@@ -166,15 +166,7 @@ func stateSeq(state domain.State) uint64 {
 // processing, which recovery resumes (resumePurchases).
 func holdsPurchase(st domain.State) bool {
 	w, _ := st.(*domain.Wallet)
-	if w == nil {
-		return false
-	}
-	for i := range w.Entries {
-		if w.Entries[i].Debit && w.Entries[i].Status == domain.EntryProcessing {
-			return true
-		}
-	}
-	return false
+	return w != nil && w.HoldsPurchase()
 }
 
 // startsPurchase tells whether an event holds money for a purchase.

@@ -288,6 +288,23 @@ func (w *Wallet) Check() error {
 	return nil
 }
 
+// HoldsPurchase tells whether money is held for a purchase still
+// processing: a saga recovery must resume.
+func (w *Wallet) HoldsPurchase() bool {
+	for i := range w.Entries {
+		if w.Entries[i].Debit && w.Entries[i].Status == EntryProcessing {
+			return true
+		}
+	}
+	return false
+}
+
+// Empty tells a wallet with nothing in it and nothing ever applied: what
+// a look at a user who never paid leaves in memory.
+func (w *Wallet) Empty() bool {
+	return w.Seq == 0 && len(w.Entries) == 0 && w.Balance == 0 && w.USDT == 0
+}
+
 // Clone returns a deep copy, for readers outside the wallet's actor.
 func (w *Wallet) Clone() *Wallet {
 	return &Wallet{User: w.User, Balance: w.Balance, USDT: w.USDT, Entries: slices.Clone(w.Entries), Seq: w.Seq}
