@@ -50,8 +50,7 @@ func TestPlayground_browser(t *testing.T) {
 	b.click(ctx, ".msg.bot .kbbtn", "+88800000001")
 	b.click(ctx, ".msg.bot .kbbtn", "Rent for 30 days")
 	b.click(ctx, ".msg.bot .kbbtn", "💎 In TON")
-	b.waitFor(ctx, "the invoice with its QR code",
-		botSays("Send exactly")+` && [...document.querySelectorAll(".msg.bot img.photo")].some((i) => i.complete && i.naturalWidth > 0)`)
+	b.waitFor(ctx, "the invoice with its QR code", invoiceShown)
 	b.click(ctx, ".msg.bot button.pay", "💎 Pay")
 	b.waitFor(ctx, "the confirmation", botSays("Payment received")+" && "+botSays("+88800000001"))
 	b.waitFor(ctx, "the engine's actors beside the chat", `document.querySelectorAll("#actors tbody tr").length > 0`)
@@ -127,11 +126,17 @@ func TestPlayground_browserUSDT(t *testing.T) {
 	b.click(ctx, ".msg.bot .kbbtn", "+88800000007")
 	b.click(ctx, ".msg.bot .kbbtn", "Rent for 30 days")
 	b.click(ctx, ".msg.bot .kbbtn", "💎 In USDT")
+	b.waitFor(ctx, "the invoice with its QR code", invoiceShown)
 	b.click(ctx, ".msg.bot button.pay", "💎 Pay 25 USDT from the simulated wallet")
 	b.waitFor(ctx, "the button saying what was sent",
 		`[...document.querySelectorAll(".msg.bot button.pay")].some((e) => e.textContent.startsWith("Sent 25 USDT ✓"))`)
 	b.waitFor(ctx, "the confirmation", botSays("Payment received")+" && "+botSays("+88800000007"))
 }
+
+// invoiceShown is a JavaScript condition: the chat shows an invoice with
+// its QR code drawn, so the page no longer shifts under the mouse.
+const invoiceShown = `[...document.querySelectorAll("#messages .msg.bot .text")].some((e) => e.textContent.includes("Send exactly"))` +
+	` && [...document.querySelectorAll(".msg.bot img.photo")].some((i) => i.complete && i.naturalWidth > 0)`
 
 // fragmentRow is a JavaScript condition: the simulated app's table shows
 // number with status (any when ""), codes and sessions.

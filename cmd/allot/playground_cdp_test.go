@@ -27,6 +27,7 @@ type browser struct {
 	cmd     *exec.Cmd
 	out     io.WriteCloser
 	session string
+	clicks  int // clicks made, each one's token for the page; the test's goroutine only
 
 	mu      sync.Mutex
 	next    int
@@ -247,9 +248,30 @@ func (b *browser) waitFor(ctx context.Context, what, expr string) {
 }
 
 // click clicks, with the mouse, the last element matching selector whose
-// text starts with label (any text when label is "").
+// text starts with label (any text when label is ""). The click is made
+// again until the page saw it land on such an element: between finding
+// the element and the mouse reaching it the page may redraw the chat or a
+// picture may load and shift it, and a click on the empty place it left
+// would otherwise be lost without a word.
 func (b *browser) click(ctx context.Context, selector, label string) {
 	b.t.Helper()
+	b.clicks++
+	// A capturing listener on the document sees every click first, on
+	// whichever element is under the mouse, old or redrawn.
+	arm := fmt.Sprintf(`(() => {
+		const token = %d;
+		const seen = (ev) => {
+			const e = ev.target.closest(%q);
+			if (!e || !e.textContent.trim().startsWith(%q)) return;
+			window.__clicked = token;
+			document.removeEventListener("click", seen, true);
+		};
+		document.addEventListener("click", seen, true);
+		return true;
+	})()`, b.clicks, selector, label)
+	if err := b.eval(arm, nil); err != nil {
+		b.t.Fatalf("arming the click on %s %q: %v", selector, label, err)
+	}
 	find := fmt.Sprintf(`(() => {
 		const els = [...document.querySelectorAll(%q)].filter((e) => e.textContent.trim().startsWith(%q) && !e.disabled);
 		const e = els[els.length - 1];
@@ -258,13 +280,41 @@ func (b *browser) click(ctx context.Context, selector, label string) {
 		const r = e.getBoundingClientRect();
 		return {x: r.left + r.width / 2, y: r.top + r.height / 2};
 	})()`, selector, label)
-	var at *struct{ X, Y float64 }
-	b.waitFor(ctx, fmt.Sprintf("%s %q", selector, label), fmt.Sprintf("%s !== null", find))
-	if err := b.eval(find, &at); err != nil || at == nil {
-		b.t.Fatalf("finding %s %q: %v", selector, label, err)
+	landed := fmt.Sprintf(`window.__clicked === %d`, b.clicks)
+	for {
+		var at *struct{ X, Y float64 }
+		b.waitFor(ctx, fmt.Sprintf("%s %q", selector, label), fmt.Sprintf("%s !== null", find))
+		if err := b.eval(find, &at); err != nil {
+			b.t.Fatalf("finding %s %q: %v", selector, label, err)
+		}
+		if at == nil {
+			continue // gone between the wait and the look: wait again
+		}
+		for _, typ := range []string{"mouseMoved", "mousePressed", "mouseReleased"} {
+			b.do("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": at.X, "y": at.Y, "button": "left", "clickCount": 1})
+		}
+		if b.within(ctx, 5*time.Second, landed) {
+			return
+		}
 	}
-	for _, typ := range []string{"mouseMoved", "mousePressed", "mouseReleased"} {
-		b.do("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": at.X, "y": at.Y, "button": "left", "clickCount": 1})
+}
+
+// within reports whether the expression became true within d (and before
+// ctx ended).
+func (b *browser) within(ctx context.Context, d time.Duration, expr string) bool {
+	deadline := time.After(d)
+	for {
+		var ok bool
+		if err := b.eval(expr, &ok); err == nil && ok {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline:
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
