@@ -101,6 +101,31 @@ func TestEngine_RentRefusals(t *testing.T) {
 	mustCheck(t, e)
 }
 
+// The wallet's step of a purchase naming a number the directory does not
+// have (a retry after the number's only trace was lost) gives the money
+// back and answers why, instead of leaving the asker waiting.
+func TestEngine_PurchaseOfANumberNobodyHasIsRefunded(t *testing.T) {
+	e := openTest(t, t.TempDir(), newClock(), nil)
+	depositT(t, e, alice, domain.TON(10))
+	r := make(replyTo, 1)
+	e.dir.route(e.root, domain.KindWallet, walletID(alice), &debitForNumber{asker: asker{r}, op: "buy-1", user: alice,
+		amount: domain.TONMoney(domain.TON(10)), number: "+88899999999", days: 30, purpose: purposeRent}, true)
+	select {
+	case res := <-r:
+		if !errors.Is(res.err, domain.ErrNumberNotFound) {
+			t.Fatalf("answered %v, %v; want ErrNumberNotFound", res.v, res.err)
+		}
+	case <-ctxT(t).Done():
+		t.Fatal("the purchase was never answered")
+	}
+	if got := balance(t, e, alice); got != domain.TON(10) {
+		t.Fatalf("alice has %s, want her 10 TON back", got)
+	}
+	if tot := mustCheck(t, e); tot.Processing != 0 {
+		t.Fatalf("%d purchases still processing", tot.Processing)
+	}
+}
+
 func TestEngine_RenewExtendsFromUntil(t *testing.T) {
 	c := newClock()
 	e := openTest(t, t.TempDir(), c, nil)
