@@ -222,6 +222,7 @@ type Stats struct {
 	DuplicateOps uint64        // events refused: their op id was already recorded
 	Failed       uint64        // events failed with their batch (database error)
 	Retries      uint64        // attempts of a batch after the first (failed on the connection, or not committed after all)
+	Careful      uint64        // batches whose plain insert met a key already taken, written again row by row
 	Resolved     uint64        // commits whose answer was lost, found out afterwards
 	CommitTime   time.Duration // total time of committed batches' transactions
 	MaxCommit    time.Duration // longest committed batch's transaction

@@ -96,6 +96,9 @@ func TestStore_groupCommit(t *testing.T) {
 	if st.Events != writers*each || st.MeanBatch() <= 1 {
 		t.Fatalf("stats %+v: want %d events, more than one per batch on average", st, writers*each)
 	}
+	if st.Careful != 0 {
+		t.Fatalf("stats %+v: %d batches without a conflict written row by row, want all by the plain insert", st, st.Careful)
+	}
 	conn := db(t, url)
 	if n := queryInt(t, conn, "SELECT count(*) FROM allot_events"); n != writers*each {
 		t.Fatalf("%d rows, want %d", n, writers*each)
@@ -230,8 +233,8 @@ func TestStore_conflictFencesOnlyItsEntity(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustAppend(t, s, ev(1, "a", last+1, "mine after reload"))
-	if st := s.Stats(); st.Conflicts != 2 || st.Events != 2 {
-		t.Fatalf("stats %+v, want 2 conflicts and 2 events", st)
+	if st := s.Stats(); st.Conflicts != 2 || st.Events != 2 || st.Careful != 1 {
+		t.Fatalf("stats %+v, want 2 conflicts and 2 events, the conflict's batch written row by row", st)
 	}
 }
 
