@@ -43,6 +43,7 @@ type flags struct {
 	fsync    string
 	cycles   int
 	entities int
+	wallets  int // restore: wallets to build when not -entities
 	txs      int
 	items    int
 	in       string
@@ -78,6 +79,10 @@ func main() {
 	}
 	if err := checkStoreFlags(f); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(2)
+	}
+	if f.wallets != 0 && f.mode != "restore" {
+		fmt.Fprintln(os.Stderr, "loadtest: -wallets is -mode restore's")
 		os.Exit(2)
 	}
 	var res map[string]any
@@ -127,6 +132,7 @@ func parseFlags() flags {
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
 	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash); power cuts (powerloss)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
+	flag.IntVar(&f.wallets, "wallets", 0, "wallets to build instead of -entities (restore): -entities 5000 -wallets 1000000 is a pool of thousands and a million customers")
 	flag.StringVar(&f.in, "in", "", "JSON lines of earlier runs to tabulate (table; default stdin)")
 	flag.IntVar(&f.txs, "txs", 10000, "incoming transactions on the fake chain (payments)")
 	flag.IntVar(&f.items, "items", 10000, "stock rows in the fake spreadsheet (sheets)")

@@ -15,11 +15,14 @@ import (
 	"allot/persistence"
 )
 
-// runRestore is -mode restore: build N numbers and N wallets, write a
-// snapshot while operations keep running, add about N journal records after
-// it, then restart without a final snapshot, as after a crash, and measure
-// restore, replay and heap.
+// runRestore is -mode restore: build N numbers and N wallets (W with
+// -wallets), write a snapshot while operations keep running, add about W
+// journal records after it, then restart without a final snapshot, as
+// after a crash, and measure restore, replay and heap.
 func runRestore(f flags) (map[string]any, error) {
+	if f.entities < 1 || f.wallets < 0 || f.wallets == 1 || f.entities == 1 && f.wallets == 0 {
+		return nil, fmt.Errorf("-mode restore builds at least one number and two wallets (-entities %d, -wallets %d)", f.entities, f.wallets)
+	}
 	dir, cleanup, err := dataDir(f, "restore")
 	if err != nil {
 		return nil, err
@@ -35,7 +38,8 @@ func runRestore(f flags) (map[string]any, error) {
 
 // restoreBuild is what the first engine of -mode restore did.
 type restoreBuild struct {
-	n      int
+	n      int // numbers
+	w      int // wallets
 	build  time.Duration
 	active int64
 	info   persistence.SnapshotInfo
@@ -47,15 +51,14 @@ type restoreBuild struct {
 // buildAndSnapshot builds the state, snapshots it under load, adds the
 // records after the snapshot and closes the engine without a final one.
 func buildAndSnapshot(ctx context.Context, f flags, dir string) (restoreBuild, error) {
-	n := f.entities
-	b := restoreBuild{n: n}
+	b := restoreBuild{n: f.entities, w: cmp.Or(f.wallets, f.entities)}
 	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: persistence.FsyncOS,
 		IdleTimeout: 2 * time.Second, NoFinalSnapshot: true}))
 	if err != nil {
 		return b, err
 	}
 	t0 := time.Now()
-	if err := parallel(n, func(i int) error { return buildOne(ctx, eng, i) }); err != nil {
+	if err := parallel(max(b.n, b.w), func(i int) error { return b.buildOne(ctx, eng, i) }); err != nil {
 		return b, err
 	}
 	b.build = time.Since(t0)
@@ -78,11 +81,11 @@ func buildAndSnapshot(ctx context.Context, f flags, dir string) (restoreBuild, e
 		}
 		b.first = time.Since(t)
 	}
-	if b.info, b.probe, err = snapshotUnderLoad(ctx, eng); err != nil {
+	if b.info, b.probe, err = snapshotUnderLoad(ctx, eng, b.w); err != nil {
 		return b, err
 	}
-	// About n records after the snapshot: each deposit journals two.
-	if err := parallel(n/2, func(i int) error { return depositOne(ctx, eng, i, "after") }); err != nil {
+	// About w records after the snapshot: each deposit journals two.
+	if err := parallel(b.w/2, func(i int) error { return depositOne(ctx, eng, i, i, "after") }); err != nil {
 		return b, err
 	}
 	if err := eng.Drain(ctx); err != nil {
@@ -105,7 +108,7 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 	}
 	openTook := time.Since(t1)
 	resident := eng.KindCounts()[domain.KindWallet].Entities // on PostgreSQL, wallets wait in the database
-	first, err := firstRequests(ctx, eng, b.n)
+	first, err := firstRequests(ctx, eng, b.n, b.w)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("restore: the first requests: %w", err), eng.Close(ctx))
 	}
@@ -116,9 +119,9 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 	if err := eng.Close(ctx); err != nil {
 		return nil, err
 	}
-	perEntity := float64(heapAfter-heapBefore) / float64(2*b.n)
+	perEntity := float64(heapAfter-heapBefore) / float64(b.n+b.w)
 	res := map[string]any{
-		"mode": "restore", "entities": b.n, "build_s": round(b.build.Seconds()),
+		"mode": "restore", "entities": b.n, "wallets": b.w, "build_s": round(b.build.Seconds()),
 		"snapshot_write_s": round(b.info.Duration.Seconds()), "snapshot_bytes": b.info.Size,
 		"restore_s": round(rec.RestoreDuration.Seconds()), "replay_s": round(rec.ReplayDuration.Seconds()),
 		"replayed": rec.Replayed, "open_s": round(openTook.Seconds()),
@@ -130,7 +133,7 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 	if b.first > 0 {
 		res["first_snapshot_s"] = round(b.first.Seconds())
 	}
-	fmt.Printf("restore: %d numbers + %d wallets (built in %.1fs)\n", b.n, b.n, b.build.Seconds())
+	fmt.Printf("restore: %d numbers + %d wallets (built in %.1fs)\n", b.n, b.w, b.build.Seconds())
 	if b.first > 0 {
 		fmt.Printf("  the first snapshot, storing every wallet's own: %.2fs\n", b.first.Seconds())
 	}
@@ -139,7 +142,7 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 	fmt.Printf("  restart: snapshot restore %.2fs, replay of %d records %.2fs, open in all %.2fs\n",
 		rec.RestoreDuration.Seconds(), rec.Replayed, rec.ReplayDuration.Seconds(), openTook.Seconds())
 	fmt.Printf("  then: %s\n", first)
-	fmt.Printf("  heap: %.0f bytes per idle entity, %d of the %d wallets in memory after the open\n", perEntity, resident, b.n)
+	fmt.Printf("  heap: %.0f bytes per idle entity, %d of the %d wallets in memory after the open\n", perEntity, resident, b.w)
 	if !same {
 		fmt.Printf("  STATE DIFFERS after restore: before %+v after %+v (%v)\n", b.before, after, cerr)
 	} else {
@@ -148,16 +151,23 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 	return res, nil
 }
 
-func buildOne(ctx context.Context, eng *actors.Engine, i int) error {
-	if _, err := eng.AddNumber(ctx, 0, numberID(i+1)); err != nil {
-		return err
+// buildOne adds number i and makes wallet i, as far as there are each.
+func (b restoreBuild) buildOne(ctx context.Context, eng *actors.Engine, i int) error {
+	if i < b.n {
+		if _, err := eng.AddNumber(ctx, 0, numberID(i+1)); err != nil {
+			return err
+		}
 	}
-	return depositOne(ctx, eng, i, "build")
+	if i >= b.w {
+		return nil
+	}
+	return depositOne(ctx, eng, i, i, "build")
 }
 
-func depositOne(ctx context.Context, eng *actors.Engine, i int, tag string) error {
+// depositOne is the i-th payment tagged tag, to the wallet of user u+1.
+func depositOne(ctx context.Context, eng *actors.Engine, i, u int, tag string) error {
 	_, err := eng.Deposit(ctx, domain.Payment{Tx: domain.TxID{Account: tag, LT: uint64(i), Hash: "r"},
-		Amount: domain.TON(10), User: userID(i + 1), At: time.Now()})
+		Amount: domain.TON(10), User: userID(u + 1), At: time.Now()})
 	return err
 }
 

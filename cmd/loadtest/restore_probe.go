@@ -38,11 +38,11 @@ func (s snapshotProbe) put(res map[string]any) {
 	res["baseline_max_ms"], res["baseline_p99_ms"] = round(ms(s.before.max)), round(ms(s.before.p99))
 }
 
-// snapshotUnderLoad keeps one probe goroutine per core making deposits,
-// first for a baseline window as long as a snapshot took last time (or a
-// second), then while a snapshot is written, and reports the latencies
-// of each window.
-func snapshotUnderLoad(ctx context.Context, eng *actors.Engine) (persistence.SnapshotInfo, snapshotProbe, error) {
+// snapshotUnderLoad keeps one probe goroutine per core making deposits to
+// the wallets built, first for a baseline window as long as a snapshot
+// took last time (or a second), then while a snapshot is written, and
+// reports the latencies of each window.
+func snapshotUnderLoad(ctx context.Context, eng *actors.Engine, wallets int) (persistence.SnapshotInfo, snapshotProbe, error) {
 	var window atomic.Int32 // 0 warm-up, 1 baseline, 2 snapshot, 3 stop
 	lat := [3][][]time.Duration{}
 	for i := range lat {
@@ -59,7 +59,7 @@ func snapshotUnderLoad(ctx context.Context, eng *actors.Engine) (persistence.Sna
 					return
 				}
 				t := time.Now()
-				if err := depositOne(ctx, eng, i, "probe"+strconv.Itoa(p)); err != nil {
+				if err := depositOne(ctx, eng, i, i%wallets, "probe"+strconv.Itoa(p)); err != nil {
 					return
 				}
 				lat[w][p] = append(lat[w][p], time.Since(t))
@@ -113,10 +113,10 @@ func (f firstAnswers) put(res map[string]any) {
 // activationProbe is how many idle wallets firstRequests reads.
 const activationProbe = 2000
 
-// firstRequests asks a restarted engine of n numbers and n wallets for a
+// firstRequests asks a restarted engine of n numbers and w wallets for a
 // catalogue page from the middle and for one wallet, read-only, so that
 // the state still equals the one built.
-func firstRequests(ctx context.Context, eng *actors.Engine, n int) (firstAnswers, error) {
+func firstRequests(ctx context.Context, eng *actors.Engine, n, w int) (firstAnswers, error) {
 	var f firstAnswers
 	t := time.Now()
 	if p := eng.Catalogue(ctx, n/20, 10); len(p.Numbers) == 0 {
@@ -124,15 +124,15 @@ func firstRequests(ctx context.Context, eng *actors.Engine, n int) (firstAnswers
 	}
 	f.page = time.Since(t)
 	t = time.Now()
-	if _, err := eng.Wallet(ctx, userID(n/2+1)); err != nil {
+	if _, err := eng.Wallet(ctx, userID(w/2+1)); err != nil {
 		return f, err
 	}
 	f.wallet = time.Since(t)
-	k := min(n-1, activationProbe)
+	k := min(w-1, activationProbe)
 	lat := make([]time.Duration, 0, k)
 	loaded := eng.Stats().Loaded
 	for i := 0; i < k; i++ {
-		u := userID(1 + (n/2+1+i*(n/k))%n) // spread over the users, never the one read above
+		u := userID(1 + (w/2+1+i*(w/k))%w) // spread over the users, never the one read above
 		t = time.Now()
 		if _, err := eng.Wallet(ctx, u); err != nil {
 			return f, err

@@ -39,7 +39,7 @@ func runTable(f flags) error {
 var figures = map[string][]string{
 	"engine":   {"store", "users", "fsync", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok"},
 	"crash":    {"store", "cycles", "acknowledged", "lost", "invariants_ok"},
-	"restore":  {"store", "entities", "first_snapshot_s", "snapshot_write_s", "restore_s", "replay_s", "open_s", "first_page_ms", "activation_p99_ms", "heap_bytes_per_entity", "max_pause_ms", "invariants_ok"},
+	"restore":  {"store", "entities", "wallets", "first_snapshot_s", "snapshot_write_s", "restore_s", "replay_s", "open_s", "first_page_ms", "activation_p99_ms", "heap_bytes_per_entity", "max_pause_ms", "invariants_ok"},
 	"payments": {"txs", "seconds", "credited", "duplicates_applied", "lost", "invariants_ok"},
 	"paycrash": {"store", "txs", "cycles", "paid", "duplicates_applied", "lost", "invariants_ok"},
 	"telegram": {"users", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok", "bot_cpu_us_per_update", "bot_updates_per_cpu_sec"}, // the last two under -split
