@@ -44,9 +44,12 @@
 // Append does not wait: it gives the event a global sequence (gseq,
 // increasing within one Store and continuing after the highest in the
 // table at Open) and queues it. One writer goroutine takes everything
-// queued, writes it in one transaction (one multi-row INSERT … ON CONFLICT
-// DO NOTHING RETURNING over unnest arrays, plus one for op ids), and after
-// COMMIT calls each event's done. So an event is acknowledged only once
+// queued, writes it in one transaction (one multi-row INSERT over unnest
+// arrays, plus one for op ids), and after COMMIT calls each event's done.
+// The plain INSERT puts every row in or fails on a key already taken; only
+// then is the batch rolled back and written again with INSERT … ON
+// CONFLICT DO NOTHING RETURNING, which decides row by row (below), so the
+// common case costs the server no speculative insertion. So an event is acknowledged only once
 // its transaction has committed, which with PostgreSQL's defaults
 // (fsync=on, synchronous_commit=on) means it is in the server's WAL on
 // disk; with synchronous replication, on the standbys too.
