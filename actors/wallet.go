@@ -69,10 +69,9 @@ func (c *debitForNumber) run(x *exec) {
 	confirm := &confirmPurchase{asker: asker{c.r}, op: c.op, user: c.user, days: c.days, price: c.amount, purpose: c.purpose}
 	if !x.eng.dir.route(x.eng.root, domain.KindNumber, c.number, confirm, false) {
 		// The number is in no directory (a retry naming one never added):
-		// the money goes back and the asker hears why, as confirmPurchase
-		// would answer for a number without state.
-		x.send(domain.KindWallet, x.e.id, &settleEntry{asker: asker{c.r}, op: c.op,
-			to: domain.EntryFailed, cause: domain.ErrNumberNotFound})
+		// the money goes back in this very turn and the asker hears why,
+		// as confirmPurchase would answer for a number without state.
+		(&settleEntry{asker: asker{c.r}, op: c.op, to: domain.EntryFailed, cause: domain.ErrNumberNotFound}).run(x)
 	}
 }
 

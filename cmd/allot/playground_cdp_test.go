@@ -231,19 +231,10 @@ func (b *browser) eval(expr string, out any) error {
 // polling brought; what says what is awaited, for the failure.
 func (b *browser) waitFor(ctx context.Context, what, expr string) {
 	b.t.Helper()
-	for {
-		var ok bool
-		err := b.eval(expr, &ok)
-		if err == nil && ok {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			var text string
-			_ = b.eval(`document.querySelector("#messages") ? document.querySelector("#messages").innerText : document.body.innerText`, &text)
-			b.t.Fatalf("the page never showed %s (last error %v); the chat shows:\n%s\npage logs: %q", what, err, text, b.logs)
-		case <-time.After(50 * time.Millisecond):
-		}
+	if ok, err := b.within(ctx, 0, expr); !ok {
+		var text string
+		_ = b.eval(`document.querySelector("#messages") ? document.querySelector("#messages").innerText : document.body.innerText`, &text)
+		b.t.Fatalf("the page never showed %s (last error %v); the chat shows:\n%s\npage logs: %q", what, err, text, b.logs)
 	}
 }
 
@@ -293,26 +284,31 @@ func (b *browser) click(ctx context.Context, selector, label string) {
 		for _, typ := range []string{"mouseMoved", "mousePressed", "mouseReleased"} {
 			b.do("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": at.X, "y": at.Y, "button": "left", "clickCount": 1})
 		}
-		if b.within(ctx, 5*time.Second, landed) {
+		if ok, _ := b.within(ctx, 5*time.Second, landed); ok {
 			return
 		}
 	}
 }
 
-// within reports whether the expression became true within d (and before
-// ctx ended).
-func (b *browser) within(ctx context.Context, d time.Duration, expr string) bool {
-	deadline := time.After(d)
+// within reports whether the expression became true within d (no limit
+// when 0) and before ctx ended, polling as the page draws; err is the
+// last evaluation's error.
+func (b *browser) within(ctx context.Context, d time.Duration, expr string) (bool, error) {
+	var deadline <-chan time.Time // nil: never
+	if d > 0 {
+		deadline = time.After(d)
+	}
 	for {
 		var ok bool
-		if err := b.eval(expr, &ok); err == nil && ok {
-			return true
+		err := b.eval(expr, &ok)
+		if err == nil && ok {
+			return true, nil
 		}
 		select {
 		case <-ctx.Done():
-			return false
+			return false, err
 		case <-deadline:
-			return false
+			return false, err
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

@@ -143,16 +143,10 @@ func (s *Store) tryBatch(r *rows) ([]error, error) {
 		return nil, fmt.Errorf("acquire a connection: %w", err)
 	}
 	defer conn.Release()
-	wasCareful := r.careful
 	out, err := r.insert(ctx, conn.Conn())
 	if err != nil {
 		rollback(conn.Conn())
 		return nil, err
-	}
-	if r.careful && !wasCareful {
-		s.mu.Lock()
-		s.stats.Careful++
-		s.mu.Unlock()
 	}
 	return out, commit(ctx, conn.Conn())
 }

@@ -33,6 +33,17 @@ const (
 // the transaction committed.
 func (s *Store) write(batch []pending) ([]error, error) {
 	rows := newRows(batch)
+	out, err := s.writeRows(rows)
+	if err == nil && rows.careful {
+		s.mu.Lock()
+		s.stats.Careful++
+		s.mu.Unlock()
+	}
+	return out, err
+}
+
+// writeRows is write's attempts.
+func (s *Store) writeRows(rows *rows) ([]error, error) {
 	deadline := time.Now().Add(s.opts.RetryFor)
 	out, err := s.tryBatch(rows)
 	for attempt := 0; err != nil; attempt++ {
