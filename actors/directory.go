@@ -191,12 +191,7 @@ func collect[T any](d *directory, kind domain.Kind, fn func(acc *T, e *entry)) [
 	out := make([]T, shardCount)
 	shards := d.kinds[kind]
 	onCores(shardCount, func(i int) {
-		s := &shards[i]
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, en := range s.m {
-			fn(&out[i], en)
-		}
+		walkShard(&shards[i], func(en *entry) { fn(&out[i], en) })
 	})
 	return out
 }
@@ -207,13 +202,54 @@ func collect[T any](d *directory, kind domain.Kind, fn func(acc *T, e *entry)) [
 func (d *directory) each(kind domain.Kind, fn func(e *entry, passive bool)) {
 	shards := d.kinds[kind]
 	for i := range shards {
-		s := &shards[i]
-		s.mu.Lock()
-		for _, e := range s.m {
-			fn(e, e.pid == nil)
-		}
-		s.mu.Unlock()
+		walkShard(&shards[i], func(e *entry) { fn(e, e.pid == nil) })
 	}
+}
+
+// walkShard calls fn for every entry of s with its lock held, a batch at a
+// time, the batch's passive entities prefetched first (prefetch).
+func walkShard(s *shard, fn func(e *entry)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var batch, passive [prefetchBatch]*entry
+	n := 0
+	flush := func() {
+		k := 0
+		for _, e := range batch[:n] {
+			if e.pid == nil {
+				passive[k] = e
+				k++
+			}
+		}
+		prefetch(passive[:k])
+		for _, e := range batch[:n] {
+			fn(e)
+		}
+		n = 0
+	}
+	for _, e := range s.m {
+		batch[n] = e
+		if n++; n == prefetchBatch {
+			flush()
+		}
+	}
+	flush()
+}
+
+// prefetchBatch is how many entities a walk prefetches at a time: enough
+// to keep the processor's misses in flight together, few enough that they
+// are still in its cache when they are used.
+const prefetchBatch = 32
+
+// prefetch reads ahead what a walk will read of es, whose states must be
+// readable here: their ids, and their states (domain.Prefetch).
+func prefetch(es []*entry) {
+	var states [prefetchBatch]domain.State
+	for i, e := range es {
+		states[i] = e.state
+	}
+	prefetchIDs(es)
+	domain.Prefetch(states[:len(es)])
 }
 
 // entries lists the entries of one shard of kind.
@@ -237,18 +273,25 @@ func (d *directory) entries(kind domain.Kind, i int) []*entry {
 // and while the lock is held no message can be routed to it, the same
 // reasoning by which sweep passivates. The lock is taken for a few
 // entities at a time: activating another entity of the shard is never
-// kept waiting behind a whole shard's worth of work.
+// kept waiting behind a whole shard's worth of work. Each such batch is
+// prefetched before fn sees any of it (domain.Prefetch).
 func (d *directory) eachIdle(kind domain.Kind, i int, es []*entry, fn func(e *entry)) (busy []*entry) {
 	s := &d.kinds[kind][i]
-	const batch = 32
 	for b := 1; len(es) > 0; b++ {
-		n := min(len(es), batch)
+		n := min(len(es), prefetchBatch)
 		s.mu.Lock()
+		var idle [prefetchBatch]*entry
+		k := 0
 		for _, e := range es[:n] {
 			if e.pid != nil && e.inflight.Load() != 0 {
 				busy = append(busy, e)
 				continue
 			}
+			idle[k] = e
+			k++
+		}
+		prefetch(idle[:k])
+		for _, e := range idle[:k] {
 			fn(e)
 		}
 		s.mu.Unlock()
@@ -258,6 +301,19 @@ func (d *directory) eachIdle(kind domain.Kind, i int, es []*entry, fn func(e *en
 		}
 	}
 	return busy
+}
+
+// prefetchIDs reads the first byte of every entry's id, all of them
+// before any is used: see domain.Prefetch.
+//
+//go:noinline
+func prefetchIDs(es []*entry) (s uintptr) {
+	for _, e := range es {
+		if e.id != "" {
+			s += uintptr(e.id[0])
+		}
+	}
+	return s
 }
 
 // yieldEvery is how many batches eachIdle reads between two yields of its

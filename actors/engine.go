@@ -86,6 +86,7 @@ type Engine struct {
 	stopLoop  context.CancelFunc
 	loopDone  chan struct{}
 	recovery  persistence.RecoveryInfo
+	openTimes OpenTimes
 	// restoredTop is the highest entity sequence the snapshot restored,
 	// replayedTop the highest the store replayed after it.
 	restoredTop, replayedTop uint64
@@ -116,9 +117,11 @@ func Open(opts Options) (*Engine, error) {
 	opts = withDefaults(opts)
 	e := &Engine{opts: opts, log: opts.Logger, clock: opts.Clock, durable: &durability{}, view: newNumberView()}
 	e.setPrices(opts.Policy.Prices)
+	t := time.Now()
 	if err := e.openStorage(); err != nil {
 		return nil, err
 	}
+	e.openTimes.Storage = time.Since(t)
 	e.startActors()
 	if opts.Fragment != nil {
 		e.handovers = startHandovers(e, opts.Fragment, opts.Accounts, opts.HandoverAlertAfter, opts.HandoverBackoff)
@@ -131,10 +134,25 @@ func Open(opts Options) (*Engine, error) {
 		return nil, errors.Join(err, e.store.Close())
 	}
 	e.recovered.Store(true)
+	t = time.Now()
 	e.resume()
+	e.openTimes.Resume = time.Since(t)
 	e.startLoop()
 	return e, nil
 }
+
+// OpenTimes is where Open's time went: every second of it is a second
+// nobody can rent, so the load test reports it step by step.
+type OpenTimes struct {
+	Storage time.Duration // opening the journal or connecting to the database
+	View    time.Duration // the catalogue's view, rebuilt from every number
+	Resume  time.Duration // sagas, timers and notices a stop cut short
+	// Restoring the snapshot and replaying the records after it are in
+	// Recovery().
+}
+
+// OpenTimes reports where Open's time went.
+func (e *Engine) OpenTimes() OpenTimes { return e.openTimes }
 
 func withDefaults(o Options) Options {
 	if o.IdleTimeout == 0 {

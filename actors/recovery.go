@@ -33,7 +33,9 @@ func (e *Engine) recover() error {
 			"with files, run `allot snapshot repair` to restart the journal after the snapshot; with PostgreSQL, "+
 			"make sure no other allot writes to the same database", top, e.store.LastSeq())
 	}
+	t := time.Now()
 	e.rebuildView()
+	e.openTimes.View = time.Since(t)
 	e.rebuildProxies()
 	e.rebuildGaps()
 	if c, ok := e.dir.peek(domain.KindCatalog, singleton); ok {

@@ -40,11 +40,13 @@ func (e *Engine) rebuildView() {
 	onCores(shardCount, func(i int) {
 		s := &shards[i]
 		s.mu.Lock()
-		p := viewPart{ids: make([]string, 0, len(s.m)), rows: make([]viewRow, 0, len(s.m))}
-		for _, en := range s.m {
+		size := len(s.m)
+		s.mu.Unlock()
+		p := viewPart{ids: make([]string, 0, size), rows: make([]viewRow, 0, size)}
+		walkShard(s, func(en *entry) {
 			n, _ := en.state.(*domain.Number)
 			if n == nil {
-				continue
+				return
 			}
 			sv := summarize(n, now)
 			p.ids = append(p.ids, sv.ID)
@@ -56,8 +58,7 @@ func (e *Engine) rebuildView() {
 			if sv.Offer != 0 && sv.Offer != sv.Renter {
 				p.links = append(p.links, viewLink{user: sv.Offer, id: sv.ID})
 			}
-		}
-		s.mu.Unlock()
+		})
 		p.sort()
 		slices.SortFunc(p.links, func(a, b viewLink) int { return cmp.Compare(peopleOf(a.user), peopleOf(b.user)) })
 		parts[i] = p

@@ -113,7 +113,7 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 		return nil, errors.Join(fmt.Errorf("restore: the first requests: %w", err), eng.Close(ctx))
 	}
 	heapAfter := heapNow()
-	rec := eng.Recovery()
+	rec, ot := eng.Recovery(), eng.OpenTimes()
 	after, cerr := eng.Check()
 	same := cerr == nil && after == b.before
 	if err := eng.Close(ctx); err != nil {
@@ -125,6 +125,7 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 		"snapshot_write_s": round(b.info.Duration.Seconds()), "snapshot_bytes": b.info.Size,
 		"restore_s": round(rec.RestoreDuration.Seconds()), "replay_s": round(rec.ReplayDuration.Seconds()),
 		"replayed": rec.Replayed, "open_s": round(openTook.Seconds()),
+		"open_storage_s": round(ot.Storage.Seconds()), "open_view_s": round(ot.View.Seconds()), "open_resume_s": round(ot.Resume.Seconds()),
 		"heap_bytes_per_entity": int(perEntity), "active_at_snapshot": b.active, "wallets_in_memory": resident,
 		"invariants_ok": same,
 	}
@@ -141,6 +142,8 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 	fmt.Printf("  deposits meanwhile: %s\n  the same time before it: %s\n", b.probe.during, b.probe.before)
 	fmt.Printf("  restart: snapshot restore %.2fs, replay of %d records %.2fs, open in all %.2fs\n",
 		rec.RestoreDuration.Seconds(), rec.Replayed, rec.ReplayDuration.Seconds(), openTook.Seconds())
+	fmt.Printf("  the rest of the open: storage %.2fs, the catalogue's view %.2fs, resuming %.2fs\n",
+		ot.Storage.Seconds(), ot.View.Seconds(), ot.Resume.Seconds())
 	fmt.Printf("  then: %s\n", first)
 	fmt.Printf("  heap: %.0f bytes per idle entity, %d of the %d wallets in memory after the open\n", perEntity, resident, b.w)
 	if !same {
