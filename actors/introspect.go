@@ -54,9 +54,9 @@ const defaultPage = 100
 //
 // The order is kind (by code), then directory shard, then id within the
 // shard: a page reads and sorts one shard at a time (a million entities
-// are ~4k per shard), never the whole directory. The shards hash ids with
-// a seed chosen at start, so the order and the cursors hold for one
-// process only; entities added meanwhile show up if their place is still
+// are ~4k per shard), never the whole directory. The shards hash ids the
+// same way in every process (shardIndex), but a cursor is only promised to
+// hold within one; entities added meanwhile show up if their place is still
 // ahead of the cursor. A cursor reads "kind:shard:id".
 func (e *Engine) Actors(kind domain.Kind, after string, limit int) ([]ActorInfo, string, error) {
 	if limit <= 0 {

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"hash/maphash"
 	"slices"
 	"sync"
 	"time"
@@ -37,9 +36,8 @@ type numberView struct {
 	mu   sync.RWMutex
 	rows []viewRow // one per number, in the order they were added (view_row.go)
 	// index is a number's place in rows, split as the directory splits
-	// numbers (by seed): a restart rebuilds each part on its own core.
+	// numbers (shardIndex): a restart rebuilds each part on its own core.
 	index  [shardCount]map[string]int32
-	seed   maphash.Seed
 	sorted []string // ids in order; nil when a number was added or removed since
 	// shown is sorted without the removed numbers: what the catalogue
 	// pages through. It is kept, like sorted, until a number is added or
@@ -55,7 +53,7 @@ type numberView struct {
 }
 
 func newNumberView() *numberView {
-	v := &numberView{seed: maphash.MakeSeed()}
+	v := &numberView{}
 	for i := range v.index {
 		v.index[i], v.byUser[i] = map[string]int32{}, map[domain.UserID][]string{}
 	}
@@ -64,7 +62,7 @@ func newNumberView() *numberView {
 
 // slot is the part of the index that holds id.
 func (v *numberView) slot(id string) map[string]int32 {
-	return v.index[maphash.String(v.seed, id)&(shardCount-1)]
+	return v.index[shardIndex(id)]
 }
 
 // people is the part of byUser that holds user u.

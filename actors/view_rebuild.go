@@ -3,7 +3,6 @@ package actors
 import (
 	"cmp"
 	"encoding/binary"
-	"hash/maphash"
 	"slices"
 	"strings"
 
@@ -63,7 +62,7 @@ func (e *Engine) rebuildView() {
 		slices.SortFunc(p.links, func(a, b viewLink) int { return cmp.Compare(peopleOf(a.user), peopleOf(b.user)) })
 		parts[i] = p
 	})
-	e.view.fill(parts, e.dir.seed)
+	e.view.fill(parts)
 }
 
 // sort orders the part's ids and rows together by id, and keeps the ids'
@@ -111,10 +110,10 @@ func compareIDs(ka idKey, a string, kb idKey, b string) int {
 }
 
 // fill replaces what the view holds with parts, part i being the numbers
-// of the directory's shard i under seed; it indexes each part on a core of
+// of the directory's shard i; it indexes each part on a core of
 // its own and merges the sorted orders the catalogue pages through, so
 // that the first page after a restart does not sort a million ids.
-func (v *numberView) fill(parts []viewPart, seed maphash.Seed) {
+func (v *numberView) fill(parts []viewPart) {
 	offsets := make([]int32, len(parts)+1)
 	removed := false
 	for i, p := range parts {
@@ -123,7 +122,7 @@ func (v *numberView) fill(parts []viewPart, seed maphash.Seed) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.seed, v.rows = seed, make([]viewRow, offsets[len(parts)])
+	v.rows = make([]viewRow, offsets[len(parts)])
 	onCores(len(parts), func(i int) {
 		p, at := parts[i], offsets[i]
 		m := make(map[string]int32, len(p.ids))
