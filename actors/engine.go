@@ -340,15 +340,7 @@ func (e *Engine) close(ctx context.Context) error {
 }
 
 func (e *Engine) shutdownActors() {
-	var pids []*actor.PID
-	for k := range e.dir.kinds {
-		e.dir.each(k, func(en *entry, passive bool) {
-			if !passive {
-				pids = append(pids, en.pid)
-			}
-		})
-	}
-	for _, p := range pids {
+	for _, p := range e.dir.activePIDs() {
 		_ = e.root.StopFuture(p).Wait()
 	}
 	_ = e.root.StopFuture(e.sched.pid).Wait()
