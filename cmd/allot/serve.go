@@ -216,7 +216,7 @@ func openEngine(cfg config, log *slog.Logger, rel *relay, bot *botSlot, fatal ch
 	if err := withAccounts(&opts, cfg.Accounts, rel, log); err != nil {
 		return nil, err
 	}
-	return actors.Open(opts)
+	return gctune.Starting(func() (*actors.Engine, error) { return actors.Open(opts) })
 }
 
 // telegramState says what the bot does with Telegram.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"allot/actors"
+	"allot/cmd/internal/gctune"
 	"allot/domain"
 	"allot/persistence"
 )
@@ -102,7 +103,9 @@ func buildAndSnapshot(ctx context.Context, f flags, dir string) (restoreBuild, e
 func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[string]any, error) {
 	heapBefore := heapNow()
 	t1 := time.Now()
-	eng, err := actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: persistence.FsyncOS, NoFinalSnapshot: true}))
+	eng, err := gctune.Starting(func() (*actors.Engine, error) { // as allot opens it
+		return actors.Open(engineOptions(f, actors.Options{Dir: dir, Fsync: persistence.FsyncOS, NoFinalSnapshot: true}))
+	})
 	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}

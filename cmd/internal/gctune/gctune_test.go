@@ -82,3 +82,28 @@ func TestMemTotal_BadText(t *testing.T) {
 		}
 	}
 }
+
+// An open runs with the growth trigger off only under a memory limit, and
+// the collector is as it was afterwards, whatever the open returned.
+func TestStarting(t *testing.T) {
+	restore(t)
+	debug.SetGCPercent(400)
+	during := func() (int, error) {
+		pct := debug.SetGCPercent(-1)
+		debug.SetGCPercent(pct)
+		return pct, errors.New("open failed")
+	}
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	if pct, err := Starting(during); pct != 400 || err == nil {
+		t.Errorf("without a limit: GOGC %d during the open (want 400 untouched), err %v", pct, err)
+	}
+
+	debug.SetMemoryLimit(8 << 30)
+	if pct, err := Starting(during); pct != -1 || err == nil {
+		t.Errorf("under a limit: GOGC %d during the open (want -1: off), err %v", pct, err)
+	}
+	if pct := debug.SetGCPercent(400); pct != 400 {
+		t.Errorf("GOGC %d after the open, want 400 again", pct)
+	}
+}
