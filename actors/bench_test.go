@@ -152,8 +152,7 @@ func BenchmarkReplay(b *testing.B) {
 	}
 	for b.Loop() {
 		b.StopTimer()
-		e := &Engine{opts: withDefaults(Options{})}
-		e.dir = newDirectory(nil, kindList()...)
+		e := bareEngine("")
 		for i := 0; i < n; i++ {
 			u := domain.UserID(1_000_000 + i)
 			e.dir.put(domain.KindWallet, walletID(u), &domain.Wallet{User: u, Balance: domain.TON(7), Seq: 1,
