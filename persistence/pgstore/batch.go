@@ -132,9 +132,12 @@ func newRows(batch []pending) *rows {
 	return r
 }
 
-// tryBatch runs one attempt of the batch's transaction: BEGIN and the
-// inserts in one round trip, then the undo of refused rows if any, then
-// COMMIT. The per-event outcomes are valid only if it returns no error.
+// tryBatch runs one attempt of the batch's transaction. The fast path
+// sends BEGIN, the plain inserts and COMMIT in one round trip; the careful
+// path (a key already taken) inserts row by row, deletes again what it
+// refused, then commits. The per-event outcomes are valid only if it
+// returns no error, or an error wrapping ErrCommitUnknown (then they are
+// the outcomes if the transaction did commit).
 func (s *Store) tryBatch(r *rows) ([]error, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CommitTimeout)
 	defer cancel()
@@ -143,33 +146,35 @@ func (s *Store) tryBatch(r *rows) ([]error, error) {
 		return nil, fmt.Errorf("acquire a connection: %w", err)
 	}
 	defer conn.Release()
-	out, err := r.insert(ctx, conn.Conn())
-	if err != nil {
-		rollback(conn.Conn())
-		return nil, err
-	}
-	return out, commit(ctx, conn.Conn())
-}
-
-// insert puts the batch's rows in, in an open transaction, and says what
-// became of each event. It tries the plain inserts first; when a key is
-// already taken it rolls back and decides row by row.
-func (r *rows) insert(ctx context.Context, conn *pgx.Conn) ([]error, error) {
+	c := conn.Conn()
 	if !r.careful {
-		err := r.insertAll(ctx, conn)
-		if err == nil {
+		err := r.insertAll(ctx, c)
+		switch {
+		case err == nil:
 			return make([]error, len(r.batch)), nil
-		}
-		if !isUniqueViolation(err) {
-			return nil, fmt.Errorf("insert %d events: %w", len(r.order), err)
+		case errors.Is(err, ErrCommitUnknown):
+			return make([]error, len(r.batch)), err
+		case !isUniqueViolation(err):
+			rollback(c)
+			return nil, err
 		}
 		r.careful = true
-		rollback(conn) // the failed insert ended the transaction's use
+		rollback(c) // the failed insert ended the transaction's use
 	}
-	return r.insertCareful(ctx, conn)
+	out, err := r.insertCareful(ctx, c)
+	if err != nil {
+		rollback(c)
+		return nil, err
+	}
+	return out, commit(ctx, c)
 }
 
-// insertAll runs BEGIN and the plain inserts in one round trip.
+// insertAll runs BEGIN, the plain inserts and COMMIT in one round trip.
+// The server runs a pipeline's statements until one fails and skips the
+// rest up to the pipeline's end, so an insert that fails (a key already
+// taken: unique_violation) leaves the transaction open and aborted, its
+// COMMIT never run: the caller rolls it back. An answer lost after the
+// statements were sent leaves the outcome unknown, as a lost COMMIT does.
 func (r *rows) insertAll(ctx context.Context, conn *pgx.Conn) error {
 	b := &pgx.Batch{}
 	b.Queue("begin")
@@ -177,7 +182,28 @@ func (r *rows) insertAll(ctx context.Context, conn *pgx.Conn) error {
 	if len(r.opIDs) > 0 {
 		b.Queue(insertAllOps, r.opIDs, r.opKinds, r.opEntities, r.opSeqs)
 	}
-	return conn.SendBatch(ctx, b).Close()
+	b.Queue("commit")
+	br := conn.SendBatch(ctx, b)
+	for i := 0; i < b.Len()-1; i++ {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			if isServerError(err) {
+				return fmt.Errorf("insert %d events: %w", len(r.order), err)
+			}
+			return commitFailed(err)
+		}
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && tag.String() == "ROLLBACK" {
+		return errors.New("commit: the server rolled the transaction back")
+	}
+	if err != nil {
+		return commitFailed(err)
+	}
+	return nil
 }
 
 // isUniqueViolation reports the server's refusal of a key already taken.
@@ -314,10 +340,7 @@ func (u *undo) run(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// commit sends COMMIT and classifies a failure: the server's ERROR, or a
-// failure before the command left this process, certainly did not commit;
-// anything else (the connection broke while COMMIT was in flight, a FATAL
-// or PANIC from the server) leaves the outcome unknown.
+// commit sends COMMIT after the careful path's statements.
 func commit(ctx context.Context, conn *pgx.Conn) error {
 	tag, err := conn.Exec(ctx, "commit")
 	switch {
@@ -325,11 +348,21 @@ func commit(ctx context.Context, conn *pgx.Conn) error {
 		return errors.New("commit: the server rolled the transaction back")
 	case err == nil:
 		return nil
-	case pgconn.SafeToRetry(err) || isServerError(err):
-		return fmt.Errorf("commit: %w", err)
 	default:
-		return fmt.Errorf("%w: %w", ErrCommitUnknown, err)
+		return commitFailed(err)
 	}
+}
+
+// commitFailed classifies a failure once COMMIT may have been sent: the
+// server's ERROR, or a failure before anything left this process,
+// certainly did not commit; anything else (the connection broke while
+// COMMIT was in flight, a FATAL or PANIC from the server) leaves the
+// outcome unknown.
+func commitFailed(err error) error {
+	if pgconn.SafeToRetry(err) || isServerError(err) {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return fmt.Errorf("%w: %w", ErrCommitUnknown, err)
 }
 
 // isServerError reports a statement error from a healthy server session
