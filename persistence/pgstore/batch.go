@@ -133,7 +133,8 @@ func newRows(batch []pending) *rows {
 }
 
 // tryBatch runs one attempt of the batch's transaction. The fast path
-// sends BEGIN, the plain inserts and COMMIT in one round trip; the careful
+// is one COPY (copyAll), or for a batch with operation ids BEGIN, the
+// plain inserts and COMMIT in one round trip (insertAll); the careful
 // path (a key already taken) inserts row by row, deletes again what it
 // refused, then commits. The per-event outcomes are valid only if it
 // returns no error, or an error wrapping ErrCommitUnknown (then they are
@@ -148,7 +149,11 @@ func (s *Store) tryBatch(r *rows) ([]error, error) {
 	defer conn.Release()
 	c := conn.Conn()
 	if !r.careful {
-		err := r.insertAll(ctx, c)
+		insert := r.insertAll
+		if len(r.opIDs) == 0 {
+			insert = func(ctx context.Context, c *pgx.Conn) error { return s.copyAll(ctx, c, r) }
+		}
+		err := insert(ctx, c)
 		switch {
 		case err == nil:
 			return make([]error, len(r.batch)), nil

@@ -44,10 +44,12 @@
 // Append does not wait: it gives the event a global sequence (gseq,
 // increasing within one Store and continuing after the highest in the
 // table at Open) and queues it. One writer goroutine takes everything
-// queued, writes it in one transaction (one multi-row INSERT over unnest
-// arrays, plus one for op ids), and after COMMIT calls each event's done.
-// The plain INSERT puts every row in or fails on a key already taken; only
-// then is the batch rolled back and written again with INSERT … ON
+// queued, writes it in one transaction, and after its commit calls each
+// event's done. A batch without op ids is one COPY in binary format, a
+// transaction of its own; one with op ids is BEGIN, a multi-row INSERT
+// over unnest arrays for the events and one for the op ids, and COMMIT,
+// all in one round trip. Either puts every row in or fails on a key
+// already taken; only then is the batch written again with INSERT … ON
 // CONFLICT DO NOTHING RETURNING, which decides row by row (below), so the
 // common case costs the server no speculative insertion. So an event is acknowledged only once
 // its transaction has committed, which with PostgreSQL's defaults

@@ -165,48 +165,76 @@ func TestStore_failBeforeCommit(t *testing.T) {
 	}
 }
 
+// fastPath is one of a batch's two ways in, with the bytes that mark its
+// commit on the wire: what the client sends when the server has not got
+// the commit yet, and what the server answers once it has committed.
+type fastPath struct {
+	name      string
+	withOps   bool   // events carrying op ids take the pipelined inserts
+	sent      string // in the client's bytes before the commit reaches the server
+	committed string // in the server's answer once the batch committed
+}
+
+// fastPaths are COPY (its own transaction: the answer "COPY 2" comes after
+// the commit) and BEGIN, inserts and COMMIT in one pipeline.
+var fastPaths = []fastPath{
+	{name: "copy", sent: "COPY allot_events", committed: "COPY 2\x00"},
+	{name: "pipeline", withOps: true, sent: "commit\x00", committed: "COMMIT\x00"},
+}
+
 // TestStore_commitResolved breaks the connection as the server answers
-// COMMIT (it committed, the answer is lost), or before the server gets
-// the COMMIT: the writer finds out whether the batch committed (it did,
-// or it did not and is written again), and every event is acknowledged
-// once, in the table once.
+// the batch's commit (it committed, the answer is lost), or before the
+// server gets it: the writer finds out whether the batch committed (it
+// did, or it did not and is written again), and every event is
+// acknowledged once, in the table once.
 func TestStore_commitResolved(t *testing.T) {
 	t.Parallel()
-	for _, forward := range []bool{true, false} {
-		t.Run(fmt.Sprintf("server got the COMMIT: %v", forward), func(t *testing.T) {
-			t.Parallel()
-			url := pgtest.DB(t)
-			p := newProxy(t, serverAddr(t))
-			s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2})
-			if forward {
-				p.armReply("COMMIT\x00", 1)
-			} else {
-				p.arm("commit\x00", false, 1)
-			}
-			twoBatches(t, s, g, nil)
-			st := s.Stats()
-			if p.cuts.Load() != 1 || st.Resolved != 1 || s.Err() != nil {
-				t.Fatalf("%d cuts, stats %+v, store error %v: want one cut, resolved, no error", p.cuts.Load(), st, s.Err())
-			}
-			if n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events"); n != 4 {
-				t.Fatalf("%d rows, want 4", n)
-			}
-		})
+	for _, fp := range fastPaths {
+		for _, got := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, server got the commit: %v", fp.name, got), func(t *testing.T) {
+				t.Parallel()
+				url := pgtest.DB(t)
+				p := newProxy(t, serverAddr(t))
+				s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2})
+				if got {
+					p.armReply(fp.committed, 1)
+				} else {
+					p.arm(fp.sent, false, 1)
+				}
+				twoBatches(t, s, g, fp.withOps, nil)
+				st := s.Stats()
+				if p.cuts.Load() != 1 || st.Resolved != 1 || s.Err() != nil {
+					t.Fatalf("%d cuts, stats %+v, store error %v: want one cut, resolved, no error", p.cuts.Load(), st, s.Err())
+				}
+				if n := queryInt(t, db(t, url), "SELECT count(*) FROM allot_events"); n != 4 {
+					t.Fatalf("%d rows, want 4", n)
+				}
+			})
+		}
 	}
 }
 
 // TestStore_commitUnknown breaks the connection as the server answers
-// COMMIT and takes the server away until RetryFor is over: the batch's
-// events fail with ErrCommitUnknown, so do the ones queued behind it, and
-// the store refuses everything after.
+// the batch's commit and takes the server away until RetryFor is over:
+// the batch's events fail with ErrCommitUnknown, so do the ones queued
+// behind it, and the store refuses everything after.
 func TestStore_commitUnknown(t *testing.T) {
 	t.Parallel()
+	for _, fp := range fastPaths {
+		t.Run(fp.name, func(t *testing.T) {
+			t.Parallel()
+			commitUnknown(t, fp)
+		})
+	}
+}
+
+func commitUnknown(t *testing.T, fp fastPath) {
 	url := pgtest.DB(t)
 	p := newProxy(t, serverAddr(t))
 	s, g := gatedStore(t, p.via(t, url), Options{MaxBatch: 2, RetryFor: 300 * time.Millisecond})
 	p.downOnCut.Store(true)
-	p.armReply("COMMIT\x00", 1)
-	twoBatches(t, s, g, ErrCommitUnknown)
+	p.armReply(fp.committed, 1)
+	twoBatches(t, s, g, fp.withOps, ErrCommitUnknown)
 	if !errors.Is(s.Err(), ErrCommitUnknown) {
 		t.Fatalf("Err() = %v", s.Err())
 	}
@@ -253,12 +281,17 @@ func TestStore_outage(t *testing.T) {
 }
 
 // twoBatches queues four events of one entity on a gated store that takes
-// two a batch, lets the writer go, and checks every outcome is want.
-func twoBatches(t *testing.T, s *Store, g *gate, want error) {
+// two a batch, each with an op id if withOps, lets the writer go, and
+// checks every outcome is want.
+func twoBatches(t *testing.T, s *Store, g *gate, withOps bool, want error) {
 	t.Helper()
 	o := newOutcome()
 	for seq := uint64(1); seq <= 4; seq++ {
-		o.add(s, ev(1, "a", seq, "p"))
+		e := ev(1, "a", seq, "p")
+		if withOps {
+			e.Op = fmt.Sprintf("op-%d", seq)
+		}
+		o.add(s, e)
 	}
 	g.free()
 	o.wg.Wait()

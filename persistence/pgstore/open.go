@@ -95,6 +95,8 @@ type Store struct {
 	notifyMu sync.Mutex
 	notify   chan struct{} // closed and replaced when durable moves
 	closed   sync.Once
+
+	copyBuf []byte // the writer's COPY encoding, kept between batches
 }
 
 // Open connects to the database at url (postgres://user:password@host:port/db
