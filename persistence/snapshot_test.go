@@ -229,3 +229,35 @@ func rewriteHeader(tb testing.TB, path string, change func(h []byte)) {
 		tb.Fatal(err)
 	}
 }
+
+// TestSnapshotStore_largeSnapshotTrickles writes a snapshot several
+// trickle chunks long, in pieces of odd sizes, and reads back every byte:
+// handing chunks to the disk as they fill must not change what is in the
+// file.
+func TestSnapshotStore_largeSnapshotTrickles(t *testing.T) {
+	s, _ := openSnapshots(t, t.TempDir(), 2)
+	payload := make([]byte, 3*trickleEvery+12345)
+	for i := range payload {
+		payload[i] = byte(i*7 + i/4099)
+	}
+	info, err := s.Write(42, func(w io.Writer) error {
+		for rest := payload; len(rest) > 0; {
+			n := min(len(rest), 777_777)
+			if _, err := w.Write(rest[:n]); err != nil {
+				return err
+			}
+			rest = rest[n:]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, data, err := ReadSnapshot(info.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Seq != 42 || !bytes.Equal(data, payload) {
+		t.Fatalf("read back seq %d and %d bytes (equal: %v), want 42 and the %d written", got.Seq, len(data), bytes.Equal(data, payload), len(payload))
+	}
+}
