@@ -53,7 +53,9 @@ const eagerSnapshotFormat = 2
 const minSnapshotFormat = 1
 
 // snapshotCopy asks a busy entity to encode its own state, so that the
-// snapshot never reads state an actor is changing.
+// snapshot never reads state an actor is changing. A large one (a
+// domain.Freezer) hands over a frozen copy instead, which the snapshot
+// encodes while the entity goes on.
 type snapshotCopy struct{ asker }
 
 func (c *snapshotCopy) run(x *exec) {
@@ -61,20 +63,27 @@ func (c *snapshotCopy) run(x *exec) {
 		c.r.send(encoded{id: x.e.id}, nil)
 		return
 	}
-	b, err := domain.AppendState(nil, x.e.state)
-	c.r.send(encoded{id: x.e.id, state: b, seq: x.seq(), flags: x.e.flags,
-		whole: wholeState(x.eng.dir, x.e.kind, x.e.state)}, err)
+	out := encoded{id: x.e.id, seq: x.seq(), flags: x.e.flags, whole: wholeState(x.eng.dir, x.e.kind, x.e.state)}
+	if f, ok := x.e.state.(domain.Freezer); ok {
+		out.frozen = f.Freeze()
+		c.r.send(out, nil)
+		return
+	}
+	var err error
+	out.state, err = domain.AppendState(nil, x.e.state)
+	c.r.send(out, err)
 }
 
 // passive: an entity whose state is still in the store has nothing to copy.
 func (c *snapshotCopy) passive() {}
 
 type encoded struct {
-	id    string
-	state []byte
-	seq   uint64
-	flags uint8
-	whole bool // belongs in the whole-state snapshot
+	id     string
+	state  []byte
+	frozen domain.State // instead of state: a copy still to encode
+	seq    uint64
+	flags  uint8
+	whole  bool // belongs in the whole-state snapshot
 }
 
 // wholeState tells whether a whole-state snapshot holds st: every state of
@@ -285,6 +294,7 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 	// thousands of actors at once, and operations waited behind them for
 	// a core (70-90 ms, go tool trace -pprof=sched).
 	var dirty []lazyEntity // lazy entities changed since their own snapshot
+	var frozen []frozenState
 	busy := e.dir.eachIdle(kind, shard, e.dir.entries(kind, shard), func(en *entry) {
 		if en.state == nil || err != nil {
 			return
@@ -293,12 +303,17 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 			dirty, err = e.copyLazy(&b, buf, en, dirty)
 			return
 		}
-		var out []byte // in place, in the buffer's spare room when it fits
-		out, err = domain.AppendState(domain.AppendString(buf.AvailableBuffer(), en.id), en.state)
-		buf.Write(out)
-		b.count++
-		b.max = max(b.max, stateSeq(en.state))
+		if f, ok := en.state.(domain.Freezer); ok { // encoded below, once the shard is unlocked
+			frozen = append(frozen, frozenState{en.id, f.Freeze()})
+			return
+		}
+		err = appendEntity(&b, buf, en.id, en.state)
 	})
+	for _, f := range frozen {
+		if err == nil {
+			err = appendEntity(&b, buf, f.id, f.state)
+		}
+	}
 	if err == nil {
 		dirty, err = e.copyBusy(ctx, &b, buf, busy, dirty)
 	}
@@ -308,6 +323,24 @@ func (e *Engine) encodeShard(ctx context.Context, kind domain.Kind, shard int, b
 	b.body = buf.Bytes()
 	e.snapSizes[kind][shard].Store(int64(len(b.body)))
 	return b, err
+}
+
+// frozenState is a copy of a large idle state, taken under its shard's
+// lock and encoded after it: messages to the shard wait for the copy
+// only, not for the encoding.
+type frozenState struct {
+	id    string
+	state domain.State
+}
+
+// appendEntity encodes one entity's id and state into the block, in the
+// buffer's spare room when it fits.
+func appendEntity(b *block, buf *bytes.Buffer, id string, st domain.State) error {
+	out, err := domain.AppendState(domain.AppendString(buf.AvailableBuffer(), id), st)
+	buf.Write(out)
+	b.count++
+	b.max = max(b.max, stateSeq(st))
+	return err
 }
 
 // copyBusy asks every busy entity of a block to encode itself, all at
@@ -332,6 +365,12 @@ func (e *Engine) copyBusy(ctx context.Context, b *block, buf *bytes.Buffer, busy
 			return dirty, res.err
 		}
 		c := res.v.(encoded)
+		if c.frozen != nil {
+			var err error
+			if c.state, err = domain.AppendState(nil, c.frozen); err != nil {
+				return dirty, err
+			}
+		}
 		if c.state == nil {
 			continue
 		}
