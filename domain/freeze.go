@@ -40,3 +40,16 @@ func (p *Payments) Freeze() State {
 func (l *AuditLog) Freeze() State {
 	return &AuditLog{Entries: l.Entries[:len(l.Entries):len(l.Entries)], Seq: l.Seq}
 }
+
+// Freeze copies the directory: its people are changed in place, so each is
+// copied, all into one slice. The username index is left to be rebuilt
+// by a copy that is asked for one: a snapshot never is.
+func (d *Users) Freeze() State {
+	people := make([]User, 0, len(d.ByID))
+	c := &Users{ByID: make(map[UserID]*User, len(d.ByID)), Seq: d.Seq}
+	for id, u := range d.ByID {
+		people = append(people, *u)
+		c.ByID[id] = &people[len(people)-1]
+	}
+	return c
+}

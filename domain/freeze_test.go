@@ -2,6 +2,7 @@ package domain
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -32,8 +33,10 @@ func TestFreeze_encodesAsTheStateAndStaysPut(t *testing.T) {
 	receive(1)
 	l := &AuditLog{}
 	l.Apply(&AuditRecorded{Entry: AuditEntry{At: now, Actor: 1, Action: "number.block", Target: "+888"}}, 1)
+	d := NewUsers()
+	d.Apply(&UserSeen{ID: 7, Username: "alice", Name: "Alice", Lang: "en", At: now}, 1)
 
-	for _, st := range []Freezer{p, l} {
+	for _, st := range []Freezer{p, l, d} {
 		want, err := AppendState(nil, st)
 		if err != nil {
 			t.Fatal(err)
@@ -48,6 +51,9 @@ func TestFreeze_encodesAsTheStateAndStaysPut(t *testing.T) {
 			}
 			s.Apply(ev, s.Seq+1) // changes the invoice in place
 			receive(2)
+		case *Users:
+			s.Apply(&UserSeen{ID: 7, Username: "alice_b", Name: "Alice B", Lang: "en", At: now.Add(time.Hour)}, 2) // in place
+			s.Apply(&UserSeen{ID: 8, Username: "bob", Name: "Bob", At: now}, 3)
 		case *AuditLog:
 			s.Apply(&AuditRecorded{Entry: AuditEntry{At: now, Actor: 2, Action: "wallet.adjust", Target: "9"}}, 2)
 		}
@@ -90,6 +96,30 @@ func BenchmarkPaymentsShard(b *testing.B) {
 	b.Run("freeze", func(b *testing.B) {
 		for b.Loop() {
 			_ = p.Freeze()
+		}
+	})
+}
+
+// BenchmarkUsersShard is BenchmarkPaymentsShard for a users shard of
+// 62,500 people, one of the sixteen after a million.
+//
+//	go test -run '^$' -bench UsersShard ./domain/
+func BenchmarkUsersShard(b *testing.B) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	d := NewUsers()
+	for i := range 62500 {
+		d.Apply(&UserSeen{ID: UserID(1_000_000 + i*16), Username: fmt.Sprintf("person_%d", i), Name: "Some Person", Lang: "en", At: now}, uint64(i+1))
+	}
+	b.Run("encode", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := AppendState(nil, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("freeze", func(b *testing.B) {
+		for b.Loop() {
+			_ = d.Freeze()
 		}
 	})
 }
