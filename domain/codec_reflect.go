@@ -18,9 +18,6 @@ type (
 )
 
 // DecodeMsgpack reads the state by reflection, with its times in UTC.
-func (u *Users) DecodeMsgpack(d *msgpack.Decoder) error { return decodeUTC(d, (*plainUsers)(u)) }
-
-// DecodeMsgpack reads the state by reflection, with its times in UTC.
 func (l *AuditLog) DecodeMsgpack(d *msgpack.Decoder) error { return decodeUTC(d, (*plainAuditLog)(l)) }
 
 // DecodeMsgpack reads the state by reflection, with its times in UTC.

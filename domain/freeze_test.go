@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // TestFreeze_encodesAsTheStateAndStaysPut: a frozen copy encodes to the
@@ -120,6 +122,33 @@ func BenchmarkUsersShard(b *testing.B) {
 	b.Run("freeze", func(b *testing.B) {
 		for b.Loop() {
 			_ = d.Freeze()
+		}
+	})
+	enc, err := AppendState(nil, d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			var back Users
+			if _, err := back.ReadMsgpack(enc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode-reflective", func(b *testing.B) {
+		for b.Loop() {
+			var back plainUsers
+			if err := msgpack.Unmarshal(enc, &back); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode-reflective", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := msgpack.Marshal((*plainUsers)(d)); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
