@@ -29,20 +29,28 @@ const maxKeptCopyBuf = 1 << 20
 
 // copyAll writes the batch's events with one COPY, in key order, so that
 // writers racing on the same entities take their locks in the same order.
-// The server's ERROR means nothing was written; any other failure once the
-// statement left this process leaves the outcome unknown, as a lost
-// COMMIT does.
+// The server's ERROR means nothing was written; any other failure leaves
+// the outcome unknown, as a lost COMMIT does, and the writer finds it out.
 func (s *Store) copyAll(ctx context.Context, conn *pgx.Conn, r *rows) error {
 	buf := r.appendCopy(s.copyBuf[:0])
 	if cap(buf) <= maxKeptCopyBuf {
 		s.copyBuf = buf
 	}
 	tag, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(buf), copyEvents)
+	if err != nil {
+		// pgconn sends the rows from a goroutine of its own, which may
+		// still be reading buf when CopyFrom returns an error early: the
+		// next batch must not write into it.
+		s.copyBuf = nil
+	}
 	switch {
 	case isServerError(err):
 		return fmt.Errorf("copy %d events: %w", len(r.order), err)
 	case err != nil:
-		return commitFailed(err)
+		// Not commitFailed: pgconn's SafeToRetry speaks of its last write
+		// only (a CopyFail after the rows went out, say), not of whether
+		// the server got the COPY, so the outcome is found out instead.
+		return fmt.Errorf("%w: %w", ErrCommitUnknown, err)
 	case tag.RowsAffected() != int64(len(r.order)):
 		return fmt.Errorf("copy %d events: the server wrote %d", len(r.order), tag.RowsAffected())
 	}
