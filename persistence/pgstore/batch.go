@@ -149,11 +149,12 @@ func (s *Store) tryBatch(r *rows) ([]error, error) {
 	defer conn.Release()
 	c := conn.Conn()
 	if !r.careful {
-		insert := r.insertAll
+		var err error
 		if len(r.opIDs) == 0 {
-			insert = func(ctx context.Context, c *pgx.Conn) error { return s.copyAll(ctx, c, r) }
+			err = s.copyAll(ctx, c, r)
+		} else {
+			err = r.insertAll(ctx, c)
 		}
-		err := insert(ctx, c)
 		switch {
 		case err == nil:
 			return make([]error, len(r.batch)), nil
