@@ -31,7 +31,31 @@ func (o OpID) Validate() error {
 
 // ParseNumber normalises a +888 number as people type it ("+888 0123 4567",
 // "888-0123-4567", "88801234567") to the canonical "+88801234567".
+// Most calls get a number that is canonical already (from a button or the
+// engine), and it comes back as it is, without a copy.
 func ParseNumber(s string) (string, error) {
+	if canonicalNumber(s) {
+		return s, nil
+	}
+	return normaliseNumber(s)
+}
+
+// canonicalNumber tells whether s is "+888" and 4 to 10 digits, the form
+// normaliseNumber returns.
+func canonicalNumber(s string) bool {
+	if len(s) < 8 || len(s) > 14 || s[:4] != "+888" {
+		return false
+	}
+	for i := 4; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// normaliseNumber is ParseNumber for a number as a person typed it.
+func normaliseNumber(s string) (string, error) {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i, r := range strings.TrimSpace(s) {

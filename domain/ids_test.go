@@ -98,6 +98,9 @@ func FuzzParseNumber(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		id, err := ParseNumber(s)
+		if slow, slowErr := normaliseNumber(s); slow != id || (slowErr == nil) != (err == nil) {
+			t.Fatalf("ParseNumber(%q) = %q, %v; the long way %q, %v", s, id, err, slow, slowErr)
+		}
 		if err != nil {
 			if id != "" || !errors.Is(err, ErrBadNumber) {
 				t.Fatalf("ParseNumber(%q) = %q, %v", s, id, err)
