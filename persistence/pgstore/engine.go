@@ -30,6 +30,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	err     error
+	failed  atomic.Bool // err is set: Err reads it without the lock, as every append and commit asks
 	fatal   sync.Once
 	durable atomic.Uint64 // every event up to it committed
 	notify  chan struct{} // closed and replaced when durable moves or err is set
@@ -113,6 +114,7 @@ func (e *Engine) fail(err error) {
 	first := e.err == nil
 	if first {
 		e.err = fmt.Errorf("pgstore: the engine's store stopped; restart to reload the state from the database: %w", err)
+		e.failed.Store(true)
 	}
 	e.mu.Unlock()
 	if first {
@@ -130,6 +132,9 @@ func (e *Engine) wake() {
 
 // Err is the failure that stopped the store, or nil.
 func (e *Engine) Err() error {
+	if !e.failed.Load() {
+		return e.s.Err()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.err != nil {

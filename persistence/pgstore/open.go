@@ -85,7 +85,8 @@ type Store struct {
 	next    uint64               // last gseq assigned
 	fenced  map[entityKey]string // entity → why it is fenced
 	closing bool
-	fatal   error // set once a commit's outcome is unknown
+	fatal   error       // set once a commit's outcome is unknown
+	failed  atomic.Bool // fatal is set: read without the lock by every append's check
 	stats   Stats
 
 	wake     chan struct{} // capacity 1: the writer has work
@@ -262,6 +263,9 @@ func (s *Store) Close() error {
 // Err is the error that stopped the store (a commit whose outcome is
 // unknown, wrapping ErrCommitUnknown), or nil while it takes appends.
 func (s *Store) Err() error {
+	if !s.failed.Load() {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.fatal

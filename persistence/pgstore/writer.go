@@ -72,6 +72,7 @@ func (s *Store) settle(batch []pending, out []error, batchErr error, took time.D
 	if errors.Is(batchErr, ErrCommitUnknown) {
 		if s.fatal == nil {
 			s.fatal = s.errorf("write to", batchErr)
+			s.failed.Store(true)
 		}
 		dropped, s.queue = s.queue, nil
 	} else {
