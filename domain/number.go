@@ -73,6 +73,8 @@ type Number struct {
 	// (notice.go), oldest first.
 	Notices []OwedNotice `msgpack:"nt,omitempty"`
 	Seq     uint64       `msgpack:"sq"` // journal sequence of the last applied event
+
+	opIdx *opIndex // Ops indexed once they are many (ops.go); not stored
 }
 
 // Hold reserves a number for one invoice until Until.
@@ -179,13 +181,13 @@ func (n *Number) Renter() UserID {
 }
 
 // HasOp reports whether op was applied to this number recently.
-func (n *Number) HasOp(op OpID) bool { return slices.Contains(n.Ops, op) }
+func (n *Number) HasOp(op OpID) bool { return hasOp(&n.opIdx, n.Ops, op) }
 
 func (n *Number) noteOp(op OpID, at time.Time) {
 	if op == "" {
 		return
 	}
-	n.Ops, n.OpsAt = rememberOp(n.Ops, n.OpsAt, op, at, recentOps)
+	n.Ops, n.OpsAt = rememberIndexed(&n.opIdx, n.Ops, n.OpsAt, op, at, recentOps)
 }
 
 func (n *Number) closeHolding(at time.Time) {
@@ -236,6 +238,7 @@ func (n *Number) Clone() *Number {
 	c.History = slices.Clone(n.History)
 	c.Ops = slices.Clone(n.Ops)
 	c.OpsAt = slices.Clone(n.OpsAt)
+	c.opIdx = nil // the clone's Ops are its own: its index will be too
 	c.Refunds = slices.Clone(n.Refunds)
 	c.Notices = slices.Clone(n.Notices)
 	if n.Hold != nil {

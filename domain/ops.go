@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -37,4 +38,75 @@ func rememberOp(ops []OpID, at []time.Time, op OpID, when time.Time, keep int) (
 	ops, at = append(ops, op), append(at, when)
 	cut := forgettableOps(at, when, keep)
 	return ops[cut:], at[cut:]
+}
+
+// opIndexFrom is how many remembered operations a linear scan looks
+// through before an index pays. A pool remembers every issue of the last
+// OpRetention: one handing out ten thousand items a day scanned thirty
+// thousand ids for each new issue, in its actor's turn.
+const opIndexFrom = 32
+
+// opIndex finds an operation among an entity's remembered ones (its Ops)
+// without scanning them. It is built on first use, kept up to date by
+// remember, and rebuilt when the Ops it describes are not the ones it is
+// asked about (a decoded state, a clone): it recognises them by their
+// first element's address and their length, which remember keeps, so a
+// copy of the entity that shares the index never trusts it. Operations
+// are counted, not just noted, so that forgetting an old copy of an id
+// noted twice keeps the newer one.
+type opIndex struct {
+	count map[OpID]int32
+	first *OpID // &Ops[0] for the Ops count describes
+	n     int   // and their length
+}
+
+// hasOp reports whether op is among ops, through *x once ops are many.
+func hasOp(x **opIndex, ops []OpID, op OpID) bool {
+	if len(ops) < opIndexFrom {
+		return slices.Contains(ops, op)
+	}
+	if !(*x).describes(ops) {
+		*x = newOpIndex(ops)
+	}
+	return (*x).count[op] > 0
+}
+
+// rememberIndexed is rememberOp keeping *x up to date when it describes
+// ops, and dropping it otherwise.
+func rememberIndexed(x **opIndex, ops []OpID, at []time.Time, op OpID, when time.Time, keep int) ([]OpID, []time.Time) {
+	idx := *x
+	if !idx.describes(ops) {
+		*x = nil
+		return rememberOp(ops, at, op, when, keep)
+	}
+	old := ops
+	ops, at = rememberOp(ops, at, op, when, keep)
+	for _, o := range old[:len(old)+1-len(ops)] { // the ones forgotten from the front
+		if idx.count[o]--; idx.count[o] <= 0 {
+			delete(idx.count, o)
+		}
+	}
+	idx.count[op]++
+	idx.mark(ops)
+	return ops, at
+}
+
+func newOpIndex(ops []OpID) *opIndex {
+	x := &opIndex{count: make(map[OpID]int32, len(ops))}
+	for _, o := range ops {
+		x.count[o]++
+	}
+	x.mark(ops)
+	return x
+}
+
+func (x *opIndex) describes(ops []OpID) bool {
+	return x != nil && len(ops) == x.n && len(ops) > 0 && &ops[0] == x.first
+}
+
+func (x *opIndex) mark(ops []OpID) {
+	x.n, x.first = len(ops), nil
+	if len(ops) > 0 {
+		x.first = &ops[0]
+	}
 }

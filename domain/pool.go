@@ -45,6 +45,8 @@ type Pool struct {
 	// Daily counts what was issued and the feedback given, by the UTC day
 	// the items were issued ("2006-01-02"): the statistics.
 	Daily map[string]*DayCount `msgpack:"dy,omitempty"`
+
+	opIdx *opIndex // Ops indexed once they are many (ops.go); not stored
 }
 
 // DayCount is one pool's figures for one day: items issued that day, and
@@ -251,7 +253,7 @@ func (p *Pool) Issue(op OpID, user UserID, n, max int, now time.Time) (*StockIss
 
 // HasOp reports whether the pool applied the issue operation op: any of
 // the last OpRetention, and at least the last recentPoolOps.
-func (p *Pool) HasOp(op OpID) bool { return slices.Contains(p.Ops, op) }
+func (p *Pool) HasOp(op OpID) bool { return hasOp(&p.opIdx, p.Ops, op) }
 
 // Feedback decides a person's verdict on an item they were given. status
 // must be one of statuses. The event offers no replacement: FeedbackOf

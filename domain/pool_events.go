@@ -159,7 +159,7 @@ func (e *StockIssued) applyPool(p *Pool) {
 // noteOp remembers op, applied at at, for OpRetention and at least the
 // last recentPoolOps.
 func (p *Pool) noteOp(op OpID, at time.Time) {
-	p.Ops, p.OpsAt = rememberOp(p.Ops, p.OpsAt, op, at, recentPoolOps)
+	p.Ops, p.OpsAt = rememberIndexed(&p.opIdx, p.Ops, p.OpsAt, op, at, recentPoolOps)
 }
 
 func (e *FeedbackGiven) applyPool(p *Pool) {
@@ -193,6 +193,7 @@ func (p *Pool) Clone() *Pool {
 	c.Buffer = slices.Clone(p.Buffer)
 	c.Ops = slices.Clone(p.Ops)
 	c.OpsAt = slices.Clone(p.OpsAt)
+	c.opIdx = nil // the clone's Ops are its own: its index will be too
 	c.Replacements = cloneReplacements(p.Replacements)
 	c.Pending = make(map[string]*IssuedItem, len(p.Pending))
 	for k, v := range p.Pending {
