@@ -1,8 +1,11 @@
 package domain
 
 import (
+	"errors"
 	"maps"
 	"slices"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Freezer is a state large enough that encoding it takes a while (a
@@ -41,15 +44,59 @@ func (l *AuditLog) Freeze() State {
 	return &AuditLog{Entries: l.Entries[:len(l.Entries):len(l.Entries)], Seq: l.Seq}
 }
 
-// Freeze copies the directory: its people are changed in place, so each is
-// copied, all into one slice. The username index is left to be rebuilt
-// by a copy that is asked for one: a snapshot never is.
+// Freeze copies the directory's people, each by value, into one slice:
+// they are changed in place, so none may be shared. The copy holds only
+// that slice (frozenUsers); it encodes as the directory does, and is for
+// encoding only. Building a map for the copy took 10 ms of the actor's
+// turn for a shard of 62,500 people, the slice a fraction of it
+// (go test -bench UsersShard ./domain/).
 func (d *Users) Freeze() State {
 	people := make([]User, 0, len(d.ByID))
-	c := &Users{ByID: make(map[UserID]*User, len(d.ByID)), Seq: d.Seq}
-	for id, u := range d.ByID {
+	for _, u := range d.ByID {
 		people = append(people, *u)
-		c.ByID[id] = &people[len(people)-1]
 	}
-	return c
+	return &frozenUsers{people: people, seq: d.Seq}
 }
+
+// frozenUsers is a users directory frozen for a snapshot: its people in
+// the order the map gave, and its sequence. It encodes as Users does and
+// is never applied to nor read otherwise.
+type frozenUsers struct {
+	people []User
+	seq    uint64
+}
+
+var _ msgpackAppender = (*frozenUsers)(nil)
+
+// LastSeq is the directory's sequence when it was frozen.
+func (f *frozenUsers) LastSeq() uint64 { return f.seq }
+
+// ApplyEvent refuses: a frozen copy is only encoded.
+func (f *frozenUsers) ApplyEvent(Event, uint64) error { return errFrozen }
+
+// DecodeMsgpack refuses: what a frozen copy encodes decodes as Users.
+func (f *frozenUsers) DecodeMsgpack(*msgpack.Decoder) error { return errFrozen }
+
+// AppendMsgpack appends the bytes Users' own encoding has.
+func (f *frozenUsers) AppendMsgpack(b []byte) ([]byte, error) {
+	w := stateWriter{b: b}
+	f.write(&w)
+	return w.done(len(b))
+}
+
+// EncodeMsgpack writes the copy as AppendMsgpack does, for msgpack.
+func (f *frozenUsers) EncodeMsgpack(e *msgpack.Encoder) error { return encodeVia(e, f.write) }
+
+func (f *frozenUsers) write(w *stateWriter) {
+	w.mapLen(2)
+	w.key("u")
+	w.mapLen(len(f.people))
+	for i := range f.people {
+		w.b = appendInt(w.b, int64(f.people[i].ID))
+		w.user(&f.people[i])
+		w.spill()
+	}
+	w.uint("sq", f.seq)
+}
+
+var errFrozen = errors.New("domain: a frozen copy is only encoded")

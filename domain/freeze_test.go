@@ -3,6 +3,7 @@ package domain
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -151,4 +152,38 @@ func BenchmarkUsersShard(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A frozen users directory holds its people in a slice rather than a map:
+// what it encodes decodes as the directory it was frozen from, everyone
+// in it, and it refuses to be used as a state.
+func TestFreeze_usersDecodeAsTheDirectory(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	d := NewUsers()
+	for i := range 1000 {
+		d.Apply(&UserSeen{ID: UserID(1000 + i), Username: fmt.Sprint("u", i), Name: "N", Lang: "en", At: now}, uint64(i+1))
+	}
+	frozen := d.Freeze()
+	b, err := AppendState(nil, frozen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := NewUsers()
+	if _, err := ReadState(back, b); err != nil {
+		t.Fatal(err)
+	}
+	if back.Seq != d.Seq || len(back.ByID) != len(d.ByID) {
+		t.Fatalf("decoded seq %d with %d people, want %d with %d", back.Seq, len(back.ByID), d.Seq, len(d.ByID))
+	}
+	for id, u := range d.ByID {
+		if got := back.ByID[id]; got == nil || !reflect.DeepEqual(*got, *u) {
+			t.Fatalf("person %d decoded as %+v, want %+v", id, got, *u)
+		}
+	}
+	if frozen.LastSeq() != d.Seq {
+		t.Errorf("frozen LastSeq %d, want %d", frozen.LastSeq(), d.Seq)
+	}
+	if err := frozen.ApplyEvent(&UserSeen{ID: 1, At: now}, d.Seq+1); err == nil {
+		t.Error("a frozen directory took an event")
+	}
 }
