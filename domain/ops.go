@@ -48,9 +48,9 @@ const opIndexFrom = 32
 
 // opIndex finds an operation among an entity's remembered ones (its Ops)
 // without scanning them. It is built on first use, kept up to date by
-// remember, and rebuilt when the Ops it describes are not the ones it is
-// asked about (a decoded state, a clone): it recognises them by their
-// first element's address and their length, which remember keeps, so a
+// rememberIndexed, and rebuilt when the Ops it describes are not the ones
+// it is asked about (a decoded state, a clone): it recognises them by
+// their first element's address and their length, which it keeps, so a
 // copy of the entity that shares the index never trusts it. Operations
 // are counted, not just noted, so that forgetting an old copy of an id
 // noted twice keeps the newer one.
