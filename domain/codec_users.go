@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"iter"
+	"maps"
+
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -44,19 +47,26 @@ func (d *Users) EncodeMsgpack(e *msgpack.Encoder) error { return encodeVia(e, d.
 func (d *Users) DecodeMsgpack(dec *msgpack.Decoder) error { return decodeVia(dec, d) }
 
 func (d *Users) write(w *stateWriter) {
+	w.users(d.ByID == nil, len(d.ByID), maps.All(d.ByID), d.Seq)
+}
+
+// users writes a directory as Users' struct tags describe it: its n
+// people by id, as people yields them (a nil map when nilMap), then its
+// sequence. Users and its frozen copy (freeze.go) both write through it.
+func (w *stateWriter) users(nilMap bool, n int, people iter.Seq2[UserID, *User], seq uint64) {
 	w.mapLen(2)
 	w.key("u")
-	if d.ByID == nil {
+	if nilMap {
 		w.b = appendNil(w.b)
 	} else {
-		w.mapLen(len(d.ByID))
-		for id, u := range d.ByID {
+		w.mapLen(n)
+		for id, u := range people {
 			w.b = appendInt(w.b, int64(id))
 			w.user(u)
 			w.spill()
 		}
 	}
-	w.uint("sq", d.Seq)
+	w.uint("sq", seq)
 }
 
 // user writes one person as reflection does: the fields tagged omitempty

@@ -51,19 +51,32 @@ func (l *AuditLog) Freeze() State {
 // turn for a shard of 62,500 people, the slice a fraction of it
 // (go test -bench UsersShard ./domain/).
 func (d *Users) Freeze() State {
-	people := make([]User, 0, len(d.ByID))
-	for _, u := range d.ByID {
-		people = append(people, *u)
+	f := &frozenUsers{people: make([]frozenPerson, 0, len(d.ByID)), nilMap: d.ByID == nil, seq: d.Seq}
+	for id, u := range d.ByID {
+		p := frozenPerson{id: id, absent: u == nil}
+		if u != nil {
+			p.user = *u
+		}
+		f.people = append(f.people, p)
 	}
-	return &frozenUsers{people: people, seq: d.Seq}
+	return f
 }
 
 // frozenUsers is a users directory frozen for a snapshot: its people in
 // the order the map gave, and its sequence. It encodes as Users does and
 // is never applied to nor read otherwise.
 type frozenUsers struct {
-	people []User
+	people []frozenPerson
+	nilMap bool
 	seq    uint64
+}
+
+// frozenPerson is one entry of the directory's map: its key, and a copy of
+// the person, or absent for a nil entry (one a damaged snapshot may hold).
+type frozenPerson struct {
+	id     UserID
+	user   User
+	absent bool
 }
 
 var _ msgpackAppender = (*frozenUsers)(nil)
@@ -88,15 +101,21 @@ func (f *frozenUsers) AppendMsgpack(b []byte) ([]byte, error) {
 func (f *frozenUsers) EncodeMsgpack(e *msgpack.Encoder) error { return encodeVia(e, f.write) }
 
 func (f *frozenUsers) write(w *stateWriter) {
-	w.mapLen(2)
-	w.key("u")
-	w.mapLen(len(f.people))
+	w.users(f.nilMap, len(f.people), f.all, f.seq)
+}
+
+// all yields the people as the directory's map held them.
+func (f *frozenUsers) all(yield func(UserID, *User) bool) {
 	for i := range f.people {
-		w.b = appendInt(w.b, int64(f.people[i].ID))
-		w.user(&f.people[i])
-		w.spill()
+		p := &f.people[i]
+		u := &p.user
+		if p.absent {
+			u = nil
+		}
+		if !yield(p.id, u) {
+			return
+		}
 	}
-	w.uint("sq", f.seq)
 }
 
 var errFrozen = errors.New("domain: a frozen copy is only encoded")

@@ -156,13 +156,14 @@ func BenchmarkUsersShard(b *testing.B) {
 
 // A frozen users directory holds its people in a slice rather than a map:
 // what it encodes decodes as the directory it was frozen from, everyone
-// in it, and it refuses to be used as a state.
+// in it and a nil entry too, and it refuses to be used as a state.
 func TestFreeze_usersDecodeAsTheDirectory(t *testing.T) {
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	d := NewUsers()
 	for i := range 1000 {
 		d.Apply(&UserSeen{ID: UserID(1000 + i), Username: fmt.Sprint("u", i), Name: "N", Lang: "en", At: now}, uint64(i+1))
 	}
+	d.ByID[7] = nil // a nil entry, as a damaged snapshot may hold: copied, not dereferenced
 	frozen := d.Freeze()
 	b, err := AppendState(nil, frozen)
 	if err != nil {
@@ -175,7 +176,13 @@ func TestFreeze_usersDecodeAsTheDirectory(t *testing.T) {
 	if back.Seq != d.Seq || len(back.ByID) != len(d.ByID) {
 		t.Fatalf("decoded seq %d with %d people, want %d with %d", back.Seq, len(back.ByID), d.Seq, len(d.ByID))
 	}
+	if u, ok := back.ByID[7]; !ok || u != nil {
+		t.Fatalf("the nil entry decoded as %v, %v; want present and nil", u, ok)
+	}
 	for id, u := range d.ByID {
+		if u == nil {
+			continue
+		}
 		if got := back.ByID[id]; got == nil || !reflect.DeepEqual(*got, *u) {
 			t.Fatalf("person %d decoded as %+v, want %+v", id, got, *u)
 		}
