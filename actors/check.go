@@ -98,18 +98,18 @@ func (e *Engine) Check() (Totals, error) {
 		if p == nil {
 			return
 		}
-		for tx := range p.Applied {
+		for tx := range p.Applied.All() {
 			if other, dup := applied[tx]; dup {
 				errs = append(errs, fmt.Errorf("transaction %s applied in shards %s and %s", tx, other, en.id))
 			}
 			applied[tx] = en.id
 		}
-		t.Applied += len(p.Applied)
+		t.Applied += p.Applied.Len()
 		t.Orphans += len(p.Orphans)
 		for _, inv := range p.Invoices {
 			if inv.Status == domain.InvoicePaid {
 				t.PaidInvoices++
-				if _, ok := p.Applied[inv.Tx]; !ok {
+				if _, ok := p.Applied.Outcome(inv.Tx); !ok {
 					errs = append(errs, fmt.Errorf("invoice %s paid by %s, which is not applied", inv.Code, inv.Tx))
 				}
 			}

@@ -84,7 +84,8 @@ func (c *deposit) run(x *exec) {
 // twice. The user and operation follow from the payment as Receive found
 // them: the first code in the comment naming an invoice, else the payer.
 func (c *deposit) again(x *exec, p *domain.Payments, key string) {
-	res := DepositResult{Tx: key, Amount: c.pay.Amount, Currency: c.pay.Currency, Outcome: p.Applied[key], Duplicate: true}
+	outcome, _ := p.Applied.Outcome(key)
+	res := DepositResult{Tx: key, Amount: c.pay.Amount, Currency: c.pay.Currency, Outcome: outcome, Duplicate: true}
 	var named *domain.Invoice
 	for _, code := range domain.FindCodes(c.pay.Comment) {
 		if inv, ok := p.Invoices[code]; ok {

@@ -5,6 +5,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -26,7 +27,7 @@ func legacyEncodePayments(e *msgpack.Encoder, p *Payments) error {
 		w.err = e.Encode(p.Invoices)
 	}
 	if w.key("a") {
-		w.applied(p.Applied)
+		w.applied(maps.Collect(p.Applied.All()))
 	}
 	if len(p.Orphans) > 0 && w.key("o") {
 		w.err = e.Encode(p.Orphans)
@@ -62,7 +63,7 @@ func legacyDecodePayments(d *msgpack.Decoder, p *Payments) error {
 		case "i":
 			r.reflective(&p.Invoices)
 		case "a":
-			p.Applied = r.applied()
+			p.Applied = appliedFrom(r.applied())
 		case "o":
 			r.reflective(&p.Orphans)
 		case "sq":

@@ -51,7 +51,7 @@ func (p *Payments) write(w *stateWriter) {
 	w.key("i")
 	w.reflective(p.Invoices)
 	w.key("a")
-	w.applied(p.Applied)
+	w.applied(&p.Applied)
 	if len(p.Orphans) > 0 {
 		w.key("o")
 		w.reflective(p.Orphans)
@@ -59,15 +59,11 @@ func (p *Payments) write(w *stateWriter) {
 	w.uint("sq", p.Seq)
 }
 
-func (w *stateWriter) applied(m map[string]Outcome) {
-	if m == nil {
-		w.b = appendNil(w.b)
-		return
-	}
-	w.mapLen(len(m))
-	for tx, o := range m {
+func (w *stateWriter) applied(a *AppliedTxs) {
+	w.mapLen(a.Len())
+	for tx, o := range a.All() {
 		w.b = appendUint(AppendString(w.b, tx), uint64(o))
-		w.spill()
+		w.entryDone()
 	}
 }
 
@@ -77,7 +73,7 @@ func (p *Payments) read(r *stateReader) {
 		case "i":
 			r.reflective(&p.Invoices)
 		case "a":
-			p.Applied = r.applied()
+			p.Applied = appliedFrom(r.applied())
 		case "o":
 			r.reflective(&p.Orphans)
 		case "sq":

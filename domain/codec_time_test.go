@@ -29,7 +29,7 @@ func TestState_DecodeMsgpackTimesInUTC(t *testing.T) {
 		"pool": {&Pool{Key: "k", Pending: map[string]*IssuedItem{"1": {At: at}},
 			Flushing: map[string]FlushAttempt{"f": {At: at}}, OpsAt: []time.Time{at}}, NewPool("")},
 		"proxy":    {&Proxy{Added: at, Expires: at, History: []Holding{{From: at}}}, &Proxy{}},
-		"payments": {&Payments{Invoices: map[string]*Invoice{"c": {Expires: at}}, Applied: map[string]Outcome{}}, NewPayments()},
+		"payments": {&Payments{Invoices: map[string]*Invoice{"c": {Expires: at}}}, NewPayments()},
 		"watcher":  {&Watcher{Wallet: "w", Routed: map[string]string{}, Moved: at}, NewWatcher("")},
 	}
 	for name, pair := range states {

@@ -63,7 +63,7 @@ func (w *stateWriter) users(nilMap bool, n int, people iter.Seq2[UserID, *User],
 		for id, u := range people {
 			w.b = appendInt(w.b, int64(id))
 			w.user(u)
-			w.spill()
+			w.entryDone()
 		}
 	}
 	w.uint("sq", seq)

@@ -119,6 +119,8 @@ type stateWriter struct {
 	// options, after what b holds so far is written to it: byte for byte
 	// what EncodeMsgpack wrote when it called enc for everything.
 	enc *msgpack.Encoder
+	// entries counts the entries written through entryDone.
+	entries int
 }
 
 // done returns what the writer appended to b[:start], or b[:start] and

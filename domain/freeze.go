@@ -2,7 +2,6 @@ package domain
 
 import (
 	"errors"
-	"maps"
 	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -10,9 +9,11 @@ import (
 
 // Freezer is a state large enough that encoding it takes a while (a
 // register of tens of thousands of entries): Freeze returns a copy that
-// shares nothing the state will change later, made much faster than the
-// encoding, so that a snapshot can encode the copy while the entity goes
-// on with its messages. Encoding a payments shard of 65,000 applied
+// shares nothing the state will change before its next Freeze, made much
+// faster than the encoding, so that a snapshot can encode the copy while
+// the entity goes on with its messages. A copy must be done with before
+// the state is frozen again: snapshots run one at a time, and one waits
+// for every block it encodes. Encoding a payments shard of 65,000 applied
 // transactions in its actor's turn held every deposit to that shard for
 // 10-25 ms.
 type Freezer interface {
@@ -20,12 +21,13 @@ type Freezer interface {
 	Freeze() State
 }
 
-// Freeze copies the register: Applied is a map of values, cloned table
-// and all in one go; invoices are changed in place, so each is copied.
+// Freeze copies the register: Applied shares what it held at the last
+// freeze (see AppliedTxs); invoices are changed in place, so each is
+// copied.
 func (p *Payments) Freeze() State {
 	c := &Payments{
 		Invoices: make(map[string]*Invoice, len(p.Invoices)),
-		Applied:  maps.Clone(p.Applied),
+		Applied:  p.Applied.freeze(),
 		Orphans:  slices.Clone(p.Orphans),
 		Seq:      p.Seq,
 	}

@@ -87,7 +87,7 @@ func walletView(w *Wallet) *Wallet {
 }
 
 func clonePayments(p *Payments) *Payments {
-	c := &Payments{Invoices: make(map[string]*Invoice, len(p.Invoices)), Applied: maps.Clone(p.Applied),
+	c := &Payments{Invoices: make(map[string]*Invoice, len(p.Invoices)), Applied: AppliedTxs{sealed: maps.Clone(p.Applied.sealed), fresh: maps.Clone(p.Applied.fresh)},
 		Orphans: slices.Clone(p.Orphans), Seq: p.Seq}
 	for k, v := range p.Invoices {
 		inv := *v

@@ -30,7 +30,7 @@ const (
 // once, ever, whoever it turns out to belong to.
 type Payments struct {
 	Invoices map[string]*Invoice `msgpack:"i"` // by code
-	Applied  map[string]Outcome  `msgpack:"a"` // by TxID.Key
+	Applied  AppliedTxs          `msgpack:"a"` // by TxID.Key
 	Orphans  []Orphan            `msgpack:"o,omitempty"`
 	Seq      uint64              `msgpack:"sq"`
 }
@@ -48,7 +48,7 @@ type Orphan struct {
 
 // NewPayments returns an empty register.
 func NewPayments() *Payments {
-	return &Payments{Invoices: map[string]*Invoice{}, Applied: map[string]Outcome{}}
+	return &Payments{Invoices: map[string]*Invoice{}}
 }
 
 // Open decides a new invoice. The caller draws random codes until one is free.
@@ -91,7 +91,7 @@ func (p *Payments) Close(code string, to InvoiceStatus, now time.Time) (*Invoice
 // asked for: nothing is ever converted.
 func (p *Payments) Receive(pay Payment, now time.Time) (*PaymentReceived, error) {
 	key := pay.Tx.Key()
-	if _, seen := p.Applied[key]; seen {
+	if _, seen := p.Applied.Outcome(key); seen {
 		return nil, ErrDuplicateTx
 	}
 	if !pay.Currency.Known() {
@@ -237,7 +237,7 @@ func (e *PaymentReceived) applyPayments(p *Payments) {
 	if e.Outcome == OutcomeIgnored {
 		return // spam leaves no trace; the watcher's cursor keeps it from coming back
 	}
-	p.Applied[e.Tx] = e.Outcome
+	p.Applied.add(e.Tx, e.Outcome)
 	switch e.Outcome {
 	case OutcomePaid:
 		if inv, ok := p.Invoices[e.Code]; ok {

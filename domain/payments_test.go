@@ -184,7 +184,7 @@ func TestPayments_Receive(t *testing.T) {
 			if got := p.Invoices[codeA].Status; got != st {
 				t.Errorf("invoice status %v, want %v", got, st)
 			}
-			_, recorded := p.Applied[r.Tx]
+			_, recorded := p.Applied.Outcome(r.Tx)
 			if recorded != (o != OutcomeIgnored) {
 				t.Errorf("tx recorded %v for outcome %v", recorded, o)
 			}
@@ -203,7 +203,7 @@ func TestPayments_Receive(t *testing.T) {
 				wantEvent(t, e, &PaymentReceived{Tx: key, Amount: TON(10), From: "EQsender", At: t0.Add(5 * time.Minute),
 					Outcome: OutcomePaid, Code: codeA, User: alice, Op: "inv-a"})
 				inv := p.Invoices[codeA]
-				if inv.Status != InvoicePaid || inv.Tx != key || p.Applied[key] != OutcomePaid {
+				if o, _ := p.Applied.Outcome(key); inv.Status != InvoicePaid || inv.Tx != key || o != OutcomePaid {
 					t.Errorf("invoice %+v, applied %v", inv, p.Applied)
 				}
 			}},

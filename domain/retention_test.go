@@ -167,7 +167,7 @@ func closedInvoice(t testing.TB, p *Payments, code string, how InvoiceStatus, at
 	mustP(t, p)(pev(p.Open(inv, 30*time.Minute, t0)))
 	switch how {
 	case InvoicePaid:
-		mustP(t, p)(pev(p.Receive(Payment{Tx: TxID{Account: "EQ", LT: uint64(len(p.Applied) + 1), Hash: code},
+		mustP(t, p)(pev(p.Receive(Payment{Tx: TxID{Account: "EQ", LT: uint64(p.Applied.Len() + 1), Hash: code},
 			Amount: TON(1), Comment: code, At: t0.Add(at)}, t0.Add(at))))
 	case InvoiceExpired, InvoiceCancelled:
 		mustP(t, p)(pev(p.Close(code, how, t0.Add(at))))
@@ -221,8 +221,8 @@ func TestPayments_Prune(t *testing.T) {
 			if _, ok := p.Invoices[c1]; ok || p.Invoices[c2] == nil {
 				t.Errorf("invoices after the prune: %v", p.Invoices)
 			}
-			if len(p.Applied) != len(before.Applied) {
-				t.Errorf("applied transactions %d, want %d: a transaction is applied once, for ever", len(p.Applied), len(before.Applied))
+			if p.Applied.Len() != before.Applied.Len() {
+				t.Errorf("applied transactions %d, want %d: a transaction is applied once, for ever", p.Applied.Len(), before.Applied.Len())
 			}
 		})
 	}
