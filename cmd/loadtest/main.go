@@ -53,6 +53,7 @@ type flags struct {
 	cycle    int // crash-child only
 	cpuprof  string
 	memprof  string
+	trace    string // restore: the snapshot's window; other modes: the run
 	split    bool   // telegram: the bot and its engine in a child process
 	store    string // file | postgres (engine, crash, paycrash)
 	// databaseURL is the PostgreSQL database of -store postgres: given by
@@ -141,6 +142,7 @@ func parseFlags() flags {
 	flag.Int64Var(&f.seed, "seed", time.Now().UnixNano(), "random seed")
 	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file (telegram -split: the bot's to FILE.bot)")
+	flag.StringVar(&f.trace, "trace", "", "write an execution trace to this file (go tool trace); restore: of the second before the snapshot and the snapshot, each probe deposit a region named deposit")
 	flag.StringVar(&f.memprof, "memprofile", "", "write the run's allocations to this file (telegram -split: the bot's to FILE.bot)")
 	flag.BoolVar(&f.split, "split", false, "telegram: run the bot and its engine in a child process and report its CPU per update alone")
 	flag.StringVar(&f.store, "store", storeFile, "where engines keep their state (engine, crash, paycrash): file | postgres (a throwaway server unless -database-url)")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 )
 
@@ -11,8 +12,18 @@ import (
 // ends the profiles: the CPU profile stops, and -memprofile gets the
 // allocations of the whole run (go tool pprof -sample_index=alloc_space),
 // which is where the garbage collector's share of a profile comes from.
-// The returned func may be called more than once.
+// The execution trace of -trace covers the run too, except in restore
+// mode, which traces only the snapshot's window (snapshotUnderLoad). The
+// returned func may be called more than once.
 func startProfiles(f flags) func() {
+	stopTrace := func() {}
+	if f.mode != "restore" {
+		var err error
+		if stopTrace, err = startTrace(f.trace); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(2)
+		}
+	}
 	if f.cpuprof != "" {
 		pf, err := os.Create(f.cpuprof)
 		if err != nil {
@@ -27,6 +38,7 @@ func startProfiles(f flags) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			stopTrace()
 			pprof.StopCPUProfile()
 			if f.memprof != "" {
 				writeAllocs(f.memprof)
@@ -46,4 +58,27 @@ func writeAllocs(path string) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest: -memprofile:", err)
 	}
+}
+
+// startTrace starts an execution trace into path and returns what ends
+// it; with no path, nothing is traced. Read the file with go tool trace,
+// or golang.org/x/exp/trace to ask it questions it has no view for.
+func startTrace(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	tf, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-trace: %w", err)
+	}
+	if err := trace.Start(tf); err != nil {
+		tf.Close()
+		return nil, fmt.Errorf("-trace: %w", err)
+	}
+	return func() {
+		trace.Stop()
+		if err := tf.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest: -trace:", err)
+		}
+	}, nil
 }

@@ -82,7 +82,7 @@ func buildAndSnapshot(ctx context.Context, f flags, dir string) (restoreBuild, e
 		}
 		b.first = time.Since(t)
 	}
-	if b.info, b.probe, err = snapshotUnderLoad(ctx, eng, b.w); err != nil {
+	if b.info, b.probe, err = snapshotUnderLoad(ctx, eng, b.w, f.trace); err != nil {
 		return b, err
 	}
 	// About w records after the snapshot: each deposit journals two.

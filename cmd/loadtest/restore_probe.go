@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"sync"
@@ -41,8 +42,10 @@ func (s snapshotProbe) put(res map[string]any) {
 // snapshotUnderLoad keeps one probe goroutine per core making deposits to
 // the wallets built, first for a baseline window as long as a snapshot
 // took last time (or a second), then while a snapshot is written, and
-// reports the latencies of each window.
-func snapshotUnderLoad(ctx context.Context, eng *actors.Engine, wallets int) (persistence.SnapshotInfo, snapshotProbe, error) {
+// reports the latencies of each window. With a trace path, both windows
+// are traced, each deposit a region named deposit: which goroutines held
+// the cores while a slow one waited is the question a trace answers.
+func snapshotUnderLoad(ctx context.Context, eng *actors.Engine, wallets int, tracePath string) (persistence.SnapshotInfo, snapshotProbe, error) {
 	var window atomic.Int32 // 0 warm-up, 1 baseline, 2 snapshot, 3 stop
 	lat := [3][][]time.Duration{}
 	for i := range lat {
@@ -59,7 +62,9 @@ func snapshotUnderLoad(ctx context.Context, eng *actors.Engine, wallets int) (pe
 					return
 				}
 				t := time.Now()
-				if err := depositOne(ctx, eng, i, i%wallets, "probe"+strconv.Itoa(p)); err != nil {
+				var err error
+				trace.WithRegion(ctx, "deposit", func() { err = depositOne(ctx, eng, i, i%wallets, "probe"+strconv.Itoa(p)) })
+				if err != nil {
 					return
 				}
 				lat[w][p] = append(lat[w][p], time.Since(t))
@@ -67,6 +72,13 @@ func snapshotUnderLoad(ctx context.Context, eng *actors.Engine, wallets int) (pe
 		}()
 	}
 	time.Sleep(200 * time.Millisecond)
+	stopTrace, err := startTrace(tracePath)
+	if err != nil {
+		window.Store(3)
+		wg.Wait()
+		return persistence.SnapshotInfo{}, snapshotProbe{}, err
+	}
+	defer stopTrace()
 	window.Store(1)
 	time.Sleep(time.Second)
 	window.Store(2)
