@@ -209,18 +209,48 @@ func (e *Engine) Recover(restore, replay func(seq uint64, payload []byte) error)
 	payload = nil
 	info.RestoreDuration = time.Since(start)
 	t := time.Now()
-	err = e.scanForReplay(ctx, info.SnapshotSeq, func(gseq uint64, ev Event) error {
-		if err := replay(gseq, ev.Payload); err != nil {
-			return fmt.Errorf("pgstore: replay event %d (%s %q, seq %d): %w", gseq, domain.Kind(ev.Kind), ev.Entity, ev.Seq, err)
-		}
-		info.Replayed++
-		return nil
-	})
-	if err != nil {
+	if err := e.replayToEnd(ctx, info.SnapshotSeq, replay, &info); err != nil {
 		return info, err
 	}
 	info.LastSeq = e.LastSeq()
 	info.ReplayDuration = time.Since(t)
 	info.Duration = time.Since(start)
 	return info, nil
+}
+
+// replayToEnd replays every event after afterGseq, then reads the table's
+// end again (Store.catchUp) and replays what a killed predecessor's last
+// statements committed meanwhile, until the end stays put. Its writer
+// committed in order, so only a tail can come late; a rescan from where
+// the first began hands the engine some records again, which it skips as
+// seen (each entity's sequence says so).
+func (e *Engine) replayToEnd(ctx context.Context, afterGseq uint64, replay func(seq uint64, payload []byte) error,
+	info *persistence.RecoveryInfo) error {
+	each := func(gseq uint64, ev Event) error {
+		if err := replay(gseq, ev.Payload); err != nil {
+			return fmt.Errorf("pgstore: replay event %d (%s %q, seq %d): %w", gseq, domain.Kind(ev.Kind), ev.Entity, ev.Seq, err)
+		}
+		info.Replayed++
+		return nil
+	}
+	end := e.LastSeq()
+	if err := e.scanForReplay(ctx, afterGseq, each); err != nil {
+		return err
+	}
+	for {
+		moved, err := e.s.catchUp(ctx)
+		if err != nil || moved == end {
+			return err
+		}
+		if moved > e.durable.Load() { // committed, by the predecessor: nothing here waits on them
+			e.durable.Store(moved)
+			e.wake()
+		}
+		e.opts.Logger.Warn("events committed after the start read the last gseq; replaying them",
+			"from_gseq", end, "to_gseq", moved)
+		if err := e.scanForReplay(ctx, max(afterGseq, end), each); err != nil {
+			return err
+		}
+		end = moved
+	}
 }
