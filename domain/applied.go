@@ -82,7 +82,9 @@ func (a *AppliedTxs) freeze() AppliedTxs {
 	}
 	maps.Copy(a.sealed, a.fresh)
 	a.fresh = map[string]Outcome{}
-	return AppliedTxs{sealed: a.sealed}
+	// The copy's own adds, should anything ever apply to it, go to a map
+	// of its own: sealed is the register's.
+	return AppliedTxs{sealed: a.sealed, fresh: map[string]Outcome{}}
 }
 
 // MarshalJSON writes the set as the one map it stands for, whichever part

@@ -13,7 +13,9 @@ import (
 // faster than the encoding, so that a snapshot can encode the copy while
 // the entity goes on with its messages. A copy must be done with before
 // the state is frozen again: snapshots run one at a time, and one waits
-// for every block it encodes. Encoding a payments shard of 65,000 applied
+// for every block it encodes. Freeze may rearrange the state (not change
+// what it holds), so it is called where the state may be written: in the
+// entity's turn, or while it is idle under its shard's lock. Encoding a payments shard of 65,000 applied
 // transactions in its actor's turn held every deposit to that shard for
 // 10-25 ms.
 type Freezer interface {

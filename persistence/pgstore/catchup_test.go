@@ -60,24 +60,19 @@ func TestRecover_ReplaysWhatCommittedAfterTheOpen(t *testing.T) {
 	}
 }
 
-// Once this store has handed out sequences, a late commit found by
-// catchUp may have taken them: it refuses instead of going on.
+// Once this store has handed out sequences, even ones already committed,
+// a late commit found by catchUp may have taken them: it refuses instead
+// of going on.
 func TestCatchUp_RefusesAfterAnAppend(t *testing.T) {
 	t.Parallel()
 	s, url := newStore(t)
 	ctx := ctxT(t)
-	s.mu.Lock()
-	s.next++ // handed out, not yet settled
-	s.lastSeq.Store(s.next)
-	s.mu.Unlock()
-	if _, err := db(t, url).Exec(ctx, `INSERT INTO allot_events (kind, entity, seq, gseq, payload) VALUES (1, 'x', 1, 5, '\x00')`); err != nil {
+	mine := mustAppend(t, s, ev(1, "x", 1, "a"))
+	if _, err := db(t, url).Exec(ctx, `INSERT INTO allot_events (kind, entity, seq, gseq, payload) VALUES (1, 'y', 1, $1, '\x00')`,
+		mine+4); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.catchUp(ctx)
-	s.mu.Lock()
-	s.next-- // as it was, for Close
-	s.lastSeq.Store(s.next)
-	s.mu.Unlock()
 	if err == nil || errors.Is(err, context.Canceled) {
 		t.Fatalf("catchUp after an append: %v, want a refusal", err)
 	}

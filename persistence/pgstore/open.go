@@ -83,6 +83,7 @@ type Store struct {
 	mu      sync.Mutex
 	queue   []pending            // appended, not yet taken by the writer
 	next    uint64               // last gseq assigned
+	began   uint64               // the events' end as last read (goOnFrom): next above it means this store gave gseqs out
 	fenced  map[entityKey]string // entity → why it is fenced
 	closing bool
 	fatal   error       // set once a commit's outcome is unknown
@@ -197,10 +198,17 @@ func (s *Store) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.next = last
-	s.lastSeq.Store(s.next)
-	s.durable.Store(s.next)
+	s.goOnFrom(last)
 	return nil
+}
+
+// goOnFrom makes last, the events' end as read from the table, the
+// store's: the next gseq given out follows it, and every event up to it is
+// settled. With s.mu held, or before the writer runs.
+func (s *Store) goOnFrom(last uint64) {
+	s.next, s.began = last, last
+	s.lastSeq.Store(last)
+	s.settled(last)
 }
 
 // lastGseq is the highest sequence ever given out. It first waits for
@@ -251,14 +259,12 @@ func (s *Store) catchUp(ctx context.Context) (uint64, error) {
 	if last <= s.next {
 		return s.next, nil
 	}
-	if s.durable.Load() != s.next || len(s.queue) > 0 {
+	if s.next != s.began {
 		return 0, s.errorf("catch up with the events' end", fmt.Errorf("events up to gseq %d were committed by another writer "+
 			"after this store began giving out gseqs after %d; make sure no other allot writes to the same database, and start again",
-			last, s.durable.Load()))
+			last, s.began))
 	}
-	s.next = last
-	s.lastSeq.Store(last)
-	s.settled(last)
+	s.goOnFrom(last)
 	return last, nil
 }
 
