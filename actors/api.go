@@ -19,7 +19,7 @@ func (e *Engine) ask(ctx context.Context, kind domain.Kind, id string, create bo
 		return nil, ErrClosed
 	}
 	r := make(replyTo, 1)
-	if !e.dir.route(e.root, kind, id, mk(r), create) {
+	if !e.dir.route(nil, kind, id, mk(r), create) {
 		return nil, notFound(kind)
 	}
 	t := askTimers.Get().(*time.Timer)
@@ -401,6 +401,6 @@ func (e *Engine) audit(op domain.OpID, by domain.UserID, action, target, detail 
 	if by <= 0 {
 		return
 	}
-	e.dir.route(e.root, domain.KindAudit, singleton, &audit{entry: domain.AuditEntry{
+	e.dir.route(nil, domain.KindAudit, singleton, &audit{entry: domain.AuditEntry{
 		At: e.clock(), Actor: by, Action: action, Target: target, Detail: detail, Op: op}}, false)
 }

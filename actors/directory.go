@@ -14,9 +14,9 @@ import (
 // not contend on one mutex. A power of two.
 const shardCount = 256
 
-// entry is one entity known to the directory. While pid is nil the entity
+// entry is one entity known to the directory. While mb is nil the entity
 // is passive: its state is frozen and may be read under the shard lock.
-// While pid is set, only that actor touches state.
+// While mb is set, only that mailbox's actor touches state.
 type entry struct {
 	kind  domain.Kind
 	flags uint8 // flagUnloaded, flagDirty: lazy kinds only (lazy.go)
@@ -27,8 +27,8 @@ type entry struct {
 	// per entity, millions of them. An epoch passes a minute at most, so
 	// 32 bits of them last millennia; processed wraps after 4 billion
 	// messages, which only the introspection page shows.
-	pid       *actor.PID
-	inflight  atomic.Int32  // messages routed to pid and not yet handled
+	mb        *mbox
+	inflight  atomic.Int32  // messages routed to mb and not yet handled
 	used      atomic.Int32  // directory epoch of the last message handled
 	processed atomic.Uint32 // messages handled since the process started
 	restarts  atomic.Uint32
@@ -37,7 +37,7 @@ type entry struct {
 type shard struct {
 	mu sync.Mutex
 	m  map[string]*entry
-	// active lists the entries whose pid is set, in no order, so that the
+	// active lists the entries whose mb is set, in no order, so that the
 	// sweep visits those and not every entity of the shard: at two million
 	// entities, walking them all under the shard locks was half of a
 	// snapshot's CPU, and it held each lock a millisecond. route appends an
@@ -56,7 +56,7 @@ type shard struct {
 type directory struct {
 	kinds  map[domain.Kind]*[shardCount]shard
 	lazy   [domain.MaxKind + 1]bool // kinds whose entities may be in the store only
-	spawn  func(e *entry) *actor.PID
+	spawn  func(e *entry) *mbox
 	active atomic.Int64
 	epoch  atomic.Int32 // advanced by every sweep; entries remember the one they were last used in
 	listed atomic.Bool  // the first sweep has listed the resident entries of the lazy kinds
@@ -67,7 +67,7 @@ type directory struct {
 	pending atomic.Int64
 }
 
-func newDirectory(spawn func(e *entry) *actor.PID, kinds ...domain.Kind) *directory {
+func newDirectory(spawn func(e *entry) *mbox, kinds ...domain.Kind) *directory {
 	d := &directory{kinds: map[domain.Kind]*[shardCount]shard{}, spawn: spawn}
 	for _, k := range kinds {
 		s := new([shardCount]shard)
@@ -103,8 +103,9 @@ func shardIndex(id string) int {
 // create false an entity the directory has never seen is not created and
 // route reports false, so junk ids typed by users cost nothing; an entity
 // of a lazy kind may be in the store, so it gets an entry that its actor
-// loads.
-func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, msg any, create bool) bool {
+// loads. from is the worker whose turn routes msg, nil outside any turn: an
+// actor that msg wakes then runs next on that worker (mbox.schedule).
+func (d *directory) route(from *runner, kind domain.Kind, id string, msg any, create bool) bool {
 	s := d.shard(kind, id)
 	s.mu.Lock()
 	e, ok := s.m[id]
@@ -120,16 +121,16 @@ func (d *directory) route(root *actor.RootContext, kind domain.Kind, id string, 
 		}
 		s.m[id] = e
 	}
-	if e.pid == nil {
-		e.pid = d.spawn(e)
+	if e.mb == nil {
+		e.mb = d.spawn(e)
 		s.active = append(s.active, e)
 		d.active.Add(1)
 	}
 	e.inflight.Add(1)
 	d.pending.Add(1)
-	pid := e.pid
+	mb := e.mb
 	s.mu.Unlock()
-	root.Send(pid, msg)
+	mb.post(msg, from)
 	return true
 }
 
@@ -175,8 +176,8 @@ func (s *shard) passivate(now, idleEpochs int32, lazy bool, stop []*actor.PID) (
 			keep = append(keep, e)
 			continue
 		}
-		stop = append(stop, e.pid)
-		e.pid = nil
+		stop = append(stop, e.mb.pid)
+		e.mb = nil
 		if lazy {
 			s.resident = append(s.resident, e)
 		}
@@ -194,7 +195,7 @@ func (s *shard) evict(evict func(*entry) bool) (n int) {
 	keep := s.resident[:0]
 	for _, e := range s.resident {
 		switch {
-		case e.pid != nil: // active again: listed there, and here again when passivated
+		case e.mb != nil: // active again: listed there, and here again when passivated
 		case evict != nil && evict(e):
 			e.state = nil
 			delete(s.m, e.id)
@@ -212,7 +213,7 @@ func (s *shard) evict(evict func(*entry) bool) (n int) {
 // memory, before any sweep. With the lock held.
 func (s *shard) listResident() {
 	for _, e := range s.m {
-		if e.pid == nil {
+		if e.mb == nil {
 			s.resident = append(s.resident, e)
 		}
 	}
@@ -293,7 +294,7 @@ func collect[T any](d *directory, kind domain.Kind, fn func(acc *T, e *entry)) [
 func (d *directory) each(kind domain.Kind, fn func(e *entry, passive bool)) {
 	shards := d.kinds[kind]
 	for i := range shards {
-		walkShard(&shards[i], func(e *entry) { fn(e, e.pid == nil) })
+		walkShard(&shards[i], func(e *entry) { fn(e, e.mb == nil) })
 	}
 }
 
@@ -307,7 +308,7 @@ func (d *directory) activePIDs() []*actor.PID {
 			s := &shards[i]
 			s.mu.Lock()
 			for _, e := range s.active {
-				pids = append(pids, e.pid)
+				pids = append(pids, e.mb.pid)
 			}
 			s.mu.Unlock()
 		}
@@ -325,7 +326,7 @@ func walkShard(s *shard, fn func(e *entry)) {
 	flush := func() {
 		k := 0
 		for _, e := range batch[:n] {
-			if e.pid == nil {
+			if e.mb == nil {
 				passive[k] = e
 				k++
 			}
@@ -392,7 +393,7 @@ func (d *directory) eachIdle(kind domain.Kind, i int, es []*entry, fn func(e *en
 		var idle [prefetchBatch]*entry
 		k := 0
 		for _, e := range es[:n] {
-			if e.pid != nil && e.inflight.Load() != 0 {
+			if e.mb != nil && e.inflight.Load() != 0 {
 				busy = append(busy, e)
 				continue
 			}

@@ -9,16 +9,22 @@ import (
 	"allot/domain"
 )
 
-// sweepDir is a directory of wallets (lazy when lazy is true) whose actors
-// are PIDs nothing answers: route's sends go to dead letters, and the test
-// plays the actors by settling inflight and used itself.
-func sweepDir(t *testing.T, lazy bool) (*directory, *actor.RootContext) {
+// sweepDir is a directory of wallets (lazy when lazy is true) whose
+// mailboxes nobody runs (parkedMbox), and the test plays the actors by
+// settling inflight and used itself.
+func sweepDir(t *testing.T, lazy bool) *directory {
 	t.Helper()
-	sys := actor.NewActorSystem()
-	t.Cleanup(sys.Shutdown)
-	d := newDirectory(func(e *entry) *actor.PID { return actor.NewPID("test", e.id) }, domain.KindWallet)
+	d := newDirectory(func(e *entry) *mbox { return parkedMbox(e.id) }, domain.KindWallet)
 	d.lazy[domain.KindWallet] = lazy
-	return d, sys.Root
+	return d
+}
+
+// parkedMbox is a mailbox that is never run: it counts as scheduled
+// already, so what is posted to it just waits.
+func parkedMbox(id string) *mbox {
+	m := &mbox{pid: actor.NewPID("test", id)}
+	m.status.Store(mboxScheduled)
+	return m
 }
 
 // handled plays the actor of id handling every message routed to it now.
@@ -38,14 +44,14 @@ func listed(t *testing.T, d *directory) (active, resident int) {
 	for i := range d.kinds[domain.KindWallet] {
 		s := &d.kinds[domain.KindWallet][i]
 		for _, e := range s.active {
-			if seen[e] || e.pid == nil {
+			if seen[e] || e.mb == nil {
 				t.Fatalf("%s: listed active twice or without an actor", e.id)
 			}
 			seen[e] = true
 			active++
 		}
 		for _, e := range s.resident {
-			if seen[e] || e.pid != nil {
+			if seen[e] || e.mb != nil {
 				t.Fatalf("%s: listed twice, or resident with an actor", e.id)
 			}
 			seen[e] = true
@@ -58,11 +64,11 @@ func listed(t *testing.T, d *directory) (active, resident int) {
 // The sweep passivates from the active lists and evicts from the resident
 // ones: what recovery left in memory, and what it passivated itself.
 func TestDirectory_sweepEvictsFromItsLists(t *testing.T) {
-	d, root := sweepDir(t, true)
+	d := sweepDir(t, true)
 	d.put(domain.KindWallet, "restored", &domain.Wallet{}) // recovery's: passive, in memory
 	d.put(domain.KindWallet, "used", &domain.Wallet{})
 	for _, id := range []string{"used", "new"} {
-		if !d.route(root, domain.KindWallet, id, "m", true) {
+		if !d.route(nil, domain.KindWallet, id, "m", true) {
 			t.Fatalf("route %s refused", id)
 		}
 		handled(d, id)
@@ -93,7 +99,7 @@ func TestDirectory_sweepEvictsFromItsLists(t *testing.T) {
 func TestDirectory_sweepListsEachEntityOnce(t *testing.T) {
 	for _, lazy := range []bool{false, true} {
 		t.Run(fmt.Sprint("lazy=", lazy), func(t *testing.T) {
-			d, root := sweepDir(t, lazy)
+			d := sweepDir(t, lazy)
 			const n = 300
 			for round := range 6 {
 				for i := range n {
@@ -101,7 +107,7 @@ func TestDirectory_sweepListsEachEntityOnce(t *testing.T) {
 					if (i+round)%3 == 0 {
 						continue // idle this round
 					}
-					d.route(root, domain.KindWallet, id, "m", true)
+					d.route(nil, domain.KindWallet, id, "m", true)
 					if i%7 != 0 {
 						handled(d, id)
 					}
@@ -137,7 +143,7 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	for i := range 1000 {
 		e, _ := d.peek(domain.KindWallet, fmt.Sprint("w", i))
-		e.pid = actor.NewPID("bench", e.id)
+		e.mb = parkedMbox(e.id)
 		s := d.shard(domain.KindWallet, e.id)
 		s.active = append(s.active, e)
 	}

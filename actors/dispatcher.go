@@ -2,27 +2,24 @@ package actors
 
 import (
 	"sync"
-
-	"github.com/asynkron/protoactor-go/actor"
 )
 
-// workers is a protoactor dispatcher that runs mailboxes on long-lived
-// goroutines. The default dispatcher starts a goroutine per mailbox run;
-// with handlers as deep as ours (protoactor's chain, the domain, msgpack)
-// every such goroutine grew its stack, and stack copying was a third of the
-// engine's CPU. A run is handed to an idle worker when one is waiting, and
-// to a fresh goroutine otherwise, so a burst never queues behind the pool.
+// workers runs the entities' mailboxes on long-lived goroutines. A
+// goroutine per mailbox run, protoactor's default, grew a fresh stack for
+// handlers as deep as ours (protoactor's chain, the domain, msgpack), and
+// stack copying was a third of the engine's CPU. A run goes to an idle
+// worker when one is waiting, and to a fresh goroutine otherwise, so a
+// burst never queues behind the pool; a run that a turn wakes stays on
+// the turn's worker (mbox.schedule).
 type workers struct {
-	runs       chan func()
+	runs       chan *mbox
 	throughput int
 	stop       chan struct{}
 	wg         sync.WaitGroup
 }
 
-var _ actor.Dispatcher = (*workers)(nil)
-
 func newWorkers(n, throughput int) *workers {
-	w := &workers{runs: make(chan func()), throughput: throughput, stop: make(chan struct{})}
+	w := &workers{runs: make(chan *mbox), throughput: throughput, stop: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		w.wg.Add(1)
 		go w.loop()
@@ -32,27 +29,33 @@ func newWorkers(n, throughput int) *workers {
 
 func (w *workers) loop() {
 	defer w.wg.Done()
+	r := &runner{}
 	for {
 		select {
-		case fn := <-w.runs:
-			fn()
+		case m := <-w.runs:
+			r.drain(m)
 		case <-w.stop:
 			return
 		}
 	}
 }
 
-// Schedule runs fn on an idle worker, or on a new goroutine if none is idle.
-func (w *workers) Schedule(fn func()) {
+// schedule runs m on an idle worker, or on a new goroutine if none is idle.
+func (w *workers) schedule(m *mbox) {
 	select {
-	case w.runs <- fn:
+	case w.runs <- m:
 	default:
-		go fn()
+		go new(runner).drain(m)
 	}
 }
 
-// Throughput is how many messages a mailbox handles per run before yielding.
-func (w *workers) Throughput() int { return w.throughput }
+// drain runs m, then whatever its turns handed to this worker to run next.
+func (r *runner) drain(m *mbox) {
+	for r.chain = 0; m != nil; r.chain++ {
+		m.process(r)
+		m = r.next()
+	}
+}
 
 // close stops the workers once they finish their current run.
 func (w *workers) close() {

@@ -18,6 +18,11 @@
 //     sagas: messages passed from actor to actor, each step durable and keyed
 //     by the operation id, so recovery can resume or compensate any saga a
 //     crash cut short.
+//   - Actors run on a pool of long-lived workers (dispatcher.go) through
+//     mailboxes of our own (mailbox.go), which the directory's entries hold:
+//     a message is posted straight into the mailbox, and an actor that a turn
+//     wakes runs after that turn on the same worker, so a saga's steps follow
+//     one another without a goroutine wake-up between them.
 //   - One scheduler (a heap, one timer) wakes numbers for reservation and
 //     offer lapses, reminders and expiries.
 //   - Snapshots are fuzzy: entities are copied one at a time while work goes

@@ -232,15 +232,20 @@ func (e *Engine) startActors() {
 	}
 	presetAll(e.dir, &e.opts)
 	sched := &scheduler{eng: e, armed: map[wakeKey]time.Time{}}
-	pid, _ := e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched }), "scheduler")
-	e.sched = schedRef{root: e.root, pid: pid}
+	mb := newMbox(e.workers)
+	mb.pid, _ = e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched },
+		actor.WithMailbox(func() actor.Mailbox { return mb })), "scheduler")
+	e.sched = schedRef{mb: mb}
 }
 
-// spawnEntity starts the actor of an entity; called by the directory with
-// the shard lock held, so it must not route.
-func (e *Engine) spawnEntity(en *entry) *actor.PID {
-	a := &entityActor{eng: e, e: en}
-	return e.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithDispatcher(e.workers)))
+// spawnEntity starts the actor of an entity and returns its mailbox;
+// called by the directory with the shard lock held, so it must not route.
+func (e *Engine) spawnEntity(en *entry) *mbox {
+	mb := newMbox(e.workers)
+	a := &entityActor{eng: e, e: en, mb: mb}
+	mb.pid = e.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a },
+		actor.WithMailbox(func() actor.Mailbox { return mb })))
+	return mb
 }
 
 func (e *Engine) setPrices(p domain.PriceList) { e.prices.Store(&p) }
@@ -343,7 +348,7 @@ func (e *Engine) shutdownActors() {
 	for _, p := range e.dir.activePIDs() {
 		_ = e.root.StopFuture(p).Wait()
 	}
-	_ = e.root.StopFuture(e.sched.pid).Wait()
+	_ = e.root.StopFuture(e.sched.mb.pid).Wait()
 	e.system.Shutdown()
 	e.workers.close()
 }
@@ -375,7 +380,7 @@ func (e *Engine) drain(ctx context.Context) error {
 // ManualClock it is the only way wake-ups happen.
 func (e *Engine) Advance() {
 	done := make(chan struct{})
-	e.root.Send(e.sched.pid, &wakeMsg{done: done})
+	e.sched.send(&wakeMsg{done: done})
 	<-done
 }
 

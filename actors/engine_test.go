@@ -108,7 +108,7 @@ func TestEngine_PurchaseOfANumberNobodyHasIsRefunded(t *testing.T) {
 	e := openTest(t, t.TempDir(), newClock(), nil)
 	depositT(t, e, alice, domain.TON(10))
 	r := make(replyTo, 1)
-	e.dir.route(e.root, domain.KindWallet, walletID(alice), &debitForNumber{asker: asker{r}, op: "buy-1", user: alice,
+	e.dir.route(nil, domain.KindWallet, walletID(alice), &debitForNumber{asker: asker{r}, op: "buy-1", user: alice,
 		amount: domain.TONMoney(domain.TON(10)), number: "+88899999999", days: 30, purpose: purposeRent}, true)
 	select {
 	case res := <-r:

@@ -48,6 +48,7 @@ func (c asker) replier() replyTo { return c.r }
 type entityActor struct {
 	eng *Engine
 	e   *entry
+	mb  *mbox
 	// x is the turn in hand, reset for every message: an exec allocated
 	// per message was the engine's largest allocation. Nothing may keep x
 	// past its turn; a callback that runs once the turn is durable takes
@@ -62,6 +63,9 @@ type exec struct {
 	e    *entry
 	self *actor.PID
 	now  time.Time
+	// via is the worker running the turn: an actor the turn wakes runs
+	// next on it rather than waiting for another goroutine.
+	via *runner
 	// later holds the turn's replies and outside effects until the turn
 	// ends, so that whatever else the turn does (arming the scheduler, say)
 	// happens before anybody hears the answer: a caller that acts on a
@@ -103,7 +107,7 @@ func (a *entityActor) handle(ctx actor.Context, c command) {
 		return
 	}
 	x := &a.x
-	*x = exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock()}
+	*x = exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock(), via: a.mb.runner}
 	defer x.end()
 	c.run(x)
 }
@@ -216,6 +220,9 @@ func (x *exec) then(fn func()) {
 }
 
 // send routes a command to another entity, creating it if it is new.
-func (x *exec) send(kind domain.Kind, id string, c command) {
-	x.eng.dir.route(x.eng.root, kind, id, c, true)
+func (x *exec) send(kind domain.Kind, id string, c command) { x.route(kind, id, c, true) }
+
+// route routes msg to another entity from this turn (directory.route).
+func (x *exec) route(kind domain.Kind, id string, msg any, create bool) bool {
+	return x.eng.dir.route(x.via, kind, id, msg, create)
 }

@@ -430,7 +430,7 @@ func (e *Engine) resumeChores(ids []string) {
 			e.handovers.poke(id)
 			continue
 		}
-		e.dir.route(e.root, domain.KindNumber, id, &skipHandover{}, false)
+		e.dir.route(nil, domain.KindNumber, id, &skipHandover{}, false)
 	}
 }
 

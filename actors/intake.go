@@ -68,7 +68,7 @@ func (b *handledBatch) flush(e *Engine) {
 	b.pending, b.timer = nil, false
 	b.mu.Unlock()
 	if len(ids) > 0 {
-		e.dir.route(e.root, domain.KindIntake, singleton, &updatesHandled{ids: ids}, false)
+		e.dir.route(nil, domain.KindIntake, singleton, &updatesHandled{ids: ids}, false)
 	}
 }
 

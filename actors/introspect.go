@@ -123,7 +123,7 @@ func (e *Engine) shardPage(kind domain.Kind, i int, afterID string, n int) []Act
 	list := make([]found, 0, len(s.m))
 	for id, en := range s.m {
 		if afterID == "" || id > afterID {
-			list = append(list, found{en, en.pid != nil})
+			list = append(list, found{en, en.mb != nil})
 		}
 	}
 	s.mu.Unlock()
@@ -185,7 +185,7 @@ func (e *Engine) KindCounts() map[domain.Kind]KindCount {
 			s.mu.Lock()
 			c.Entities += len(s.m)
 			for _, en := range s.m {
-				if en.pid != nil {
+				if en.mb != nil {
 					c.Active++
 					c.Mailbox += int(en.inflight.Load())
 				}
@@ -216,7 +216,7 @@ func (e *Engine) Entity(ctx context.Context, kind domain.Kind, id string) (any, 
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s %s", ErrNoEntity, kind, id)
 	}
-	if ok && en.pid == nil && en.flags&flagUnloaded == 0 { // passive: its state is frozen while the lock is held
+	if ok && en.mb == nil && en.flags&flagUnloaded == 0 { // passive: its state is frozen while the lock is held
 		b, err := encodeState(en.state)
 		s.mu.Unlock()
 		return e.redacted(decodeState(kind, id, b, err))

@@ -38,7 +38,7 @@ func TestLazy_AWalletHoldingAPurchaseStaysInTheWholeSnapshot(t *testing.T) {
 	// The wallet's step of a rent whose number is gone: the money is held,
 	// and the saga stops there, as if a crash came before the number's step.
 	r := make(replyTo, 1)
-	e.dir.route(e.root, domain.KindWallet, walletID(alice), &debitOnly{asker: asker{r}, op: "buy-1",
+	e.dir.route(nil, domain.KindWallet, walletID(alice), &debitOnly{asker: asker{r}, op: "buy-1",
 		amount: domain.TONMoney(domain.TON(10)), number: "+88899999999"}, true)
 	mustOK(t, (<-r).err)
 	if tot := mustCheck(t, e); tot.Processing != 1 {

@@ -35,7 +35,7 @@ func (x *exec) withNumber(r replyTo, fn func(n *domain.Number)) {
 	before := n.NextWake(x.eng.policy().Reminders)
 	fn(n)
 	if after := n.NextWake(x.eng.policy().Reminders); !after.Equal(before) {
-		x.eng.sched.arm(domain.KindNumber, n.ID, after)
+		x.eng.sched.arm(x.via, domain.KindNumber, n.ID, after)
 	}
 }
 

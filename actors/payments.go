@@ -228,7 +228,7 @@ func (x *exec) afterClose(inv domain.Invoice, to domain.InvoiceStatus) {
 		}
 		x.send(domain.KindWallet, walletID(inv.User), &settleEntry{op: inv.Op, to: st})
 	case domain.PurposeRent:
-		x.eng.dir.route(x.eng.root, domain.KindNumber, inv.Number, &releaseHold{op: inv.Op, reason: to.String()}, false)
+		x.route(domain.KindNumber, inv.Number, &releaseHold{op: inv.Op, reason: to.String()}, false)
 	}
 }
 

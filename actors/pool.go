@@ -43,7 +43,7 @@ func (x *exec) afterPool() {
 		return
 	}
 	c := x.eng.pools.put(p, x.now)
-	x.eng.sched.arm(domain.KindPool, x.e.id, p.NextWake(k.AutoConfirm))
+	x.eng.sched.arm(x.via, domain.KindPool, x.e.id, p.NextWake(k.AutoConfirm))
 	if c.Available < k.RefillBelow || c.Returning > 0 {
 		x.eng.stockPoke(p.Key)
 	}

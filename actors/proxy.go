@@ -43,7 +43,7 @@ func (x *exec) proxyStep(r replyTo, decide func(p *domain.Proxy) (domain.Event, 
 func (x *exec) afterProxy() {
 	p := x.proxy()
 	x.eng.proxies.put(p)
-	x.eng.sched.arm(domain.KindProxy, x.e.id, p.NextWake())
+	x.eng.sched.arm(x.via, domain.KindProxy, x.e.id, p.NextWake())
 }
 
 func (x *exec) proxyTick() {

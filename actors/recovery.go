@@ -285,7 +285,7 @@ func (e *Engine) resume() {
 		}
 	})
 	wakes = append(wakes, e.rebuildPools()...)
-	e.root.Send(e.sched.pid, &armAll{wakes: wakes})
+	e.sched.send(&armAll{wakes: wakes})
 	e.resumePurchases()
 	e.resumeRefunds(refunds) // last: the wallets were read by resumePurchases, and belong to their actors from here
 }
@@ -352,8 +352,8 @@ func (e *Engine) resumePurchases() {
 	})
 	steps := slices.Concat(parts...)
 	for _, s := range steps {
-		if !e.dir.route(e.root, domain.KindNumber, s.number, s.cmd, false) {
-			e.dir.route(e.root, domain.KindWallet, walletID(s.cmd.user),
+		if !e.dir.route(nil, domain.KindNumber, s.number, s.cmd, false) {
+			e.dir.route(nil, domain.KindWallet, walletID(s.cmd.user),
 				&settleEntry{op: s.cmd.op, to: domain.EntryFailed, cause: domain.ErrNumberNotFound}, true)
 		}
 	}

@@ -54,7 +54,7 @@ func (c *refundPaid) run(x *exec) {
 func (e *Engine) resumeRefunds(owed map[string][]domain.OwedRefund) {
 	for number, rs := range owed {
 		for _, r := range rs {
-			e.dir.route(e.root, domain.KindWallet, walletID(r.User), &refundCredit{number: number, owed: r}, true)
+			e.dir.route(nil, domain.KindWallet, walletID(r.User), &refundCredit{number: number, owed: r}, true)
 		}
 	}
 }

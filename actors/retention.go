@@ -121,7 +121,7 @@ func (x *exec) pruneInvoices() {
 	}
 	slices.Sort(owners)
 	for _, u := range slices.Compact(owners) {
-		x.eng.dir.route(x.eng.root, domain.KindWallet, walletID(u), &pruneWallet{}, false)
+		x.route(domain.KindWallet, walletID(u), &pruneWallet{}, false)
 	}
 }
 

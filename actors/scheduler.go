@@ -58,15 +58,19 @@ type armAll struct{ wakes []wake }
 // done, if set, is closed once the ticks have been routed.
 type wakeMsg struct{ done chan struct{} }
 
-// schedRef is how the rest of the engine talks to the scheduler.
-type schedRef struct {
-	root *actor.RootContext
-	pid  *actor.PID
+// schedRef is how the rest of the engine talks to the scheduler: through
+// its mailbox, which runs on the entities' workers, so that a turn arming
+// a wake-up has the scheduler run after it on the same worker instead of
+// waking a goroutine per renewal.
+type schedRef struct{ mb *mbox }
+
+// arm sets an entity's wake-up from a turn running on via (nil outside one).
+func (s schedRef) arm(via *runner, kind domain.Kind, id string, at time.Time) {
+	s.mb.post(&armMsg{key: wakeKey{kind, id}, at: at}, via)
 }
 
-func (s schedRef) arm(kind domain.Kind, id string, at time.Time) {
-	s.root.Send(s.pid, &armMsg{key: wakeKey{kind, id}, at: at})
-}
+// send gives the scheduler a message from outside any turn.
+func (s schedRef) send(msg any) { s.mb.post(msg, nil) }
 
 func (s *scheduler) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -132,7 +136,7 @@ func (s *scheduler) fire() {
 			continue
 		}
 		delete(s.armed, w.wakeKey)
-		s.eng.dir.route(s.eng.root, w.kind, w.id, &tick{}, false)
+		s.eng.dir.route(nil, w.kind, w.id, &tick{}, false)
 	}
 }
 

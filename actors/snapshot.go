@@ -350,7 +350,7 @@ func (e *Engine) copyBusy(ctx context.Context, b *block, buf *bytes.Buffer, busy
 	r := make(replyTo, len(busy))
 	asked := 0
 	for _, en := range busy {
-		if e.dir.route(e.root, b.kind, en.id, &snapshotCopy{asker{r}}, false) {
+		if e.dir.route(nil, b.kind, en.id, &snapshotCopy{asker{r}}, false) {
 			asked++
 		}
 	}

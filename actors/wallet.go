@@ -67,7 +67,7 @@ func (c *debitForNumber) run(x *exec) {
 		return
 	}
 	confirm := &confirmPurchase{asker: asker{c.r}, op: c.op, user: c.user, days: c.days, price: c.amount, purpose: c.purpose}
-	if !x.eng.dir.route(x.eng.root, domain.KindNumber, c.number, confirm, false) {
+	if !x.route(domain.KindNumber, c.number, confirm, false) {
 		// The number is in no directory (a retry naming one never added):
 		// the money goes back in this very turn and the asker hears why,
 		// as confirmPurchase would answer for a number without state.
