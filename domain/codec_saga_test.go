@@ -10,7 +10,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// The saga events' own codecs against msgpack's reflection, which wrote
+// The saga and transfer events' own codecs against msgpack's reflection, which wrote
 // their records before: the same bytes, and the same events read back,
 // from the compact encoding and from the full-width one alike. Every field
 // is filled by reflection, zero one time in four, so that a field added
@@ -25,6 +25,8 @@ func TestSagaEvents_CodecsAreReflections(t *testing.T) {
 		{KindNumber, func() Event { return &NumberRenewed{} }},
 		{KindWallet, func() Event { return &WalletDebited{} }},
 		{KindWallet, func() Event { return &EntrySettled{} }},
+		{KindNumber, func() Event { return &TransferOffered{} }},
+		{KindNumber, func() Event { return &TransferAccepted{} }},
 	} {
 		for i := 0; i < 2000; i++ {
 			ev := kind.ev()
