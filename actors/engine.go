@@ -243,6 +243,7 @@ func (e *Engine) startActors() {
 func (e *Engine) spawnEntity(en *entry) *mbox {
 	mb := newMbox(e.workers)
 	a := &entityActor{eng: e, e: en, mb: mb}
+	mb.direct = a.deliver
 	mb.pid = e.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a },
 		actor.WithMailbox(func() actor.Mailbox { return mb })))
 	return mb

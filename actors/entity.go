@@ -59,10 +59,9 @@ type entityActor struct {
 // exec is what a command sees of its entity: the state, the clock, and the
 // ways to emit events, reply after durability, and message other entities.
 type exec struct {
-	eng  *Engine
-	e    *entry
-	self *actor.PID
-	now  time.Time
+	eng *Engine
+	e   *entry
+	now time.Time
 	// via is the worker running the turn: an actor the turn wakes runs
 	// next on it rather than waiting for another goroutine.
 	via *runner
@@ -76,19 +75,32 @@ type exec struct {
 	ended bool
 }
 
+// Receive sees protoactor's lifecycle messages; commands come through
+// deliver.
 func (a *entityActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Restarting:
 		a.e.restarts.Add(1)
-	case command:
-		a.handle(ctx, m)
+	case command: // posted through the PID rather than the directory
+		a.handle(m)
+	}
+}
+
+// deliver is the mailbox's way in for user messages (mbox.direct): a
+// command runs without protoactor's context, whose per-message lookups
+// (the actor system's metrics extension among them) cost more than the
+// turn's own bookkeeping. The entity's actor needs nothing from it: the
+// directory never posts to an actor that is stopping or stopped.
+func (a *entityActor) deliver(msg any) {
+	if c, ok := msg.(command); ok {
+		a.handle(c)
 	}
 }
 
 // handle runs one command with the panic turned into an error reply: a
 // panic would otherwise restart the actor and drop the message, leaving its
 // requester to time out.
-func (a *entityActor) handle(ctx actor.Context, c command) {
+func (a *entityActor) handle(c command) {
 	defer a.eng.dir.pending.Add(-1)
 	defer a.e.inflight.Add(-1) // after it, this actor may be passivated
 	defer a.e.processed.Add(1)
@@ -107,7 +119,7 @@ func (a *entityActor) handle(ctx actor.Context, c command) {
 		return
 	}
 	x := &a.x
-	*x = exec{eng: a.eng, e: a.e, self: ctx.Self(), now: a.eng.clock(), via: a.mb.runner}
+	*x = exec{eng: a.eng, e: a.e, now: a.eng.clock(), via: a.mb.runner}
 	defer x.end()
 	c.run(x)
 }

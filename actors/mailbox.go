@@ -37,8 +37,11 @@ type mbox struct {
 	suspended atomic.Bool
 
 	invoker actor.MessageInvoker
-	w       *workers
-	pid     *actor.PID
+	// direct, when set, takes the user messages instead of the invoker:
+	// an entity's commands skip protoactor's per-message context work.
+	direct func(msg any)
+	w      *workers
+	pid    *actor.PID
 	// runner is the worker running the mailbox, set only for the length of
 	// a run and read only inside it (by the turn, to hand what it wakes to
 	// the same worker).
@@ -154,7 +157,11 @@ func (m *mbox) run() {
 			return
 		}
 		if !sys {
-			m.invoker.InvokeUserMessage(msg)
+			if m.direct != nil {
+				m.direct(msg)
+			} else {
+				m.invoker.InvokeUserMessage(msg)
+			}
 			continue
 		}
 		switch msg.(type) {
