@@ -134,6 +134,9 @@ func (a *entityActor) loaded(c command) bool {
 	if _, ok := c.(passiveCommand); ok {
 		return true
 	}
+	if r := a.mb.runner; r != nil {
+		r.handOff() // the load waits on the store; what earlier turns woke runs elsewhere
+	}
 	err := a.eng.activate(a.e)
 	if err == nil {
 		return true

@@ -227,6 +227,15 @@ func (r *runner) keep(m *mbox) bool {
 	return true
 }
 
+// handOff gives the mailboxes queued here to the pool: the turn about to
+// go on may wait (for an entity loaded from the store), and what it woke
+// need not wait with it.
+func (r *runner) handOff() {
+	for m := r.next(); m != nil; m = r.next() {
+		m.w.schedule(m)
+	}
+}
+
 // next takes the mailbox queued first, or nil.
 func (r *runner) next() *mbox {
 	if r.n == 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -177,4 +178,25 @@ func TestMbox_runNextIsBounded(t *testing.T) {
 	if count == 0 {
 		t.Fatalf("a chain of %d ran in line throughout; want hand-offs after %d", n, runNextLimit)
 	}
+}
+
+// A turn about to wait hands what it woke to the pool: the woken mailbox
+// runs while the turn still waits.
+func TestMbox_handOffBeforeWaiting(t *testing.T) {
+	w := testWorkers(t, 1, 100)
+	a, va := testMbox(t, w)
+	b, vb := testMbox(t, w)
+	ran := make(chan struct{})
+	vb.turn = func(*mbox, any) { close(ran) }
+	va.turn = func(self *mbox, _ any) {
+		b.post("woken", self.runner)
+		self.runner.handOff()
+		select {
+		case <-ran:
+		case <-time.After(10 * time.Second):
+			t.Error("the woken mailbox did not run while the turn waited")
+		}
+	}
+	a.PostUserMessage("go")
+	waitFor(t, func() bool { return len(va.snapshot()) == 1 && len(vb.snapshot()) == 1 })
 }
