@@ -126,16 +126,16 @@ func summarize(n *domain.Number, now time.Time) NumberView {
 	return v
 }
 
+// put stores a number's new summary, after every event of it.
 func (v *numberView) put(s NumberView) {
 	v.mu.Lock()
-	old, ok := v.get(s.ID)
+	old, ok := v.set(s)
 	if !ok {
 		v.sorted = nil
 	}
 	if !ok || (old.Status == domain.StatusRemoved) != (s.Status == domain.StatusRemoved) {
 		v.shown = nil
 	}
-	v.set(s)
 	// Most events (a renewal, a reminder) leave the people unchanged:
 	// the index is touched only when they change.
 	if !ok || old.Renter != s.Renter || old.Offer != s.Offer {

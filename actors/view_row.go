@@ -79,15 +79,18 @@ func (v *numberView) get(id string) (NumberView, bool) {
 	return v.rows[i].view(id), true
 }
 
-// set stores the summary s; the caller holds v.mu for writing. Numbers
-// are never taken out of the view (a removed one keeps its row), so rows
-// only grow.
-func (v *numberView) set(s NumberView) {
+// set stores the summary s and returns the one it replaces, if any, with
+// one lookup of the id (put runs after every event of a number); the
+// caller holds v.mu for writing. Numbers are never taken out of the view
+// (a removed one keeps its row), so rows only grow.
+func (v *numberView) set(s NumberView) (old NumberView, ok bool) {
 	m := v.slot(s.ID)
 	if i, ok := m[s.ID]; ok {
+		old = v.rows[i].view(s.ID)
 		v.rows[i] = rowOf(s)
-		return
+		return old, true
 	}
 	m[s.ID] = int32(len(v.rows))
 	v.rows = append(v.rows, rowOf(s))
+	return NumberView{}, false
 }
