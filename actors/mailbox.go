@@ -149,7 +149,12 @@ func (m *mbox) run() {
 	}()
 	for i := 1; ; i++ {
 		if i > m.w.throughput {
+			// A mailbox that never empties keeps its worker: what its turns
+			// woke goes to the pool rather than wait behind it.
 			i = 1
+			if m.runner != nil {
+				m.runner.handOff()
+			}
 			runtime.Gosched()
 		}
 		var sys bool

@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,4 +200,32 @@ func TestMbox_handOffBeforeWaiting(t *testing.T) {
 	}
 	a.PostUserMessage("go")
 	waitFor(t, func() bool { return len(va.snapshot()) == 1 && len(vb.snapshot()) == 1 })
+}
+
+// What a busy mailbox's turns wake does not wait until it empties: it goes
+// to the pool at the next yield.
+func TestMbox_busyMailboxHandsOffAtItsYield(t *testing.T) {
+	w := testWorkers(t, 1, 5)
+	a, va := testMbox(t, w)
+	b, vb := testMbox(t, w)
+	const backlog = 1000
+	var handled, seenByB atomic.Int64
+	seenByB.Store(-1)
+	vb.turn = func(*mbox, any) { seenByB.Store(handled.Load()) }
+	va.turn = func(self *mbox, msg any) {
+		if msg == 0 {
+			b.post("woken", self.runner)
+		}
+		time.Sleep(50 * time.Microsecond)
+		handled.Add(1)
+	}
+	a.status.Store(mboxScheduled) // run by hand below, on this goroutine
+	for i := range backlog {
+		a.PostUserMessage(i)
+	}
+	new(runner).drain(a)
+	waitFor(t, func() bool { return len(vb.snapshot()) == 1 })
+	if n := seenByB.Load(); n >= backlog {
+		t.Fatalf("the woken mailbox ran after all %d of the busy one's messages", backlog)
+	}
 }
