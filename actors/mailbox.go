@@ -20,7 +20,10 @@ import (
 //     turn that wakes an idle mailbox hands it to its own worker to run
 //     after the current one (runner.local), so a saga's steps and the
 //     scheduler's arming run one after another on one worker, the way Go's
-//     scheduler runs a goroutine that another readied.
+//     scheduler runs a goroutine that another readied. The queue goes to
+//     the pool when that would make it wait: before a turn loads its
+//     entity from the store, and at each yield of a mailbox that does not
+//     empty (runner.handOff).
 //
 // It keeps the default's semantics: system messages before user ones,
 // suspension while a supervisor restarts the actor, a panic escalated to
