@@ -232,10 +232,20 @@ func (e *Engine) startActors() {
 	}
 	presetAll(e.dir, &e.opts)
 	sched := &scheduler{eng: e, armed: map[wakeKey]time.Time{}}
-	mb := newMbox(e.workers)
-	mb.pid, _ = e.root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sched },
-		actor.WithMailbox(func() actor.Mailbox { return mb })), "scheduler")
-	e.sched = schedRef{mb: mb}
+	e.sched = schedRef{mb: newMbox(e.workers)}
+	e.spawnOn(e.sched.mb, sched, "scheduler")
+}
+
+// spawnOn starts a as an actor whose mailbox is mb, named when name is not
+// empty, and gives mb its PID.
+func (e *Engine) spawnOn(mb *mbox, a actor.Actor, name string) {
+	props := actor.PropsFromProducer(func() actor.Actor { return a },
+		actor.WithMailbox(func() actor.Mailbox { return mb }))
+	if name == "" {
+		mb.pid = e.root.Spawn(props)
+		return
+	}
+	mb.pid, _ = e.root.SpawnNamed(props, name)
 }
 
 // spawnEntity starts the actor of an entity and returns its mailbox;
@@ -244,8 +254,7 @@ func (e *Engine) spawnEntity(en *entry) *mbox {
 	mb := newMbox(e.workers)
 	a := &entityActor{eng: e, e: en, mb: mb}
 	mb.direct = a.deliver
-	mb.pid = e.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a },
-		actor.WithMailbox(func() actor.Mailbox { return mb })))
+	e.spawnOn(mb, a, "")
 	return mb
 }
 

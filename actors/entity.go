@@ -75,14 +75,11 @@ type exec struct {
 	ended bool
 }
 
-// Receive sees protoactor's lifecycle messages; commands come through
-// deliver.
+// Receive sees only protoactor's lifecycle messages: every user message,
+// whether routed or sent to the PID, reaches deliver (mbox.direct).
 func (a *entityActor) Receive(ctx actor.Context) {
-	switch m := ctx.Message().(type) {
-	case *actor.Restarting:
+	if _, ok := ctx.Message().(*actor.Restarting); ok {
 		a.e.restarts.Add(1)
-	case command: // posted through the PID rather than the directory
-		a.handle(m)
 	}
 }
 
