@@ -586,25 +586,26 @@ func (s *storm) plan(method string, body []byte) {
 	}
 }
 
+// owedIn lists the owed kinds a batchUpdate's body holds.
+func owedIn(body []byte) []string {
+	var in []string
+	for _, k := range owedKinds {
+		if bytes.Contains(body, []byte(`"`+k+`"`)) {
+			in = append(in, k)
+		}
+	}
+	return in
+}
+
 // owes tells a request of a kind the storm has not yet failed after
 // applying.
 func (s *storm) owes(body []byte) bool {
-	for _, k := range owedKinds {
-		if !s.failedAfter[k] && bytes.Contains(body, []byte(`"`+k+`"`)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(owedIn(body), func(k string) bool { return !s.failedAfter[k] })
 }
 
 func (s *storm) failAfterApply(method string, body []byte, code int) {
-	for _, k := range owedKinds {
-		if bytes.Contains(body, []byte(`"`+k+`"`)) {
-			if s.failedAfter == nil {
-				s.failedAfter = map[string]bool{}
-			}
-			s.failedAfter[k] = true
-		}
+	for _, k := range owedIn(body) {
+		s.failedAfter[k] = true
 	}
 	s.srv.FailAfterApply(method, 1, code)
 }
@@ -685,7 +686,8 @@ func TestStocker_TenMinutesOfFaultsWhileIssuingThousand(t *testing.T) {
 		front: func(srv *sheetstest.Server, clk *sheetstest.Clock) http.Handler {
 			start := clk.Now()
 			st = &storm{srv: srv, clk: clk, from: start, to: start.Add(10 * time.Minute),
-				down: start.Add(4 * time.Minute), p: 0.25, rnd: rand.New(rand.NewPCG(11, 12))}
+				down: start.Add(4 * time.Minute), p: 0.25, rnd: rand.New(rand.NewPCG(11, 12)),
+				failedAfter: map[string]bool{}}
 			return st
 		},
 		// The breaker's cool-down is real time: short, or the test waits.
