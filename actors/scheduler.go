@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"container/heap"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -32,17 +31,58 @@ type wakeKey struct {
 	id   string
 }
 
+// wakeHeap is a min-heap of wake-ups by time, written out rather than
+// through container/heap, whose interface boxed every wake-up pushed and
+// popped: an allocation per arm, and most turns of a number arm one.
 type wakeHeap []wake
 
-func (h wakeHeap) Len() int           { return len(h) }
-func (h wakeHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h wakeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *wakeHeap) Push(x any)        { *h = append(*h, x.(wake)) }
-func (h *wakeHeap) Pop() any {
-	old := *h
-	w := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return w
+func (h *wakeHeap) push(w wake) {
+	*h = append(*h, w)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s[i].at.Before(s[p].at) {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+// pop removes and returns the earliest wake-up; the heap is not empty.
+func (h *wakeHeap) pop() wake {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s[last] = wake{} // the id is no longer held here
+	*h = s[:last]
+	h.down(0)
+	return top
+}
+
+func (h wakeHeap) down(i int) {
+	for {
+		l, small := 2*i+1, i
+		if l < len(h) && h[l].at.Before(h[small].at) {
+			small = l
+		}
+		if r := l + 1; r < len(h) && h[r].at.Before(h[small].at) {
+			small = r
+		}
+		if small == i {
+			return
+		}
+		h[i], h[small] = h[small], h[i]
+		i = small
+	}
+}
+
+// init orders a heap built in any order.
+func (h wakeHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
 }
 
 // armMsg sets (or with a zero time clears) an entity's wake-up.
@@ -104,7 +144,7 @@ func (s *scheduler) set(k wakeKey, at time.Time) {
 		return
 	}
 	s.armed[k] = at
-	heap.Push(&s.h, wake{at: at, wakeKey: k})
+	s.h.push(wake{at: at, wakeKey: k})
 	if len(s.h) > 2*len(s.armed)+staleSlack {
 		s.compact()
 	}
@@ -123,7 +163,7 @@ func (s *scheduler) compact() {
 	for k, at := range s.armed {
 		s.h = append(s.h, wake{at: at, wakeKey: k})
 	}
-	heap.Init(&s.h)
+	s.h.init()
 }
 
 // fire sends a tick to every entity due now. Stale heap items (re-armed
@@ -131,7 +171,7 @@ func (s *scheduler) compact() {
 func (s *scheduler) fire() {
 	now := s.eng.clock()
 	for len(s.h) > 0 && !s.h[0].at.After(now) {
-		w := heap.Pop(&s.h).(wake)
+		w := s.h.pop()
 		if cur, ok := s.armed[w.wakeKey]; !ok || !cur.Equal(w.at) {
 			continue
 		}
@@ -146,7 +186,7 @@ func (s *scheduler) rearm(ctx actor.Context) {
 		if cur, ok := s.armed[s.h[0].wakeKey]; ok && cur.Equal(s.h[0].at) {
 			break
 		}
-		heap.Pop(&s.h)
+		s.h.pop()
 	}
 	if len(s.h) == 0 || s.eng.opts.ManualClock {
 		return
