@@ -424,3 +424,37 @@ func TestBot_AnUpdateHandledBeforeACrashIsRecognised(t *testing.T) {
 		t.Errorf("audit log %+v, %v: want the one number.add", log.Entries, err)
 	}
 }
+
+// TestIntake_AwaitRoomWaitsForHalfTheWindow: with pollRoom or more updates
+// in flight the intake does not poll again until enough of the oldest are
+// done for the next poll to bring at least as many new updates as old;
+// with fewer in flight it polls at once.
+func TestIntake_AwaitRoomWaitsForHalfTheWindow(t *testing.T) {
+	in := newIntake(nil, 1, allowedUpdates, nil, slog.New(slog.DiscardHandler))
+	in.pause = time.Hour
+	in.offset = 1
+	for id := 1; id <= pollRoom+10; id++ {
+		in.fetched = append(in.fetched, id)
+		in.done[id] = false
+	}
+	back := make(chan struct{})
+	go func() {
+		in.awaitRoom(context.Background())
+		close(back)
+	}()
+	for id := 1; id <= 10; id++ {
+		in.finish(id) // the oldest ten done: pollRoom still in flight
+	}
+	select {
+	case <-back:
+		t.Fatalf("polled again with %d updates in flight", pollRoom)
+	case <-time.After(50 * time.Millisecond):
+	}
+	in.finish(11)
+	select {
+	case <-back:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still waiting with %d updates in flight", pollRoom-1)
+	}
+	in.awaitRoom(context.Background()) // room already: at once, not after the hour
+}
