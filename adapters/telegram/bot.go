@@ -100,6 +100,9 @@ type Bot struct {
 
 	shown atomic.Uint64 // login codes shown to their holders, for metrics
 
+	answerJobs chan answerJob // to an idle kept answerer (answerers.go)
+	answerers  atomic.Int32   // kept answerers running
+
 	// dispatch is how long polling hands an update on: HandleAck when nil;
 	// tests wrap it to hold an update's handling.
 	dispatch func(u telego.Update, done func())
@@ -143,7 +146,8 @@ func New(eng Engine, api *API, cfg Config, log *slog.Logger) (*Bot, error) {
 	log = slog.New(newRedacting(log.Handler(), api.Token()))
 	ctx, stop := context.WithCancel(context.Background())
 	return &Bot{eng: eng, api: api, out: outbox.New(api.Bot, api.direct, cfg.Outbox, log), lim: NewLimits(cfg.Limits, time.Now),
-		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, now: time.Now, sessions: map[int64]*session{}}, nil
+		txt: txt, cfg: cfg, log: log, ctx: ctx, stop: stop, now: time.Now, sessions: map[int64]*session{},
+		answerJobs: make(chan answerJob)}, nil
 }
 
 // Run receives updates until ctx ends: by webhook when configured (the

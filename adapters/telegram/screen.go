@@ -77,16 +77,10 @@ func (s *session) answer(queryID, text string) {
 // answerWhilePressing answers a callback query with no toast while the
 // press is handled: the button's spinner stops once Telegram has it, and
 // the press's screen does not wait a round trip to Telegram first. The
-// bot waits for it when it stops, as for its sessions.
+// bot waits for it when it stops, as for its sessions (answerers.go).
 func (s *session) answerWhilePressing(queryID string) {
 	ctx, cancel := s.ctx()
-	b := s.bot
-	b.wg.Add(1) // the session's own count is held, so Close is not waiting yet
-	go func() {
-		defer b.wg.Done()
-		defer cancel()
-		b.answer(ctx, queryID, "")
-	}()
+	s.bot.answerBeside(answerJob{ctx: ctx, cancel: cancel, queryID: queryID})
 }
 
 // answer answers a callback query; a failure only costs the person a
