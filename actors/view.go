@@ -211,7 +211,9 @@ func (e *Engine) Catalogue(_ context.Context, page, size int) CataloguePage {
 	out := CataloguePage{Page: page, Pages: pages}
 	e.view.mu.RLock()
 	defer e.view.mu.RUnlock()
-	for _, id := range ids[min(page*size, len(ids)):min((page+1)*size, len(ids))] {
+	onPage := ids[min(page*size, len(ids)):min((page+1)*size, len(ids))]
+	out.Numbers = make([]NumberView, 0, len(onPage))
+	for _, id := range onPage {
 		nv, _ := e.view.get(id)
 		out.Numbers = append(out.Numbers, nv)
 	}

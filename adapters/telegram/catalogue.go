@@ -37,10 +37,14 @@ func (s *session) catalogue(msgID, page int) {
 		s.show(msgID, s.t("catalogue_empty"), s.kb(s.row(s.btn("btn_menu", "menu"))))
 		return
 	}
-	var rows [][]telego.InlineKeyboardButton
-	for _, v := range p.Numbers {
+	// One row a number, each a slice of one array: a page was a dozen
+	// allocations of buttons and rows before.
+	rows := make([][]telego.InlineKeyboardButton, 0, len(p.Numbers)+2)
+	buttons := make([]telego.InlineKeyboardButton, len(p.Numbers))
+	for i, v := range p.Numbers {
 		label := v.ID + " · " + s.t("status_"+v.Status.String())
-		rows = append(rows, s.row(s.btnText(label, "num", v.ID, strconv.Itoa(p.Page))))
+		buttons[i] = s.btnText(label, "num", v.ID, strconv.Itoa(p.Page))
+		rows = append(rows, buttons[i:i+1:i+1])
 	}
 	rows = append(rows, s.pager("cat", p.Page, p.Pages), s.row(s.btn("btn_menu", "menu")))
 	s.show(msgID, s.t("catalogue", "page", p.Page+1, "pages", p.Pages), s.kb(rows...))
