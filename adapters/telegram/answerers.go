@@ -7,8 +7,10 @@ import "context"
 // for each answer began with a small stack and grew it, copying it each
 // time, on its way through net/http: 5 % of the bot's CPU in `loadtest
 // -mode telegram -split -cpuprofile`. Kept goroutines have grown theirs
-// already. More answers at once than this get a goroutine each, as before.
-const maxAnswerers = 64
+// already. Polling has at most 100 updates in flight, one answer each (64
+// kept left goroutines started for 4 % of the CPU); more answers at once
+// than this, by webhook, get a goroutine each.
+const maxAnswerers = 128
 
 // answerJob is one callback query to answer with no toast; cancel ends
 // its context once it is answered.
