@@ -24,14 +24,19 @@ const (
 	confirmWait = 2 * time.Second        // the last getUpdates, after the stop
 )
 
-// pollRoom is how few updates must be in flight before the next poll,
-// half of the 100 a getUpdates returns at most. Every poll returns the
-// updates in flight again, ahead of any new ones: polling at once after a
-// poll that brought new updates re-read about 70 old ones for every 27
-// new (`loadtest -mode telegram`, 1000 people). Waiting until half the
-// window is free halved the polls and left room in each for at least as
-// many new updates as old.
-const pollRoom = 50
+// pollRoom is how few updates may be held past the offset before the next
+// poll, half of the 100 a getUpdates returns at most. Every poll returns
+// those updates again, ahead of any new ones: polling at once after a poll
+// that brought new updates re-read about 70 old ones for every 27 new
+// (`loadtest -mode telegram`, 1000 people). Waiting until half the window
+// is free halved the polls and left room in each for at least as many new
+// updates as old. Under load the offset moves every few milliseconds; a
+// handler that holds it longer costs the updates behind it at most
+// roomWait a poll.
+const (
+	pollRoom = 50
+	roomWait = 25 * time.Millisecond
+)
 
 // intake receives updates by long polling, and lets Telegram forget an
 // update only once it is handled: the offset each getUpdates sends moves
@@ -43,7 +48,7 @@ const pollRoom = 50
 // handler holds the window: updates past the hundredth wait for it. As
 // every poll brings back the updates in flight, a poll's updates are
 // decoded only as far as their update_id until one is new, and the next
-// poll waits until fewer than pollRoom are in flight (awaitRoom).
+// poll waits, briefly, until fewer than pollRoom are held (awaitRoom).
 type intake struct {
 	api      *API
 	timeout  int // long-poll seconds
@@ -52,6 +57,7 @@ type intake struct {
 	log      *slog.Logger
 	retry    time.Duration
 	pause    time.Duration
+	roomWait time.Duration // awaitRoom's longest wait
 
 	mu      sync.Mutex
 	offset  int           // every update below it is done
@@ -67,7 +73,7 @@ type intake struct {
 
 func newIntake(api *API, timeout int, allowed []string, dispatch func(telego.Update, func()), log *slog.Logger) *intake {
 	return &intake{api: api, timeout: timeout, allowed: allowed, dispatch: dispatch, log: log,
-		retry: pollRetry, pause: pollPause, done: map[int]bool{}, moved: make(chan struct{}, 1)}
+		retry: pollRetry, pause: pollPause, roomWait: roomWait, done: map[int]bool{}, moved: make(chan struct{}, 1)}
 }
 
 // receive polls until ctx ends. It returns at once then; handlers still
@@ -213,9 +219,9 @@ func (in *intake) finish(id int) {
 	}
 }
 
-// awaitRoom waits, at most in.pause, until fewer than pollRoom fetched
-// updates are in flight; at once when they already are, as they are
-// whenever the bot keeps up.
+// awaitRoom waits, at most in.roomWait, until fewer than pollRoom fetched
+// updates are held past the offset; at once when they already are, as
+// they are whenever the bot keeps up.
 func (in *intake) awaitRoom(ctx context.Context) {
 	var t *time.Timer
 	for {
@@ -226,7 +232,7 @@ func (in *intake) awaitRoom(ctx context.Context) {
 			return
 		}
 		if t == nil {
-			t = time.NewTimer(in.pause)
+			t = time.NewTimer(in.roomWait)
 			defer t.Stop()
 		}
 		select {

@@ -426,12 +426,13 @@ func TestBot_AnUpdateHandledBeforeACrashIsRecognised(t *testing.T) {
 }
 
 // TestIntake_AwaitRoomWaitsForHalfTheWindow: with pollRoom or more updates
-// in flight the intake does not poll again until enough of the oldest are
-// done for the next poll to bring at least as many new updates as old;
-// with fewer in flight it polls at once.
+// held past the offset the intake does not poll again until the offset
+// has moved past enough of them for the next poll to bring at least as
+// many new updates as old; with fewer it polls at once; and a slow update
+// holding the offset delays the next poll by roomWait at most.
 func TestIntake_AwaitRoomWaitsForHalfTheWindow(t *testing.T) {
 	in := newIntake(nil, 1, allowedUpdates, nil, slog.New(slog.DiscardHandler))
-	in.pause = time.Hour
+	in.roomWait, in.pause = time.Hour, time.Hour
 	in.offset = 1
 	for id := 1; id <= pollRoom+10; id++ {
 		in.fetched = append(in.fetched, id)
@@ -443,18 +444,42 @@ func TestIntake_AwaitRoomWaitsForHalfTheWindow(t *testing.T) {
 		close(back)
 	}()
 	for id := 1; id <= 10; id++ {
-		in.finish(id) // the oldest ten done: pollRoom still in flight
+		in.finish(id) // the oldest ten done: pollRoom still held
 	}
 	select {
 	case <-back:
-		t.Fatalf("polled again with %d updates in flight", pollRoom)
+		t.Fatalf("polled again with %d updates held", pollRoom)
 	case <-time.After(50 * time.Millisecond):
 	}
 	in.finish(11)
 	select {
 	case <-back:
 	case <-time.After(10 * time.Second):
-		t.Fatalf("still waiting with %d updates in flight", pollRoom-1)
+		t.Fatalf("still waiting with %d updates held", pollRoom-1)
 	}
 	in.awaitRoom(context.Background()) // room already: at once, not after the hour
+
+	// Update 12 is slow: those done behind it stay held, and the wait ends
+	// after roomWait rather than when the offset moves.
+	for id := 13; id <= pollRoom+10; id++ {
+		in.finish(id)
+	}
+	for id := pollRoom + 11; id <= pollRoom+20; id++ {
+		in.fetched = append(in.fetched, id)
+		in.done[id] = false
+	}
+	in.roomWait = 20 * time.Millisecond
+	done := make(chan struct{})
+	go func() {
+		in.awaitRoom(context.Background())
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a slow update held the next poll beyond roomWait")
+	}
+	if got := in.next(); got != 12 {
+		t.Fatalf("offset %d, want 12: update 12 is still being handled", got)
+	}
 }
