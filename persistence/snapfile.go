@@ -3,14 +3,11 @@ package persistence
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 const (
@@ -164,64 +161,39 @@ func (s *summingWriter) Write(p []byte) (int, error) {
 }
 
 // tricklingWriter writes a snapshot file and has the disk take it a few
-// megabytes at a time: a snapshot of a large state left whole in the page
-// cache until its final fsync would go to the disk in one burst, and the
-// journal's fdatasync calls, which every acknowledgement waits for, would
-// queue behind it (a 25-30 ms stall at 300,000 entities).
-//
-// Each chunk is handed to the disk with sync_file_range: its write-out is
-// started, not waited for, and the chunk before it is waited for, so at
-// most two chunks are dirty at a time. Unlike fdatasync this commits
-// nothing of the file system's own journal. An fdatasync per chunk made
-// ext4 commit its journal every 4 MB, and the engine's journal writes
-// waited behind each commit: deposits stalled for 8-25 ms again and again
-// during a snapshot of 2 M entities. The file's final fdatasync
-// (writeFileAtomic) still makes it durable. Where sync_file_range is not
-// supported, each chunk is fdatasync'ed as before.
+// megabytes at a time (writeBehind): a snapshot of a large state left
+// whole in the page cache until its final fsync would go to the disk in
+// one burst, and the journal's fdatasync calls would queue behind it. The
+// file's final fdatasync (writeFileAtomic) still makes it durable. Where
+// sync_file_range is not supported, each chunk is fdatasync'ed instead.
 type tricklingWriter struct {
-	f        *os.File
-	off      int64 // the file's size so far
-	started  int64 // where the chunk not yet handed to the disk begins
-	waitFrom int64 // where the chunk handed over but not yet waited for begins
-	fallback bool  // sync_file_range refused: fdatasync each chunk
+	f   *os.File
+	off int64 // the file's size so far
+	wb  *writeBehind
 }
 
 // trickleEvery is how many bytes are written between two flushes.
 const trickleEvery = 4 << 20
 
 func newTricklingWriter(f *os.File, off int64) *tricklingWriter {
-	return &tricklingWriter{f: f, off: off, started: off, waitFrom: off}
+	return &tricklingWriter{f: f, off: off, wb: newWriteBehind(f, f.Name(), off)}
 }
 
 func (t *tricklingWriter) Write(p []byte) (int, error) {
 	n, err := t.f.Write(p)
-	if t.off += int64(n); err == nil && t.off-t.started >= trickleEvery {
+	if t.off += int64(n); err == nil && t.wb.pending(t.off) >= trickleEvery {
 		err = t.trickle()
 	}
 	return n, err
 }
 
-// trickle starts the write-out of the bytes written since the last call
-// and waits for the ones handed over then.
+// trickle hands the bytes written since the last call to the disk, or
+// syncs them where they cannot be handed over.
 func (t *tricklingWriter) trickle() error {
-	if !t.fallback {
-		fd := int(t.f.Fd())
-		err := unix.SyncFileRange(fd, t.started, t.off-t.started, unix.SYNC_FILE_RANGE_WRITE)
-		if err == nil && t.waitFrom < t.started {
-			err = unix.SyncFileRange(fd, t.waitFrom, t.started-t.waitFrom,
-				unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
-		}
-		switch {
-		case err == nil:
-			t.waitFrom, t.started = t.started, t.off
-			return nil
-		case errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EINVAL), errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.ESPIPE):
-			t.fallback = true
-		default:
-			return fmt.Errorf("persistence: sync_file_range %s: %w", t.f.Name(), err)
-		}
+	ok, err := t.wb.handOver(t.off)
+	if ok || err != nil {
+		return err
 	}
-	t.waitFrom, t.started = t.off, t.off
 	return fdatasync(t.f, t.f.Name())
 }
 
