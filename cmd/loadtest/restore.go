@@ -71,6 +71,12 @@ func buildAndSnapshot(ctx context.Context, f flags, dir string) (restoreBuild, e
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.active = eng.Stats().Active
+	// So is the build's garbage: gigabytes of it, and a collection the
+	// build started marked for seconds, through both probe windows below
+	// (GODEBUG=gctrace=1: 5.1 s), its mark workers taking each core for
+	// 10-20 ms at a time. A running bot's collections come every minute
+	// or so; the probe reports any that falls in its windows.
+	runtime.GC()
 	if f.store == storePostgres {
 		// On PostgreSQL a snapshot first stores the own snapshot of every
 		// wallet that changed since the last one: after the build, all of

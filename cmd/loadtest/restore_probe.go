@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"runtime/trace"
 	"slices"
 	"strconv"
@@ -15,14 +16,35 @@ import (
 	"allot/persistence"
 )
 
-// probeStats are the latencies of the probe deposits in one window.
+// probeStats are the latencies of the probe deposits in one window, and
+// the garbage collections that ran in it.
 type probeStats struct {
 	n             int
 	p50, p99, max time.Duration
+	// gcs is how many garbage collections ended in the window (for the
+	// snapshot's, also one still marking when it ended). With two cores
+	// the collector's mark workers each take a core for 10-20 ms at a
+	// time, whoever waits: a window with a collection in it measures that.
+	gcs uint64
 }
 
 func (p probeStats) String() string {
-	return fmt.Sprintf("%d deposits, p50 %.2f ms, p99 %.2f ms, max %.2f ms", p.n, ms(p.p50), ms(p.p99), ms(p.max))
+	s := fmt.Sprintf("%d deposits, p50 %.2f ms, p99 %.2f ms, max %.2f ms", p.n, ms(p.p50), ms(p.p99), ms(p.max))
+	if p.gcs > 0 {
+		s += fmt.Sprintf(" (%d garbage collections ran in it)", p.gcs)
+	}
+	return s
+}
+
+// gcCount reads how many collections have completed, without stopping
+// the world as ReadMemStats would.
+func gcCount() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
@@ -79,13 +101,19 @@ func snapshotUnderLoad(ctx context.Context, eng *actors.Engine, wallets int, tra
 		return persistence.SnapshotInfo{}, snapshotProbe{}, err
 	}
 	defer stopTrace()
+	g0 := gcCount()
 	window.Store(1)
 	time.Sleep(time.Second)
+	g1 := gcCount()
 	window.Store(2)
 	info, err := eng.Snapshot(ctx)
 	window.Store(3)
+	g2 := gcCount()
 	wg.Wait()
-	return info, snapshotProbe{before: stats(lat[1]), during: stats(lat[2])}, err
+	runtime.GC() // waits for a collection still marking, then runs its own
+	p := snapshotProbe{before: stats(lat[1]), during: stats(lat[2])}
+	p.before.gcs, p.during.gcs = g1-g0, g2-g1+(gcCount()-g2-1)
+	return info, p, err
 }
 
 func stats(per [][]time.Duration) probeStats {
