@@ -179,7 +179,7 @@ type namedWriterAt interface {
 // eight 1 MiB writes of 2.5 ms each while the other processor ran a
 // snapshot's encoders, which never steal.
 func writeZeros(f namedWriterAt, from, to int64) error {
-	wb := newWriteBehind(f, f.Name(), from)
+	wb := newWriteBehind(f, from)
 	for off := from; off < to; {
 		n := min(int64(len(zeroChunk)), to-off)
 		if _, err := f.WriteAt(zeroChunk[:n], off); err != nil {

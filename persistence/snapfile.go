@@ -176,7 +176,7 @@ type tricklingWriter struct {
 const trickleEvery = 4 << 20
 
 func newTricklingWriter(f *os.File, off int64) *tricklingWriter {
-	return &tricklingWriter{f: f, off: off, wb: newWriteBehind(f, f.Name(), off)}
+	return &tricklingWriter{f: f, off: off, wb: newWriteBehind(f, off)}
 }
 
 func (t *tricklingWriter) Write(p []byte) (int, error) {

@@ -30,8 +30,8 @@ type writeBehind struct {
 
 // newWriteBehind starts handing f over from offset from. A file without a
 // descriptor (a test's fake) is never handed over.
-func newWriteBehind(f any, name string, from int64) *writeBehind {
-	w := &writeBehind{fd: -1, name: name, started: from, waitFrom: from}
+func newWriteBehind(f interface{ Name() string }, from int64) *writeBehind {
+	w := &writeBehind{fd: -1, name: f.Name(), started: from, waitFrom: from}
 	if d, ok := f.(fdFile); ok {
 		w.fd = int(d.Fd())
 	}
