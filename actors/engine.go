@@ -77,6 +77,9 @@ type Engine struct {
 	commits       commitStats
 	events        eventCounts
 	prices        atomic.Pointer[domain.PriceList]
+	// completions are the wallets holding purchases' completions not yet
+	// written (completions.go).
+	completions completionBatch
 
 	closed    atomic.Bool
 	handled   handledBatch // the bot's handled updates on their way to the intake register (intake.go)
@@ -340,7 +343,7 @@ func (e *Engine) close(ctx context.Context) error {
 	<-e.loopDone
 	var errs []error
 	if e.store.Err() == nil {
-		if err := e.drain(ctx); err != nil {
+		if err := e.drainAll(ctx); err != nil {
 			errs = append(errs, err)
 		}
 		if !e.opts.NoFinalSnapshot {
@@ -349,6 +352,7 @@ func (e *Engine) close(ctx context.Context) error {
 			}
 		}
 	}
+	e.completions.stop()
 	e.shutdownActors()
 	errs = append(errs, e.store.Close())
 	return errors.Join(errs...)
@@ -369,7 +373,17 @@ func (e *Engine) shutdownActors() {
 // before checking invariants.
 func (e *Engine) Drain(ctx context.Context) error {
 	e.handled.flush(e) // the handled updates waiting for their batch's timer
-	return e.drain(ctx)
+	return e.drainAll(ctx)
+}
+
+// drainAll drains until no wallet holds a completion unwritten: the sagas
+// drained may finish purchases whose completions then wait for a flush.
+func (e *Engine) drainAll(ctx context.Context) error {
+	for {
+		if err := e.drain(ctx); err != nil || !e.completions.flush(e) {
+			return err
+		}
+	}
 }
 
 func (e *Engine) drain(ctx context.Context) error {

@@ -175,6 +175,9 @@ func (x *exec) afterDurable(fn func(error)) { x.wait(waiter{seq: x.seq(), fn: fn
 // sequence. An event that cannot be encoded is a programming error: nothing
 // is applied and the error is returned for the reply.
 func (x *exec) emit(ev domain.Event) (uint64, error) {
+	if w, ok := x.e.state.(*domain.Wallet); ok {
+		w.AttachCompletions(ev) // deferred completions ride in a credit or debit (completions.go)
+	}
 	payload, err := domain.EncodeRecord(domain.Record{Kind: x.e.kind, ID: x.e.id, Event: ev})
 	if err != nil {
 		return 0, err

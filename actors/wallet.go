@@ -86,6 +86,9 @@ type settleEntry struct {
 }
 
 func (c *settleEntry) run(x *exec) {
+	if c.deferCompletion(x) {
+		return
+	}
 	note := ""
 	if c.cause != nil {
 		note = c.cause.Error()

@@ -40,7 +40,7 @@ func (c *WalletCredited) EncodeMsgpack(e *msgpack.Encoder) error { return encode
 func (c *WalletCredited) DecodeMsgpack(d *msgpack.Decoder) error { return decodeVia(d, c) }
 
 func (c *WalletCredited) write(w *stateWriter) {
-	w.mapLen(4 + count(c.Currency != CurrencyTON, c.Ref != "", c.Note != ""))
+	w.mapLen(4 + count(c.Currency != CurrencyTON, c.Ref != "", c.Note != "", len(c.Completed) > 0))
 	w.str("op", string(c.Op))
 	w.uint("k", uint64(c.Kind))
 	w.int("a", int64(c.Amount))
@@ -52,6 +52,7 @@ func (c *WalletCredited) write(w *stateWriter) {
 		w.str("n", c.Note)
 	}
 	w.time("at", c.At)
+	w.completed(c.Completed)
 }
 
 func (c *WalletCredited) read(r *stateReader) {
@@ -72,6 +73,8 @@ func (c *WalletCredited) read(r *stateReader) {
 			c.Note = r.str()
 		case "at":
 			c.At = r.time()
+		case "cp":
+			c.Completed = readList(r, "completed purchases", func() OpID { return OpID(r.str()) })
 		default:
 			return false
 		}

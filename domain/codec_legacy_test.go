@@ -338,7 +338,7 @@ func (r *legacyReader) entry() Entry {
 // legacyEncode writes the event as the map its struct tags describe.
 func legacyEncodeCredited(e *msgpack.Encoder, c *WalletCredited) error {
 	w := &legacyWriter{e: e}
-	w.mapLen(4 + count(c.Currency != CurrencyTON, c.Ref != "", c.Note != ""))
+	w.mapLen(4 + count(c.Currency != CurrencyTON, c.Ref != "", c.Note != "", len(c.Completed) > 0))
 	w.str("op", string(c.Op))
 	w.uint("k", uint64(c.Kind))
 	w.int("a", int64(c.Amount))
@@ -350,6 +350,11 @@ func legacyEncodeCredited(e *msgpack.Encoder, c *WalletCredited) error {
 		w.str("n", c.Note)
 	}
 	w.time("at", c.At)
+	// Completed came after these codecs (wallet_complete.go): the
+	// reference writes it as msgpack's reflection does.
+	if len(c.Completed) > 0 && w.key("cp") {
+		w.err = e.Encode(c.Completed)
+	}
 	return w.err
 }
 
@@ -373,6 +378,10 @@ func legacyDecodeCredited(d *msgpack.Decoder, c *WalletCredited) error {
 			c.Note = r.str()
 		case "at":
 			c.At = r.time()
+		case "cp":
+			r.items("completed purchases", func(n, i int) {
+				c.Completed = append(c.Completed, OpID(r.str()))
+			})
 		default:
 			return false
 		}

@@ -112,7 +112,7 @@ func (e *NumberRenewed) ReadMsgpack(b []byte) ([]byte, error) {
 // AppendMsgpack appends the event's msgpack encoding to b.
 func (e *WalletDebited) AppendMsgpack(b []byte) ([]byte, error) {
 	w := stateWriter{b: b}
-	w.mapLen(5 + count(e.Currency != CurrencyTON, e.Ref != "", e.Days != 0, e.Note != ""))
+	w.mapLen(5 + count(e.Currency != CurrencyTON, e.Ref != "", e.Days != 0, e.Note != "", len(e.Completed) > 0))
 	w.str("op", string(e.Op))
 	w.uint("k", uint64(e.Kind))
 	w.int("a", int64(e.Amount))
@@ -128,7 +128,21 @@ func (e *WalletDebited) AppendMsgpack(b []byte) ([]byte, error) {
 		w.str("n", e.Note)
 	}
 	w.time("at", e.At)
+	w.completed(e.Completed)
 	return w.done(len(b))
+}
+
+// completed writes the purchases a wallet's credit or debit completes,
+// when there are any.
+func (w *stateWriter) completed(ops []OpID) {
+	if len(ops) == 0 {
+		return
+	}
+	w.key("cp")
+	w.arrayLen(len(ops))
+	for _, op := range ops {
+		w.b = AppendString(w.b, string(op))
+	}
 }
 
 // ReadMsgpack decodes the event from the front of b into e, which it
@@ -156,6 +170,8 @@ func (e *WalletDebited) ReadMsgpack(b []byte) ([]byte, error) {
 			e.Note = r.str()
 		case "at":
 			e.At = r.time()
+		case "cp":
+			e.Completed = readList(&r, "completed purchases", func() OpID { return OpID(r.str()) })
 		default:
 			return false
 		}

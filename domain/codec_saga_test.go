@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -93,6 +94,12 @@ func fillEvent(t *testing.T, rng *rand.Rand, v reflect.Value) {
 			f.SetInt(n)
 		case f.Kind() >= reflect.Uint && f.Kind() <= reflect.Uint64:
 			f.SetUint(rng.Uint64() >> (64 - rng.IntN(f.Type().Bits()) - 1))
+		case f.Type() == reflect.TypeFor[[]OpID]():
+			ops := make([]OpID, 1+rng.IntN(3))
+			for j := range ops {
+				ops[j] = OpID("op-" + strconv.Itoa(rng.IntN(1000)))
+			}
+			f.Set(reflect.ValueOf(ops))
 		default:
 			t.Fatalf("fillEvent: field %s of %s: kind %s not handled", v.Type().Field(i).Name, v.Type(), f.Kind())
 		}

@@ -88,7 +88,8 @@ type Wallet struct {
 	Entries []Entry `msgpack:"e,omitempty"`
 	Seq     uint64  `msgpack:"sq"`
 
-	index map[OpID]int // built lazily for long ledgers; not persisted
+	index    map[OpID]int // built lazily for long ledgers; not persisted
+	deferred []OpID       // completions not yet journaled (wallet_complete.go); not state
 }
 
 // balance points at c's balance, or is nil for a currency this build does

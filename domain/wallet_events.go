@@ -32,6 +32,9 @@ type WalletCredited struct {
 	Ref      string    `msgpack:"rf,omitempty"`
 	Note     string    `msgpack:"n,omitempty"`
 	At       time.Time `msgpack:"at"`
+	// Completed are purchases of this wallet completed before this credit,
+	// recorded with it instead of each by an EntrySettled (wallet_complete.go).
+	Completed []OpID `msgpack:"cp,omitempty"`
 }
 
 // WalletDebited takes money, from the balance of Currency only (TON when
@@ -46,6 +49,9 @@ type WalletDebited struct {
 	Days     int         `msgpack:"d,omitempty"`
 	Note     string      `msgpack:"n,omitempty"`
 	At       time.Time   `msgpack:"at"`
+	// Completed are purchases completed before this debit, as in
+	// WalletCredited.
+	Completed []OpID `msgpack:"cp,omitempty"`
 }
 
 // EntryOpened records a pending recharge in Currency (TON when absent).
@@ -74,6 +80,7 @@ func (w *Wallet) addTo(c Currency, units Nano) {
 }
 
 func (e *WalletCredited) applyWallet(w *Wallet) {
+	w.complete(e.Completed, e.At)
 	w.addTo(e.Currency, e.Amount)
 	if x, ok := w.Entry(e.Op); ok {
 		x.Kind, x.Amount, x.Currency, x.Status, x.Updated = e.Kind, e.Amount, e.Currency, EntryCompleted, e.At
@@ -84,6 +91,7 @@ func (e *WalletCredited) applyWallet(w *Wallet) {
 }
 
 func (e *WalletDebited) applyWallet(w *Wallet) {
+	w.complete(e.Completed, e.At)
 	w.addTo(e.Currency, -e.Amount)
 	w.add(Entry{Op: e.Op, Kind: e.Kind, Amount: e.Amount, Currency: e.Currency, Debit: true, Status: e.Status,
 		Created: e.At, Ref: e.Ref, Days: e.Days, Note: e.Note})

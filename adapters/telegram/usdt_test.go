@@ -65,6 +65,9 @@ func TestUSDT_RentalPaidOnChainEndToEnd(t *testing.T) {
 	if n.Rental == nil || n.Rental.PaidIn(domain.CurrencyUSDT) != domain.Nano(units) || n.Rental.Paid != 0 {
 		t.Fatalf("rental %+v: want 25 USDT paid and no TON", n.Rental)
 	}
+	if err := w.eng.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := w.eng.Check(); err != nil {
 		t.Fatalf("invariants: %v", err)
 	}
