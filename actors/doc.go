@@ -17,7 +17,8 @@
 //   - Operations across entities (rent from the balance, renew, deposit) are
 //     sagas: messages passed from actor to actor, each step durable and keyed
 //     by the operation id, so recovery can resume or compensate any saga a
-//     crash cut short.
+//     crash cut short. A purchase's last step, the wallet completing the
+//     entry, waits to ride in the wallet's next record (completions.go).
 //   - Actors run on a pool of long-lived workers (dispatcher.go) through
 //     mailboxes of our own (mailbox.go), which the directory's entries hold:
 //     a message is posted straight into the mailbox, and an actor that a turn
