@@ -52,7 +52,7 @@ func (c *WalletCredited) write(w *stateWriter) {
 		w.str("n", c.Note)
 	}
 	w.time("at", c.At)
-	w.completed(c.Completed)
+	w.opList("cp", c.Completed)
 }
 
 func (c *WalletCredited) read(r *stateReader) {

@@ -149,13 +149,7 @@ func (w *stateWriter) history(hs []Holding) {
 
 // ops writes the remembered operations and, when kept, their times.
 func (w *stateWriter) ops(ops []OpID, at []time.Time) {
-	if len(ops) > 0 {
-		w.key("op")
-		w.arrayLen(len(ops))
-		for _, op := range ops {
-			w.b = AppendString(w.b, string(op))
-		}
-	}
+	w.opList("op", ops)
 	if len(at) > 0 {
 		w.key("oa")
 		w.arrayLen(len(at))

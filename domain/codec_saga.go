@@ -128,17 +128,17 @@ func (e *WalletDebited) AppendMsgpack(b []byte) ([]byte, error) {
 		w.str("n", e.Note)
 	}
 	w.time("at", e.At)
-	w.completed(e.Completed)
+	w.opList("cp", e.Completed)
 	return w.done(len(b))
 }
 
-// completed writes the purchases a wallet's credit or debit completes,
-// when there are any.
-func (w *stateWriter) completed(ops []OpID) {
+// opList writes ops under key k, when there are any: the operations a
+// number remembers, the purchases a wallet's credit or debit completes.
+func (w *stateWriter) opList(k string, ops []OpID) {
 	if len(ops) == 0 {
 		return
 	}
-	w.key("cp")
+	w.key(k)
 	w.arrayLen(len(ops))
 	for _, op := range ops {
 		w.b = AppendString(w.b, string(op))
