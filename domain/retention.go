@@ -148,5 +148,7 @@ func (e *EntriesPruned) applyWallet(w *Wallet) {
 		_, ended := x.ended()
 		return ended && drop[x.Op]
 	})
-	w.index = nil // positions moved; rebuilt when next needed
+	if w.side != nil {
+		w.side.index = nil // positions moved; rebuilt when next needed
+	}
 }

@@ -140,7 +140,7 @@ func TestWallet_PruneLongLedger(t *testing.T) {
 			settled(OpID(fmt.Sprint("top-", i)), EntryExpired, 0)(t, w)
 		}
 	})(t)
-	if _, ok := w.Entry("top-1"); !ok || w.index == nil {
+	if _, ok := w.Entry("top-1"); !ok || w.opIndex() == nil {
 		t.Fatal("the ledger is not indexed")
 	}
 	e := w.Prune(t0.Add(InvoiceRetention+day), InvoiceRetention)

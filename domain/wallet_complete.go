@@ -24,18 +24,21 @@ import (
 // The note is not state: a copy, a snapshot or a restart does not see it.
 func (w *Wallet) DeferCompletion(op OpID) bool {
 	x, ok := w.Entry(op)
-	if !ok || !x.Debit || x.Status != EntryProcessing || slices.Contains(w.deferred, op) {
+	if !ok || !x.Debit || x.Status != EntryProcessing || slices.Contains(w.pending(), op) {
 		return false
 	}
-	w.deferred = append(w.deferred, op)
+	side := w.aside()
+	side.deferred = append(side.deferred, op)
 	return true
 }
 
 // TakeCompletions returns the deferred completions whose purchases are
 // still processing, and forgets them all.
 func (w *Wallet) TakeCompletions() []OpID {
-	ops := w.deferred
-	w.deferred = nil
+	ops := w.pending()
+	if w.side != nil {
+		w.side.deferred = nil
+	}
 	return slices.DeleteFunc(ops, func(op OpID) bool {
 		x, ok := w.Entry(op)
 		return !ok || x.Status != EntryProcessing
@@ -48,19 +51,28 @@ func (w *Wallet) TakeCompletions() []OpID {
 // otherwise meanwhile (rare) is skipped when the event is applied, and
 // looking each up again here cost more than the few bytes it saves.
 func (w *Wallet) AttachCompletions(ev Event) {
-	if len(w.deferred) == 0 {
+	ops := w.pending()
+	if len(ops) == 0 {
 		return
 	}
 	switch e := ev.(type) {
 	case *WalletDebited:
 		if e.Completed == nil {
-			e.Completed, w.deferred = w.deferred, nil
+			e.Completed, w.side.deferred = ops, nil
 		}
 	case *WalletCredited:
 		if e.Completed == nil {
-			e.Completed, w.deferred = w.deferred, nil
+			e.Completed, w.side.deferred = ops, nil
 		}
 	}
+}
+
+// pending returns the deferred completions.
+func (w *Wallet) pending() []OpID {
+	if w.side == nil {
+		return nil
+	}
+	return w.side.deferred
 }
 
 // complete applies completions carried by an event: each purchase still

@@ -104,7 +104,7 @@ func TestWallet_CodecRoundTripsUSDT(t *testing.T) {
 	if err := msgpack.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.index, w.index = nil, nil; !reflect.DeepEqual(&got, w) {
+	if got.side, w.side = nil, nil; !reflect.DeepEqual(&got, w) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, *w)
 	}
 	if err := got.Check(); err != nil {

@@ -399,7 +399,7 @@ func TestWallet_Entry(t *testing.T) {
 			if _, ok := w.Entry("missing"); ok {
 				t.Error("Entry(missing) found something")
 			}
-			if size >= indexAt && w.index == nil {
+			if size >= indexAt && w.opIndex() == nil {
 				t.Error("no index built for a long ledger")
 			}
 			// entries added after the index was built are found, and are not duplicates
