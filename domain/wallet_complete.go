@@ -55,15 +55,15 @@ func (w *Wallet) AttachCompletions(ev Event) {
 	if len(ops) == 0 {
 		return
 	}
+	var carries *[]OpID
 	switch e := ev.(type) {
 	case *WalletDebited:
-		if e.Completed == nil {
-			e.Completed, w.side.deferred = ops, nil
-		}
+		carries = &e.Completed
 	case *WalletCredited:
-		if e.Completed == nil {
-			e.Completed, w.side.deferred = ops, nil
-		}
+		carries = &e.Completed
+	}
+	if carries != nil && *carries == nil {
+		*carries, w.side.deferred = ops, nil
 	}
 }
 

@@ -74,16 +74,18 @@ func unsupported(err error) bool {
 	return errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ESPIPE)
 }
 
-// startWriteOut starts the disk's write-out of [from, to) of f and returns
-// without waiting for it; false when f cannot be handed over this way (no
-// descriptor, or sync_file_range unsupported), so that the caller stops
-// trying. Any other error is left to the fdatasync that makes the bytes
-// durable: Linux keeps a write-out's error on the file for its next sync.
-func startWriteOut(f any, from, to int64) bool {
-	d, ok := f.(fdFile)
-	if !ok {
-		return false
+// start starts the write-out of the bytes written up to offset to and
+// returns without waiting for it, for a writer whose acknowledgements
+// never wait for the disk (an FsyncOS journal). It reports false when the
+// file cannot be handed over, and then stops trying. Any other error is
+// left to the fdatasync that makes the bytes durable: Linux keeps a
+// write-out's error on the file for its next sync.
+func (w *writeBehind) start(to int64) bool {
+	if w.fd >= 0 {
+		if err := unix.SyncFileRange(w.fd, w.started, to-w.started, unix.SYNC_FILE_RANGE_WRITE); err != nil && unsupported(err) {
+			w.fd = -1
+		}
 	}
-	err := unix.SyncFileRange(int(d.Fd()), from, to-from, unix.SYNC_FILE_RANGE_WRITE)
-	return err == nil || !unsupported(err)
+	w.waitFrom, w.started = to, to
+	return w.fd >= 0
 }

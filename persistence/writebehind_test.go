@@ -19,13 +19,13 @@ func TestJournal_FsyncOSHandsWritesOut(t *testing.T) {
 	if _, err := probe.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	if !startWriteOut(probe, 0, 1) {
+	if !newWriteBehind(probe, 0).start(1) {
 		t.Skip("this file system refuses sync_file_range: writes are left to fdatasync, as before")
 	}
 	for _, mode := range modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			j := openJournal(t, JournalOptions{Dir: t.TempDir(), Fsync: mode, SegmentSize: 64 << 20})
-			start := j.w.handed // the writer's own: read only before the first append and after Close
+			start := j.w.wb.started // the writer's own: read only before the first append and after Close
 			rec := bytes.Repeat([]byte{'x'}, 64<<10)
 			for range 2*handOutEvery/len(rec) + 4 {
 				if _, err := j.AppendSync(rec); err != nil {
@@ -35,7 +35,7 @@ func TestJournal_FsyncOSHandsWritesOut(t *testing.T) {
 			if err := j.Close(); err != nil {
 				t.Fatal(err)
 			}
-			handed, off := j.w.handed, j.w.off
+			handed, off := j.w.wb.started, j.w.off
 			if mode == FsyncAlways {
 				if handed != start {
 					t.Fatalf("FsyncAlways handed writes out up to %d (from %d); want none", handed, start)

@@ -20,12 +20,10 @@ type writerState struct {
 	cap     int64  // file size: records never go past it
 	records int    // records written to the active segment
 	lastSeq uint64
-	dirty   bool // written since the last fdatasync
-	// handed is where the bytes not yet handed to the disk begin (FsyncOS:
-	// see handOut); -1 once the file cannot be handed over.
-	handed int64
-	buf    []byte
-	spare  []pendingRecord // the previous batch's slice, reused
+	dirty   bool         // written since the last fdatasync
+	wb      *writeBehind // the active segment's hand-overs to the disk (FsyncOS: see handOut)
+	buf     []byte
+	spare   []pendingRecord // the previous batch's slice, reused
 
 	// The batch being written into the active segment and not yet
 	// committed (version 2): how many records, their bytes and CRC.
@@ -51,7 +49,7 @@ type preparedSegment struct {
 // its first seq - 1 while empty).
 func (w *writerState) activate(f File, path string, version uint16, off, size int64, records int, lastSeq uint64) {
 	w.f, w.path, w.version, w.off, w.cap, w.records, w.lastSeq, w.dirty = f, path, version, off, size, records, lastSeq, false
-	w.handed = off
+	w.wb = newWriteBehind(f, off)
 }
 
 // handOutEvery is how many bytes an FsyncOS journal writes between two
@@ -66,13 +64,8 @@ const handOutEvery = 4 << 20
 // events of loadtest -mode restore, whose engine runs FsyncOS). A
 // snapshot's closing Sync waited the same way.
 func (w *writerState) handOut() {
-	if w.handed < 0 || w.off-w.handed < handOutEvery {
-		return
-	}
-	if startWriteOut(w.f, w.handed, w.off) {
-		w.handed = w.off
-	} else {
-		w.handed = -1
+	if w.wb.pending(w.off) >= handOutEvery {
+		w.wb.start(w.off)
 	}
 }
 
