@@ -120,9 +120,9 @@ func (e *Engine) shardPage(kind domain.Kind, i int, afterID string, n int) []Act
 	}
 	s := &e.dir.kinds[kind][i]
 	s.mu.Lock()
-	list := make([]found, 0, len(s.m))
-	for id, en := range s.m {
-		if afterID == "" || id > afterID {
+	list := make([]found, 0, s.m.len())
+	for en := range s.m.all() {
+		if afterID == "" || en.id > afterID {
 			list = append(list, found{en, en.mb != nil})
 		}
 	}
@@ -183,8 +183,8 @@ func (e *Engine) KindCounts() map[domain.Kind]KindCount {
 		for i := range shards {
 			s := &shards[i]
 			s.mu.Lock()
-			c.Entities += len(s.m)
-			for _, en := range s.m {
+			c.Entities += s.m.len()
+			for en := range s.m.all() {
 				if en.mb != nil {
 					c.Active++
 					c.Mailbox += int(en.inflight.Load())
@@ -211,12 +211,12 @@ func (e *Engine) Entity(ctx context.Context, kind domain.Kind, id string) (any, 
 	}
 	s := e.dir.shard(kind, id)
 	s.mu.Lock()
-	en, ok := s.m[id]
-	if !ok && !e.dir.lazy[kind] {
+	en := s.m.get(id)
+	if en == nil && !e.dir.lazy[kind] {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s %s", ErrNoEntity, kind, id)
 	}
-	if ok && en.mb == nil && en.flags&flagUnloaded == 0 { // passive: its state is frozen while the lock is held
+	if en != nil && en.mb == nil && en.flags&flagUnloaded == 0 { // passive: its state is frozen while the lock is held
 		b, err := encodeState(en.state)
 		s.mu.Unlock()
 		return e.redacted(decodeState(kind, id, b, err))

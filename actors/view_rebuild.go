@@ -39,7 +39,7 @@ func (e *Engine) rebuildView() {
 	onCores(shardCount, func(i int) {
 		s := &shards[i]
 		s.mu.Lock()
-		size := len(s.m)
+		size := s.m.len()
 		s.mu.Unlock()
 		p := viewPart{ids: make([]string, 0, size), rows: make([]viewRow, 0, size)}
 		walkShard(s, func(en *entry) {
