@@ -57,9 +57,11 @@ func (s EntryStatus) String() string {
 // unit (the Nano type is named for TON, the only currency there was when
 // ledgers were first written; a zero Currency is TON, so they still read).
 type Entry struct {
-	Op       OpID        `msgpack:"op"`
+	Op OpID `msgpack:"op"`
+	// Amount comes before the one-byte fields, which share a word: the
+	// struct is 120 bytes, not 128, and a ledger holds many.
+	Amount   Nano        `msgpack:"a"` // positive; Debit says the direction
 	Kind     EntryKind   `msgpack:"k"`
-	Amount   Nano        `msgpack:"a"`            // positive; Debit says the direction
 	Currency Currency    `msgpack:"cu,omitempty"` // TON when absent
 	Debit    bool        `msgpack:"db,omitempty"`
 	Status   EntryStatus `msgpack:"s"`

@@ -85,3 +85,12 @@ func TestWallet_FitsSixtyFourBytes(t *testing.T) {
 		t.Errorf("a Wallet is %d bytes: put what is not state in walletSide", n)
 	}
 }
+
+// TestEntry_FitsOneHundredTwentyBytes holds a ledger entry to 120 bytes:
+// a field put between the one-byte ones and the words after them would
+// pad it back to 128, on every entry of every ledger.
+func TestEntry_FitsOneHundredTwentyBytes(t *testing.T) {
+	if n := unsafe.Sizeof(Entry{}); n > 120 {
+		t.Errorf("an Entry is %d bytes: keep the one-byte fields together", n)
+	}
+}
