@@ -143,7 +143,7 @@ func parseFlags() flags {
 	flag.IntVar(&f.cycle, "cycle", 0, "internal: the crash child's cycle number")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run to this file (telegram -split: the bot's to FILE.bot)")
 	flag.StringVar(&f.trace, "trace", "", "write an execution trace to this file (go tool trace); restore: of the second before the snapshot and the snapshot, each probe deposit a region named deposit")
-	flag.StringVar(&f.memprof, "memprofile", "", "write the run's allocations to this file (telegram -split: the bot's to FILE.bot)")
+	flag.StringVar(&f.memprof, "memprofile", "", "write the run's allocations to this file (telegram -split: the bot's to FILE.bot; restore: the heap where it is measured, engine open)")
 	flag.BoolVar(&f.split, "split", false, "telegram: run the bot and its engine in a child process and report its CPU per update alone")
 	flag.StringVar(&f.store, "store", storeFile, "where engines keep their state (engine, crash, paycrash): file | postgres (a throwaway server unless -database-url)")
 	flag.StringVar(&f.databaseURL, "database-url", "", "with -store postgres: an empty database to use instead of a throwaway server")

@@ -12,6 +12,9 @@ import (
 // ends the profiles: the CPU profile stops, and -memprofile gets the
 // allocations of the whole run (go tool pprof -sample_index=alloc_space),
 // which is where the garbage collector's share of a profile comes from.
+// In restore mode -memprofile is written where the heap per idle entity is
+// measured, the restarted engine still open: its in-use samples
+// (-sample_index=inuse_space) are what that figure counts.
 // The execution trace of -trace covers the run too, except in restore
 // mode, which traces only the snapshot's window (snapshotUnderLoad). The
 // returned func may be called more than once.
@@ -40,7 +43,7 @@ func startProfiles(f flags) func() {
 		once.Do(func() {
 			stopTrace()
 			pprof.StopCPUProfile()
-			if f.memprof != "" {
+			if f.memprof != "" && f.mode != "restore" { // restore writes it where it measures the heap
 				writeAllocs(f.memprof)
 			}
 		})

@@ -122,6 +122,9 @@ func (b restoreBuild) restart(ctx context.Context, f flags, dir string) (map[str
 		return nil, errors.Join(fmt.Errorf("restore: the first requests: %w", err), eng.Close(ctx))
 	}
 	heapAfter := heapNow()
+	if f.memprof != "" {
+		writeAllocs(f.memprof)
+	}
 	rec, ot := eng.Recovery(), eng.OpenTimes()
 	after, cerr := eng.Check()
 	same := cerr == nil && after == b.before
