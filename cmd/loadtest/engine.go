@@ -64,6 +64,8 @@ func runEngine(f flags) (map[string]any, error) {
 		"p99_ms": round(r.h.quantile(0.99)), "max_ms": round(float64(r.h.max) / 1e6), "errors": r.errors,
 		"refused": r.refused, "invariants_ok": inv == nil, "setup_s": round(setup.Seconds()), "seconds": round(secs),
 		"cpu_us_per_op": round(r.cpuPerOp()), "peak_rss_mib": peakRSS() >> 20,
+		"slow_ops": r.tail.slow, "slow_ops_during_marks": r.tail.duringMarks, "mark_phases": r.tail.phases,
+		"marking_s": round(r.tail.marking.Seconds()),
 	}
 	for k := 0; k < opKinds; k++ {
 		res[opNames[k]+"_ok"] = r.byKind[k]
@@ -83,6 +85,7 @@ func printEngine(f flags, r runResult, st actors.Stats, tot actors.Totals, inv e
 	for k := 0; k < opKinds; k++ {
 		fmt.Printf("  %-8s p50 %6.2f ms  p99 %6.2f ms  (%d)\n", opNames[k], r.hKind[k].quantile(0.5), r.hKind[k].quantile(0.99), r.hKind[k].n)
 	}
+	fmt.Printf("  tail: %s\n", r.tail.line(r.ops, r.elapsed))
 	fmt.Printf("  CPU %.1f us per op (the whole process over the run); peak RSS %d MiB\n", r.cpuPerOp(), peakRSS()>>20)
 	if st.Commits > 0 {
 		fmt.Printf("  journal: %d records in %d commits (%.0f per commit), commit avg %.2f ms, max %.1f ms\n",
@@ -109,6 +112,8 @@ type runResult struct {
 	cpu                  time.Duration // the process's CPU time over the run, when measured
 	firstErr             error
 	deposited            domain.Nano
+	slow                 []span     // the operations over tailSlow, until drive attributes them
+	tail                 tailReport // where they fell (tail.go)
 }
 
 // drive runs one goroutine per user until the duration is over.
@@ -118,6 +123,7 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	start := time.Now()
+	marks := watchMarks(start)
 	for i := 1; i <= users; i++ {
 		wg.Add(1)
 		go func(ui int) {
@@ -129,6 +135,10 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 				t := time.Now()
 				acks, refused, err := w.do(ctx, r, kind, ui)
 				took := time.Since(t)
+				if took > tailSlow {
+					from := t.Sub(start)
+					local.slow = append(local.slow, span{from, from + took})
+				}
 				local.h.add(took)
 				local.hKind[kind].add(took)
 				local.ops++
@@ -158,6 +168,8 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 	stop.Store(true)
 	wg.Wait()
 	res.elapsed = time.Since(start)
+	res.tail = attribute(res.slow, marks.end())
+	res.slow = nil
 	return res
 }
 
@@ -173,6 +185,7 @@ func (r *runResult) merge(o *runResult) {
 		r.hKind[k].merge(&o.hKind[k])
 	}
 	r.deposited += o.deposited
+	r.slow = append(r.slow, o.slow...)
 	if r.firstErr == nil {
 		r.firstErr = o.firstErr
 	}
