@@ -114,3 +114,22 @@ func TestCompletions_LostWithACrashAreResumed(t *testing.T) {
 		t.Errorf("rental until %v, want %v: the rent was applied twice", n.Rental.Until, want)
 	}
 }
+
+// TestCompletions_NegativeDelayWritesEachAtOnce: Options.CompletionDelay
+// below zero turns the deferral off, for engines whose clock runs faster
+// than a number's memory of its purchases allows (Options); a rent's entry
+// is then completed by the time its wallet is asked, with no flush.
+func TestCompletions_NegativeDelayWritesEachAtOnce(t *testing.T) {
+	e := openTest(t, t.TempDir(), newClock(), func(o *Options) { o.CompletionDelay = -1 })
+	seed(t, e, domain.TON(100), num1)
+	if _, err := e.RentFromBalance(ctxT(t), "rent-1", alice, num1, 30); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return e.dir.inflight() == 0 })
+	if s := entryStatus(t, e, alice, "rent-1"); s != domain.EntryCompleted {
+		t.Errorf("rent-1 is %s with the deferral off, want completed", s)
+	}
+	if ws := e.completions.wallets; len(ws) != 0 {
+		t.Errorf("%d wallets wait for a flush with the deferral off", len(ws))
+	}
+}

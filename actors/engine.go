@@ -48,6 +48,14 @@ type Options struct {
 	// Store opens where events and snapshots are kept; nil means the data
 	// directory's journal and snapshot files (Dir, Fsync, SegmentSize).
 	Store OpenStore
+	// CompletionDelay is how long a purchase's completion may wait in
+	// memory for its wallet's next record (completions.go); default 1 s,
+	// and a negative one writes each at once. A crash loses what waits, and
+	// recovery asks the number whether the purchase was applied: the number
+	// remembers that for domain.OpRetention of the engine's clock, so this
+	// must stay far shorter than that on the clock the engine runs. A test
+	// whose clock runs faster than real time shortens it in proportion.
+	CompletionDelay time.Duration
 }
 
 // Engine is Allot's state: the actor system, the directory of entities, the
@@ -119,6 +127,7 @@ var ErrNoReply = errors.New("actors: no reply")
 func Open(opts Options) (*Engine, error) {
 	opts = withDefaults(opts)
 	e := &Engine{opts: opts, log: opts.Logger, clock: opts.Clock, durable: &durability{}, view: newNumberView()}
+	e.completions.delay = opts.CompletionDelay
 	e.setPrices(opts.Policy.Prices)
 	t := time.Now()
 	if err := e.openStorage(); err != nil {

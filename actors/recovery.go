@@ -273,6 +273,14 @@ func (e *Engine) resume() {
 	for _, r := range o.refunds {
 		refunds[r.number] = r.owed
 	}
+	// Purchases before anything else reaches a number: its mailbox hands it
+	// their steps first, while it still remembers every purchase it applied.
+	// Each operation it records after the start may make it forget those
+	// older than domain.OpRetention beyond its newest few (after a long stop,
+	// the purchase may be that old), and a purchase it has forgotten it would
+	// decide again: a renewal extended twice, or a rent refused and its money
+	// given back for a rental granted.
+	e.resumePurchases()
 	e.resumeChores(o.chores)
 	// Before the scheduler is armed: a notice owed from before the stop is
 	// raised before any the ticks below raise, in the order it fell due.
@@ -286,7 +294,6 @@ func (e *Engine) resume() {
 	})
 	wakes = append(wakes, e.rebuildPools()...)
 	e.sched.send(&armAll{wakes: wakes})
-	e.resumePurchases()
 	e.resumeRefunds(refunds) // last: the wallets were read by resumePurchases, and belong to their actors from here
 }
 

@@ -107,7 +107,11 @@ func (c handoverChild) client() (*fragment.Client, error) {
 
 func handoverOptions(dir string, mode persistence.FsyncMode, clock vclock, fr actors.Fragment) actors.Options {
 	return actors.Options{Dir: dir, Fsync: mode, IdleTimeout: time.Minute, Clock: clock.now, ManualClock: true,
-		Fragment: fr, Accounts: loadAccounts{clock}, HandoverBackoff: 20 * time.Millisecond}
+		Fragment: fr, Accounts: loadAccounts{clock}, HandoverBackoff: 20 * time.Millisecond,
+		// The clock runs handoverSpeed times faster than real time: a
+		// completion's second in memory would be 46 days of it, long enough
+		// for a number to forget the purchase a crash then leaves processing.
+		CompletionDelay: domain.OpRetention / handoverSpeed / 10}
 }
 
 // hoAck is an operation a child had a success reply for. at is the
