@@ -41,7 +41,7 @@ type completionBatch struct {
 	wallets map[string]struct{}
 	timer   bool          // a flush is scheduled
 	stopped bool          // the engine is closing: its last flush has been sent
-	delay   time.Duration // Options.CompletionDelay: 0 for completionDelay, negative for none
+	delay   time.Duration // Options.CompletionDelay; negative: none
 }
 
 // defers reports whether completions wait for a flush at all.
@@ -61,11 +61,7 @@ func (b *completionBatch) add(e *Engine, wallet string) {
 	b.wallets[wallet] = struct{}{}
 	if !b.timer {
 		b.timer = true
-		d := b.delay
-		if d == 0 {
-			d = completionDelay
-		}
-		time.AfterFunc(d, func() { b.flush(e) })
+		time.AfterFunc(b.delay, func() { b.flush(e) })
 	}
 }
 

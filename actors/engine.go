@@ -176,6 +176,9 @@ func withDefaults(o Options) Options {
 	if o.SnapshotKeep == 0 {
 		o.SnapshotKeep = 3
 	}
+	if o.CompletionDelay == 0 {
+		o.CompletionDelay = completionDelay
+	}
 	if o.Policy.Prices == nil {
 		o.Policy = domain.DefaultPolicy()
 	}

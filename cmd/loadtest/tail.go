@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"runtime/metrics"
-	"slices"
-	"sync"
 	"time"
 )
 
@@ -33,12 +31,10 @@ type span struct{ from, to time.Duration }
 // that ends and is followed by another within one sample is taken for a
 // single phase until the second ends.
 type markWatch struct {
-	start time.Time
-	stop  chan struct{}
-	done  chan struct{}
-
-	mu     sync.Mutex
-	phases []span
+	start  time.Time
+	stop   chan struct{}
+	done   chan struct{}
+	phases []span // run's own until done is closed
 }
 
 // watchMarks starts the watch; end stops it and returns the phases.
@@ -61,15 +57,16 @@ func (m *markWatch) run() {
 		return int64(pauses) - 2*int64(cycles), cycles
 	}
 	base, lastCycles := read()
-	var open *span // the phase under way
+	var open span // the phase under way, while marking
+	marking := false
 	t := time.NewTicker(markSample)
 	defer t.Stop()
 	for {
 		select {
 		case <-m.stop:
-			if open != nil {
+			if marking {
 				open.to = time.Since(m.start)
-				m.add(*open)
+				m.phases = append(m.phases, open)
 			}
 			return
 		case <-t.C:
@@ -78,31 +75,23 @@ func (m *markWatch) run() {
 		now := time.Since(m.start)
 		switch {
 		case cycles != lastCycles: // a phase ended since the last look
-			if open == nil {
-				open = &span{from: now - markSample}
+			if !marking {
+				open.from = now - markSample
 			}
 			open.to = now
-			m.add(*open)
-			open, base, lastCycles = nil, excess, cycles
-		case excess > base && open == nil:
-			open = &span{from: now - markSample}
+			m.phases = append(m.phases, open)
+			marking, base, lastCycles = false, excess, cycles
+		case excess > base && !marking:
+			open, marking = span{from: now - markSample}, true
 		}
 	}
-}
-
-func (m *markWatch) add(s span) {
-	m.mu.Lock()
-	m.phases = append(m.phases, s)
-	m.mu.Unlock()
 }
 
 // end stops the watch and returns the phases seen, in order.
 func (m *markWatch) end() []span {
 	close(m.stop)
-	<-m.done
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.phases)
+	<-m.done // run has returned: its phases are ours to read
+	return m.phases
 }
 
 // tailReport is where a run's slow operations fell.
