@@ -99,7 +99,7 @@ type Wallet struct {
 // entity), and two fields of their own took the Wallet to the next size
 // class, 96 bytes.
 type walletSide struct {
-	index    map[OpID]int // ledger position of each op, for long ledgers
+	index    *ledgerIndex // ledger position of each op, for long ledgers
 	deferred []OpID       // completions not yet journaled (wallet_complete.go)
 }
 
@@ -112,7 +112,7 @@ func (w *Wallet) aside() *walletSide {
 }
 
 // opIndex returns the op index, nil while there is none.
-func (w *Wallet) opIndex() map[OpID]int {
+func (w *Wallet) opIndex() *ledgerIndex {
 	if w.side == nil {
 		return nil
 	}
@@ -154,17 +154,13 @@ func (w *Wallet) Entry(op OpID) (*Entry, bool) {
 	if len(w.Entries) >= indexAt {
 		index := w.opIndex()
 		if index == nil {
-			index = make(map[OpID]int, len(w.Entries))
-			for i := range w.Entries {
-				index[w.Entries[i].Op] = i
-			}
+			index = newLedgerIndex(w.Entries)
 			w.aside().index = index
 		}
-		i, ok := index[op]
-		if !ok {
-			return nil, false
+		if i := index.find(w.Entries, op); i >= 0 {
+			return &w.Entries[i], true
 		}
-		return &w.Entries[i], true
+		return nil, false
 	}
 	for i := len(w.Entries) - 1; i >= 0; i-- {
 		if w.Entries[i].Op == op {
@@ -177,7 +173,7 @@ func (w *Wallet) Entry(op OpID) (*Entry, bool) {
 func (w *Wallet) add(e Entry) {
 	w.Entries = append(w.Entries, e)
 	if index := w.opIndex(); index != nil {
-		index[e.Op] = len(w.Entries) - 1
+		index.add(w.Entries, len(w.Entries)-1)
 	}
 }
 
