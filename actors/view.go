@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"allot/domain"
 )
@@ -100,13 +101,30 @@ func (v *numberView) relink(old, now NumberView) {
 func (v *numberView) unlink(u domain.UserID, id string) {
 	m := v.people(u)
 	ids := m[u]
-	switch i := slices.Index(ids, id); {
+	switch i := indexOfID(ids, id); {
 	case i < 0:
 	case len(ids) == 1:
 		delete(m, u)
 	default:
 		m[u] = slices.Delete(ids, i, i+1)
 	}
+}
+
+// indexOfID is slices.Index for a person's numbers. The id unlink is given
+// is, nearly always, the very string link stored (both are the number's
+// ID), so a first pass compares where the strings' bytes are, not the
+// bytes: every id of a person has the same length and prefix, and
+// comparing their bytes read a cache line per id, for each of a reseller's
+// hundreds at every change of renter. The second pass is the plain search,
+// for an id that arrived in a string of its own.
+func indexOfID(ids []string, id string) int {
+	at := unsafe.StringData(id)
+	for i, s := range ids {
+		if unsafe.StringData(s) == at && len(s) == len(id) {
+			return i
+		}
+	}
+	return slices.Index(ids, id)
 }
 
 func summarize(n *domain.Number, now time.Time) NumberView {

@@ -224,3 +224,26 @@ func TestUnixTimeReadsBackTheSameTime(t *testing.T) {
 		t.Errorf("a view row is %d bytes, want 48: one per number", size)
 	}
 }
+
+// TestIndexOfID finds an id by where its bytes are and, failing that, by
+// the bytes themselves: an id decoded into a string of its own is found.
+func TestIndexOfID(t *testing.T) {
+	ids := []string{"+888 0000 0001", "+888 0000 0002", "+888 0000 0003"}
+	copyOf := func(s string) string { return string([]byte(s)) }
+	for _, c := range []struct {
+		id   string
+		want int
+	}{
+		{ids[1], 1},
+		{copyOf(ids[2]), 2},
+		{ids[0][:5], -1}, // the same bytes, shorter
+		{"+888 0000 0004", -1},
+	} {
+		if got := indexOfID(ids, c.id); got != c.want {
+			t.Errorf("indexOfID(%q) = %d, want %d", c.id, got, c.want)
+		}
+	}
+	if got := indexOfID(nil, ids[0]); got != -1 {
+		t.Errorf("indexOfID in none = %d", got)
+	}
+}
