@@ -178,7 +178,7 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 	if w, ok := x.e.state.(*domain.Wallet); ok {
 		w.AttachCompletions(ev) // deferred completions ride in a credit or debit (completions.go)
 	}
-	payload, err := domain.EncodeRecord(domain.Record{Kind: x.e.kind, ID: x.e.id, Event: ev})
+	payload, err := x.encode(domain.Record{Kind: x.e.kind, ID: x.e.id, Event: ev})
 	if err != nil {
 		return 0, err
 	}
@@ -209,6 +209,24 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 	}
 	return seq, nil
 }
+
+// encode encodes r into the worker's record buffer, which the store copies
+// from before Append returns (Store); a turn run by no worker gets a
+// buffer of its own.
+func (x *exec) encode(r domain.Record) ([]byte, error) {
+	if x.via == nil {
+		return domain.EncodeRecord(r)
+	}
+	b, err := domain.AppendRecord(x.via.record[:0], r)
+	if err == nil && cap(b) <= maxRecordBuffer {
+		x.via.record = b
+	}
+	return b, err
+}
+
+// maxRecordBuffer is the largest record buffer a worker keeps: records are
+// a few hundred bytes, and one large one should not stay for ever.
+const maxRecordBuffer = 64 << 10
 
 // seq is the sequence of the entity's last applied event.
 func (x *exec) seq() uint64 { return stateSeq(x.e.state) }

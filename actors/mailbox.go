@@ -222,6 +222,9 @@ type runner struct {
 	head  int
 	n     int
 	chain int // mailboxes run from local since the worker took one from the pool
+	// record is the buffer the worker's turns encode their records into
+	// (exec.encode): the store copies each before its Append returns.
+	record []byte
 }
 
 // keep queues m to run on this worker, unless the queue is full or the

@@ -25,7 +25,9 @@ import (
 //   - Append queues payload, one encoded domain.Record of the entity kind
 //     id, and returns its sequence; 0 means refused (Err says why, or the
 //     payload is larger than persistence.MaxPayloadSize, or the store is
-//     closed). Sequences rise in the order of the calls. prev is the
+//     closed). The store copies payload, or is done with it, before it
+//     returns: the engine encodes every record into one buffer of its
+//     worker's. Sequences rise in the order of the calls. prev is the
 //     sequence of the entity's previous event (0 for its first): a store
 //     shared by several writers fences on it, so that two activations of
 //     one entity can never both append after the same event. A record that loses such a race is a failure of the

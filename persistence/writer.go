@@ -24,6 +24,9 @@ type writerState struct {
 	wb      *writeBehind // the active segment's hand-overs to the disk (FsyncOS: see handOut)
 	buf     []byte
 	spare   []pendingRecord // the previous batch's slice, reused
+	// taken is the payloads of the batch in hand (Journal.bytes when it
+	// was taken); spareBytes the previous batch's, reused unless large.
+	taken, spareBytes []byte
 
 	// The batch being written into the active segment and not yet
 	// committed (version 2): how many records, their bytes and CRC.
@@ -128,6 +131,10 @@ func (j *Journal) run() {
 // restore`).
 const yieldAfter = 16
 
+// maxSpareBytes is the largest payload buffer a batch hands on to the
+// next: a batch of ordinary records is a few hundred kilobytes at most.
+const maxSpareBytes = 4 << 20
+
 // take waits for work and swaps out the pending queue. stop means no
 // more work will come: the journal is closing or failed.
 func (j *Journal) take() (batch []pendingRecord, syncCh chan struct{}, stop bool) {
@@ -139,6 +146,7 @@ func (j *Journal) take() (batch []pendingRecord, syncCh chan struct{}, stop bool
 	}
 	j.idle = false
 	batch, j.pending, j.w.spare = j.pending, j.w.spare, nil
+	j.w.taken, j.bytes, j.w.spareBytes = j.bytes, j.w.spareBytes, nil
 	syncCh, j.syncReq = j.syncReq, nil
 	return batch, syncCh, j.closing || j.fatal != nil
 }
@@ -164,6 +172,10 @@ func (j *Journal) commit(batch []pendingRecord, syncCh chan struct{}) bool {
 	}
 	clear(batch)
 	j.w.spare = batch[:0]
+	if cap(j.w.taken) <= maxSpareBytes { // a huge record's buffer is not kept for ever
+		j.w.spareBytes = j.w.taken[:0]
+	}
+	j.w.taken = nil
 	if syncCh != nil {
 		close(syncCh)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -91,7 +92,9 @@ func (e *Engine) Append(kind domain.Kind, id string, prev uint64, payload []byte
 	if e.Err() != nil {
 		return 0
 	}
-	return e.s.Append(Event{Kind: uint8(kind), Entity: id, Seq: prev + 1, Payload: payload}, e.done)
+	// The batch keeps the event until it commits, and the engine reuses
+	// payload's buffer for its next record (actors.Store).
+	return e.s.Append(Event{Kind: uint8(kind), Entity: id, Seq: prev + 1, Payload: slices.Clone(payload)}, e.done)
 }
 
 // settle is every event's done callback, on the writer goroutine, in gseq
