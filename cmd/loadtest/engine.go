@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -42,12 +43,13 @@ func runEngine(f flags) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	alloc0 := heapAllocated()
 	r := drive(ctx, w, f.users, f.duration, f.seed)
 	cpu1, err := cpuTime()
 	if err != nil {
 		return nil, err
 	}
-	r.cpu = cpu1 - cpu0
+	r.cpu, r.alloc = cpu1-cpu0, heapAllocated()-alloc0
 	if err := eng.Drain(ctx); err != nil {
 		return nil, err
 	}
@@ -63,7 +65,7 @@ func runEngine(f flags) (map[string]any, error) {
 		"ops": r.ops, "ops_per_sec": round(float64(r.ops) / secs), "p50_ms": round(r.h.quantile(0.5)),
 		"p99_ms": round(r.h.quantile(0.99)), "max_ms": round(float64(r.h.max) / 1e6), "errors": r.errors,
 		"refused": r.refused, "invariants_ok": inv == nil, "setup_s": round(setup.Seconds()), "seconds": round(secs),
-		"cpu_us_per_op": round(r.cpuPerOp()), "peak_rss_mib": peakRSS() >> 20,
+		"cpu_us_per_op": round(r.cpuPerOp()), "alloc_bytes_per_op": r.allocPerOp(), "peak_rss_mib": peakRSS() >> 20,
 		"slow_ops": r.tail.slow, "slow_ops_during_marks": r.tail.duringMarks, "mark_phases": r.tail.phases,
 		"marking_s": round(r.tail.marking.Seconds()),
 	}
@@ -86,7 +88,8 @@ func printEngine(f flags, r runResult, st actors.Stats, tot actors.Totals, inv e
 		fmt.Printf("  %-8s p50 %6.2f ms  p99 %6.2f ms  (%d)\n", opNames[k], r.hKind[k].quantile(0.5), r.hKind[k].quantile(0.99), r.hKind[k].n)
 	}
 	fmt.Printf("  tail: %s\n", r.tail.line(r.ops, r.elapsed))
-	fmt.Printf("  CPU %.1f us per op (the whole process over the run); peak RSS %d MiB\n", r.cpuPerOp(), peakRSS()>>20)
+	fmt.Printf("  CPU %.1f us and %d bytes allocated per op (the whole process over the run); peak RSS %d MiB\n",
+		r.cpuPerOp(), r.allocPerOp(), peakRSS()>>20)
 	if st.Commits > 0 {
 		fmt.Printf("  journal: %d records in %d commits (%.0f per commit), commit avg %.2f ms, max %.1f ms\n",
 			st.Journal.Records, st.Commits, float64(st.Journal.Records)/float64(st.Commits),
@@ -110,6 +113,7 @@ type runResult struct {
 	hKind                [opKinds]histogram
 	elapsed              time.Duration
 	cpu                  time.Duration // the process's CPU time over the run, when measured
+	alloc                uint64        // the bytes the process allocated over the run
 	firstErr             error
 	deposited            domain.Nano
 	slow                 []span     // the operations over tailSlow, until drive attributes them
@@ -221,6 +225,27 @@ func (r runResult) cpuPerOp() float64 {
 		return 0
 	}
 	return float64(r.cpu.Microseconds()) / float64(r.ops)
+}
+
+// allocPerOp is the heap the process allocated per operation, in bytes:
+// unlike the CPU, the same on a busy machine as on an idle one, and what
+// sets how often the collector runs.
+func (r runResult) allocPerOp() int64 {
+	if r.ops == 0 {
+		return 0
+	}
+	return int64(r.alloc) / r.ops
+}
+
+// heapAllocated is how many bytes the process has allocated on the heap
+// since it started, freed or not.
+func heapAllocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // peakRSS is the most memory this process has held, in bytes.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"sync"
@@ -51,6 +52,9 @@ func startProfiles(f flags) func() {
 }
 
 func writeAllocs(path string) {
+	// The profile is as of the last collection: one now makes it cover the
+	// whole run, not what ran before a collection that happened to be early.
+	runtime.GC()
 	mf, err := os.Create(path)
 	if err == nil {
 		err = pprof.Lookup("allocs").WriteTo(mf, 0)
