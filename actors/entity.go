@@ -211,11 +211,17 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 }
 
 // encode encodes r into the worker's record buffer, which the store copies
-// from before Append returns (Store); a turn run by no worker gets a
-// buffer of its own.
+// from before Append returns (Store). A turn run by no worker gets a
+// buffer of its own, and a worker without one yet (a goroutine the pool
+// started for a burst: workers.schedule) keeps the first, which
+// EncodeRecord sizes for its record rather than growing it from nothing.
 func (x *exec) encode(r domain.Record) ([]byte, error) {
-	if x.via == nil {
-		return domain.EncodeRecord(r)
+	if x.via == nil || cap(x.via.record) == 0 {
+		b, err := domain.EncodeRecord(r)
+		if x.via != nil && err == nil {
+			x.via.record = b
+		}
+		return b, err
 	}
 	b, err := domain.AppendRecord(x.via.record[:0], r)
 	if err == nil && cap(b) <= maxRecordBuffer {
