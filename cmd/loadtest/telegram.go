@@ -251,6 +251,8 @@ func (w *botWorld) report(f flags, numbers int, r botTally, tot actors.Totals, i
 	fmt.Println("  LIMITS RAISED for the fake: its flood control is off, and the bot's outbox and per-person and global limits are at 1e6")
 	fmt.Printf("  updates answered %d (%.0f/s), p50 %.2f ms, p99 %.2f ms, max %.1f ms\n", r.updates, float64(r.updates)/secs,
 		r.h.quantile(0.5), r.h.quantile(0.99), float64(r.h.max)/1e6)
+	fmt.Printf("  in the bot, from getUpdates to the answer: p50 %.2f ms, p99 %.2f ms, max %.1f ms (the rest waited for a poll)\n",
+		r.inBot.quantile(0.5), r.inBot.quantile(0.99), float64(r.inBot.max)/1e6)
 	fmt.Printf("  errors %d (%d unanswered within %s, %d apologies)\n", r.errors(), r.timeouts, botReplyWait, r.wentWrong)
 	fmt.Printf("  rent: %d ok, %d refused; renew: %d ok, %d refused\n", r.rented, r.rentRefused, r.renewed, r.renewRefused)
 	st := w.srv.Stats()
@@ -273,6 +275,7 @@ func botResult(f flags, numbers int, r botTally, inv error, setup time.Duration,
 		"mode": "telegram", "users": f.users, "numbers": numbers, "fsync": f.fsync, "updates": r.updates,
 		"ops_per_sec": round(float64(r.updates) / secs), "p50_ms": round(r.h.quantile(0.5)),
 		"p99_ms": round(r.h.quantile(0.99)), "max_ms": round(float64(r.h.max) / 1e6), "errors": r.errors(),
+		"in_bot_p50_ms": round(r.inBot.quantile(0.5)), "in_bot_p99_ms": round(r.inBot.quantile(0.99)),
 		"timeouts": r.timeouts, "went_wrong": r.wentWrong, "rented": r.rented, "rent_refused": r.rentRefused,
 		"renewed": r.renewed, "renew_refused": r.renewRefused, "dropped_answers": dropped,
 		"invariants_ok": inv == nil, "limits_raised": true, "setup_s": round(setup.Seconds()), "seconds": round(secs),

@@ -168,6 +168,9 @@ func (p *botUser) update(id int, send func() error) bool {
 			}
 			p.screen = *ev.Message
 			p.lost = !p.tally.answered(p.screen.Text, ev.Time.Sub(t0))
+			if !p.lost && !ev.Handed.Before(t0) { // handed this update, not an earlier one
+				p.tally.inBot.add(ev.Time.Sub(ev.Handed))
+			}
 			return !p.lost
 		case <-p.timer.C:
 			p.tally.fail(&p.tally.timeouts, fmt.Sprintf("no answer within %s", botReplyWait))
@@ -194,8 +197,13 @@ type botTally struct {
 	rented, rentRefused          int64
 	renewed, renewRefused        int64
 	h                            histogram
-	firstErr                     string
-	elapsed                      time.Duration
+	// inBot is the bot's part of each answer's latency: from getUpdates
+	// handing it the update to the answer. The rest is the wait in the
+	// queue for a poll, which Telegram's window of 100 updates past the
+	// offset bounds (adapters/telegram/intake.go).
+	inBot    histogram
+	firstErr string
+	elapsed  time.Duration
 }
 
 // answered counts an answer; an apology for an internal error or a busy
@@ -236,6 +244,7 @@ func (t *botTally) merge(o *botTally) {
 	t.renewed += o.renewed
 	t.renewRefused += o.renewRefused
 	t.h.merge(&o.h)
+	t.inBot.merge(&o.inBot)
 	if t.firstErr == "" {
 		t.firstErr = o.firstErr
 	}

@@ -85,6 +85,11 @@ type Event struct {
 	Data    string          `json:"data,omitempty"`     // button_pressed: the callback data
 	QueryID string          `json:"query_id,omitempty"` // button_pressed: the callback query's ID
 	Action  string          `json:"action,omitempty"`   // chat_action
+	// Handed is, for a message sent or edited, when the bot was first
+	// handed the chat's latest update before it (by getUpdates or the
+	// webhook); zero when it had none. Time - Handed is what the bot took
+	// to answer, without the wait in the queue before its poll.
+	Handed time.Time `json:"handed,omitzero"`
 }
 
 // CallbackAnswer is how the bot answered a button press: the toast or alert
@@ -109,7 +114,8 @@ type chat struct {
 	userMsgs map[int]*Message // the person's messages still in the chat
 	wire     map[int]wireCopy // the bot's messages as the Bot API shows them (wire.go)
 	bucket   bucket
-	recent   window // accepted messages in the last second
+	recent   window    // accepted messages in the last second
+	handed   time.Time // when the bot was first handed this chat's latest update
 }
 
 func (c *chat) nextMessageID() int {
@@ -285,6 +291,9 @@ func (sub *subscription) pump() {
 // WaitFor.
 func (s *Server) emitLocked(ev Event) {
 	ev.Time = s.now()
+	if c := s.chats[ev.ChatID]; c != nil && (ev.Kind == EventSent || ev.Kind == EventEdited) {
+		ev.Handed = c.handed
+	}
 	for sub := range s.subs {
 		if sub.chatID != 0 && sub.chatID != ev.ChatID {
 			continue

@@ -26,6 +26,7 @@ type pending struct {
 	telego.Update
 	own     bool
 	message []byte // a press's message, encoded when it was sent or edited; nil if not kept
+	handed  bool   // the bot has been handed it (handedLocked)
 }
 
 // queueLocked gives p the next update_id and queues it, unless the bot's
@@ -71,6 +72,30 @@ func (s *Server) setAllowedLocked(arg jsonArg) *apiError {
 		s.allowed[k] = true
 	}
 	return nil
+}
+
+// handedLocked notes that the bot is handed p, the first time it is: its
+// chat's next answer reports when (Event.Handed).
+func (s *Server) handedLocked(p *pending) {
+	if p.handed {
+		return
+	}
+	p.handed = true
+	if c := s.chats[updateChat(p.Update)]; c != nil {
+		c.handed = s.now()
+	}
+}
+
+// updateChat is the chat an update comes from: the person's own, for the
+// private chats the fake keeps; 0 for an update of no chat.
+func updateChat(u telego.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		return u.CallbackQuery.From.ID
+	}
+	return 0
 }
 
 func updateType(u telego.Update) string {
@@ -192,10 +217,14 @@ func (s *Server) abortPollLocked(e *apiError) {
 	}
 }
 
-// firstLocked copies up to limit queued updates. Updates are never changed
-// once queued, so the copies may be encoded after the lock is released.
+// firstLocked copies up to limit queued updates, which the bot is handed.
+// What an update says never changes once queued, so the copies may be
+// encoded after the lock is released.
 func (s *Server) firstLocked(limit int) updateBatch {
 	n := min(limit, len(s.queue))
+	for i := range n {
+		s.handedLocked(&s.queue[i])
+	}
 	out := make(updateBatch, n)
 	copy(out, s.queue[:n])
 	return out

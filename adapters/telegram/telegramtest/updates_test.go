@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mymmrac/telego"
+	tu "github.com/mymmrac/telego/telegoutil"
 )
 
 func TestToken_IsAcceptedByTelego(t *testing.T) {
@@ -305,4 +306,44 @@ func TestServer_MountedHandler(t *testing.T) {
 	if err != nil || me.ID != srv.Bot().ID || srv.URL() != "" {
 		t.Fatalf("GetMe under a prefix = %+v, %v (URL %q)", me, err, srv.URL())
 	}
+}
+
+// TestServer_AnswerSaysWhenTheBotWasHanded: an edit answering a press
+// reports when getUpdates first handed the bot the press, not when it was
+// queued, and a later poll handing it again changes nothing.
+func TestServer_AnswerSaysWhenTheBotWasHanded(t *testing.T) {
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	srv := newServer(t, WithClock(clk.now), WithoutLimits())
+	bot := newBot(t, srv)
+	ctx := testContext(t)
+	srv.AddUser(alice)
+	msg := sendText(t, bot, alice.ID, "Pick", keyboard("n:1"))
+	events, stop := srv.Subscribe(alice.ID)
+	defer stop()
+
+	if _, err := srv.PressButton(alice, msg.MessageID, "n:1"); err != nil {
+		t.Fatalf("PressButton: %v", err)
+	}
+	clk.advance(time.Second) // queued, not yet polled
+	handed := clk.now()
+	for range 2 { // the second poll hands the same update again
+		if ups, err := bot.GetUpdates(ctx, &telego.GetUpdatesParams{}); err != nil || len(ups) != 1 {
+			t.Fatalf("GetUpdates = %d updates, %v", len(ups), err)
+		}
+		clk.advance(time.Second)
+	}
+	if _, err := bot.EditMessageText(ctx, &telego.EditMessageTextParams{
+		ChatID: tu.ID(alice.ID), MessageID: msg.MessageID, Text: "Taken"}); err != nil {
+		t.Fatalf("EditMessageText: %v", err)
+	}
+	for ev := range events {
+		if ev.Kind != EventEdited {
+			continue
+		}
+		if !ev.Handed.Equal(handed) || ev.Time.Sub(ev.Handed) != 2*time.Second {
+			t.Fatalf("edit at %v says handed at %v, want %v", ev.Time, ev.Handed, handed)
+		}
+		return
+	}
+	t.Fatal("no edit event")
 }

@@ -227,10 +227,13 @@ func (s *Server) nextForHook(hs *hookSender) (pending, bool) {
 		}
 		s.mu.Lock()
 		queue, queued := s.queue, s.queued.waitLocked()
-		s.mu.Unlock()
 		if len(queue) > 0 {
-			return queue[0], true
+			s.handedLocked(&queue[0])
+			p := queue[0]
+			s.mu.Unlock()
+			return p, true
 		}
+		s.mu.Unlock()
 		select {
 		case <-queued:
 		case <-hs.quit:
