@@ -69,7 +69,7 @@ func stateAtJSON(e *Engine, _ bool, err error) ([]byte, error) {
 		return nil, fmt.Errorf("actors: state at: %w", err)
 	}
 	out := map[string]any{}
-	for k := range e.dir.kinds {
+	for k := range e.dir.held() {
 		e.dir.each(k, func(en *entry, _ bool) {
 			if en.state != nil {
 				out[k.String()+"/"+en.id] = en.state

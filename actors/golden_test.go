@@ -119,7 +119,7 @@ func stateJSON(t testing.TB, e *Engine) []byte {
 		t.Fatal(err)
 	}
 	out := map[string]any{}
-	for k := range e.dir.kinds {
+	for k := range e.dir.held() {
 		e.dir.each(k, func(en *entry, _ bool) {
 			if en.state != nil {
 				out[k.String()+"/"+en.id] = en.state

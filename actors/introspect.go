@@ -98,16 +98,15 @@ func (e *Engine) Actors(kind domain.Kind, after string, limit int) ([]ActorInfo,
 // listedKinds is kind, or every kind the directory holds in code order.
 func (e *Engine) listedKinds(kind domain.Kind) ([]domain.Kind, error) {
 	if kind != 0 {
-		if _, ok := e.dir.kinds[kind]; !ok {
+		if !e.dir.holds(kind) {
 			return nil, fmt.Errorf("%w: no kind %s", ErrNoEntity, kind)
 		}
 		return []domain.Kind{kind}, nil
 	}
-	kinds := make([]domain.Kind, 0, len(e.dir.kinds))
-	for k := range e.dir.kinds {
+	var kinds []domain.Kind
+	for k := range e.dir.held() {
 		kinds = append(kinds, k)
 	}
-	slices.Sort(kinds)
 	return kinds, nil
 }
 
@@ -177,8 +176,8 @@ func parseCursor(s string) (cursor, error) {
 // a time (some milliseconds for a million entities): fine for a metrics
 // scrape, not for a hot path.
 func (e *Engine) KindCounts() map[domain.Kind]KindCount {
-	out := make(map[domain.Kind]KindCount, len(e.dir.kinds))
-	for k, shards := range e.dir.kinds {
+	out := make(map[domain.Kind]KindCount)
+	for k, shards := range e.dir.held() {
 		var c KindCount
 		for i := range shards {
 			s := &shards[i]
@@ -206,7 +205,7 @@ func (e *Engine) KindCounts() map[domain.Kind]KindCount {
 // so it holds exactly what a snapshot would, less what the kinds config
 // says is secret (domain.Redactable).
 func (e *Engine) Entity(ctx context.Context, kind domain.Kind, id string) (any, error) {
-	if _, ok := e.dir.kinds[kind]; !ok {
+	if !e.dir.holds(kind) {
 		return nil, fmt.Errorf("%w: no kind %s", ErrNoEntity, kind)
 	}
 	s := e.dir.shard(kind, id)

@@ -24,7 +24,7 @@ func dump(t testing.TB, e *Engine) map[string][]byte {
 		t.Fatal(err)
 	}
 	out := map[string][]byte{}
-	for k := range e.dir.kinds {
+	for k := range e.dir.held() {
 		e.dir.each(k, func(en *entry, _ bool) {
 			if en.state == nil {
 				return
