@@ -21,8 +21,12 @@ const shardCount = 256
 type entry struct {
 	kind  domain.Kind
 	flags uint8 // flagUnloaded, flagDirty: lazy kinds only (lazy.go)
-	id    string
-	state domain.State // nil until the entity exists
+	// viewRow is, for a number, its row in the catalogue's view plus one
+	// (0 until its actor first writes its summary): numberView.put. It
+	// fits in what the id's alignment left free.
+	viewRow int32
+	id      string
+	state   domain.State // nil until the entity exists
 
 	// The counters are 32 bits, so that an entry is 64 bytes: there is one
 	// per entity, millions of them. An epoch passes a minute at most, so

@@ -204,7 +204,7 @@ func (x *exec) emit(ev domain.Event) (uint64, error) {
 	}
 	x.eng.events.count(ev)
 	if n, ok := x.e.state.(*domain.Number); ok {
-		x.eng.view.put(summarize(n, x.now))
+		x.eng.view.put(summarize(n, x.now), &x.e.viewRow)
 		x.noteChore(n, ev)
 	}
 	return seq, nil

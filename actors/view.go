@@ -144,10 +144,12 @@ func summarize(n *domain.Number, now time.Time) NumberView {
 	return v
 }
 
-// put stores a number's new summary, after every event of it.
-func (v *numberView) put(s NumberView) {
+// put stores a number's new summary, after every event of it. row is the
+// number's place in the view as its actor last heard it (entry.viewRow:
+// the row plus one, 0 when not known), which put fills in.
+func (v *numberView) put(s NumberView, row *int32) {
 	v.mu.Lock()
-	old, ok := v.set(s)
+	old, ok := v.set(s, row)
 	if !ok {
 		v.sorted = nil
 	}

@@ -43,6 +43,7 @@ func (e *Engine) rebuildView() {
 		s.mu.Unlock()
 		p := viewPart{ids: make([]string, 0, size), rows: make([]viewRow, 0, size)}
 		walkShard(s, func(en *entry) {
+			en.viewRow = 0 // the rows are laid out anew: its actor looks its own up at its next event
 			n, _ := en.state.(*domain.Number)
 			if n == nil {
 				return

@@ -79,18 +79,28 @@ func (v *numberView) get(id string) (NumberView, bool) {
 	return v.rows[i].view(id), true
 }
 
-// set stores the summary s and returns the one it replaces, if any, with
-// one lookup of the id (put runs after every event of a number); the
+// set stores the summary s and returns the one it replaces, if any; the
 // caller holds v.mu for writing. Numbers are never taken out of the view
-// (a removed one keeps its row), so rows only grow.
-func (v *numberView) set(s NumberView) (old NumberView, ok bool) {
+// (a removed one keeps its row), and rows are only added to once the view
+// is built at the start (rebuildView), so a number's row never moves: row
+// (its row plus one, 0 when not known yet) spares the lookup of the id
+// that put, after every event of a number, made otherwise (a map's cache
+// misses: 1.7 % of the engine load test's CPU).
+func (v *numberView) set(s NumberView, row *int32) (old NumberView, ok bool) {
+	if i := int(*row) - 1; i >= 0 {
+		old = v.rows[i].view(s.ID)
+		v.rows[i] = rowOf(s)
+		return old, true
+	}
 	m := v.slot(s.ID)
 	if i, ok := m[s.ID]; ok {
+		*row = i + 1
 		old = v.rows[i].view(s.ID)
 		v.rows[i] = rowOf(s)
 		return old, true
 	}
 	m[s.ID] = int32(len(v.rows))
 	v.rows = append(v.rows, rowOf(s))
+	*row = int32(len(v.rows))
 	return NumberView{}, false
 }

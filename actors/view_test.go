@@ -247,3 +247,30 @@ func TestIndexOfID(t *testing.T) {
 		t.Errorf("indexOfID in none = %d", got)
 	}
 }
+
+// TestNumberView_PutRemembersTheRow: put notes each number's row for its
+// actor, and a put through that note changes that number's row and no
+// other; a number whose actor knows no row yet is looked up.
+func TestNumberView_PutRemembersTheRow(t *testing.T) {
+	v := newNumberView()
+	var a, b int32
+	v.put(NumberView{ID: "+888 1", Status: domain.StatusAvailable}, &a)
+	v.put(NumberView{ID: "+888 2", Status: domain.StatusAvailable}, &b)
+	if a != 1 || b != 2 {
+		t.Fatalf("rows noted %d and %d, want 1 and 2", a, b)
+	}
+	v.put(NumberView{ID: "+888 2", Status: domain.StatusRented, Renter: 7}, &b)
+	var fresh int32 // a restarted actor's
+	v.put(NumberView{ID: "+888 1", Status: domain.StatusRented, Renter: 9}, &fresh)
+	if fresh != 1 {
+		t.Fatalf("a number put without its row noted row %d, want 1", fresh)
+	}
+	for id, renter := range map[string]domain.UserID{"+888 1": 9, "+888 2": 7} {
+		if got, ok := v.get(id); !ok || got.Renter != renter || got.Status != domain.StatusRented {
+			t.Errorf("%s reads %+v, want rented by %d", id, got, renter)
+		}
+	}
+	if rented, _ := v.people(7)[7], 0; len(rented) != 1 || rented[0] != "+888 2" {
+		t.Errorf("person 7 holds %v, want +888 2", rented)
+	}
+}
