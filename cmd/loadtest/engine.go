@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -239,14 +238,7 @@ func (r runResult) allocPerOp() int64 {
 
 // heapAllocated is how many bytes the process has allocated on the heap
 // since it started, freed or not.
-func heapAllocated() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return s[0].Value.Uint64()
-}
+func heapAllocated() uint64 { return runtimeCount("/gc/heap/allocs:bytes") }
 
 // peakRSS is the most memory this process has held, in bytes.
 func peakRSS() int64 {

@@ -38,8 +38,12 @@ func (p probeStats) String() string {
 
 // gcCount reads how many collections have completed, without stopping
 // the world as ReadMemStats would.
-func gcCount() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+func gcCount() uint64 { return runtimeCount("/gc/cycles/total:gc-cycles") }
+
+// runtimeCount reads one of the runtime's counters (runtime/metrics); 0
+// when this Go has no such counter.
+func runtimeCount(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
