@@ -40,6 +40,16 @@ func TestOpen_migrations(t *testing.T) {
 	if want := map[bool]string{true: "l", false: ""}[lz4err == nil]; method != want {
 		t.Errorf("snapshot parts compressed with %q, want %q (lz4 on this server: %v)", method, want, lz4err)
 	}
+	// 0005: they are stored uncompressed all the same (attstorage 'e',
+	// external), so that no backend compresses them on the commits' cores.
+	var storage string
+	if err := conn.QueryRow(ctxT(t), `SELECT attstorage::text FROM pg_attribute
+		WHERE attrelid = 'allot_state_snapshot_parts'::regclass AND attname = 'data'`).Scan(&storage); err != nil {
+		t.Fatal(err)
+	}
+	if storage != "e" {
+		t.Errorf("snapshot parts stored with strategy %q, want \"e\" (external, uncompressed)", storage)
+	}
 	var applied time.Time
 	if err := conn.QueryRow(ctxT(t), "SELECT applied_at FROM allot_schema_migrations WHERE version = 1").Scan(&applied); err != nil {
 		t.Fatal(err)
