@@ -1,6 +1,7 @@
 package persistence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -181,14 +182,14 @@ func (j *Journal) setLast(seq uint64) {
 }
 
 // Append assigns payload the next sequence and queues it for the writer;
-// sequence order is file order. The journal copies payload: the caller
-// may reuse it as soon as Append returns. done (may be nil) is called exactly once, from
-// the writer goroutine and in sequence order, when the record is durable
-// per the fsync mode or with the error that failed it (the outcome is then
-// unknown: the bytes may have reached the file, and a restart may replay
-// the record; see doc.go). It must be quick and must not call Close,
-// AppendSync or anything that waits for the journal (it runs on the
-// writer goroutine).
+// sequence order is file order. The journal copies payload: the caller may
+// reuse it as soon as Append returns. done (may be nil) is called exactly
+// once, from the writer goroutine and in sequence order, when the record
+// is durable per the fsync mode or with the error that failed it (the
+// outcome is then unknown: the bytes may have reached the file, and a
+// restart may replay the record; see doc.go). It must be quick and must
+// not call Close, AppendSync or anything that waits for the journal (it
+// runs on the writer goroutine).
 //
 // An empty or oversized payload, or an Append after Close or a failure, is
 // refused: done is called synchronously on the caller's goroutine with
@@ -199,6 +200,10 @@ func (j *Journal) Append(payload []byte, done func(seq uint64, err error)) uint6
 		refuse(done, fmt.Errorf("%w: %d bytes (want 1..%d)", ErrPayloadSize, len(payload), MaxPayloadSize))
 		return 0
 	}
+	var own []byte
+	if len(payload) > ownCopyFrom {
+		own = bytes.Clone(payload) // before the lock, which other appenders wait for
+	}
 	j.mu.Lock()
 	if err := j.refusalLocked(); err != nil {
 		j.mu.Unlock()
@@ -208,13 +213,22 @@ func (j *Journal) Append(payload []byte, done func(seq uint64, err error)) uint6
 	j.last++
 	seq := j.last
 	j.lastSeq.Store(seq)
-	at := len(j.bytes)
-	j.bytes = append(j.bytes, payload...)
-	j.pending = append(j.pending, pendingRecord{seq: seq, payload: j.bytes[at:len(j.bytes):len(j.bytes)], done: done})
+	if own == nil {
+		at := len(j.bytes)
+		j.bytes = append(j.bytes, payload...)
+		own = j.bytes[at:len(j.bytes):len(j.bytes)]
+	}
+	j.pending = append(j.pending, pendingRecord{seq: seq, payload: own, done: done})
 	j.wakeLocked()
 	j.mu.Unlock()
 	return seq
 }
+
+// ownCopyFrom is the payload size from which Append copies a payload into
+// a buffer of its own rather than into the pending records' (Journal.bytes):
+// a copy of megabytes is not made while the other appenders wait for the
+// lock, nor kept in the buffer the next batch reuses.
+const ownCopyFrom = 64 << 10
 
 func refuse(done func(uint64, error), err error) {
 	if done != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +46,18 @@ func Record(t testing.TB, user int, n int64) []byte {
 	b, err := domain.EncodeRecord(domain.Record{Kind: domain.KindWallet, ID: strconv.Itoa(user),
 		Event: &domain.WalletCredited{Op: domain.OpID("tx:" + strconv.FormatInt(n, 10)), Kind: domain.KindRecharge,
 			Amount: domain.Nano(n), At: time.Unix(1_700_000_000, 0).UTC()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// largeRecord is Record with a note of 100 kB.
+func largeRecord(t testing.TB, n int64) []byte {
+	t.Helper()
+	b, err := domain.EncodeRecord(domain.Record{Kind: domain.KindWallet, ID: "1",
+		Event: &domain.WalletCredited{Op: domain.OpID("tx:" + strconv.FormatInt(n, 10)), Kind: domain.KindRecharge,
+			Amount: domain.Nano(n), Note: strings.Repeat("n", 100<<10), At: time.Unix(1_700_000_000, 0).UTC()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,6 +371,9 @@ func appendCopies(t *testing.T, open Opener) {
 	var prev uint64
 	for i := range 200 {
 		buf = append(buf[:0], Record(t, 1, int64(i+1))...)
+		if i%50 == 0 { // a record of 100 kB, which a store may copy otherwise
+			buf = append(buf[:0], largeRecord(t, int64(i+1))...)
+		}
 		if prev = s.Append(domain.KindWallet, "1", prev, buf); prev == 0 {
 			t.Fatalf("append %d refused: %v", i, s.Err())
 		}
