@@ -87,20 +87,20 @@ func (v *numberView) get(id string) (NumberView, bool) {
 // that put, after every event of a number, made otherwise (a map's cache
 // misses: 1.7 % of the engine load test's CPU).
 func (v *numberView) set(s NumberView, row *int32) (old NumberView, ok bool) {
-	if i := int(*row) - 1; i >= 0 {
-		old = v.rows[i].view(s.ID)
-		v.rows[i] = rowOf(s)
-		return old, true
-	}
-	m := v.slot(s.ID)
-	if i, ok := m[s.ID]; ok {
+	if *row == 0 {
+		m := v.slot(s.ID)
+		i, known := m[s.ID]
+		if !known {
+			i = int32(len(v.rows))
+			m[s.ID] = i
+			v.rows = append(v.rows, rowOf(s))
+			*row = i + 1
+			return NumberView{}, false
+		}
 		*row = i + 1
-		old = v.rows[i].view(s.ID)
-		v.rows[i] = rowOf(s)
-		return old, true
 	}
-	m[s.ID] = int32(len(v.rows))
-	v.rows = append(v.rows, rowOf(s))
-	*row = int32(len(v.rows))
-	return NumberView{}, false
+	i := *row - 1
+	old = v.rows[i].view(s.ID)
+	v.rows[i] = rowOf(s)
+	return old, true
 }

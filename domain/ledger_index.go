@@ -47,21 +47,11 @@ func (x *ledgerIndex) home(h uint32) int { return int(uint64(h) * uint64(len(x.s
 
 // find returns the position in entries of op's entry, or -1.
 func (x *ledgerIndex) find(entries []Entry, op OpID) int {
-	h := opHash(op)
-	for i := x.home(h); ; {
-		s := x.slots[i]
-		if s == 0 {
-			return -1
-		}
-		if uint32(s>>32) == h {
-			if p := int(uint32(s)) - 1; entries[p].Op == op {
-				return p
-			}
-		}
-		if i++; i == len(x.slots) {
-			i = 0
-		}
+	s := x.slots[x.probe(entries, op, opHash(op))]
+	if s == 0 {
+		return -1
 	}
+	return int(uint32(s)) - 1
 }
 
 // add indexes entries[pos]. When an entry with the same op is indexed
@@ -72,22 +62,32 @@ func (x *ledgerIndex) add(entries []Entry, pos int) {
 	}
 	op := entries[pos].Op
 	h := opHash(op)
-	slot := uint64(h)<<32 | uint64(uint32(pos+1))
-	for i := x.home(h); ; {
-		s := x.slots[i]
-		switch {
-		case s == 0:
-			x.slots[i] = slot
-			x.n++
-			return
-		case uint32(s>>32) == h && entries[int(uint32(s))-1].Op == op:
-			x.slots[i] = slot
-			return
-		}
-		if i++; i == len(x.slots) {
-			i = 0
-		}
+	i := x.probe(entries, op, h)
+	if x.slots[i] == 0 {
+		x.n++
 	}
+	x.slots[i] = uint64(h)<<32 | uint64(uint32(pos+1))
+}
+
+// probe returns the slot that indexes op, whose hash is h, or else the
+// empty slot where its probe ends (the table is never full).
+func (x *ledgerIndex) probe(entries []Entry, op OpID, h uint32) int {
+	i := x.home(h)
+	for s := x.slots[i]; s != 0; s = x.slots[i] {
+		if uint32(s>>32) == h && entries[int(uint32(s))-1].Op == op {
+			return i
+		}
+		i = x.next(i)
+	}
+	return i
+}
+
+// next is the slot after i, wrapping around.
+func (x *ledgerIndex) next(i int) int {
+	if i++; i == len(x.slots) {
+		return 0
+	}
+	return i
 }
 
 // resize moves every slot into a table of size slots; the hash each keeps
@@ -101,9 +101,7 @@ func (x *ledgerIndex) resize(size int) {
 		}
 		i := x.home(uint32(s >> 32))
 		for x.slots[i] != 0 {
-			if i++; i == len(x.slots) {
-				i = 0
-			}
+			i = x.next(i)
 		}
 		x.slots[i] = s
 	}
