@@ -231,15 +231,25 @@ func (n *Number) NextWake(schedule []time.Duration) time.Time {
 	return t
 }
 
-// Clone returns a deep copy, for readers outside the number's actor.
+// Clone returns a copy, for readers outside the number's actor, that no
+// later change of either copy shows in the other.
+//
+// The lists no event writes in place are shared rather than copied, capped
+// at their length so that an append to either copy reallocates instead of
+// writing where the other could see: Prices (copy on write: PriceList.With),
+// Ops and OpsAt (appended to and cut from the front: rememberOp) and
+// Refunds (appended to; settling one copies the others: refund.go). A
+// reply to a transfer copied them all, a third of its turn
+// (`loadtest -mode engine`). History (the last holding is closed in place)
+// and Notices (deleted from in place) are copied.
 func (n *Number) Clone() *Number {
 	c := *n
-	c.Prices = slices.Clone(n.Prices)
+	c.Prices = slices.Clip(n.Prices)
 	c.History = slices.Clone(n.History)
-	c.Ops = slices.Clone(n.Ops)
-	c.OpsAt = slices.Clone(n.OpsAt)
-	c.opIdx = nil // the clone's Ops are its own: its index will be too
-	c.Refunds = slices.Clone(n.Refunds)
+	c.Ops = slices.Clip(n.Ops)
+	c.OpsAt = slices.Clip(n.OpsAt)
+	c.opIdx = nil // an index describes the Ops of the copy that built it (opIndex.describes)
+	c.Refunds = slices.Clip(n.Refunds)
 	c.Notices = slices.Clone(n.Notices)
 	if n.Hold != nil {
 		h := *n.Hold
