@@ -142,8 +142,7 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 					from := t.Sub(start)
 					local.slow = append(local.slow, span{from, from + took})
 				}
-				local.h.add(took)
-				local.hKind[kind].add(took)
+				local.hKind[kind].add(took) // local.h is their sum, made once the run is over
 				local.ops++
 				switch {
 				case err != nil:
@@ -161,6 +160,9 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 						}
 					}
 				}
+			}
+			for k := range local.hKind {
+				local.h.merge(&local.hKind[k])
 			}
 			mu.Lock()
 			res.merge(&local)

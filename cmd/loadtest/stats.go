@@ -8,8 +8,11 @@ import (
 
 // histogram records latencies in log-linear buckets (8 per power of two),
 // accurate to ~9 %, in constant memory, one per worker, merged at the end.
+// 32 powers of two reach past two hours, and the last bucket takes
+// anything longer; a histogram is two kilobytes, which each user of the
+// engine mode touches with every operation.
 type histogram struct {
-	counts [64 * 8]uint64
+	counts [32 * 8]uint64
 	n      uint64
 	max    time.Duration
 }
