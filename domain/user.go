@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -83,8 +84,7 @@ func NewUsers() *Users { return &Users{ByID: map[UserID]*User{}} }
 // Find looks a person up by numeric id or @username.
 func (d *Users) Find(ref string) (*User, error) {
 	ref = strings.TrimSpace(ref)
-	var id int64
-	if _, err := fmt.Sscanf(ref, "%d", &id); err == nil && fmt.Sprint(id) == ref {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && strconv.FormatInt(id, 10) == ref {
 		if u, ok := d.ByID[UserID(id)]; ok {
 			return u, nil
 		}

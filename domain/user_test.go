@@ -100,6 +100,7 @@ func TestUsers_Find(t *testing.T) {
 		{"id with sign", "+101", 0, ErrUnknownUser},
 		{"id with leading zero", "0101", 0, ErrUnknownUser},
 		{"id as username", "@101", 0, ErrUnknownUser},
+		{"id then letters", "101abc", 0, ErrUnknownUser},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
