@@ -126,6 +126,13 @@ func (e *Engine) RenewFromBalanceIn(ctx context.Context, op domain.OpID, user do
 // OfferTransfer offers the user's rental of a number to another person,
 // named by id or @username, who must have started the bot.
 func (e *Engine) OfferTransfer(ctx context.Context, op domain.OpID, from domain.UserID, raw, to string) (*domain.Number, error) {
+	if id, err := strconv.ParseInt(strings.TrimSpace(to), 10, 64); err == nil {
+		if num, err := domain.ParseNumber(raw); err == nil { // else the number's error, after the person's, as below
+			return askAs[*domain.Number](e.ask(ctx, domain.KindUsers, userShard(domain.UserID(id)), false, func(r replyTo) command {
+				return &offerVia{asker: asker{r}, ref: to, number: num, op: op, from: from}
+			}))
+		}
+	}
 	u, err := e.FindUser(ctx, to)
 	if err != nil {
 		return nil, err

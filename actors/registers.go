@@ -2,6 +2,7 @@ package actors
 
 import (
 	"strings"
+	"time"
 
 	"allot/domain"
 )
@@ -36,6 +37,37 @@ func (c *findUser) run(x *exec) {
 		return
 	}
 	x.reply(c.r, *u, nil)
+}
+
+// offerVia offers a rental to a person named by id, sent to the users
+// register that knows them, which hands the offer on to the number: the
+// one offering waits for one answer rather than for the register's and
+// then the number's, each a wake-up of the caller (a transfer in
+// `loadtest -mode engine` is three answers in a row, and holds the
+// mix's tail). Whichever of the two refuses answers. The number's answer
+// waits for the number's offer to be durable, and so for everything the
+// journal holds before it, the person's record included.
+type offerVia struct {
+	asker
+	ref    string
+	number string // canonical
+	op     domain.OpID
+	from   domain.UserID
+}
+
+func (c *offerVia) run(x *exec) {
+	u, err := x.e.state.(*domain.Users).Find(c.ref)
+	if err != nil {
+		x.reply(c.r, nil, err)
+		return
+	}
+	op, from, to := c.op, c.from, u.ID
+	offer := &numberChange{asker: c.asker, decide: func(n *domain.Number, p domain.Policy, now time.Time) (domain.Event, error) {
+		return n.OfferTransfer(op, from, to, p, now)
+	}}
+	if !x.route(domain.KindNumber, c.number, offer, false) {
+		x.reply(c.r, nil, domain.ErrNumberNotFound)
+	}
 }
 
 // audit appends to the audit log, unless the log has the entry of the same
