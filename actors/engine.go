@@ -266,9 +266,10 @@ func (e *Engine) spawnOn(mb *mbox, a actor.Actor, name string) {
 // spawnEntity starts the actor of an entity and returns its mailbox;
 // called by the directory with the shard lock held, so it must not route.
 func (e *Engine) spawnEntity(en *entry) *mbox {
-	mb := newMbox(e.workers)
-	a := &entityActor{eng: e, e: en, mb: mb}
-	mb.direct = a.deliver
+	a := &entityActor{eng: e, e: en}
+	mb := &a.mb
+	mb.init(e.workers)
+	mb.entity = a
 	e.spawnOn(mb, a, "")
 	return mb
 }

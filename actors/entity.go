@@ -46,9 +46,11 @@ func (c asker) replier() replyTo { return c.r }
 
 // entityActor is the actor of one entity while it is active.
 type entityActor struct {
+	// mb is the actor's mailbox, in the same allocation: posting a message
+	// and running it touch one object, not two (engine.spawnEntity).
+	mb  mbox
 	eng *Engine
 	e   *entry
-	mb  *mbox
 	// x is the turn in hand, reset for every message: an exec allocated
 	// per message was the engine's largest allocation. Nothing may keep x
 	// past its turn; a callback that runs once the turn is durable takes
@@ -76,14 +78,14 @@ type exec struct {
 }
 
 // Receive sees only protoactor's lifecycle messages: every user message,
-// whether routed or sent to the PID, reaches deliver (mbox.direct).
+// whether routed or sent to the PID, reaches deliver (mbox.entity).
 func (a *entityActor) Receive(ctx actor.Context) {
 	if _, ok := ctx.Message().(*actor.Restarting); ok {
 		a.e.restarts.Add(1)
 	}
 }
 
-// deliver is the mailbox's way in for user messages (mbox.direct): a
+// deliver is the mailbox's way in for user messages (mbox.entity): a
 // command runs without protoactor's context, whose per-message lookups
 // (the actor system's metrics extension among them) cost more than the
 // turn's own bookkeeping. The entity's actor needs nothing from it: the
