@@ -161,3 +161,44 @@ func TestEngine_ReminderOvertakenWhileDown(t *testing.T) {
 		mustOK(t, e.Close(ctxT(t)))
 	}
 }
+
+// TestEngine_ARenewalLeavesTheEarlierWakeUp: a renewal moves its number's
+// next wake-up later without telling the scheduler (numberTurn). The
+// wake-up the scheduler kept comes to nothing when it fires, and the
+// renewed rental still gets its reminders, then its end.
+func TestEngine_ARenewalLeavesTheEarlierWakeUp(t *testing.T) {
+	c := newClock()
+	l := &noticeLog{}
+	e := openTest(t, t.TempDir(), c, func(o *Options) { o.Notify = l.add })
+	seed(t, e, domain.TON(100), num1)
+	ctx := ctxT(t)
+	rent, err := e.RentFromBalance(ctx, "r", alice, num1, 30)
+	mustOK(t, err)
+	renewed, err := e.RenewFromBalance(ctx, "n", alice, num1, 30)
+	mustOK(t, err)
+	advanceTo := func(at time.Time) {
+		t.Helper()
+		c.Add(at.Sub(c.Now()))
+		e.Advance()
+		mustOK(t, e.Drain(ctx))
+	}
+	advanceTo(rent.Until.Add(-71 * time.Hour)) // the first rental's first reminder was due an hour ago
+	if got := l.all(); len(got) != 0 {
+		t.Fatalf("the wake-up before the renewal raised %+v", got)
+	}
+	if n := mustNumber(t, e, num1); n.Rental.Reminded != 0 || !n.Rental.Until.Equal(renewed.Until) {
+		t.Fatalf("the wake-up before the renewal changed the rental: %+v", n.Rental)
+	}
+	advanceTo(renewed.Until.Add(-71 * time.Hour))
+	waitFor(t, func() bool { return len(l.all()) == 1 })
+	if got := l.all()[0]; got.Event == nil || got.User != alice {
+		t.Fatalf("raised %+v, want alice's first reminder", got)
+	}
+	if _, ok := l.all()[0].Event.(*domain.ReminderDue); !ok {
+		t.Fatalf("raised %T, want the first reminder", l.all()[0].Event)
+	}
+	advanceTo(renewed.Until.Add(time.Minute))
+	if n := mustNumber(t, e, num1); n.Rental != nil && !n.Rental.Expired {
+		t.Fatalf("the renewed rental did not end at its end: %+v", n.Rental)
+	}
+}
