@@ -38,6 +38,39 @@ func (e *Engine) ask(ctx context.Context, kind domain.Kind, id string, create bo
 	}
 }
 
+// askAll sends a command to each of the existing entities ids of kind at
+// once, and waits for every answer (in the order they come), the context,
+// or the request timeout, whichever comes first.
+func (e *Engine) askAll(ctx context.Context, kind domain.Kind, ids []string, mk func(r replyTo) command) ([]result, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	r := make(replyTo, len(ids)) // room for every answer: replyTo.send never blocks
+	for _, id := range ids {
+		if !e.dir.route(nil, kind, id, mk(r), false) {
+			return nil, notFound(kind)
+		}
+	}
+	t := askTimers.Get().(*time.Timer)
+	t.Reset(e.opts.RequestTimeout)
+	defer func() {
+		t.Stop()
+		askTimers.Put(t)
+	}()
+	out := make([]result, 0, len(ids))
+	for range ids {
+		select {
+		case res := <-r:
+			out = append(out, res)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("actors: %s: %w", kind, ctx.Err())
+		case <-t.C:
+			return nil, fmt.Errorf("actors: %s: %w in %s", kind, ErrNoReply, e.opts.RequestTimeout)
+		}
+	}
+	return out, nil
+}
+
 // askTimers are the stopped timers of asks: a timer per ask was a tenth of
 // what the engine allocated in the load test.
 var askTimers = sync.Pool{New: func() any {
@@ -218,8 +251,11 @@ func (e *Engine) SeeUser(ctx context.Context, u domain.User) error {
 }
 
 // FindUser finds a person by id or @username. An id goes to its shard; a
-// username is asked of every shard, and the most recently seen holder of
-// it wins (Telegram usernames move from person to person).
+// username is asked of every shard at once, and the most recently seen
+// holder of it wins (Telegram usernames move from person to person; ties
+// go to the lower id, as within a shard: domain.Newer). Asked one after
+// another, the sixteen shards were sixteen waits for a transfer or an
+// admin's command naming someone by username.
 func (e *Engine) FindUser(ctx context.Context, ref string) (domain.User, error) {
 	ref = strings.TrimSpace(ref)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
@@ -227,22 +263,26 @@ func (e *Engine) FindUser(ctx context.Context, ref string) (domain.User, error) 
 			return &findUser{asker{r}, ref}
 		}))
 	}
-	var best domain.User
-	for i := 0; i < registerShards; i++ {
-		u, err := askAs[domain.User](e.ask(ctx, domain.KindUsers, strconv.Itoa(i), false, func(r replyTo) command {
-			return &findUser{asker{r}, ref}
-		}))
+	answers, err := e.askAll(ctx, domain.KindUsers, registerNames, func(r replyTo) command {
+		return &findUser{asker{r}, ref}
+	})
+	if err != nil {
+		return domain.User{}, err
+	}
+	var best *domain.User
+	for _, a := range answers {
+		u, err := askAs[domain.User](a.v, a.err)
 		switch {
-		case err == nil && (best.ID == 0 || u.Seen.After(best.Seen)):
-			best = u
+		case err == nil && (best == nil || domain.Newer(&u, best)):
+			best = &u
 		case err != nil && !errors.Is(err, domain.ErrUnknownUser):
 			return domain.User{}, err
 		}
 	}
-	if best.ID == 0 {
+	if best == nil {
 		return domain.User{}, domain.ErrUnknownUser
 	}
-	return best, nil
+	return *best, nil
 }
 
 // SetDefaultPrice sets the default TON price of a period (amount 0

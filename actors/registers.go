@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,15 @@ func (c *seeUser) run(x *exec) {
 	}
 	x.reply(c.r, nil, err)
 }
+
+// registerNames are the ids of the users registers, for asking them all.
+var registerNames = func() []string {
+	out := make([]string, registerShards)
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	return out
+}()
 
 // findUser looks a person up by id or @username.
 type findUser struct {

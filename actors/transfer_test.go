@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"allot/domain"
 )
@@ -47,4 +48,50 @@ func TestEngine_OfferByID(t *testing.T) {
 		t.Fatalf("AcceptTransfer: %v", err)
 	}
 	mustCheck(t, e)
+}
+
+// TestEngine_FindUserByNameAcrossRegisters: a username is looked for in
+// every users register at once, and of two people in different registers
+// holding it, the one Telegram reported most recently holds it; seen at
+// the same moment, the lower id.
+func TestEngine_FindUserByNameAcrossRegisters(t *testing.T) {
+	c := newClock()
+	e := openTest(t, t.TempDir(), c, nil)
+	ctx := ctxT(t)
+	const carol, dan domain.UserID = 2001, 2018 // registers 1 and 2; alice is in register 9
+	if userShard(carol) == userShard(alice) || userShard(dan) == userShard(alice) || userShard(carol) == userShard(dan) {
+		t.Fatal("the test needs three registers")
+	}
+	see := func(u domain.UserID, name string) {
+		t.Helper()
+		mustOK(t, e.SeeUser(ctx, domain.User{ID: u, Username: name}))
+	}
+	find := func(ref string) domain.UserID {
+		t.Helper()
+		u, err := e.FindUser(ctx, ref)
+		if err != nil {
+			t.Fatalf("FindUser(%s): %v", ref, err)
+		}
+		return u.ID
+	}
+	see(alice, "alice")
+	c.Add(time.Minute)
+	see(carol, "Alice") // alice renamed without our seeing it; carol took the name
+	if got := find("@alice"); got != carol {
+		t.Errorf("@alice = %d, want carol, seen last", got)
+	}
+	c.Add(time.Minute)
+	see(alice, "alice2")
+	see(alice, "alice") // seen again with it: hers again
+	if got := find("@ALICE"); got != alice {
+		t.Errorf("@ALICE = %d, want alice, seen last", got)
+	}
+	see(dan, "twin")
+	see(carol, "twin") // the same moment on the engine's clock
+	if got := find("@twin"); got != carol {
+		t.Errorf("@twin = %d, want carol, the lower id of two seen at once", got)
+	}
+	if _, err := e.FindUser(ctx, "@nobody"); !errors.Is(err, domain.ErrUnknownUser) {
+		t.Errorf("@nobody: err = %v, want %v", err, domain.ErrUnknownUser)
+	}
 }

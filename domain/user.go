@@ -110,7 +110,7 @@ func (d *Users) index() {
 			continue
 		}
 		name := strings.ToLower(u.Username)
-		if cur, ok := d.byName[name]; ok && newer(d.ByID[cur], u) {
+		if cur, ok := d.byName[name]; ok && Newer(d.ByID[cur], u) {
 			continue
 		}
 		d.byName[name] = id
@@ -126,16 +126,17 @@ func (d *Users) reindex(name string) {
 		if strings.ToLower(u.Username) != name {
 			continue
 		}
-		if cur, ok := d.byName[name]; ok && newer(d.ByID[cur], u) {
+		if cur, ok := d.byName[name]; ok && Newer(d.ByID[cur], u) {
 			continue
 		}
 		d.byName[name] = id
 	}
 }
 
-// newer reports whether a was seen after b (ties go to the lower id, so
-// the choice never depends on map order).
-func newer(a, b *User) bool {
+// Newer reports whether a was seen after b (ties go to the lower id, so
+// the choice never depends on map order): of two people holding one
+// username, the newer holds it, within a users register and across them.
+func Newer(a, b *User) bool {
 	if !a.Seen.Equal(b.Seen) {
 		return a.Seen.After(b.Seen)
 	}
