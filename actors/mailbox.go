@@ -75,7 +75,8 @@ const (
 
 var _ actor.Mailbox = (*mbox)(nil)
 
-// newMbox returns the mailbox of one entity's actor, run by w's workers.
+// newMbox returns a mailbox of its own, run by w's workers: the
+// scheduler's. An entity's lives in its actor (entityActor.mb, init).
 func newMbox(w *workers) *mbox {
 	m := &mbox{}
 	m.init(w)
