@@ -22,20 +22,13 @@ func (e *Engine) ask(ctx context.Context, kind domain.Kind, id string, create bo
 	if !e.dir.route(nil, kind, id, mk(r), create) {
 		return nil, notFound(kind)
 	}
-	t := askTimers.Get().(*time.Timer)
-	t.Reset(e.opts.RequestTimeout)
-	defer func() {
-		t.Stop() // no stale tick after Stop (Go 1.23 timers), so it can go back
-		askTimers.Put(t)
-	}()
-	select {
-	case res := <-r:
-		return res.v, res.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("actors: %s %s: %w", kind, id, ctx.Err())
-	case <-t.C:
-		return nil, fmt.Errorf("actors: %s %s: %w in %s", kind, id, ErrNoReply, e.opts.RequestTimeout)
+	t := e.startWait()
+	defer endWait(t)
+	res, err := e.nextAnswer(ctx, r, t, kind, id)
+	if err != nil {
+		return nil, err
 	}
+	return res.v, res.err
 }
 
 // askAll sends a command to each of the existing entities ids of kind at
@@ -51,24 +44,45 @@ func (e *Engine) askAll(ctx context.Context, kind domain.Kind, ids []string, mk 
 			return nil, notFound(kind)
 		}
 	}
-	t := askTimers.Get().(*time.Timer)
-	t.Reset(e.opts.RequestTimeout)
-	defer func() {
-		t.Stop()
-		askTimers.Put(t)
-	}()
+	t := e.startWait()
+	defer endWait(t)
 	out := make([]result, 0, len(ids))
 	for range ids {
-		select {
-		case res := <-r:
-			out = append(out, res)
-		case <-ctx.Done():
-			return nil, fmt.Errorf("actors: %s: %w", kind, ctx.Err())
-		case <-t.C:
-			return nil, fmt.Errorf("actors: %s: %w in %s", kind, ErrNoReply, e.opts.RequestTimeout)
+		res, err := e.nextAnswer(ctx, r, t, kind, "all")
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, res)
 	}
 	return out, nil
+}
+
+// startWait starts a timer for the request timeout, which the answers to
+// one request wait under (nextAnswer).
+func (e *Engine) startWait() *time.Timer {
+	t := askTimers.Get().(*time.Timer)
+	t.Reset(e.opts.RequestTimeout)
+	return t
+}
+
+// endWait stops t and keeps it for another request: after Stop no stale
+// tick comes (Go 1.23 timers).
+func endWait(t *time.Timer) {
+	t.Stop()
+	askTimers.Put(t)
+}
+
+// nextAnswer waits for the next answer on r, the context, or t, whichever
+// comes first; id names what was asked in the errors.
+func (e *Engine) nextAnswer(ctx context.Context, r replyTo, t *time.Timer, kind domain.Kind, id string) (result, error) {
+	select {
+	case res := <-r:
+		return res, nil
+	case <-ctx.Done():
+		return result{}, fmt.Errorf("actors: %s %s: %w", kind, id, ctx.Err())
+	case <-t.C:
+		return result{}, fmt.Errorf("actors: %s %s: %w in %s", kind, id, ErrNoReply, e.opts.RequestTimeout)
+	}
 }
 
 // askTimers are the stopped timers of asks: a timer per ask was a tenth of
