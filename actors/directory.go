@@ -318,24 +318,6 @@ func (d *directory) each(kind domain.Kind, fn func(e *entry, passive bool)) {
 	}
 }
 
-// activePIDs lists the actors of every active entity. It reads no state,
-// so unlike each it prefetches nothing: a stop over millions of passive
-// entities would read them all for nothing.
-func (d *directory) activePIDs() []*actor.PID {
-	var pids []*actor.PID
-	for _, shards := range d.held() {
-		for i := range shards {
-			s := &shards[i]
-			s.mu.Lock()
-			for _, e := range s.active {
-				pids = append(pids, e.mb.pid)
-			}
-			s.mu.Unlock()
-		}
-	}
-	return pids
-}
-
 // walkShard calls fn for every entry of s with its lock held, a batch at a
 // time, the batch's passive entities prefetched first (prefetch).
 func walkShard(s *shard, fn func(e *entry)) {

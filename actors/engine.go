@@ -371,10 +371,13 @@ func (e *Engine) close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// shutdownActors stops the scheduler's actor, then the actor system and
+// the workers. The entities' actors are not stopped one by one: they run on
+// the workers, hold nothing that outlives the engine (their state is in the
+// store, and nobody watches them), and stopping each in turn, waiting for
+// its own future, was a pause of every restart after a busy hour: 0.67 s
+// for the 101,000 actors of `loadtest -mode engine -numbers 100000`.
 func (e *Engine) shutdownActors() {
-	for _, p := range e.dir.activePIDs() {
-		_ = e.root.StopFuture(p).Wait()
-	}
 	_ = e.root.StopFuture(e.sched.mb.pid).Wait()
 	e.system.Shutdown()
 	e.workers.close()

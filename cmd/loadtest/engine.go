@@ -55,9 +55,11 @@ func runEngine(f flags) (map[string]any, error) {
 	tot, cerr := eng.Check()
 	st := eng.Stats()
 	inv := invariants(tot, cerr, w, r)
+	t1 := time.Now()
 	if err := eng.Close(ctx); err != nil {
 		return nil, err
 	}
+	closing := time.Since(t1)
 	secs := r.elapsed.Seconds()
 	res := map[string]any{
 		"mode": "engine", "fsync": f.fsync, "users": f.users, "numbers": f.numbers,
@@ -66,12 +68,13 @@ func runEngine(f flags) (map[string]any, error) {
 		"refused": r.refused, "invariants_ok": inv == nil, "setup_s": round(setup.Seconds()), "seconds": round(secs),
 		"cpu_us_per_op": round(r.cpuPerOp()), "alloc_bytes_per_op": r.allocPerOp(), "peak_rss_mib": peakRSS() >> 20,
 		"slow_ops": r.tail.slow, "slow_ops_during_marks": r.tail.duringMarks, "mark_phases": r.tail.phases,
-		"marking_s": round(r.tail.marking.Seconds()),
+		"marking_s": round(r.tail.marking.Seconds()), "close_s": round(closing.Seconds()),
 	}
 	for k := 0; k < opKinds; k++ {
 		res[opNames[k]+"_ok"] = r.byKind[k]
 	}
 	printEngine(f, r, st, tot, inv)
+	fmt.Printf("  close %.2f s (the final snapshot and the shutdown: a restart's first half)\n", closing.Seconds())
 	return res, nil
 }
 
