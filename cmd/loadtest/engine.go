@@ -43,7 +43,7 @@ func runEngine(f flags) (map[string]any, error) {
 		return nil, err
 	}
 	alloc0 := heapAllocated()
-	r := drive(ctx, w, f.users, f.duration, f.seed)
+	r := drive(ctx, w, f.users, f.duration, f.ops, f.seed)
 	cpu1, err := cpuTime()
 	if err != nil {
 		return nil, err
@@ -122,11 +122,14 @@ type runResult struct {
 	tail                 tailReport // where they fell (tail.go)
 }
 
-// drive runs one goroutine per user until the duration is over.
-func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64) runResult {
+// drive runs one goroutine per user until the duration is over, or, when
+// ops is positive, until ops operations have been started.
+func drive(ctx context.Context, w *world, users int, d time.Duration, ops int, seed int64) runResult {
 	var res runResult
 	var mu sync.Mutex
 	var stop atomic.Bool
+	var left atomic.Int64
+	left.Store(int64(ops))
 	var wg sync.WaitGroup
 	start := time.Now()
 	marks := watchMarks(start)
@@ -136,7 +139,7 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 			defer wg.Done()
 			var local runResult
 			r := rand.New(rand.NewPCG(uint64(seed), uint64(ui)))
-			for !stop.Load() {
+			for !stop.Load() && (ops <= 0 || left.Add(-1) >= 0) {
 				kind := pick(r)
 				t := time.Now()
 				acks, refused, err := w.do(ctx, r, kind, ui)
@@ -172,8 +175,10 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, seed int64
 			mu.Unlock()
 		}(i)
 	}
-	time.Sleep(d)
-	stop.Store(true)
+	if ops <= 0 {
+		time.Sleep(d)
+		stop.Store(true)
+	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	res.tail = attribute(res.slow, marks.end())

@@ -16,6 +16,7 @@
 //	loadtest -mode tgcrash -cycles K [-users N -numbers M]   (needs bin/allot: make build)
 //	loadtest -mode powerloss -cycles K   (the journal on a simulated disk, through power cuts)
 //	loadtest -mode redislock -users N -numbers M -duration D   (the seed's Redis-lock rent, for comparison; needs redis-server)
+//	loadtest -mode instructions -users N -numbers M [-ops K]   (engine's instructions and cache misses per op under cachegrind; needs valgrind)
 //
 // engine, crash, paycrash and restore take -store file|postgres (default file):
 // with postgres their engines keep events and snapshots in PostgreSQL
@@ -40,6 +41,7 @@ type flags struct {
 	users    int
 	numbers  int
 	duration time.Duration
+	ops      int // engine: a fixed number of operations instead of a duration
 	fsync    string
 	cycles   int
 	entities int
@@ -88,7 +90,7 @@ func main() {
 	}
 	var res map[string]any
 	run, ok := modes[f.mode]
-	err := fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, powerloss, redislock, table)", f.mode)
+	err := fmt.Errorf("unknown -mode %q (engine, crash, restore, payments, paycrash, telegram, sheets, handover, tgcrash, powerloss, redislock, instructions, table)", f.mode)
 	if ok {
 		res, err = run(f)
 	}
@@ -126,10 +128,11 @@ func runChild(f flags, child func(flags) error) {
 // parseFlags reads the command line.
 func parseFlags() flags {
 	var f flags
-	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | powerloss | redislock | table")
+	flag.StringVar(&f.mode, "mode", "engine", "engine | crash | restore | payments | paycrash | telegram | sheets | handover | tgcrash | powerloss | redislock | instructions | table")
 	flag.IntVar(&f.users, "users", 1000, "simulated users (engine, crash, telegram, redislock; tgcrash: default 20)")
 	flag.IntVar(&f.numbers, "numbers", 100000, "numbers in the catalogue (engine, crash, redislock; telegram takes at most 5000; tgcrash: default a number for two customers)")
 	flag.DurationVar(&f.duration, "duration", 10*time.Second, "how long to drive load (engine, telegram, redislock)")
+	flag.IntVar(&f.ops, "ops", 0, "engine: stop after this many operations rather than after -duration (instructions: the smaller of its two runs; default 20000)")
 	flag.StringVar(&f.fsync, "fsync", "always", "always | os")
 	flag.IntVar(&f.cycles, "cycles", 10, "kill -9 and restart cycles (crash, paycrash, handover, tgcrash); power cuts (powerloss)")
 	flag.IntVar(&f.entities, "entities", 100000, "numbers and wallets to build (restore)")
@@ -155,7 +158,7 @@ func parseFlags() flags {
 var modes = map[string]func(flags) (map[string]any, error){
 	"engine": withStore(runEngine), "crash": withStore(runCrash), "restore": withStore(runRestore), "payments": runPayments,
 	"paycrash": withStore(runPayCrash), "telegram": runTelegram, "sheets": runSheets, "handover": runHandover,
-	"tgcrash": runTgCrash, "powerloss": runPowerLoss, "redislock": runRedisLock,
+	"tgcrash": runTgCrash, "powerloss": runPowerLoss, "redislock": runRedisLock, "instructions": runInstructions,
 }
 
 // children are the internal modes a test starts in a child process. The
@@ -164,7 +167,7 @@ var modes = map[string]func(flags) (map[string]any, error){
 // stopped it and it printed its result.
 var children = map[string]func(flags) error{
 	"crash-child": runCrashChild, "paycrash-child": runPayCrashChild, "handover-child": runHandoverChild,
-	"telegram-bot": runTelegramBot,
+	"telegram-bot": runTelegramBot, "instructions-child": runInstructionsChild,
 }
 
 // dataDir returns the directory to use and a cleanup function.
