@@ -67,6 +67,7 @@ bench: build
 	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -fsync always | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode engine -users 1000 -numbers 100000 -duration 20s -store postgres | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode redislock -users 1000 -numbers 100000 -duration 20s | tee -a $(BIN)/bench.jsonl
+	./$(BIN)/loadtest -json -mode instructions -users 1000 -numbers 100000 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode restore -entities 1000000 | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode restore -entities 5000 -wallets 1000000 -store postgres | tee -a $(BIN)/bench.jsonl
 	./$(BIN)/loadtest -json -mode crash -cycles 30 | tee -a $(BIN)/bench.jsonl

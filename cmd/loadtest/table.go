@@ -37,7 +37,7 @@ func runTable(f flags) error {
 // file and postgres rows of one run read side by side; rows of runs from
 // before -store have no store and were on files.
 var figures = map[string][]string{
-	"engine":   {"store", "users", "fsync", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok", "cpu_us_per_op", "alloc_bytes_per_op", "slow_ops", "slow_ops_during_marks", "marking_s"},
+	"engine":   {"store", "users", "fsync", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok", "cpu_us_per_op", "alloc_bytes_per_op", "slow_ops", "slow_ops_during_marks", "marking_s", "close_s"},
 	"crash":    {"store", "cycles", "acknowledged", "lost", "invariants_ok"},
 	"restore":  {"store", "entities", "wallets", "first_snapshot_s", "snapshot_write_s", "restore_s", "replay_s", "open_s", "first_page_ms", "activation_p99_ms", "heap_bytes_per_entity", "max_pause_ms", "invariants_ok"},
 	"payments": {"txs", "seconds", "credited", "duplicates_applied", "lost", "invariants_ok"},
@@ -46,6 +46,8 @@ var figures = map[string][]string{
 
 	// the seed's design, run beside the engine rows with the same users and columns
 	"redislock": {"users", "persistence", "ops_per_sec", "p50_ms", "p99_ms", "errors", "invariants_ok", "skipped"},
+	// the engine's world on a simulated CPU (cachegrind), per operation
+	"instructions": {"users", "numbers", "instructions_per_op", "l1_misses_per_op", "ll_misses_per_op", "skipped"},
 }
 
 func tableRows(in io.Reader) (string, error) {
