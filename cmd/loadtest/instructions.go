@@ -63,7 +63,25 @@ func runInstructions(f flags) (map[string]any, error) {
 		return nil, err
 	}
 	defer cleanup()
-	// The two runs are independent: each on a core of its own.
+	a, b, err := cachegrindPair(f, dir, small, large)
+	if err != nil {
+		return nil, err
+	}
+	per := b.minus(a).per(large - small)
+	fmt.Printf("instructions: %d users, %d numbers, -fsync os; runs of %d and %d operations after the same setup\n",
+		f.users, f.numbers, small, large)
+	fmt.Printf("  per operation: %.0f instructions, %.0f L1 data misses, %.0f last-level data misses\n",
+		per.instructions, per.l1Misses, per.llMisses)
+	fmt.Println("  (cachegrind: 32 KiB L1, 8 MiB last level; GOMAXPROCS=2, GOGC=off: see -mode instructions in the README)")
+	res["ops_small"], res["ops_large"] = small, large
+	res["instructions_per_op"] = round(per.instructions)
+	res["l1_misses_per_op"], res["ll_misses_per_op"] = round(per.l1Misses), round(per.llMisses)
+	return res, nil
+}
+
+// cachegrindPair makes the runs of small and large operations at once,
+// each on a core of its own: they are independent.
+func cachegrindPair(f flags, dir string, small, large int) (a, b cachegrindCounts, err error) {
 	type out struct {
 		c   cachegrindCounts
 		err error
@@ -74,20 +92,8 @@ func runInstructions(f flags) (map[string]any, error) {
 		done <- out{c, err}
 	}()
 	a, errA := cachegrindRun(f, filepath.Join(dir, "small"), small)
-	b := <-done
-	if err := errors.Join(errA, b.err); err != nil {
-		return nil, err
-	}
-	per := b.c.minus(a).per(large - small)
-	fmt.Printf("instructions: %d users, %d numbers, -fsync os; runs of %d and %d operations after the same setup\n",
-		f.users, f.numbers, small, large)
-	fmt.Printf("  per operation: %.0f instructions, %.0f L1 data misses, %.0f last-level data misses\n",
-		per.instructions, per.l1Misses, per.llMisses)
-	fmt.Println("  (cachegrind: 32 KiB L1, 8 MiB last level; GOMAXPROCS=2, GOGC=off: see -mode instructions in the README)")
-	res["ops_small"], res["ops_large"] = small, large
-	res["instructions_per_op"] = round(per.instructions)
-	res["l1_misses_per_op"], res["ll_misses_per_op"] = round(per.l1Misses), round(per.llMisses)
-	return res, nil
+	o := <-done
+	return a, o.c, errors.Join(errA, o.err)
 }
 
 // cachegrindRun runs the engine's world for ops operations under
