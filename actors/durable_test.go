@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-func TestWaitHeap_PopsInSequenceOrder(t *testing.T) {
+func TestWaitQueue_PopsInSequenceOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	var h waitHeap
+	var h waitQueue
 	var want []uint64
 	for i := 0; i < 1000; i++ {
 		s := r.Uint64N(300) // repeats too
@@ -29,8 +29,8 @@ func TestWaitHeap_PopsInSequenceOrder(t *testing.T) {
 			t.Fatalf("pop = %d, want %d", got, w)
 		}
 	}
-	if len(h) != 0 {
-		t.Fatalf("%d left", len(h))
+	if h.len() != 0 {
+		t.Fatalf("%d left", h.len())
 	}
 }
 
