@@ -143,29 +143,7 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, ops int, s
 				kind := pick(r)
 				t := time.Now()
 				acks, refused, err := w.do(ctx, r, kind, ui)
-				took := time.Since(t)
-				if took > tailSlow {
-					from := t.Sub(start)
-					local.slow = append(local.slow, span{from, from + took})
-				}
-				local.hKind[kind].add(took) // local.h is their sum, made once the run is over
-				local.ops++
-				switch {
-				case err != nil:
-					local.errors++
-					if local.firstErr == nil {
-						local.firstErr = err
-					}
-				case refused:
-					local.refused++
-				default:
-					local.byKind[kind]++
-					for _, a := range acks {
-						if a.kind == opTopUp {
-							local.deposited += domain.TON(50)
-						}
-					}
-				}
+				local.record(kind, t.Sub(start), time.Since(t), acks, refused, err)
 			}
 			for k := range local.hKind {
 				local.h.merge(&local.hKind[k])
@@ -184,6 +162,32 @@ func drive(ctx context.Context, w *world, users int, d time.Duration, ops int, s
 	res.tail = attribute(res.slow, marks.end())
 	res.slow = nil
 	return res
+}
+
+// record counts one operation of kind that started at from into the run
+// and took took.
+func (r *runResult) record(kind int, from, took time.Duration, acks []ack, refused bool, err error) {
+	if took > tailSlow {
+		r.slow = append(r.slow, span{from, from + took})
+	}
+	r.hKind[kind].add(took) // r.h is their sum, made once the run is over
+	r.ops++
+	switch {
+	case err != nil:
+		r.errors++
+		if r.firstErr == nil {
+			r.firstErr = err
+		}
+	case refused:
+		r.refused++
+	default:
+		r.byKind[kind]++
+		for _, a := range acks {
+			if a.kind == opTopUp {
+				r.deposited += domain.TON(50)
+			}
+		}
+	}
 }
 
 func (r *runResult) merge(o *runResult) {
